@@ -1,0 +1,96 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Lepton module shares: Swift 6 language mode plus the upcoming features the
+/// style guide asks for (no existential without `any`, explicit imports).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Lepton",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lepton", targets: ["lepton"]),
+        .library(name: "LeptonDescription", targets: ["LeptonDescription"]),
+        .plugin(name: "LeptonPlugin", targets: ["LeptonPlugin"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // The DSL a Leptonfile imports. No dependencies and no Foundation: the loader compiles
+        // these very sources (embedded in the binary) for every Leptonfile evaluation.
+        .target(
+            name: "LeptonDescription",
+            swiftSettings: strictSettings
+        ),
+        // The engine: graph, hashing, state, cache, scheduling, execution. Never prints.
+        .target(
+            name: "LeptonCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Compiles and evaluates a Leptonfile against the embedded DSL sources.
+        .target(
+            name: "LeptonLoading",
+            dependencies: ["LeptonCore"],
+            exclude: ["README.md"],
+            resources: [.embedInCode("DescriptionSources")],
+            swiftSettings: strictSettings
+        ),
+        // The CLI as a library, so tests can run commands without spawning a process.
+        .target(
+            name: "LeptonCommands",
+            dependencies: [
+                "LeptonCore",
+                "LeptonLoading",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "lepton",
+            dependencies: ["LeptonCommands"],
+            swiftSettings: strictSettings
+        ),
+        .plugin(
+            name: "LeptonPlugin",
+            capability: .command(
+                intent: .custom(verb: "lepton", description: "Build the stages of the package's Leptonfile"),
+                permissions: [
+                    .writeToPackageDirectory(
+                        reason: "Lepton writes stage outputs, Lepton.lock and its .lepton/ cache in the package"
+                    )
+                ]
+            ),
+            dependencies: ["lepton"]
+        ),
+        .target(
+            name: "_LeptonTestSupport",
+            dependencies: ["LeptonCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeptonCoreTests",
+            dependencies: ["LeptonCore", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeptonLoadingTests",
+            dependencies: ["LeptonLoading", "LeptonCore", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeptonCommandsTests",
+            dependencies: ["LeptonCommands", "LeptonCore", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,33 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `lepton` command line: an incremental, content-hashed build tool for ML pipelines.
+public struct LeptonCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lepton",
+        abstract: "Build machine-learning pipelines incrementally: rerun only what changed.",
+        discussion: """
+            Lepton reads the Leptonfile of the package (a Swift file), decides from content hashes \
+            which stages must run, runs them in parallel, and caches every output so an earlier \
+            combination of inputs is restored instead of recomputed.
+
+            Exit codes: 0 success; 1 a stage failed (or, for `status`, something is stale); \
+            2 the Leptonfile or pipeline is invalid; 64 bad usage; 130 interrupted.
+            """,
+        version: "0.1.0",
+        subcommands: [Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self],
+        defaultSubcommand: Build.self
+    )
+
+    public init() {}
+}
+
+extension LeptonCommand {
+    /// Parses the process's arguments and runs the chosen subcommand; never returns.
+    public static func run() -> Never {
+        main()
+        Glibc.exit(0)
+    }
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import LeptonCore
+
+extension LeptonCommand {
+    /// `lepton build [STAGE…]`: builds stages and whatever they need, running only what changed.
+    struct Build: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build the named stages (default: all) and whatever they need.",
+            discussion: """
+                Runs only stages whose key changed, restores outputs from the cache when an earlier \
+                combination of inputs comes back, and stops at byte-identical outputs (early cutoff).
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Stages to build (default: all).")
+        var stages: [String] = []
+
+        @Option(name: .shortAndLong, help: "How many stages may run at once (default: the number of cores).")
+        var jobs: Int?
+
+        @Flag(name: [.customShort("n"), .long], help: "Show what would run and why, without running anything.")
+        var dryRun = false
+
+        @Option(name: .long, help: "Rerun this stage even if it is up to date (repeatable).")
+        var force: [String] = []
+
+        @Flag(name: [.customShort("k"), .long], help: "After a failure, keep building stages that do not depend on it.")
+        var keepGoing = false
+
+        func validate() throws {
+            if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
+        }
+
+        func run() throws {
+            let console = Console()
+            let session = try PackageSession.open(global, console: console)
+            try session.checkStageNames(stages + force)
+            let options = BuildOptions(
+                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemInfo.cores, keepGoing: keepGoing)
+            let summary = try BuildRun(session: session, options: options, verbose: global.verbose).execute()
+            try BuildRun.report(summary, console: console, dryRun: dryRun)
+        }
+    }
+}
+
+/// Runs a build with the build lock held and signals forwarded; shared by `build` and `status`.
+struct BuildRun {
+    let session: PackageSession
+    let options: BuildOptions
+    let verbose: Bool
+    var observer: (any BuildObserver)?
+
+    init(session: PackageSession, options: BuildOptions, verbose: Bool, observer: (any BuildObserver)? = nil) {
+        self.session = session
+        self.options = options
+        self.verbose = verbose
+        self.observer = observer
+    }
+
+    func execute() throws -> BuildSummary {
+        let result: Result<BuildSummary, LeptonError> = Result { () throws(LeptonError) in try buildHoldingLock() }
+        switch result {
+        case .success(let summary):
+            return summary
+        case .failure(let error):
+            session.console.error(session.console.red("error: ") + error.description)
+            throw ExitCodes.failure
+        }
+    }
+
+    private func buildHoldingLock() throws(LeptonError) -> BuildSummary {
+        let console = session.console
+        let workspace = session.workspace
+        try workspace.prepare()
+        // Dry runs read state only; real builds hold the package's build lock.
+        let lock =
+            options.dryRun
+            ? nil
+            : try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton build") { holder in
+                console.error("waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
+            }
+        let builder = Builder(
+            workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
+            statCache: StatCache.load(from: workspace.statCacheFile), runner: PosixProcessRunner(),
+            observer: observer ?? ConsoleObserver(console: console, verbose: verbose, showUpToDate: verbose),
+            options: options)
+        let forwarder = SignalForwarder { builder.cancel() }
+        let summary = try builder.build()
+        withExtendedLifetime((lock, forwarder)) {}
+        return summary
+    }
+
+    static func report(_ summary: BuildSummary, console: Console, dryRun: Bool) throws {
+        var counts: [String: Int] = [:]
+        for (_, outcome) in summary.outcomes {
+            let label: String
+            switch outcome {
+            case .upToDate: label = "up to date"
+            case .ran: label = "ran"
+            case .restored: label = "restored"
+            case .wouldRun: label = "would run"
+            case .wouldRestore: label = "would restore"
+            case .failed: label = "failed"
+            case .skipped: label = "skipped"
+            }
+            counts[label, default: 0] += 1
+        }
+        let order = ["ran", "restored", "would run", "would restore", "up to date", "failed", "skipped"]
+        let parts = order.compactMap { label in counts[label].map { "\($0) \(label)" } }
+        let total = summary.outcomes.count
+        let headline: String
+        if summary.interrupted {
+            headline = console.red("interrupted")
+        } else if summary.failed {
+            headline = console.red("build failed")
+        } else if counts["up to date"] == total {
+            headline = "nothing to do"
+        } else {
+            headline = dryRun ? "dry run" : console.green("build succeeded")
+        }
+        console.line("\(headline): \(total) stage\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) in \(Format.duration(summary.seconds))")
+        if summary.interrupted { throw ExitCodes.interrupted }
+        if summary.failed { throw ExitCodes.failure }
+    }
+}

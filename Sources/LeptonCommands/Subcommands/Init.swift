@@ -1,0 +1,91 @@
+import ArgumentParser
+import LeptonCore
+
+extension LeptonCommand {
+    /// `lepton init`: a starter Leptonfile and the `.gitignore` line for `.lepton/`.
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a starter Leptonfile and add .lepton/ to .gitignore.",
+            discussion: "Refuses to overwrite an existing Leptonfile.")
+
+        @Option(name: [.customShort("C"), .customLong("package-path")], help: "The folder to initialise (default: here).")
+        var packagePath: String?
+
+        func run() throws {
+            let console = Console()
+            let fileSystem = FileSystem()
+            let root = PackageSession.absolutePath(packagePath ?? ".")
+            let leptonfile = root + "/Leptonfile"
+            if fileSystem.exists(leptonfile) {
+                console.error(console.red("error: ") + "'\(leptonfile)' already exists; Lepton will not overwrite it")
+                throw ExitCodes.failure
+            }
+            try fileSystem.writeAtomically(Templates.leptonfile, to: leptonfile)
+            console.line("created \(leptonfile)")
+            let ignore = root + "/.gitignore"
+            let existing = (try? fileSystem.readText(ignore)) ?? ""
+            let lines = existing.split(separator: "\n").map { $0.trimmingCharacters(in: " ") }
+            if lines.contains(".lepton/") || lines.contains(".lepton") || lines.contains("/.lepton/") {
+                console.line(".gitignore already ignores .lepton/")
+            } else {
+                let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
+                try fileSystem.writeAtomically(existing + separator + "# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n", to: ignore)
+                console.line("added .lepton/ to \(ignore)")
+            }
+            console.line("next: edit the Leptonfile, then run `lepton build`; commit Leptonfile and Lepton.lock")
+        }
+    }
+}
+
+extension Substring {
+    func trimmingCharacters(in set: String) -> String {
+        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
+    }
+}
+
+/// Files `lepton init` writes.
+enum Templates {
+    static let leptonfile = """
+        // lepton-tools-version: 0.1
+        // The pipeline of this package. Lepton compiles this file like Package.swift, then builds
+        // its stages, rerunning a stage only when something in its key changed. Docs: docs/Leptonfile.md
+        import LeptonDescription
+
+        let pipeline = Pipeline(
+            name: "my-pipeline",
+            // Parameter keys like "train.lr" are read from this file (JSON or YAML).
+            params: "params.yaml",
+            stages: [
+                .stage(
+                    name: "prepare",
+                    command: "mkdir -p data && sort raw.csv > data/clean.csv",
+                    // Data inputs: files, folders (.folder), glob patterns (.glob).
+                    inputs: ["raw.csv"],
+                    // Outputs: files and folders the command writes; cached and restored by Lepton.
+                    outputs: ["data/clean.csv"]
+                ),
+                .stage(
+                    name: "train",
+                    command: "sh train.sh",
+                    // Another stage's output as input: "train" runs after "prepare".
+                    inputs: ["data/clean.csv"],
+                    // Code inputs: files, folders, and SwiftPM targets of this package (.target("Train")).
+                    code: ["train.sh"],
+                    // Only these keys of params.yaml count; other keys can change freely.
+                    params: ["train.lr", "train.epochs", .value("seed", 42)],
+                    // Environment variables whose values matter.
+                    environment: ["OMP_NUM_THREADS"],
+                    outputs: ["models/model.bin"],
+                    // Metrics files (JSON, YAML or CSV), cached like outputs.
+                    metrics: ["metrics.json"]
+                ),
+            ]
+        )
+
+        // Swift works here: loops and functions can generate stages.
+        // for fold in 0..<3 {
+        //     pipeline.stages.append(.stage(name: "cv-\\(fold)", command: "sh cv.sh \\(fold)", outputs: ["cv/\\(fold).json"]))
+        // }
+
+        """
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import LeptonCore
+import Synchronization
+
+extension LeptonCommand {
+    /// `lepton status`: every stale stage and exactly why; the exit code says whether any is.
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show every stage that is stale and exactly why.",
+            discussion: """
+                Uses the same decisions as `lepton build`, so it agrees with what a build then does. \
+                Exit code: 0 when everything is up to date, 1 when something is stale, 2 on a configuration error.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+
+        @Argument(help: "Stages to check (default: all).")
+        var stages: [String] = []
+
+        func run() throws {
+            let console = Console()
+            let session = try PackageSession.open(global, console: console)
+            try session.checkStageNames(stages)
+            let collector = CollectingObserver()
+            let summary = try BuildRun(
+                session: session, options: BuildOptions(targets: stages, dryRun: true), verbose: false, observer: collector
+            ).execute()
+            for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
+            let stale = summary.outcomes.filter { $0.outcome.isStale }
+            for (stage, outcome) in stale {
+                console.line("\(stage): \(Status.explain(outcome))")
+            }
+            if stale.isEmpty {
+                console.line("everything is up to date (\(summary.outcomes.count) stage\(summary.outcomes.count == 1 ? "" : "s"))")
+                return
+            }
+            throw ExitCodes.failure
+        }
+
+        static func explain(_ outcome: StageOutcome) -> String {
+            switch outcome {
+            case .wouldRun(let reasons), .ran(let reasons):
+                return reasons.map(\.description).joined(separator: "; ")
+            case .wouldRestore(let reasons), .restored(let reasons):
+                return reasons.map(\.description).joined(separator: "; ") + " (will be restored from the cache)"
+            case .failed(let failure):
+                return "cannot be checked: \(failure.message)"
+            case .upToDate, .skipped:
+                return "up to date"
+            }
+        }
+    }
+}
+
+/// Collects warnings instead of printing them as they come.
+final class CollectingObserver: BuildObserver {
+    private let state = Mutex<[String]>([])
+    var warnings: [String] { state.withLock { $0 } }
+    func stageStarted(_ stage: String, restoring: Bool) {}
+    func stageFinished(_ stage: String, outcome: StageOutcome, seconds: Double) {}
+    func warning(_ message: String) { state.withLock { $0.append(message) } }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Lepton's documented exit codes.
+enum ExitCodes {
+    /// A stage failed, or `status` found something stale.
+    static let failure = ExitCode(1)
+    /// The Leptonfile or pipeline is invalid (configuration error).
+    static let invalid = ExitCode(2)
+    /// The build was interrupted by SIGINT or SIGTERM.
+    static let interrupted = ExitCode(130)
+}

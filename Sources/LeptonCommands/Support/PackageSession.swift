@@ -1,0 +1,91 @@
+import ArgumentParser
+import LeptonCore
+import LeptonLoading
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loaded, validated package: what every package command starts from.
+struct PackageSession {
+    let workspace: Workspace
+    let pipeline: PipelineDescription
+    let targets: TargetSources?
+    let params: ParamsStore
+    let console: Console
+
+    /// Finds the package, loads its Leptonfile and validates the pipeline, printing every
+    /// problem and throwing the configuration-error exit code when there are any.
+    static func open(_ options: GlobalOptions, console: Console, overrides: [String: String] = [:]) throws -> PackageSession {
+        let workspace = try findWorkspace(options)
+        let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source)
+        do {
+            loaded = try LeptonfileLoader(workspace: workspace).load()
+        } catch {
+            console.error(console.red("error: ") + error.message)
+            throw ExitCodes.invalid
+        }
+        if options.verbose {
+            console.error(console.dim("Leptonfile: \(loaded.source == .cache ? "cached description" : "evaluated")"))
+        }
+        let targets = try loadTargets(options, workspace: workspace)
+        let params = ParamsStore(root: workspace.root, overrides: overrides)
+        let diagnostics = PipelineValidator(root: workspace.root, targets: targets).validate(loaded.pipeline, params: params)
+        for diagnostic in diagnostics {
+            let label = diagnostic.severity == .error ? console.red("error: ") : console.yellow("warning: ")
+            console.error(label + diagnostic.message)
+        }
+        if diagnostics.hasErrors { throw ExitCodes.invalid }
+        return PackageSession(workspace: workspace, pipeline: loaded.pipeline, targets: targets, params: params, console: console)
+    }
+
+    static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {
+        let start = absolutePath(options.packagePath ?? ".")
+        if options.packagePath != nil {
+            guard FileSystem().exists(start + "/Leptonfile") else {
+                throw ValidationError("'\(start)' has no Leptonfile; run `lepton init` there to create one.")
+            }
+            return Workspace(root: start)
+        }
+        guard let workspace = Workspace.find(from: start) else {
+            throw ValidationError("no Leptonfile in '\(start)' or any folder above it; run `lepton init` to create one.")
+        }
+        return workspace
+    }
+
+    static func loadTargets(_ options: GlobalOptions, workspace: Workspace) throws -> TargetSources? {
+        if let file = options.swiftPMTargets {
+            return try TargetSources.load(pluginFile: absolutePath(file))
+        }
+        guard FileSystem().exists(workspace.root + "/Package.swift") else { return nil }
+        return TargetSources.conventional(root: workspace.root)
+    }
+
+    static func absolutePath(_ path: String) -> String {
+        let joined: String
+        if path.hasPrefix("/") {
+            joined = path
+        } else {
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let cwd = getcwd(&buffer, buffer.count).map { _ in String(cString: buffer) } ?? "."
+            joined = cwd + "/" + path
+        }
+        return "/" + (RelativePath.normalize(String(joined.dropFirst())) ?? "")
+    }
+
+    /// Checks that stage names given on the command line exist, suggesting the nearest.
+    func checkStageNames(_ names: [String]) throws {
+        let known = pipeline.stages.map(\.name)
+        var problems: [String] = []
+        for name in names where !known.contains(name) {
+            var message = "unknown stage '\(name)'"
+            if let suggestion = EditDistance.suggestion(for: name, among: known) {
+                message += "; did you mean '\(suggestion)'?"
+            } else {
+                message += "; stages are: \(known.map { "'\($0)'" }.joined(separator: ", "))"
+            }
+            problems.append(message)
+        }
+        guard problems.isEmpty else { throw ValidationError(problems.joined(separator: "\n")) }
+    }
+}

@@ -1,0 +1,38 @@
+import Dispatch
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns SIGINT and SIGTERM into a call (cancelling the build), instead of killing Lepton
+/// before it can stop its children and save what finished. A second signal exits at once.
+final class SignalForwarder: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+    private var count = 0
+
+    init(_ handler: @escaping @Sendable () -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [unowned self] in
+                self.count += 1
+                if self.count > 1 { _exit(130) }
+                Console.write("\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n", to: STDERR_FILENO)
+                handler()
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// Facts about the machine.
+enum SystemInfo {
+    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

@@ -1,0 +1,294 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local content-addressed cache under `.lepton/cache`.
+///
+/// - `objects/<2 hex>/<62 hex>`: file contents and folder manifests by SHA-256, read-only.
+/// - `runs/<2 hex>/<62 hex>.json`: run-cache entries, the outputs of a successful run by the
+///   stage key that produced them.
+///
+/// Objects and entries are written to a temporary name and renamed into place, so a crash
+/// never leaves a torn object. Restores verify every byte against its digest while copying:
+/// a damaged object is reported and never lands in the workspace.
+public struct ArtifactCache: Sendable {
+    public let directory: String
+    let fileSystem: FileSystem
+
+    public init(directory: String, fileSystem: FileSystem = FileSystem()) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+    }
+
+    // MARK: Objects
+
+    public func objectPath(_ digest: String) -> String {
+        let utf8 = Array(digest.utf8)
+        let prefix = String(decoding: utf8.prefix(2), as: UTF8.self)
+        let rest = String(decoding: utf8.dropFirst(2), as: UTF8.self)
+        return "\(directory)/objects/\(prefix)/\(rest)"
+    }
+
+    public func hasObject(_ digest: String) -> Bool { fileSystem.status(objectPath(digest))?.kind == .file }
+
+    /// Stores bytes (a manifest or link target) under their digest.
+    @discardableResult
+    public func storeBytes(_ bytes: [UInt8]) throws(LeptonError) -> String {
+        let digest = ContentHash.of(bytes)
+        if hasObject(digest) { return digest }
+        let path = objectPath(digest)
+        try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
+        try fileSystem.writeAtomically(bytes, to: path, mode: 0o444, durable: false)
+        return digest
+    }
+
+    /// Copies a file into the cache, verifying that its content still has `digest`.
+    ///
+    /// - Throws: ``LeptonError/Code/io`` when the file changed while being stored.
+    public func storeFile(_ source: String, digest: String) throws(LeptonError) {
+        if hasObject(digest) { return }
+        let path = objectPath(digest)
+        try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
+        try copyVerified(from: source, to: path, expected: digest, mode: 0o444) { actual in
+            LeptonError(.io, "'\(source)' changed while Lepton stored it in the cache (\(actual.prefix(12)) instead of \(digest.prefix(12))); run the build again")
+        }
+    }
+
+    /// Stores an output (file or folder) that was just hashed.
+    public func storeOutput(at absolute: String, digest: PathDigest, manifest: TreeManifest?) throws(LeptonError) {
+        switch digest.kind {
+        case .file:
+            try storeFile(absolute, digest: digest.digest)
+        case .folder:
+            guard let manifest else { throw LeptonError(.io, "internal: folder '\(absolute)' stored without a manifest") }
+            for entry in manifest.entries {
+                let child = RelativePath.join(absolute, entry.path)
+                if entry.kind == .symlink {
+                    try storeBytes(Array((ContentHasher.readLinkText(child) ?? "").utf8))
+                } else {
+                    try storeFile(child, digest: entry.digest)
+                }
+            }
+            try storeBytes(Array(manifest.text.utf8))
+        }
+    }
+
+    /// The manifest of a cached folder, nil when missing or damaged.
+    public func manifest(_ digest: String) -> TreeManifest? {
+        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest else { return nil }
+        return TreeManifest(text: String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Whether every object an output needs is in the cache.
+    public func contains(_ digest: PathDigest) -> Bool {
+        switch digest.kind {
+        case .file: return hasObject(digest.digest)
+        case .folder:
+            guard let manifest = manifest(digest.digest) else { return false }
+            return manifest.entries.allSatisfy { hasObject($0.digest) }
+        }
+    }
+
+    /// Every object digest an output references (the manifest and its files for a folder).
+    public func objects(of digest: PathDigest) -> [String] {
+        switch digest.kind {
+        case .file: return [digest.digest]
+        case .folder: return [digest.digest] + (manifest(digest.digest)?.entries.map(\.digest) ?? [])
+        }
+    }
+
+    // MARK: Restore
+
+    /// Restores an output into the workspace from the cache, replacing what is there.
+    ///
+    /// The new content is assembled beside the target and renamed over it, so a failure leaves
+    /// the old content in place.
+    ///
+    /// - Throws: ``LeptonError/Code/cacheMiss`` when an object is missing or damaged.
+    public func restore(_ digest: PathDigest, to absolute: String) throws(LeptonError) {
+        try fileSystem.createDirectories(RelativePath.parent(absolute) ?? "/")
+        let staging = fileSystem.temporaryName(beside: absolute)
+        do throws(LeptonError) {
+            switch digest.kind {
+            case .file:
+                try restoreFile(digest.digest, executable: digest.executable, to: staging)
+            case .folder:
+                guard let manifest = manifest(digest.digest) else {
+                    throw LeptonError(.cacheMiss, "the cache has no intact manifest \(digest.digest.prefix(12)) for '\(absolute)'")
+                }
+                try fileSystem.createDirectories(staging)
+                for entry in manifest.entries {
+                    let target = RelativePath.join(staging, entry.path)
+                    try fileSystem.createDirectories(RelativePath.parent(target) ?? staging)
+                    if entry.kind == .symlink {
+                        guard let bytes = try? fileSystem.read(objectPath(entry.digest)), ContentHash.of(bytes) == entry.digest else {
+                            throw LeptonError(.cacheMiss, "the cache lacks the link target of '\(entry.path)'")
+                        }
+                        symlink(String(decoding: bytes, as: UTF8.self), target)
+                    } else {
+                        try restoreFile(entry.digest, executable: entry.kind == .executable, to: target)
+                    }
+                }
+            }
+            if let existing = fileSystem.status(absolute), existing.kind == .directory || digest.kind == .folder {
+                try fileSystem.remove(absolute)
+            }
+            try fileSystem.move(staging, to: absolute)
+        } catch {
+            try? fileSystem.remove(staging)
+            throw error
+        }
+    }
+
+    private func restoreFile(_ digest: String, executable: Bool, to target: String) throws(LeptonError) {
+        let source = objectPath(digest)
+        guard hasObject(digest) else {
+            throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
+        }
+        try copyVerified(from: source, to: target, expected: digest, mode: executable ? 0o755 : 0o644) { actual in
+            LeptonError(.cacheMiss, "the cache object \(digest.prefix(12)) is damaged (its content hashes to \(actual.prefix(12))); it was not restored. Run `lepton cache gc` or delete it and build again")
+        }
+    }
+
+    /// Copies `source` to a temporary file beside `target`, hashing as it goes, and renames it
+    /// into place only when the digest matches.
+    private func copyVerified(
+        from source: String, to target: String, expected: String, mode: mode_t,
+        mismatch: (String) -> LeptonError
+    ) throws(LeptonError) {
+        let temporary = fileSystem.temporaryName(beside: target)
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw fileSystem.ioError("cannot read '\(source)'") }
+        defer { close(input) }
+        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard output >= 0 else { throw fileSystem.ioError("cannot write '\(temporary)'") }
+        var stream = ContentHash.Stream()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        defer { buffer.deallocate() }
+        var failed = false
+        while true {
+            let count = read(input, buffer.baseAddress, buffer.count)
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 {
+                failed = count < 0
+                break
+            }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            stream.update(chunk)
+            if !writeAll(output, chunk) {
+                failed = true
+                break
+            }
+        }
+        fchmod(output, mode)
+        close(output)
+        if failed {
+            let error = fileSystem.ioError("cannot copy '\(source)' to '\(target)'")
+            unlink(temporary)
+            throw error
+        }
+        let actual = stream.finalize()
+        guard actual == expected else {
+            unlink(temporary)
+            throw mismatch(actual)
+        }
+        if rename(temporary, target) != 0 {
+            let error = fileSystem.ioError("cannot write '\(target)'")
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    // MARK: Run cache
+
+    /// One successful run's outputs, by the key that produced them.
+    public struct RunEntry: Sendable, Equatable {
+        public var key: String
+        public var stage: String
+        public var outputs: [String: PathDigest]
+        /// Seconds since the epoch when the entry was written.
+        public var created: Int
+    }
+
+    func runEntryPath(_ key: String) -> String {
+        let utf8 = Array(key.utf8)
+        let prefix = String(decoding: utf8.prefix(2), as: UTF8.self)
+        let rest = String(decoding: utf8.dropFirst(2), as: UTF8.self)
+        return "\(directory)/runs/\(prefix)/\(rest).json"
+    }
+
+    /// The run-cache entry for a key, if present and intact.
+    public func runEntry(for key: String) -> RunEntry? {
+        guard let bytes = try? fileSystem.read(runEntryPath(key)), let json = try? JSON.parse(bytes),
+            json["version"]?.intValue == 1, json["key"]?.stringValue == key
+        else { return nil }
+        var outputs: [String: PathDigest] = [:]
+        for (path, value) in json["outputs"]?.objectValue ?? [:] {
+            guard let digest = PathDigest(json: value) else { return nil }
+            outputs[path] = digest
+        }
+        return RunEntry(
+            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0)
+    }
+
+    /// Records a successful run. Its objects must already be stored.
+    public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) {
+        var outputs: [String: JSON] = [:]
+        for (path, digest) in entry.outputs { outputs[path] = digest.json }
+        let json = JSON.object([
+            "version": .int(1), "key": .string(entry.key), "stage": .string(entry.stage),
+            "created": .int(entry.created), "outputs": .object(outputs),
+        ])
+        let path = runEntryPath(entry.key)
+        try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
+        try fileSystem.writeAtomically(Array(json.prettyText.utf8), to: path, durable: false)
+    }
+
+    /// Every run-cache entry.
+    public func allRunEntries() -> [RunEntry] {
+        var entries: [RunEntry] = []
+        let runs = directory + "/runs"
+        for shard in (try? fileSystem.list(runs)) ?? [] where shard.kind == .directory {
+            for file in (try? fileSystem.list(runs + "/" + shard.name)) ?? [] where file.name.hasSuffix(".json") {
+                let key = shard.name + file.name.dropLast(5)
+                if let entry = runEntry(for: key) {
+                    entries.append(entry)
+                } else {
+                    entries.append(RunEntry(key: key, stage: "", outputs: [:], created: 0))
+                }
+            }
+        }
+        return entries
+    }
+
+    /// Removes a run-cache entry.
+    public func removeRunEntry(_ key: String) { try? fileSystem.remove(runEntryPath(key)) }
+
+    /// Every object digest with its size in bytes.
+    public func allObjects() -> [(digest: String, size: Int64)] {
+        var objects: [(digest: String, size: Int64)] = []
+        let root = directory + "/objects"
+        for shard in (try? fileSystem.list(root)) ?? [] where shard.kind == .directory {
+            for file in (try? fileSystem.list(root + "/" + shard.name)) ?? [] where file.kind == .file {
+                if file.name.hasPrefix(".") {
+                    continue
+                }
+                let size = fileSystem.status(root + "/" + shard.name + "/" + file.name)?.size ?? 0
+                objects.append((shard.name + file.name, size))
+            }
+        }
+        return objects
+    }
+
+    /// Removes an object.
+    public func removeObject(_ digest: String) { try? fileSystem.remove(objectPath(digest)) }
+}
+
+extension ContentHasher {
+    static func readLinkText(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

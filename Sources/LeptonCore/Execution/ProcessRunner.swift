@@ -1,0 +1,47 @@
+/// What to run for a stage.
+public struct ProcessRequest: Sendable {
+    /// The stage the process belongs to.
+    public var stage: String
+    /// The argument vector; `argv[0]` is looked up on `PATH` when it has no `/`.
+    public var arguments: [String]
+    /// The working directory (the package root).
+    public var workingDirectory: String
+    /// Variables added to the inherited environment.
+    public var environment: [String: String]
+    /// Where standard output and standard error go.
+    public var logPath: String
+    /// Extra descriptors opened for writing in the child: descriptor number -> file path.
+    public var extraOutputs: [Int32: String]
+
+    public init(
+        stage: String, arguments: [String], workingDirectory: String, environment: [String: String], logPath: String,
+        extraOutputs: [Int32: String] = [:]
+    ) {
+        self.extraOutputs = extraOutputs
+        self.stage = stage
+        self.arguments = arguments
+        self.workingDirectory = workingDirectory
+        self.environment = environment
+        self.logPath = logPath
+    }
+}
+
+/// How a process ended. A non-zero exit is a result, not an error.
+public enum ProcessOutcome: Sendable, Equatable {
+    /// The process exited with this status.
+    case exited(Int32)
+    /// The process was killed by this signal.
+    case signaled(Int32)
+    /// The process could not be started.
+    case launchFailed(String)
+
+    public var succeeded: Bool { self == .exited(0) }
+}
+
+/// Runs stage commands. The real one spawns processes; tests use a fake that records calls.
+public protocol ProcessRunner: Sendable {
+    /// Runs a process to completion; blocks the calling thread.
+    func run(_ request: ProcessRequest) -> ProcessOutcome
+    /// Stops every running process group: SIGTERM, a grace period, then SIGKILL.
+    func terminateAll()
+}

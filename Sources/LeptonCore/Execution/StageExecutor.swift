@@ -1,0 +1,100 @@
+/// Does the work of one stage on a worker thread: restores its outputs from the cache, or runs
+/// its command and stores what it wrote.
+struct StageExecutor: Sendable {
+    let workspace: Workspace
+    let cache: ArtifactCache
+    let hasher: ContentHasher
+    let runner: any ProcessRunner
+    let clock: any Clock
+    let fileSystem = FileSystem()
+
+    /// Restores the given outputs (those not already intact on disk).
+    func restore(_ outputs: [String: PathDigest]) throws(LeptonError) {
+        for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {
+            if let current = try? hasher.digest(of: path), current == digest { continue }
+            try cache.restore(digest, to: workspace.absolute(path))
+            try remember(path, digest)
+        }
+    }
+
+    /// Runs a stage's command and, on success, hashes and stores its outputs.
+    func run(_ stage: StageDescription, record: StageRecord) -> Result<StageRecord, StageFailure> {
+        do throws(LeptonError) {
+            try prepareOutputs(of: stage)
+        } catch {
+            return .failure(StageFailure(message: error.message))
+        }
+        let logPath = workspace.logDirectory + "/" + stage.name + ".log"
+        let request = ProcessRequest(
+            stage: stage.name, arguments: stage.command.argv, workingDirectory: workspace.root,
+            environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath)
+        let outcome = runner.run(request)
+        let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)
+        switch outcome {
+        case .exited(0): break
+        case .exited(let status):
+            return .failure(StageFailure(message: "command exited with status \(status)", logTail: tail, logPath: logPath))
+        case .signaled(let signal):
+            return .failure(StageFailure(message: "command was killed by signal \(signal)", logTail: tail, logPath: logPath))
+        case .launchFailed(let message):
+            return .failure(StageFailure(message: message, logTail: tail, logPath: logPath))
+        }
+        var result = record
+        do throws(LeptonError) {
+            for output in stage.allOutputs {
+                guard let digest = try hasher.digest(of: output.path) else {
+                    return .failure(StageFailure(
+                        message: "declared output '\(output.path)' is missing after the command succeeded; write it or remove it from 'outputs'",
+                        logTail: tail, logPath: logPath))
+                }
+                let manifest = digest.kind == .folder ? try hasher.manifest(ofFolder: output.path) : nil
+                try cache.storeOutput(at: workspace.absolute(output.path), digest: digest, manifest: manifest)
+                result.outputs[output.path] = digest
+            }
+            let created = Int(clock.fileTimeNow() / 1_000_000_000)
+            try cache.writeRunEntry(.init(key: record.key, stage: stage.name, outputs: result.outputs, created: created))
+        } catch {
+            return .failure(StageFailure(message: error.message, logTail: tail, logPath: logPath))
+        }
+        return .success(result)
+    }
+
+    /// Before a run: outputs left from an earlier run are saved to the cache (nothing is lost)
+    /// and removed, so that a declared output the command fails to write is noticed.
+    private func prepareOutputs(of stage: StageDescription) throws(LeptonError) {
+        for output in stage.allOutputs {
+            let absolute = workspace.absolute(output.path)
+            if let parent = RelativePath.parent(absolute) { try fileSystem.createDirectories(parent) }
+            guard let digest = try hasher.digest(of: output.path) else { continue }
+            let manifest = digest.kind == .folder ? try hasher.manifest(ofFolder: output.path) : nil
+            try cache.storeOutput(at: absolute, digest: digest, manifest: manifest)
+            try fileSystem.remove(absolute)
+        }
+    }
+
+    /// Records restored files in the stat cache so the next build does not hash them again.
+    private func remember(_ path: String, _ digest: PathDigest) throws(LeptonError) {
+        let now = clock.fileTimeNow()
+        switch digest.kind {
+        case .file:
+            if let status = fileSystem.statusFollowingLinks(workspace.absolute(path)) {
+                hasher.statCache.record(path, status: status, digest: digest.digest, recordedAt: now)
+            }
+        case .folder:
+            for entry in cache.manifest(digest.digest)?.entries ?? [] where entry.kind != .symlink {
+                let file = path + "/" + entry.path
+                if let status = fileSystem.status(workspace.absolute(file)) {
+                    hasher.statCache.record(file, status: status, digest: entry.digest, recordedAt: now)
+                }
+            }
+        }
+    }
+
+    /// The last lines of a log file.
+    static func tail(of path: String, lines count: Int, fileSystem: FileSystem) -> [String] {
+        guard let bytes = try? fileSystem.read(path) else { return [] }
+        let lines = bytes.suffix(64 * 1024).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        return lines.suffix(count + 1).map { String(decoding: $0, as: UTF8.self) }.drop { $0.isEmpty }.reversed()
+            .drop { $0.isEmpty }.reversed()
+    }
+}

@@ -1,0 +1,18 @@
+/// The pipeline as the engine sees it, after the Leptonfile was evaluated and converted.
+public struct PipelineDescription: Sendable, Equatable {
+    /// A short name for reports.
+    public var name: String
+    /// The default params file for parameter keys that name none.
+    public var paramsFile: String
+    /// The stages, in declaration order.
+    public var stages: [StageDescription]
+
+    public init(name: String, paramsFile: String, stages: [StageDescription]) {
+        self.name = name
+        self.paramsFile = paramsFile
+        self.stages = stages
+    }
+
+    /// The stage with this name, if any.
+    public func stage(named name: String) -> StageDescription? { stages.first { $0.name == name } }
+}

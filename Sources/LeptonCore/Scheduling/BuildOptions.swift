@@ -1,0 +1,21 @@
+/// What a build should do.
+public struct BuildOptions: Sendable {
+    /// Stages to build with everything they need; empty means all.
+    public var targets: [String] = []
+    /// Stages to run even when up to date.
+    public var force: Set<String> = []
+    /// Decide and report, but run and restore nothing (`--dry-run`, `lepton status`).
+    public var dryRun = false
+    /// How many stages may run at once.
+    public var jobs = 2
+    /// After a failure, keep building stages that do not depend on it.
+    public var keepGoing = false
+
+    public init(targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false) {
+        self.targets = targets
+        self.force = force
+        self.dryRun = dryRun
+        self.jobs = jobs
+        self.keepGoing = keepGoing
+    }
+}

@@ -1,0 +1,63 @@
+/// What happened to a stage in a build (or, in a dry run, what would happen).
+public enum StageOutcome: Sendable, Equatable {
+    /// Nothing changed; nothing was done.
+    case upToDate
+    /// Outputs were restored from the cache instead of running.
+    case restored(reasons: [RebuildReason])
+    /// The command ran and succeeded.
+    case ran(reasons: [RebuildReason])
+    /// Dry run: the stage would be restored.
+    case wouldRestore(reasons: [RebuildReason])
+    /// Dry run: the stage would run (or may run, once upstream stages have).
+    case wouldRun(reasons: [RebuildReason])
+    /// The stage failed: its command failed, an output was missing, or it could not start.
+    case failed(StageFailure)
+    /// Not attempted because an upstream stage failed (or the build stopped).
+    case skipped(because: String)
+
+    /// Whether the stage did or would do work.
+    public var isStale: Bool {
+        switch self {
+        case .upToDate, .skipped: return false
+        default: return true
+        }
+    }
+}
+
+/// Why a stage failed, with the end of its log.
+public struct StageFailure: Error, Sendable, Equatable {
+    public var message: String
+    /// The last lines of the stage's log.
+    public var logTail: [String]
+    public var logPath: String?
+
+    public init(message: String, logTail: [String] = [], logPath: String? = nil) {
+        self.message = message
+        self.logTail = logTail
+        self.logPath = logPath
+    }
+}
+
+/// Receives build progress. The CLI's implementation prints; the engine never does.
+public protocol BuildObserver: Sendable {
+    /// A stage begins to run or restore.
+    func stageStarted(_ stage: String, restoring: Bool)
+    /// A stage is decided or finished.
+    func stageFinished(_ stage: String, outcome: StageOutcome, seconds: Double)
+    /// A warning worth telling (a damaged state file discarded, a racy cache, …).
+    func warning(_ message: String)
+}
+
+/// The result of a whole build.
+public struct BuildSummary: Sendable {
+    /// Outcome per stage, in the order stages were decided.
+    public var outcomes: [(stage: String, outcome: StageOutcome)]
+    public var seconds: Double
+    public var interrupted: Bool
+
+    public var failed: Bool {
+        outcomes.contains { if case .failed = $0.outcome { return true } else { return false } }
+    }
+
+    public func outcome(of stage: String) -> StageOutcome? { outcomes.first { $0.stage == stage }?.outcome }
+}

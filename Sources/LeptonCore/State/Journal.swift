@@ -1,0 +1,54 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An append-only log of stage records finished since `Lepton.lock` was last written.
+///
+/// Writing the whole lock after every stage would cost O(stages²) on a large pipeline, so a
+/// build appends one line per finished stage here and writes the lock once at the end. If
+/// Lepton is killed, the next build replays the journal onto the lock it was based on, so only
+/// stages that did not finish run again. A torn last line (a kill mid-write) is ignored.
+public final class Journal: @unchecked Sendable {
+    static let header = "# lepton journal v1 lock="
+
+    private let path: String
+    private var descriptor: Int32 = -1
+
+    init(path: String) { self.path = path }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+
+    /// The records a previous, interrupted build left, if they apply to a lock with this digest.
+    static func replay(path: String, lockDigest: String, fileSystem: FileSystem) -> [String: StageRecord] {
+        guard let bytes = try? fileSystem.read(path) else { return [:] }
+        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
+        guard let first = lines.popFirst(), String(decoding: first, as: UTF8.self) == header + lockDigest else {
+            return [:]
+        }
+        // A complete line ends with "\n"; the element after the last newline is empty or torn.
+        if !lines.isEmpty { lines.removeLast() }
+        var records: [String: StageRecord] = [:]
+        for line in lines {
+            guard let json = try? JSON.parse(line), let name = json["stage"]?.stringValue,
+                let value = json["record"], let record = StageRecord(json: value)
+            else { continue }
+            records[name] = record
+        }
+        return records
+    }
+
+    /// Starts a fresh journal for a lock with this digest (replacing any old one atomically).
+    func start(lockDigest: String, fileSystem: FileSystem) throws(LeptonError) {
+        if descriptor >= 0 { close(descriptor) }
+        try fileSystem.writeAtomically(Journal.header + lockDigest + "\n", to: path)
+        descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        if descriptor < 0 { throw fileSystem.ioError("cannot open the journal '\(path)'") }
+    }
+
+    /// Appends one finished stage's record as a single write.
+    func append(stage: String, record: StageRecord) {
+        guard descriptor >= 0 else { return }
+        let line = JSON.object(["stage": .string(stage), "record": record.json]).compactText + "\n"
+        _ = Array(line.utf8).withUnsafeBytes { writeAll(descriptor, $0) }
+    }
+}

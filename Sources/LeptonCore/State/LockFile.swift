@@ -1,0 +1,47 @@
+/// `Lepton.lock`: per stage, the key, input digests and output digests of its last successful
+/// build. Sorted, indented JSON, meant to be committed: with it and a cache, a fresh clone
+/// knows what is up to date without running anything.
+public struct LockFile: Sendable, Equatable {
+    /// The format version written in the file.
+    public static let version = 1
+    /// The file name at the package root.
+    public static let fileName = "Lepton.lock"
+
+    /// Records by stage name.
+    public var stages: [String: StageRecord]
+
+    public init(stages: [String: StageRecord] = [:]) { self.stages = stages }
+
+    /// The file's text.
+    public var text: String {
+        JSON.object([
+            "version": .int(LockFile.version),
+            "generator": .string("lepton; commit this file, do not edit it by hand"),
+            "stages": .object(stages.mapValues(\.json)),
+        ]).prettyText
+    }
+
+    /// Parses the file.
+    ///
+    /// - Throws: ``LeptonError/Code/corruptState`` naming the file and what is wrong; the
+    ///   caller decides to start over with a warning.
+    public init(bytes: [UInt8], path: String) throws(LeptonError) {
+        let json: JSON
+        do {
+            json = try JSON.parse(bytes)
+        } catch {
+            throw LeptonError(.corruptState, "'\(path)' is not valid JSON (\(error)); Lepton will rebuild it")
+        }
+        guard json["version"]?.intValue == LockFile.version else {
+            throw LeptonError(.corruptState, "'\(path)' has an unknown version; Lepton will rebuild it")
+        }
+        var stages: [String: StageRecord] = [:]
+        for (name, value) in json["stages"]?.objectValue ?? [:] {
+            guard let record = StageRecord(json: value) else {
+                throw LeptonError(.corruptState, "'\(path)': the entry of stage '\(name)' is damaged; Lepton will rebuild it")
+            }
+            stages[name] = record
+        }
+        self.stages = stages
+    }
+}

@@ -1,0 +1,63 @@
+/// The lock as a build changes it: the records loaded from `Lepton.lock` (plus any an
+/// interrupted build left in the journal), updated stage by stage and saved at the end.
+struct LockState {
+    var lock: LockFile
+    private var changed = false
+    private let workspace: Workspace
+    private let journal: Journal?
+    private let fileSystem = FileSystem()
+
+    /// Loads the lock and replays the journal. A damaged lock is discarded with a warning.
+    static func load(workspace: Workspace, observer: any BuildObserver, writeRecovered: Bool) throws(LeptonError)
+        -> LockState
+    {
+        let fileSystem = FileSystem()
+        var lock = LockFile()
+        var lockDigest = "none"
+        if let bytes = try? fileSystem.read(workspace.lockFile) {
+            lockDigest = ContentHash.of(bytes)
+            do {
+                lock = try LockFile(bytes: bytes, path: LockFile.fileName)
+            } catch {
+                observer.warning(error.message)
+            }
+        }
+        let recovered = Journal.replay(path: workspace.journalFile, lockDigest: lockDigest, fileSystem: fileSystem)
+        for (name, record) in recovered { lock.stages[name] = record }
+        guard writeRecovered else { return LockState(lock: lock, workspace: workspace, journal: nil) }
+        if !recovered.isEmpty {
+            observer.warning("recovered \(recovered.count) finished stage(s) from an interrupted build")
+            let text = lock.text
+            try fileSystem.writeAtomically(text, to: workspace.lockFile)
+            lockDigest = ContentHash.of(text: text)
+        }
+        let journal = Journal(path: workspace.journalFile)
+        try journal.start(lockDigest: lockDigest, fileSystem: fileSystem)
+        return LockState(lock: lock, workspace: workspace, journal: journal)
+    }
+
+    private init(lock: LockFile, workspace: Workspace, journal: Journal?) {
+        self.lock = lock
+        self.workspace = workspace
+        self.journal = journal
+    }
+
+    /// Records a stage's new record and journals it if it changed.
+    mutating func update(_ stage: String, _ record: StageRecord) {
+        guard lock.stages[stage] != record else { return }
+        lock.stages[stage] = record
+        changed = true
+        journal?.append(stage: stage, record: record)
+    }
+
+    /// Writes the lock (dropping stages no longer in the pipeline) and restarts the journal.
+    mutating func save(keeping stages: Set<String>) throws(LeptonError) {
+        let before = lock.stages.count
+        lock.stages = lock.stages.filter { stages.contains($0.key) }
+        guard changed || lock.stages.count != before || !fileSystem.exists(workspace.lockFile) else { return }
+        let text = lock.text
+        try fileSystem.writeAtomically(text, to: workspace.lockFile)
+        try journal?.start(lockDigest: ContentHash.of(text: text), fileSystem: fileSystem)
+        changed = false
+    }
+}

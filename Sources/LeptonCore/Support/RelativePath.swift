@@ -1,0 +1,36 @@
+/// Path arithmetic on `/`-separated strings, relative to the package root.
+public enum RelativePath {
+    /// Normalises a path written in a Leptonfile: removes `.` and empty components and resolves
+    /// `..` lexically. Returns nil when the path is absolute or climbs out of the root.
+    public static func normalize(_ path: String) -> String? {
+        if path.hasPrefix("/") { return nil }
+        var parts: [Substring] = []
+        for component in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if component == "." { continue }
+            if component == ".." {
+                if parts.isEmpty { return nil }
+                parts.removeLast()
+                continue
+            }
+            parts.append(component)
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "/")
+    }
+
+    /// Whether `path` equals `ancestor` or lies inside it.
+    public static func isWithin(_ path: String, _ ancestor: String) -> Bool {
+        path == ancestor || (path.hasPrefix(ancestor) && path.utf8.dropFirst(ancestor.utf8.count).first == UInt8(ascii: "/"))
+    }
+
+    /// Joins a root and a relative path.
+    public static func join(_ root: String, _ path: String) -> String {
+        if path.isEmpty { return root }
+        return root.hasSuffix("/") ? root + path : root + "/" + path
+    }
+
+    /// The parent of a relative path, or nil at the top.
+    public static func parent(_ path: String) -> String? {
+        guard let slash = path.lastIndex(of: "/") else { return nil }
+        return String(path[..<slash])
+    }
+}

@@ -1,0 +1,56 @@
+// The wire schema between a Leptonfile and the loader. This file is shared with LeptonLoading
+// by symlink: keep it free of anything but plain Codable value types.
+
+/// The versioned, plain Codable form of a pipeline as it travels from an evaluated Leptonfile
+/// to the loader. It is not the DSL (see `Pipeline`) and not the host model.
+enum Serialization {
+    /// The document an evaluated Leptonfile writes: a version, the pipeline, and every misuse
+    /// of the DSL it noticed.
+    struct Envelope: Codable {
+        var version: Int
+        var pipeline: Pipeline?
+        var errors: [String]
+    }
+
+    struct Pipeline: Codable {
+        var name: String
+        var params: String
+        var stages: [Stage]
+    }
+
+    struct Stage: Codable {
+        var name: String
+        var command: Command
+        var inputs: [Path]
+        var code: [Path]
+        var params: [Parameter]
+        var environment: [String]
+        var outputs: [Path]
+        var metrics: [String]
+        var after: [String]
+    }
+
+    /// Exactly one of `shell` and `exec` is set.
+    struct Command: Codable {
+        var shell: String?
+        var exec: [String]?
+    }
+
+    /// `kind` is one of `path`, `file`, `folder`, `glob`, `target`.
+    struct Path: Codable {
+        var kind: String
+        var path: String
+    }
+
+    struct Parameter: Codable {
+        var key: String
+        var file: String?
+        var value: Value?
+    }
+
+    /// `kind` is one of `int`, `double`, `string`, `bool`; `text` is the value's canonical text.
+    struct Value: Codable {
+        var kind: String
+        var text: String
+    }
+}

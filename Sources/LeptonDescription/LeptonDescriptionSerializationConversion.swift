@@ -1,0 +1,47 @@
+extension Serialization.Pipeline {
+    init(_ pipeline: Pipeline) {
+        self.init(name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init))
+    }
+}
+
+extension Serialization.Stage {
+    init(_ stage: Stage) {
+        self.init(
+            name: stage.name,
+            command: Serialization.Command(stage.command),
+            inputs: stage.inputs.map { Serialization.Path(kind: $0.kind.rawValue, path: $0.path) },
+            code: stage.code.map { Serialization.Path(kind: $0.kind.rawValue, path: $0.path) },
+            params: stage.params.map(Serialization.Parameter.init),
+            environment: stage.environment,
+            outputs: stage.outputs.map { Serialization.Path(kind: $0.kind.rawValue, path: $0.path) },
+            metrics: stage.metrics,
+            after: stage.after
+        )
+    }
+}
+
+extension Serialization.Command {
+    init(_ command: Command) {
+        switch command.kind {
+        case .shell(let line): self.init(shell: line, exec: nil)
+        case .exec(let arguments): self.init(shell: nil, exec: arguments)
+        }
+    }
+}
+
+extension Serialization.Parameter {
+    init(_ parameter: Parameter) {
+        self.init(key: parameter.key, file: parameter.file, value: parameter.value.map(Serialization.Value.init))
+    }
+}
+
+extension Serialization.Value {
+    init(_ value: ParameterValue) {
+        switch value {
+        case .int(let number): self.init(kind: "int", text: String(number))
+        case .double(let number): self.init(kind: "double", text: String(number))
+        case .string(let text): self.init(kind: "string", text: text)
+        case .bool(let flag): self.init(kind: "bool", text: flag ? "true" : "false")
+        }
+    }
+}

@@ -1,0 +1,53 @@
+/// The whole build: every stage of a Leptonfile, and where their parameters live.
+///
+/// A Leptonfile declares exactly one `Pipeline`, the way a `Package.swift` declares one
+/// `Package`. Lepton evaluates the Leptonfile, reads the pipeline back and builds its stages.
+/// Because `Pipeline` is a class, stages appended after `init` (in a `for` loop, say) are seen too.
+///
+/// ```swift
+/// // lepton-tools-version: 0.1
+/// import LeptonDescription
+///
+/// let pipeline = Pipeline(
+///     name: "digits",
+///     params: "params.yaml",
+///     stages: [
+///         .stage(
+///             name: "prepare",
+///             command: "python3 prepare.py",
+///             inputs: ["data/raw.csv"],
+///             code: ["prepare.py"],
+///             params: ["prepare.split"],
+///             outputs: [.folder("data/prepared")]
+///         ),
+///     ]
+/// )
+/// for fold in 0..<3 {
+///     pipeline.stages.append(
+///         .stage(name: "cv-\(fold)", command: "python3 cv.py \(fold)", inputs: ["data/prepared"],
+///                outputs: ["cv/\(fold).json"])
+///     )
+/// }
+/// ```
+public final class Pipeline {
+    /// A short name for reports; defaults to the package folder's name when empty.
+    public var name: String
+    /// The default parameters file (JSON or YAML) for parameter keys that name no file.
+    public var params: String
+    /// The stages, in declaration order. Order does not decide build order: data flow does.
+    public var stages: [Stage]
+
+    /// Declares the pipeline of this Leptonfile.
+    ///
+    /// - Parameters:
+    ///   - name: A short name for reports.
+    ///   - params: The default parameters file, relative to the package root. A stage's
+    ///     ``Parameter`` keys are read from it unless they name another file.
+    ///   - stages: The stages; more may be appended to ``stages`` later.
+    public init(name: String = "", params: String = "params.yaml", stages: [Stage] = []) {
+        self.name = name
+        self.params = params
+        self.stages = stages
+        Dump.register(self)
+    }
+}

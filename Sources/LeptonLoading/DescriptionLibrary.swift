@@ -1,0 +1,71 @@
+import LeptonCore
+
+/// The compiled `LeptonDescription` module a Leptonfile links against.
+///
+/// Its sources are embedded in the `lepton` binary (`.embedInCode`), so Lepton does not depend
+/// on a build folder that may be gone: the first evaluation compiles them (about 0.7 s) into
+/// `.lepton/leptonfile/dsl-<digest>/`, and every later one reuses that.
+struct DescriptionLibrary: Sendable {
+    /// The folder holding `LeptonDescription.swiftmodule` and `libLeptonDescription.a`.
+    let directory: String
+
+    /// The embedded DSL sources, by file name.
+    static let sources: [(name: String, bytes: [UInt8])] = [
+        ("Artifact.swift", PackageResources.Artifact_swift),
+        ("Command.swift", PackageResources.Command_swift),
+        ("Dump.swift", PackageResources.Dump_swift),
+        ("JSONWriter.swift", PackageResources.JSONWriter_swift),
+        ("LeptonDescriptionSerialization.swift", PackageResources.LeptonDescriptionSerialization_swift),
+        ("LeptonDescriptionSerializationConversion.swift", PackageResources.LeptonDescriptionSerializationConversion_swift),
+        ("Parameter.swift", PackageResources.Parameter_swift),
+        ("Pipeline.swift", PackageResources.Pipeline_swift),
+        ("Stage.swift", PackageResources.Stage_swift),
+        ("Version.swift", PackageResources.Version_swift),
+    ]
+
+    /// The digest of the embedded sources: part of every cache key.
+    static let digest: String = {
+        var all: [UInt8] = []
+        for source in sources {
+            all += Array(source.name.utf8) + [0] + source.bytes + [0]
+        }
+        return ContentHash.of(all)
+    }()
+
+    /// Finds the compiled library, compiling it first if needed.
+    static func prepare(
+        in parent: String, toolchain: Toolchain, runner: any ProcessRunner, fileSystem: FileSystem = FileSystem()
+    ) throws(LeptonError) -> DescriptionLibrary {
+        let directory = "\(parent)/dsl-\(digest.prefix(16))"
+        let library = DescriptionLibrary(directory: directory)
+        if fileSystem.exists(directory + "/libLeptonDescription.a") { return library }
+        let staging = fileSystem.temporaryName(beside: directory)
+        try fileSystem.createDirectories(staging + "/src")
+        defer { try? fileSystem.remove(staging) }
+        var files: [String] = []
+        for source in sources {
+            let path = "\(staging)/src/\(source.name)"
+            try fileSystem.writeAtomically(source.bytes, to: path, durable: false)
+            files.append(path)
+        }
+        let arguments = [
+            toolchain.swiftc, "-parse-as-library", "-module-name", "LeptonDescription", "-Onone", "-g",
+            "-emit-library", "-static", "-o", "\(staging)/libLeptonDescription.a",
+            "-emit-module", "-emit-module-path", "\(staging)/LeptonDescription.swiftmodule",
+        ] + files
+        let log = "\(staging)/compile.log"
+        let outcome = runner.run(
+            ProcessRequest(stage: "leptonfile", arguments: arguments, workingDirectory: staging, environment: [:], logPath: log))
+        guard outcome.succeeded else {
+            let output = (try? fileSystem.readText(log)) ?? ""
+            throw LeptonError(.leptonfileCompile, "cannot compile the LeptonDescription library with '\(toolchain.swiftc)':\n\(output)")
+        }
+        try? fileSystem.remove(staging + "/src")
+        try? fileSystem.remove(log)
+        // Publish atomically: another build may have won the race, which is fine.
+        if (try? fileSystem.move(staging, to: directory)) == nil && !fileSystem.exists(directory + "/libLeptonDescription.a") {
+            throw LeptonError(.io, "cannot install the compiled LeptonDescription library in '\(directory)'")
+        }
+        return library
+    }
+}

@@ -1,0 +1,1 @@
+../../LeptonDescription/Dump.swift

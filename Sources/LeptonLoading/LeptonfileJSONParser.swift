@@ -1,0 +1,89 @@
+import Foundation
+import LeptonCore
+
+/// Decodes the envelope an evaluated Leptonfile writes and converts it to the host model,
+/// normalising paths and collecting every problem (like SwiftPM's `ManifestJSONParser`).
+enum LeptonfileJSONParser {
+    static func parse(_ bytes: [UInt8], leptonfile: String) throws(LeptonError) -> PipelineDescription {
+        // The version comes first: a mismatch means a mismatched LeptonDescription library.
+        struct VersionOnly: Decodable { var version: Int }
+        let data = Data(bytes)
+        guard let version = try? JSONDecoder().decode(VersionOnly.self, from: data) else {
+            throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote an unreadable description")
+        }
+        guard version.version == LeptonDescriptionVersion.current else {
+            throw LeptonError(
+                .leptonfileVersion,
+                "'\(leptonfile)' wrote description version \(version.version), but this lepton reads version \(LeptonDescriptionVersion.current), indicating use of a mismatched LeptonDescription library")
+        }
+        let envelope: Serialization.Envelope
+        do {
+            envelope = try JSONDecoder().decode(Serialization.Envelope.self, from: data)
+        } catch {
+            throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote a damaged description: \(error)")
+        }
+        var problems = envelope.errors
+        guard let serialized = envelope.pipeline else {
+            throw LeptonError(.invalidPipeline, report(problems, leptonfile))
+        }
+        let stages = serialized.stages.map { convert($0, problems: &problems) }
+        let paramsFile = RelativePath.normalize(serialized.params) ?? serialized.params
+        guard problems.isEmpty else { throw LeptonError(.invalidPipeline, report(problems, leptonfile)) }
+        return PipelineDescription(name: serialized.name, paramsFile: paramsFile, stages: stages)
+    }
+
+    private static func report(_ problems: [String], _ leptonfile: String) -> String {
+        "'\(leptonfile)' has \(problems.count) problem(s):\n" + problems.map { "  error: \($0)" }.joined(separator: "\n")
+    }
+
+    private static func convert(_ stage: Serialization.Stage, problems: inout [String]) -> StageDescription {
+        func paths(_ items: [Serialization.Path], _ what: String) -> [PathSpec] {
+            items.compactMap { item in
+                guard let kind = PathSpec.Kind(rawValue: item.kind) else {
+                    problems.append("stage '\(stage.name)': unknown \(what) kind '\(item.kind)'")
+                    return nil
+                }
+                if kind == .target || kind == .glob { return PathSpec(kind: kind, path: item.path) }
+                guard let normalized = RelativePath.normalize(item.path) else {
+                    problems.append("stage '\(stage.name)': \(what) '\(item.path)' is outside the package root; use a relative path inside the package")
+                    return nil
+                }
+                return PathSpec(kind: kind, path: normalized)
+            }
+        }
+        let command: CommandDescription
+        if let line = stage.command.shell {
+            command = .shell(line)
+        } else {
+            command = .exec(stage.command.exec ?? [])
+        }
+        let params = stage.params.map { parameter in
+            ParameterSpec(
+                key: parameter.key, file: parameter.file.map { RelativePath.normalize($0) ?? $0 },
+                inline: parameter.value.map(inlineText))
+        }
+        var metrics: [String] = []
+        for metric in stage.metrics {
+            if let normalized = RelativePath.normalize(metric) {
+                metrics.append(normalized)
+            } else {
+                problems.append("stage '\(stage.name)': metrics file '\(metric)' is outside the package root")
+            }
+        }
+        return StageDescription(
+            name: stage.name, command: command, inputs: paths(stage.inputs, "input"), code: paths(stage.code, "code input"),
+            params: params, environment: stage.environment, outputs: paths(stage.outputs, "output"), metrics: metrics,
+            after: stage.after)
+    }
+
+    private static func inlineText(_ value: Serialization.Value) -> String {
+        switch value.kind {
+        case "int", "double", "bool": return ParamsFile.canonical(.number(value.text)).replacingBool(value)
+        default: return JSON.string(value.text).compactText
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingBool(_ value: Serialization.Value) -> String { value.kind == "bool" ? value.text : self }
+}

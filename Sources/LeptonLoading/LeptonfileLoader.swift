@@ -1,0 +1,139 @@
+import LeptonCore
+
+/// Evaluates a Leptonfile into a ``PipelineDescription``, like SwiftPM's `ManifestLoader`:
+/// compile → evaluate → parse → convert, each a small step, with the result cached by
+/// everything that can change it.
+///
+/// The cache key covers the Leptonfile's bytes, the embedded DSL sources, the compiler's
+/// identity and the package path. An unchanged Leptonfile costs one file read and one parse.
+public struct LeptonfileLoader: Sendable {
+    /// How a load went, for `--verbose` and the benchmark.
+    public enum Source: Sendable { case cache, evaluated }
+
+    public let workspace: Workspace
+    let runner: any ProcessRunner
+    let fileSystem = FileSystem()
+    static let cacheVersion = "lepton-leptonfile-cache v1"
+
+    public init(workspace: Workspace, runner: any ProcessRunner = PosixProcessRunner()) {
+        self.workspace = workspace
+        self.runner = runner
+    }
+
+    /// Loads the pipeline.
+    ///
+    /// - Returns: The pipeline and whether it came from the cache.
+    /// - Throws: ``LeptonError`` with code `leptonfileCompile` (the compiler's diagnostics, on
+    ///   the user's path and lines), `leptonfileCrash`, `leptonfileVersion` or `invalidPipeline`
+    ///   (every DSL misuse at once).
+    public func load() throws(LeptonError) -> (pipeline: PipelineDescription, source: Source) {
+        let bytes: [UInt8]
+        do {
+            bytes = try fileSystem.read(workspace.leptonfile)
+        } catch {
+            throw LeptonError(.io, "cannot read '\(workspace.leptonfile)'; run `lepton init` to create one", cause: error)
+        }
+        let toolchain = try Toolchain.find()
+        let key = cacheKey(bytes, toolchain: toolchain)
+        let cachePath = workspace.loaderDirectory + "/description.json"
+        if let cached = readCache(cachePath, key: key) { return (cached, .cache) }
+        try workspace.prepare()
+        try fileSystem.createDirectories(workspace.loaderDirectory)
+        let library = try DescriptionLibrary.prepare(in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
+        let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
+        try fileSystem.createDirectories(scratch)
+        defer { try? fileSystem.remove(scratch) }
+        let executable = try compile(in: scratch, library: library, toolchain: toolchain)
+        let envelope = try evaluate(executable, in: scratch)
+        let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
+        let entry = JSON.object(["key": .string(key), "pipeline": pipeline.json])
+        try? fileSystem.writeAtomically(Array(entry.compactText.utf8), to: cachePath, durable: false)
+        return (pipeline, .evaluated)
+    }
+
+    func cacheKey(_ bytes: [UInt8], toolchain: Toolchain) -> String {
+        let header = "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(toolchain.identity)\n\(workspace.root)\n"
+        return ContentHash.of(Array(header.utf8) + bytes)
+    }
+
+    private func readCache(_ path: String, key: String) -> PipelineDescription? {
+        guard let bytes = try? fileSystem.read(path), let json = try? JSON.parse(bytes),
+            json["key"]?.stringValue == key, let value = json["pipeline"]
+        else { return nil }
+        return PipelineDescription(json: value)
+    }
+
+    /// Compiles the Leptonfile through a VFS overlay that maps a virtual `Leptonfile.swift`
+    /// onto the real file: swiftc needs the extension, and diagnostics keep the real path.
+    private func compile(in scratch: String, library: DescriptionLibrary, toolchain: Toolchain) throws(LeptonError)
+        -> String
+    {
+        let virtual = scratch + "/virtual"
+        let overlay = JSON.object([
+            "version": .int(0), "case-sensitive": .bool(true),
+            "roots": .array([.object([
+                "name": .string(virtual), "type": .string("directory"),
+                "contents": .array([.object([
+                    "name": .string("Leptonfile.swift"), "type": .string("file"),
+                    "external-contents": .string(workspace.leptonfile),
+                ])]),
+            ])]),
+        ])
+        try fileSystem.writeAtomically(Array(overlay.compactText.utf8), to: scratch + "/overlay.json", durable: false)
+        let executable = scratch + "/leptonfile"
+        let arguments = [
+            toolchain.swiftc, "-vfsoverlay", scratch + "/overlay.json", virtual + "/Leptonfile.swift",
+            "-module-name", "Leptonfile", "-I", library.directory, "-L", library.directory, "-lLeptonDescription",
+            "-Onone", "-g", "-o", executable,
+        ]
+        let log = scratch + "/compile.log"
+        let outcome = runner.run(
+            ProcessRequest(stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:], logPath: log))
+        guard outcome.succeeded else {
+            let output = ((try? fileSystem.readText(log)) ?? "")
+                .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.hasPrefix("error: emit-module command failed") && !$0.hasPrefix("error: compile command failed") }
+                .joined(separator: "\n")
+            throw LeptonError(.leptonfileCompile, "the Leptonfile does not compile:\n\(output)")
+        }
+        return executable
+    }
+
+    /// Runs the compiled Leptonfile and reads the envelope it writes to descriptor 3.
+    private func evaluate(_ executable: String, in scratch: String) throws(LeptonError) -> [UInt8] {
+        let output = scratch + "/description.json"
+        let log = scratch + "/run.log"
+        let outcome = runner.run(
+            ProcessRequest(
+                stage: "leptonfile", arguments: [executable, "-fileno", "3"], workingDirectory: workspace.root,
+                environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output]))
+        let printed = (try? fileSystem.readText(log)) ?? ""
+        guard outcome.succeeded, let bytes = try? fileSystem.read(output), !bytes.isEmpty else {
+            let how: String
+            switch outcome {
+            case .exited(let status): how = "exited with status \(status)"
+            case .signaled(let signal): how = "crashed (signal \(signal))"
+            case .launchFailed(let message): how = "could not start: \(message)"
+            }
+            throw LeptonError(.leptonfileCrash, "evaluating '\(workspace.leptonfile)' \(how) before declaring its pipeline:\n\(printed)")
+        }
+        return bytes
+    }
+}
+
+extension String {
+    /// Replaces every occurrence of `target` (used to map the virtual path back, should a
+    /// compiler ever print it).
+    func replacingVirtualPath(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return self }
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

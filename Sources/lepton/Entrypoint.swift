@@ -1,0 +1,3 @@
+import LeptonCommands
+
+LeptonCommand.run()
