@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 
 /// Options every subcommand that works on a package shares.
@@ -12,4 +15,19 @@ public struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     public init() {}
+
+    /// The package path: `-C`, else `$LEPTON_PACKAGE_PATH` (set by the SwiftPM plugin).
+    var resolvedPackagePath: String? { packagePath ?? Environment.value("LEPTON_PACKAGE_PATH") }
+
+    /// The plugin's target list: `--swiftpm-targets`, else `$LEPTON_SWIFTPM_TARGETS`.
+    var resolvedSwiftPMTargets: String? { swiftPMTargets ?? Environment.value("LEPTON_SWIFTPM_TARGETS") }
+}
+
+/// Reads the process environment.
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name) else { return nil }
+        let value = String(cString: raw)
+        return value.isEmpty ? nil : value
+    }
 }

@@ -14,7 +14,7 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let fileSystem = FileSystem()
-            let root = PackageSession.absolutePath(packagePath ?? ".")
+            let root = PackageSession.absolutePath(packagePath ?? Environment.value("LEPTON_PACKAGE_PATH") ?? ".")
             let leptonfile = root + "/Leptonfile"
             if fileSystem.exists(leptonfile) {
                 console.error(console.red("error: ") + "'\(leptonfile)' already exists; Lepton will not overwrite it")

@@ -40,8 +40,8 @@ struct PackageSession {
     }
 
     static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {
-        let start = absolutePath(options.packagePath ?? ".")
-        if options.packagePath != nil {
+        let start = absolutePath(options.resolvedPackagePath ?? ".")
+        if options.resolvedPackagePath != nil {
             guard FileSystem().exists(start + "/Leptonfile") else {
                 throw ValidationError("'\(start)' has no Leptonfile; run `lepton init` there to create one.")
             }
@@ -54,7 +54,7 @@ struct PackageSession {
     }
 
     static func loadTargets(_ options: GlobalOptions, workspace: Workspace) throws -> TargetSources? {
-        if let file = options.swiftPMTargets {
+        if let file = options.resolvedSwiftPMTargets {
             return try TargetSources.load(pluginFile: absolutePath(file))
         }
         guard FileSystem().exists(workspace.root + "/Package.swift") else { return nil }

@@ -1,0 +1,82 @@
+import LeptonCore
+import Testing
+import _LeptonTestSupport
+
+struct HashingTests {
+    @Test func aFileIsHashedOnceAndThenServedFromTheStatCache() throws {
+        let package = TemporaryPackage()
+        package.write("big.bin", String(repeating: "x", count: 100_000))
+        let clock = ManualClock()
+        clock.set(Int64.max / 2)  // far after the file's mtime: not racy
+        let cache = StatCache()
+        let hasher = ContentHasher(root: package.root, statCache: cache, clock: clock)
+        let first = try hasher.digest(of: "big.bin")
+        #expect(cache.isDirty)
+        let status = try #require(FileSystem().status(package.root + "/big.bin"))
+        #expect(cache.digest(for: "big.bin", status: status) == first?.digest)
+        #expect(first?.digest == ContentHash.of(text: String(repeating: "x", count: 100_000)))
+    }
+
+    @Test func aFileRecordedWithinItsOwnTimestampTickIsRacyAndHashedAgain() throws {
+        let package = TemporaryPackage()
+        package.write("f.txt", "a")
+        let status = try #require(FileSystem().status(package.root + "/f.txt"))
+        let cache = StatCache()
+        cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime)
+        #expect(cache.digest(for: "f.txt", status: status) == nil)
+        cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
+        #expect(cache.digest(for: "f.txt", status: status) != nil)
+    }
+
+    @Test func theStatCacheSurvivesASaveAndLoad() throws {
+        let package = TemporaryPackage()
+        package.write("f.txt", "a")
+        let status = try #require(FileSystem().status(package.root + "/f.txt"))
+        let cache = StatCache()
+        cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
+        try cache.save(to: package.root + "/stat-cache")
+        let loaded = StatCache.load(from: package.root + "/stat-cache")
+        #expect(loaded.digest(for: "f.txt", status: status) == ContentHash.of(text: "a"))
+        package.write("stat-cache", "# lepton stat cache v0\ngarbage")
+        #expect(StatCache.load(from: package.root + "/stat-cache").digest(for: "f.txt", status: status) == nil)
+    }
+
+    @Test func aFolderDigestIsAMerkleTreeOfItsFiles() throws {
+        let package = TemporaryPackage()
+        package.write("d/a.txt", "a")
+        package.write("d/sub/b.txt", "b")
+        let hasher = ContentHasher(root: package.root, statCache: StatCache())
+        let manifest = try hasher.manifest(ofFolder: "d")
+        #expect(manifest.entries.map(\.path) == ["a.txt", "sub/b.txt"])
+        let before = try #require(try hasher.digest(of: "d"))
+        #expect(before.kind == .folder)
+        package.write("d/sub/b.txt", "B")
+        #expect(try hasher.digest(of: "d") != before)
+        #expect(TreeManifest(text: manifest.text) == manifest)
+    }
+
+    @Test(arguments: [
+        ("data/*.csv", "data/a.csv", true), ("data/*.csv", "data/x/a.csv", false), ("**/*.csv", "a/b/c.csv", true),
+        ("**/*.csv", "c.csv", true), ("data/?.csv", "data/ab.csv", false), ("data/[ab].csv", "data/b.csv", true),
+    ])
+    func globPatternsMatchLikeFnmatchWithDoubleStar(pattern: String, path: String, expected: Bool) {
+        #expect(Glob.matches(path, pattern: pattern) == expected)
+    }
+
+    @Test func aGlobExpandsToSortedFiles() {
+        let package = TemporaryPackage()
+        for path in ["data/b.csv", "data/a.csv", "data/x/c.csv", "data/skip.txt"] { package.write(path, path) }
+        #expect(Glob(root: package.root).files(matching: "data/*.csv") == ["data/a.csv", "data/b.csv"])
+        #expect(Glob(root: package.root).files(matching: "data/**/*.csv") == ["data/a.csv", "data/b.csv", "data/x/c.csv"])
+    }
+
+    @Test func stageKeysChangeWithEachIngredient() {
+        let base = StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"])
+        #expect(base != StageRecord.computeKey(command: "d", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
+        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "2"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
+        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "2"], environment: [:], outputPaths: ["o"]))
+        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: ["E": "x"], outputPaths: ["o"]))
+        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o2"]))
+        #expect(base == StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
+    }
+}
