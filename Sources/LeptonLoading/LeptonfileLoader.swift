@@ -108,8 +108,15 @@ public struct LeptonfileLoader: Sendable {
             ProcessRequest(
                 stage: "leptonfile", arguments: [executable, "-fileno", "3"], workingDirectory: workspace.root,
                 environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output]))
-        let printed = (try? fileSystem.readText(log)) ?? ""
-        guard outcome.succeeded, let bytes = try? fileSystem.read(output), !bytes.isEmpty else {
+        let printed = ((try? fileSystem.readText(log)) ?? "")
+            .replacingVirtualPath(scratch + "/virtual/Leptonfile.swift", with: workspace.leptonfile)
+        let bytes = (try? fileSystem.read(output)) ?? []
+        if outcome.succeeded && bytes.isEmpty {
+            throw LeptonError(
+                .invalidPipeline,
+                "'\(workspace.leptonfile)' declares no Pipeline; add `let pipeline = Pipeline(stages: [...])`")
+        }
+        guard outcome.succeeded else {
             let how: String
             switch outcome {
             case .exited(let status): how = "exited with status \(status)"

@@ -1,0 +1,152 @@
+import LeptonCore
+import LeptonLoading
+import Testing
+import _LeptonTestSupport
+
+/// Loads Leptonfiles through the real compiler (slow: about a second each), like SwiftPM's
+/// `PD_*_LoadingTests`: a Leptonfile literal, loaded, then the model asserted.
+struct LeptonfileLoaderTests {
+    private func load(_ text: String) throws -> (PipelineDescription, LeptonfileLoader.Source, TemporaryPackage) {
+        let package = TemporaryPackage("loader")
+        package.write("Leptonfile", text)
+        let result = try LeptonfileLoader(workspace: package.workspace).load()
+        return (result.pipeline, result.source, package)
+    }
+
+    private func loadError(_ text: String) -> (LeptonError?, TemporaryPackage) {
+        let package = TemporaryPackage("loader")
+        package.write("Leptonfile", text)
+        do {
+            _ = try LeptonfileLoader(workspace: package.workspace).load()
+            return (nil, package)
+        } catch {
+            return (error, package)
+        }
+    }
+
+    @Test func loadsEveryKindOfDeclarationIncludingStagesMadeInALoop() throws {
+        let (pipeline, source, _) = try load(
+            """
+            // lepton-tools-version: 0.1
+            import LeptonDescription
+
+            func evaluation(_ fold: Int) -> Stage {
+                .stage(name: "eval-\\(fold)", command: "echo \\(fold) > e\\(fold)", inputs: ["model.bin"], outputs: ["e\\(fold)"])
+            }
+
+            let pipeline = Pipeline(
+                name: "demo",
+                params: "./params.json",
+                stages: [
+                    .stage(
+                        name: "train",
+                        command: .exec(["python3", "train.py"]),
+                        inputs: ["data/raw.csv", .folder("data/images"), .glob("shards/*.npy")],
+                        code: ["train.py", .target("Train")],
+                        params: ["train.lr", .key("batch", file: "other.yaml"), .value("seed", 42), .value("arch", "mlp"), .value("lr0", 0.5), .value("aug", true)],
+                        environment: ["OMP_NUM_THREADS"],
+                        outputs: ["model.bin", .folder("logs/")],
+                        metrics: ["metrics.json"],
+                        after: ["setup"]
+                    ),
+                ]
+            )
+            print("a user's print must not corrupt the description")
+            for fold in 0..<3 { pipeline.stages.append(evaluation(fold)) }
+            """)
+        #expect(source == .evaluated)
+        #expect(pipeline.name == "demo")
+        #expect(pipeline.paramsFile == "params.json")
+        #expect(pipeline.stages.map(\.name) == ["train", "eval-0", "eval-1", "eval-2"])
+        let train = pipeline.stages[0]
+        #expect(train.command == .exec(["python3", "train.py"]))
+        #expect(train.inputs == [
+            PathSpec(kind: .path, path: "data/raw.csv"), PathSpec(kind: .folder, path: "data/images"),
+            PathSpec(kind: .glob, path: "shards/*.npy"),
+        ])
+        #expect(train.code == [PathSpec(kind: .path, path: "train.py"), PathSpec(kind: .target, path: "Train")])
+        #expect(train.params == [
+            ParameterSpec(key: "train.lr"), ParameterSpec(key: "batch", file: "other.yaml"),
+            ParameterSpec(key: "seed", inline: "42"), ParameterSpec(key: "arch", inline: "\"mlp\""),
+            ParameterSpec(key: "lr0", inline: "0.5"), ParameterSpec(key: "aug", inline: "true"),
+        ])
+        #expect(train.environment == ["OMP_NUM_THREADS"])
+        #expect(train.outputs == [PathSpec(kind: .path, path: "model.bin"), PathSpec(kind: .folder, path: "logs")])
+        #expect(train.metrics == ["metrics.json"])
+        #expect(train.after == ["setup"])
+        #expect(pipeline.stages[2].command == .shell("echo 1 > e1"))
+    }
+
+    @Test func anUnchangedLeptonfileComesFromTheCacheAndAnEditReevaluates() throws {
+        let text = """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [.stage(name: "a", command: "true", outputs: ["a"])])
+            """
+        let (_, first, package) = try load(text)
+        #expect(first == .evaluated)
+        let again = try LeptonfileLoader(workspace: package.workspace).load()
+        #expect(again.source == .cache)
+        package.write("Leptonfile", text.replacingStageName())
+        let edited = try LeptonfileLoader(workspace: package.workspace).load()
+        #expect(edited.source == .evaluated)
+        #expect(edited.pipeline.stages.map(\.name) == ["b"])
+    }
+
+    @Test func aCompileErrorShowsTheCompilersDiagnosticOnTheRealPathAndLine() {
+        let (error, package) = loadError(
+            """
+            import LeptonDescription
+
+            let pipeline = Pipeline(stages: [
+                .stage(name: "a", comand: "true")
+            ])
+            """)
+        #expect(error?.code == .leptonfileCompile)
+        #expect(error?.message.contains("\(package.root)/Leptonfile:4:") == true)
+        #expect(error?.message.contains("virtual") == false)
+    }
+
+    @Test func aLeptonfileThatCrashesIsReportedWithItsLine() {
+        let (error, package) = loadError(
+            """
+            import LeptonDescription
+            let names: [String] = []
+            let pipeline = Pipeline(stages: [.stage(name: names[3], command: "true")])
+            """)
+        #expect(error?.code == .leptonfileCrash)
+        #expect(error?.message.contains("crashed") == true)
+        #expect(error?.message.contains("\(package.root)/Leptonfile") == true)
+    }
+
+    @Test func misuseOfTheDSLIsCollectedNotACrash() {
+        let (error, _) = loadError(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .stage(name: "", command: "true", inputs: ["/etc/passwd"], outputs: ["../out"]),
+            ])
+            """)
+        #expect(error?.code == .invalidPipeline)
+        #expect(error?.message.contains("a stage has an empty name") == true)
+        #expect(error?.message.contains("input '/etc/passwd' is outside the package root") == true)
+        #expect(error?.message.contains("output '../out' is outside the package root") == true)
+    }
+
+    @Test func aLeptonfileWithoutAPipelineSaysHowToDeclareOne() {
+        let (error, _) = loadError("import LeptonDescription\nlet x = 1\n")
+        #expect(error?.code == .invalidPipeline)
+        #expect(error?.message.contains("declares no Pipeline") == true)
+    }
+}
+
+extension String {
+    fileprivate func replacingStageName() -> String {
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: "\"a\"") {
+            result += rest[..<range.lowerBound] + "\"b\""
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}
