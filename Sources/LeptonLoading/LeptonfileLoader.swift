@@ -51,6 +51,12 @@ public struct LeptonfileLoader: Sendable {
         return (pipeline, .evaluated)
     }
 
+    /// The key of the evaluated description: changes whenever evaluating again could give
+    /// another result (the Leptonfile's bytes, the DSL, the compiler, the package path).
+    public func cacheKey() throws(LeptonError) -> String {
+        cacheKey(try fileSystem.read(workspace.leptonfile), toolchain: try Toolchain.find())
+    }
+
     func cacheKey(_ bytes: [UInt8], toolchain: Toolchain) -> String {
         let header = "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(toolchain.identity)\n\(workspace.root)\n"
         return ContentHash.of(Array(header.utf8) + bytes)

@@ -34,11 +34,28 @@ extension LeptonCommand {
 
         func run() throws {
             let console = Console()
+            let started = SystemClock().monotonicNow()
+            if stages.isEmpty && force.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+                let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
+                if global.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
+                console.line("nothing to do: \(count) stage\(count == 1 ? "" : "s") (\(count) up to date) in \(Format.duration(seconds))")
+                return
+            }
             let session = try PackageSession.open(global, console: console)
             try session.checkStageNames(stages + force)
-            let options = BuildOptions(
+            var options = BuildOptions(
                 targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemInfo.cores, keepGoing: keepGoing)
+            if stages.isEmpty && !dryRun {
+                options.snapshotContext = NoOpFastPath.context(
+                    workspace: session.workspace, targets: session.targets,
+                    environmentNames: Array(Set(session.pipeline.stages.flatMap(\.environment))).sorted())
+            }
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose).execute()
+            if global.verbose {
+                for phase in summary.phases {
+                    console.error(console.dim("\(phase.name): \(Format.duration(phase.seconds))"))
+                }
+            }
             try BuildRun.report(summary, console: console, dryRun: dryRun)
         }
     }
@@ -80,11 +97,12 @@ struct BuildRun {
             : try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton build") { holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
             }
+        let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
-            statCache: StatCache.load(from: workspace.statCacheFile), runner: PosixProcessRunner(),
+            statCache: statCache, runner: PosixProcessRunner(),
             observer: observer ?? ConsoleObserver(console: console, verbose: verbose, showUpToDate: verbose),
-            options: options)
+            options: options, graph: session.graph)
         let forwarder = SignalForwarder { builder.cancel() }
         let summary = try builder.build()
         withExtendedLifetime((lock, forwarder)) {}

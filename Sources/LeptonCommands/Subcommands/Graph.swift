@@ -19,7 +19,7 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let session = try PackageSession.open(global, console: console)
-            let graph = BuildGraph(pipeline: session.pipeline)
+            let graph = session.graph
             switch format {
             case .text: console.line(GraphRenderer.text(graph))
             case .mermaid: console.line(GraphRenderer.mermaid(graph))

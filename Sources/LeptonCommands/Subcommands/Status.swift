@@ -19,6 +19,10 @@ extension LeptonCommand {
 
         func run() throws {
             let console = Console()
+            if stages.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+                console.line("everything is up to date (\(count) stage\(count == 1 ? "" : "s"))")
+                return
+            }
             let session = try PackageSession.open(global, console: console)
             try session.checkStageNames(stages)
             let collector = CollectingObserver()

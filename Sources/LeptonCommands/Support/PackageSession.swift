@@ -10,6 +10,7 @@ import Glibc
 struct PackageSession {
     let workspace: Workspace
     let pipeline: PipelineDescription
+    let graph: BuildGraph
     let targets: TargetSources?
     let params: ParamsStore
     let console: Console
@@ -19,6 +20,7 @@ struct PackageSession {
     static func open(_ options: GlobalOptions, console: Console, overrides: [String: String] = [:]) throws -> PackageSession {
         let workspace = try findWorkspace(options)
         let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source)
+        let started = SystemClock().monotonicNow()
         do {
             loaded = try LeptonfileLoader(workspace: workspace).load()
         } catch {
@@ -26,17 +28,27 @@ struct PackageSession {
             throw ExitCodes.invalid
         }
         if options.verbose {
-            console.error(console.dim("Leptonfile: \(loaded.source == .cache ? "cached description" : "evaluated")"))
+            let milliseconds = Double(SystemClock().monotonicNow() - started) / 1e6
+            let how = loaded.source == .cache ? "cached description" : "evaluated"
+            console.error(console.dim("Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"))
         }
         let targets = try loadTargets(options, workspace: workspace)
         let params = ParamsStore(root: workspace.root, overrides: overrides)
-        let diagnostics = PipelineValidator(root: workspace.root, targets: targets).validate(loaded.pipeline, params: params)
+        let validationStart = SystemClock().monotonicNow()
+        let graph = BuildGraph(pipeline: loaded.pipeline)
+        let diagnostics = PipelineValidator(root: workspace.root, targets: targets)
+            .validate(loaded.pipeline, graph: graph, params: params, checkDisk: loaded.source == .evaluated)
+        if options.verbose {
+            let milliseconds = Double(SystemClock().monotonicNow() - validationStart) / 1e6
+            console.error(console.dim("validated in \(Double(Int(milliseconds * 100)) / 100) ms"))
+        }
         for diagnostic in diagnostics {
             let label = diagnostic.severity == .error ? console.red("error: ") : console.yellow("warning: ")
             console.error(label + diagnostic.message)
         }
         if diagnostics.hasErrors { throw ExitCodes.invalid }
-        return PackageSession(workspace: workspace, pipeline: loaded.pipeline, targets: targets, params: params, console: console)
+        return PackageSession(
+            workspace: workspace, pipeline: loaded.pipeline, graph: graph, targets: targets, params: params, console: console)
     }
 
     static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {

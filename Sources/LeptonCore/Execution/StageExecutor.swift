@@ -8,8 +8,19 @@ struct StageExecutor: Sendable {
     let clock: any Clock
     let fileSystem = FileSystem()
 
+    /// Refuses to write through a symlink that leads out of the package root.
+    func checkOutputPaths(_ paths: [String], stage: String) throws(LeptonError) {
+        let realRoot = fileSystem.realPath(workspace.root) ?? workspace.root
+        for path in paths {
+            if let link = PipelineValidator.symlinkEscape(path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem) {
+                throw LeptonError(.invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
+            }
+        }
+    }
+
     /// Restores the given outputs (those not already intact on disk).
-    func restore(_ outputs: [String: PathDigest]) throws(LeptonError) {
+    func restore(_ outputs: [String: PathDigest], stage: String) throws(LeptonError) {
+        try checkOutputPaths(Array(outputs.keys), stage: stage)
         for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {
             if let current = try? hasher.digest(of: path), current == digest { continue }
             try cache.restore(digest, to: workspace.absolute(path))
@@ -62,6 +73,7 @@ struct StageExecutor: Sendable {
     /// Before a run: outputs left from an earlier run are saved to the cache (nothing is lost)
     /// and removed, so that a declared output the command fails to write is noticed.
     private func prepareOutputs(of stage: StageDescription) throws(LeptonError) {
+        try checkOutputPaths(stage.allOutputs.map(\.path), stage: stage.name)
         for output in stage.allOutputs {
             let absolute = workspace.absolute(output.path)
             if let parent = RelativePath.parent(absolute) { try fileSystem.createDirectories(parent) }
@@ -79,6 +91,7 @@ struct StageExecutor: Sendable {
         case .file:
             if let status = fileSystem.statusFollowingLinks(workspace.absolute(path)) {
                 hasher.statCache.record(path, status: status, digest: digest.digest, recordedAt: now)
+                hasher.observations?.record(path, status.mtime < now ? status : nil)
             }
         case .folder:
             for entry in cache.manifest(digest.digest)?.entries ?? [] where entry.kind != .symlink {
@@ -86,6 +99,8 @@ struct StageExecutor: Sendable {
                 if let status = fileSystem.status(workspace.absolute(file)) {
                     hasher.statCache.record(file, status: status, digest: entry.digest, recordedAt: now)
                 }
+                // The folders were just rebuilt: their statuses are not yet a basis for a snapshot.
+                hasher.observations?.record(path, nil)
             }
         }
     }

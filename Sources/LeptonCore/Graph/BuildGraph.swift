@@ -13,6 +13,8 @@ public struct BuildGraph: Sendable {
     public let dependents: [[Int]]
     /// Every declared output path and the index of the stage producing it.
     public let producers: [String: Int]
+    /// Fast lookups of which outputs a path touches.
+    let outputIndex: OutputIndex
 
     public init(pipeline: PipelineDescription) {
         self.pipeline = pipeline
@@ -24,10 +26,11 @@ public struct BuildGraph: Sendable {
         for (position, stage) in pipeline.stages.enumerated() {
             for output in stage.allOutputs where producers[output.path] == nil { producers[output.path] = position }
         }
+        let outputIndex = OutputIndex(producers: producers)
         var dependencies = [Set<Int>](repeating: [], count: pipeline.stages.count)
         for (position, stage) in pipeline.stages.enumerated() {
             for input in stage.inputs + stage.code where input.kind != .target {
-                for producer in BuildGraph.producers(of: input, in: producers) where producer != position {
+                for producer in outputIndex.producers(of: input) where producer != position {
                     dependencies[position].insert(producer)
                 }
             }
@@ -41,23 +44,16 @@ public struct BuildGraph: Sendable {
         }
         self.index = index
         self.producers = producers
+        self.outputIndex = outputIndex
         self.dependencies = dependencies.map { $0.sorted() }
         self.dependents = dependents.map { $0.sorted() }
     }
 
     /// The stages whose outputs an input reads.
-    static func producers(of input: PathSpec, in producers: [String: Int]) -> Set<Int> {
-        var found: Set<Int> = []
-        if input.kind == .glob {
-            for (path, stage) in producers where Glob.matches(path, pattern: input.path) { found.insert(stage) }
-            return found
-        }
-        for (path, stage) in producers
-        where RelativePath.isWithin(input.path, path) || RelativePath.isWithin(path, input.path) {
-            found.insert(stage)
-        }
-        return found
-    }
+    public func producers(of input: PathSpec) -> Set<Int> { outputIndex.producers(of: input) }
+
+    /// The stages whose outputs equal, contain, or lie inside a path.
+    public func producers(touching path: String) -> Set<Int> { outputIndex.producers(touching: path) }
 
     /// The output path of an upstream stage that is exactly this input, if any.
     public func exactProducer(of path: String) -> Int? { producers[path] }

@@ -13,21 +13,42 @@ public struct PipelineValidator: Sendable {
     }
 
     /// Every problem of the pipeline; an empty list means it can be built.
-    public func validate(_ pipeline: PipelineDescription, params: ParamsStore) -> [Diagnostic] {
+    ///
+    /// - Parameters:
+    ///   - graph: The pipeline's graph, if already built.
+    ///   - checkDisk: Also check the package on disk: inputs that neither exist nor are
+    ///     produced, params keys, SwiftPM targets, outputs behind escaping symlinks. The CLI
+    ///     does this when the Leptonfile was just evaluated; on a warm build the same problems
+    ///     are found, with the same messages, when each stage is decided (so a no-op build
+    ///     stats every input once, not twice).
+    public func validate(
+        _ pipeline: PipelineDescription, graph: BuildGraph? = nil, params: ParamsStore, checkDisk: Bool = true
+    ) -> [Diagnostic] {
         if pipeline.stages.isEmpty {
             return [.error("the pipeline has no stages; add one with .stage(name:command:...) to 'stages'")]
         }
         var problems = namingProblems(pipeline)
-        problems += outputProblems(pipeline)
-        let graph = BuildGraph(pipeline: pipeline)
+        problems += outputProblems(pipeline, checkDisk: checkDisk)
+        let graph = graph ?? BuildGraph(pipeline: pipeline)
         if let cycle = graph.findCycle() {
             problems.append(.error("dependency cycle: \(cycle.joined(separator: " -> ")); break it by removing one of these inputs or 'after' entries"))
         }
+        guard checkDisk else { return problems }
         for stage in pipeline.stages {
             problems += inputProblems(stage, graph: graph)
             problems += parameterProblems(stage, pipeline: pipeline, params: params)
         }
         return problems
+    }
+
+    /// The message for an input that neither exists nor is produced by a stage.
+    static func missingInput(stage: String, label: String = "input", path: String) -> String {
+        "stage '\(stage)': \(label) '\(path)' does not exist and no stage outputs it; create it or add the stage that writes it"
+    }
+
+    /// The message for an output whose path runs through a symlink leading out of the root.
+    static func escapingOutput(stage: String, path: String, link: String) -> String {
+        "stage '\(stage)': output '\(path)' lies behind the symlink '\(link)' leading out of the package root; write outputs inside the package"
     }
 
     private func namingProblems(_ pipeline: PipelineDescription) -> [Diagnostic] {
@@ -57,10 +78,10 @@ public struct PipelineValidator: Sendable {
         return problems
     }
 
-    private func outputProblems(_ pipeline: PipelineDescription) -> [Diagnostic] {
+    private func outputProblems(_ pipeline: PipelineDescription, checkDisk: Bool) -> [Diagnostic] {
         var problems: [Diagnostic] = []
-        var claimed: [(path: String, stage: String)] = []
-        let realRoot = fileSystem.realPath(root) ?? root
+        var claimed: [String: String] = [:]
+        let realRoot = checkDisk ? fileSystem.realPath(root) ?? root : root
         for stage in pipeline.stages {
             for output in stage.allOutputs {
                 let path = output.path
@@ -73,14 +94,14 @@ public struct PipelineValidator: Sendable {
                     problems.append(.error("stage '\(stage.name)': output '\(path)' is a file Lepton or git manages; choose another path"))
                     continue
                 }
-                if let escape = symlinkEscape(path, realRoot: realRoot) {
-                    problems.append(.error("stage '\(stage.name)': output '\(path)' lies behind the symlink '\(escape)' leading out of the package root; write outputs inside the package"))
+                if checkDisk, let escape = PipelineValidator.symlinkEscape(path, root: root, realRoot: realRoot, fileSystem: fileSystem) {
+                    problems.append(.error(PipelineValidator.escapingOutput(stage: stage.name, path: path, link: escape)))
                 }
-                for other in claimed where RelativePath.isWithin(path, other.path) || RelativePath.isWithin(other.path, path) {
-                    let what = other.path == path ? "output '\(path)'" : "outputs '\(other.path)' and '\(path)' (one contains the other)"
-                    problems.append(.error("stages '\(other.stage)' and '\(stage.name)' both claim \(what); each output must belong to one stage"))
+                if let other = claimed[path] {
+                    problems.append(.error("stages '\(other)' and '\(stage.name)' both claim output '\(path)'; each output must belong to one stage"))
+                } else {
+                    claimed[path] = stage.name
                 }
-                claimed.append((path, stage.name))
                 for input in stage.inputs + stage.code
                 where input.kind != .target && input.kind != .glob
                     && (RelativePath.isWithin(input.path, path) || RelativePath.isWithin(path, input.path))
@@ -89,11 +110,23 @@ public struct PipelineValidator: Sendable {
                 }
             }
         }
+        // Nested outputs: one output folder containing another stage's output.
+        var stageOf: [String: Int] = [:]
+        for (position, stage) in pipeline.stages.enumerated() {
+            for output in stage.allOutputs where stageOf[output.path] == nil { stageOf[output.path] = position }
+        }
+        let index = OutputIndex(producers: stageOf)
+        for (path, owner) in claimed.sorted(by: { $0.key < $1.key }) {
+            for inside in index.paths(inside: path) {
+                let other = claimed[inside] ?? owner
+                problems.append(.error("stages '\(owner)' and '\(other)' both claim outputs '\(path)' and '\(inside)' (one contains the other); each output must belong to one stage"))
+            }
+        }
         return problems
     }
 
     /// The first symlink on the way to `path` that resolves outside the root, if any.
-    private func symlinkEscape(_ path: String, realRoot: String) -> String? {
+    static func symlinkEscape(_ path: String, root: String, realRoot: String, fileSystem: FileSystem) -> String? {
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
@@ -116,7 +149,7 @@ public struct PipelineValidator: Sendable {
                 case .target:
                     problems += targetProblems(stage, name: input.path)
                 case .glob:
-                    let produced = !BuildGraph.producers(of: input, in: graph.producers).isEmpty
+                    let produced = !graph.producers(of: input).isEmpty
                     if !produced && glob.files(matching: input.path).isEmpty {
                         problems.append(.warning("stage '\(stage.name)': \(label) pattern '\(input.path)' matches no file"))
                     }
@@ -125,9 +158,9 @@ public struct PipelineValidator: Sendable {
                         problems.append(.error("stage '\(stage.name)': \(label) '\(input.path)' is outside the package root"))
                         continue
                     }
-                    let produced = !BuildGraph.producers(of: input, in: graph.producers).isEmpty
+                    let produced = !graph.producers(of: input).isEmpty
                     if !produced && fileSystem.statusFollowingLinks(RelativePath.join(root, input.path)) == nil {
-                        problems.append(.error("stage '\(stage.name)': \(label) '\(input.path)' does not exist and no stage outputs it; create it or add the stage that writes it"))
+                        problems.append(.error(PipelineValidator.missingInput(stage: stage.name, label: label, path: input.path)))
                     }
                 }
             }
@@ -136,17 +169,22 @@ public struct PipelineValidator: Sendable {
     }
 
     private func targetProblems(_ stage: StageDescription, name: String) -> [Diagnostic] {
+        PipelineValidator.unknownTarget(stage: stage.name, name: name, targets: targets).map { [.error($0)] } ?? []
+    }
+
+    /// The message for a code target the package does not have, nil when it has it.
+    static func unknownTarget(stage: String, name: String, targets: TargetSources?) -> String? {
         guard let targets else {
-            return [.error("stage '\(stage.name)': code target '\(name)' needs a SwiftPM package; run Lepton in a folder with Package.swift")]
+            return "stage '\(stage)': code target '\(name)' needs a SwiftPM package; run Lepton in a folder with Package.swift"
         }
-        if targets.targets[name] != nil { return [] }
-        var message = "stage '\(stage.name)': code target '\(name)' is not a target of this package"
+        if targets.targets[name] != nil { return nil }
+        var message = "stage '\(stage)': code target '\(name)' is not a target of this package"
         if let suggestion = EditDistance.suggestion(for: name, among: targets.targets.keys) {
             message += "; did you mean '\(suggestion)'?"
         } else if !targets.targets.isEmpty {
             message += "; targets are: \(targets.targets.keys.sorted().map { "'\($0)'" }.joined(separator: ", "))"
         }
-        return [.error(message)]
+        return message
     }
 
     private func parameterProblems(_ stage: StageDescription, pipeline: PipelineDescription, params: ParamsStore)

@@ -53,14 +53,42 @@ public enum ContentHash {
     }
 
     static func hex(_ digest: SHA256.Digest) -> String {
-        let table: [UInt8] = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(table[Int(byte >> 4)])
-            out.append(table[Int(byte & 0x0F)])
+        digest.withUnsafeBytes { hex($0) }
+    }
+
+    /// Lower-case hex of raw bytes.
+    static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 2) { buffer in
+            let table: StaticString = "0123456789abcdef"
+            let digits = table.utf8Start
+            for (index, byte) in bytes.enumerated() {
+                buffer[2 * index] = digits[Int(byte >> 4)]
+                buffer[2 * index + 1] = digits[Int(byte & 0x0F)]
+            }
+            return bytes.count * 2
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The raw bytes of a hex digest (zeros where it is not hex).
+    static func bytes(fromHex text: String) -> [UInt8] {
+        var result = [UInt8]()
+        result.reserveCapacity(32)
+        var high: UInt8?
+        for byte in text.utf8 {
+            let value: UInt8
+            switch byte {
+            case 48...57: value = byte - 48
+            case 97...102: value = byte - 87
+            default: value = 0
+            }
+            if let first = high {
+                result.append(first << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return result
     }
 
     /// Whether a string looks like a digest this module produced.

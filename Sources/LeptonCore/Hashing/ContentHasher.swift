@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,6 +18,38 @@ public struct PathDigest: Sendable, Equatable {
     }
 }
 
+/// The statuses a build's decisions were based on: for each file the status its digest was
+/// computed from, for each listed folder its status before listing. A nil status marks a path
+/// that changed while being read: no ``NoOpSnapshot`` may then be written.
+public final class ObservationLog: Sendable {
+    private let state = Mutex<[String: FileStatus?]>([:])
+
+    public init() {}
+
+    func record(_ path: String, _ status: FileStatus?) { state.withLock { $0[path] = status } }
+
+    /// Everything observed, or nil if some path was unstable.
+    public func entries() -> [(path: String, status: FileStatus)]? {
+        let all = state.withLock { $0 }
+        var result: [(path: String, status: FileStatus)] = []
+        result.reserveCapacity(all.count)
+        for (path, status) in all {
+            guard let status else { return nil }
+            result.append((path, status))
+        }
+        return result.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    }
+}
+
+/// An open descriptor of the package root, closed when the last hasher copy goes.
+final class RootFolder: Sendable {
+    let descriptor: Int32
+
+    init(path: String) { descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+
+    deinit { if descriptor >= 0 { close(descriptor) } }
+}
+
 /// Hashes files and folders under the package root, consulting and feeding the ``StatCache``
 /// so that unchanged files are never read twice.
 public struct ContentHasher: Sendable {
@@ -24,21 +57,35 @@ public struct ContentHasher: Sendable {
     public let statCache: StatCache
     let clock: any Clock
     let fileSystem: FileSystem
+    private let rootFolder: RootFolder
+    /// Where the statuses behind each digest are recorded, if anyone listens.
+    public let observations: ObservationLog?
 
     /// Folders never descended into when hashing a folder or expanding a glob.
     static let ignoredFolders: Set<String> = [".lepton", ".git", ".build", ".swiftpm"]
 
-    public init(root: String, statCache: StatCache, clock: any Clock = SystemClock(), fileSystem: FileSystem = FileSystem()) {
+    public init(
+        root: String, statCache: StatCache, clock: any Clock = SystemClock(), fileSystem: FileSystem = FileSystem(),
+        observations: ObservationLog? = nil
+    ) {
+        self.observations = observations
         self.root = root
         self.statCache = statCache
         self.clock = clock
         self.fileSystem = fileSystem
+        self.rootFolder = RootFolder(path: root)
     }
 
     /// The digest of a file or folder (following symlinks at `path` itself), nil when missing.
     public func digest(of path: String) throws(LeptonError) -> PathDigest? {
-        let absolute = RelativePath.join(root, path)
-        guard let status = fileSystem.statusFollowingLinks(absolute) else { return nil }
+        let found =
+            rootFolder.descriptor >= 0
+            ? fileSystem.statusFollowingLinks(path, relativeTo: rootFolder.descriptor)
+            : fileSystem.statusFollowingLinks(RelativePath.join(root, path))
+        guard let status = found else {
+            observations?.record(path, nil)
+            return nil
+        }
         if status.kind == .directory {
             return PathDigest(kind: .folder, digest: try manifest(ofFolder: path).digest)
         }
@@ -47,7 +94,10 @@ public struct ContentHasher: Sendable {
 
     /// The digest of a file, from the stat cache when it is still valid.
     public func fileDigest(_ path: String, status: FileStatus) throws(LeptonError) -> String {
-        if let known = statCache.digest(for: path, status: status) { return known }
+        if let known = statCache.digest(for: path, status: status) {
+            observations?.record(path, status)
+            return known
+        }
         let recordedAt = clock.fileTimeNow()
         let absolute = RelativePath.join(root, path)
         // Stat again after taking the time: a write between the two readings must not be missed.
@@ -57,6 +107,11 @@ public struct ContentHasher: Sendable {
         let digest = try ContentHash.ofFile(absolute)
         if let after = fileSystem.statusFollowingLinks(absolute), after == before {
             statCache.record(path, status: after, digest: digest, recordedAt: recordedAt)
+            // A status within its own tick may hide a later write: not a basis for a snapshot.
+            let racy = StatCache.Entry(device: 0, inode: 0, size: 0, mtime: after.mtime, ctime: 0, recordedAt: recordedAt, digest: "").isRacy
+            observations?.record(path, racy ? nil : after)
+        } else {
+            observations?.record(path, nil)
         }
         return digest
     }
@@ -70,6 +125,7 @@ public struct ContentHasher: Sendable {
 
     private func walk(folder: String, prefix: String, into entries: inout [TreeManifest.Entry]) throws(LeptonError) {
         let absolute = RelativePath.join(root, folder)
+        if let observations { observations.record(folder, fileSystem.status(absolute)) }
         for entry in try fileSystem.list(absolute) {
             if ContentHasher.ignoredFolders.contains(entry.name) { continue }
             let child = folder + "/" + entry.name
@@ -82,6 +138,7 @@ public struct ContentHasher: Sendable {
                 let digest = try fileDigest(child, status: status)
                 entries.append(.init(kind: status.isExecutable ? .executable : .file, digest: digest, path: relative))
             case .symlink:
+                if let observations { observations.record(child, fileSystem.status(RelativePath.join(root, child))) }
                 let target = readLink(RelativePath.join(root, child)) ?? ""
                 entries.append(.init(kind: .symlink, digest: ContentHash.of(text: target), path: relative))
             case .other:

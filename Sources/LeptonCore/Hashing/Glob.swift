@@ -7,10 +7,18 @@ import Glibc
 public struct Glob: Sendable {
     public let root: String
     let fileSystem: FileSystem
+    /// Records the status of each folder before it is listed (see ``NoOpSnapshot``).
+    let observations: ObservationLog?
 
-    public init(root: String, fileSystem: FileSystem = FileSystem()) {
+    public init(root: String, fileSystem: FileSystem = FileSystem(), observations: ObservationLog? = nil) {
         self.root = root
         self.fileSystem = fileSystem
+        self.observations = observations
+    }
+
+    private func list(_ folder: String, absolute: String) -> [(name: String, kind: FileStatus.Kind)] {
+        if let observations { observations.record(folder.isEmpty ? "." : folder, fileSystem.status(absolute)) }
+        return (try? fileSystem.list(absolute)) ?? []
     }
 
     /// Whether a pattern has any glob characters.
@@ -51,7 +59,7 @@ public struct Glob: Sendable {
         let absolute = folder.isEmpty ? root : RelativePath.join(root, folder)
         if head == "**" {
             expand(rest, folder: folder, into: &results)
-            for entry in (try? fileSystem.list(absolute)) ?? [] where entry.kind == .directory {
+            for entry in list(folder, absolute: absolute) where entry.kind == .directory {
                 if ContentHasher.ignoredFolders.contains(entry.name) { continue }
                 expand(pattern, folder: join(folder, entry.name), into: &results)
             }
@@ -59,7 +67,10 @@ public struct Glob: Sendable {
         }
         if !Glob.isPattern(head) {
             let child = join(folder, head)
-            guard let status = fileSystem.statusFollowingLinks(RelativePath.join(root, child)) else { return }
+            guard let status = fileSystem.statusFollowingLinks(RelativePath.join(root, child)) else {
+                observations?.record(child, nil)
+                return
+            }
             if rest.isEmpty {
                 if status.kind == .file { results.append(child) }
             } else if status.kind == .directory {
@@ -67,7 +78,7 @@ public struct Glob: Sendable {
             }
             return
         }
-        for entry in (try? fileSystem.list(absolute)) ?? [] where fnmatch(head, entry.name, FNM_PERIOD) == 0 {
+        for entry in list(folder, absolute: absolute) where fnmatch(head, entry.name, FNM_PERIOD) == 0 {
             if ContentHasher.ignoredFolders.contains(entry.name) { continue }
             let child = join(folder, entry.name)
             let kind = entry.kind == .symlink ? fileSystem.statusFollowingLinks(RelativePath.join(root, child))?.kind : entry.kind

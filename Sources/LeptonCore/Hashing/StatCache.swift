@@ -35,7 +35,9 @@ public final class StatCache: Sendable {
         }
     }
 
-    static let header = "# lepton stat cache v1"
+    /// The file starts with these 8 bytes and a 32-bit version.
+    static let magic: [UInt8] = Array("LEPTONSC".utf8)
+    static let version: UInt32 = 2
 
     private let snapshot: [String: Entry]
     private let updates = Mutex<[String: Entry]>([:])
@@ -47,9 +49,10 @@ public final class StatCache: Sendable {
 
     /// The remembered digest, if the entry matches and is not racy.
     public func digest(for path: String, status: FileStatus) -> String? {
-        if let entry = updates.withLock({ $0[path] }) ?? snapshot[path], entry.matches(status), !entry.isRacy {
-            return entry.digest
-        }
+        // An entry that matches the file's current status is valid whichever build wrote it,
+        // so the immutable snapshot is consulted first, without taking the lock.
+        if let entry = snapshot[path], entry.matches(status), !entry.isRacy { return entry.digest }
+        if let entry = updates.withLock({ $0[path] }), entry.matches(status), !entry.isRacy { return entry.digest }
         return nil
     }
 
@@ -70,25 +73,33 @@ public final class StatCache: Sendable {
         return StatCache(entries: parse(bytes))
     }
 
+    /// Reads the binary form: magic, version, count, then per entry the path length and bytes,
+    /// six 64-bit fields and the 32-byte digest. A damaged file yields what was read before
+    /// the damage (each entry is self-contained), an unknown version yields nothing.
     static func parse(_ bytes: [UInt8]) -> [String: Entry] {
-        var entries: [String: Entry] = [:]
-        var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)[...]
-        guard let first = lines.popFirst(), String(decoding: first, as: UTF8.self) == header else { return [:] }
-        entries.reserveCapacity(lines.count)
-        for line in lines {
-            let fields = line.split(separator: UInt8(ascii: "\t"), omittingEmptySubsequences: false)
-            guard fields.count == 8,
-                let device = UInt64(decimal: fields[1]), let inode = UInt64(decimal: fields[2]),
-                let size = Int64(decimal: fields[3]), let mtime = Int64(decimal: fields[4]),
-                let ctime = Int64(decimal: fields[5]), let recordedAt = Int64(decimal: fields[6]),
-                fields[7].count == 64
-            else { continue }
-            let path = String(decoding: fields[0], as: UTF8.self)
-            entries[path] = Entry(
-                device: device, inode: inode, size: size, mtime: mtime, ctime: ctime,
-                recordedAt: recordedAt, digest: String(decoding: fields[7], as: UTF8.self))
+        bytes.withUnsafeBytes { raw -> [String: Entry] in
+            guard raw.count >= 16, Array(raw[0..<8]) == magic,
+                raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self) == version
+            else { return [:] }
+            let count = Int(raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
+            var entries: [String: Entry] = [:]
+            entries.reserveCapacity(count)
+            var offset = 16
+            for _ in 0..<count {
+                guard offset + 4 <= raw.count else { break }
+                let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+                let fieldsStart = offset + 4 + length
+                guard length > 0, fieldsStart + 48 + 32 <= raw.count else { break }
+                let path = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<fieldsStart]), as: UTF8.self)
+                func field(_ index: Int) -> Int64 { raw.loadUnaligned(fromByteOffset: fieldsStart + 8 * index, as: Int64.self) }
+                let digest = ContentHash.hex(UnsafeRawBufferPointer(rebasing: raw[(fieldsStart + 48)..<(fieldsStart + 80)]))
+                entries[path] = Entry(
+                    device: UInt64(bitPattern: field(0)), inode: UInt64(bitPattern: field(1)), size: field(2),
+                    mtime: field(3), ctime: field(4), recordedAt: field(5), digest: digest)
+                offset = fieldsStart + 80
+            }
+            return entries
         }
-        return entries
     }
 
     /// Writes the merged cache atomically, keeping only paths `keep` accepts.
@@ -97,13 +108,22 @@ public final class StatCache: Sendable {
     {
         var merged = snapshot
         for (key, entry) in updates.withLock({ $0 }) { merged[key] = entry }
-        var out = StatCache.header + "\n"
-        for (key, entry) in merged where keep(key) {
-            if key.contains("\t") || key.contains("\n") { continue }
-            out += "\(key)\t\(entry.device)\t\(entry.inode)\t\(entry.size)\t\(entry.mtime)\t\(entry.ctime)"
-            out += "\t\(entry.recordedAt)\t\(entry.digest)\n"
+        var out: [UInt8] = StatCache.magic
+        out.reserveCapacity(16 + merged.count * 128)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        let kept = merged.filter { keep($0.key) && ContentHash.isDigest($0.value.digest) }
+        append(StatCache.version)
+        append(UInt32(kept.count))
+        for (key, entry) in kept {
+            let pathBytes = Array(key.utf8)
+            append(UInt32(pathBytes.count))
+            out.append(contentsOf: pathBytes)
+            for value in [Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime, entry.recordedAt] {
+                append(value)
+            }
+            out.append(contentsOf: ContentHash.bytes(fromHex: entry.digest))
         }
-        try fileSystem.writeAtomically(out, to: path)
+        try fileSystem.writeAtomically(out, to: path, durable: false)
     }
 }
 

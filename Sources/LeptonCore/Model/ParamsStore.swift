@@ -3,6 +3,8 @@ public final class ParamsStore: @unchecked Sendable {
     private let root: String
     private let fileSystem: FileSystem
     private var files: [String: Result<ParamsFile, LeptonError>] = [:]
+    /// Each params file's status when it was read (nil if it changed while being read).
+    public private(set) var statuses: [String: FileStatus?] = [:]
     /// Values given on the command line (`--set key=value`), by key, as canonical JSON text.
     public let overrides: [String: String]
 
@@ -29,7 +31,11 @@ public final class ParamsStore: @unchecked Sendable {
             if !fileSystem.exists(absolute) {
                 throw LeptonError(.invalidPipeline, "params file '\(path)' does not exist; create it or name another file with .key(_:file:)")
             }
-            result = .success(try ParamsFile(path: path, bytes: try fileSystem.read(absolute)))
+            let before = fileSystem.status(absolute)
+            let bytes = try fileSystem.read(absolute)
+            let after = fileSystem.status(absolute)
+            statuses[path] = before == after ? after : nil
+            result = .success(try ParamsFile(path: path, bytes: bytes))
         } catch {
             result = .failure(error)
         }

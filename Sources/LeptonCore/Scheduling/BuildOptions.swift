@@ -10,6 +10,9 @@ public struct BuildOptions: Sendable {
     public var jobs = 2
     /// After a failure, keep building stages that do not depend on it.
     public var keepGoing = false
+    /// The context of a ``NoOpSnapshot`` to write after a complete, successful build; nil
+    /// writes none.
+    public var snapshotContext: String?
 
     public init(targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false) {
         self.targets = targets

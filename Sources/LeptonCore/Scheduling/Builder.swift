@@ -12,7 +12,7 @@ public final class Builder: @unchecked Sendable {
     public let workspace: Workspace
     public let graph: BuildGraph
     let options: BuildOptions
-    let evaluator: StageEvaluator
+    var evaluator: StageEvaluator
     let executor: StageExecutor
     let observer: any BuildObserver
     let clock: any Clock
@@ -23,15 +23,15 @@ public final class Builder: @unchecked Sendable {
     public init(
         workspace: Workspace, pipeline: PipelineDescription, targets: TargetSources?, params: ParamsStore,
         statCache: StatCache, runner: any ProcessRunner, observer: any BuildObserver, clock: any Clock = SystemClock(),
-        options: BuildOptions
+        options: BuildOptions, graph: BuildGraph? = nil
     ) {
         self.workspace = workspace
-        self.graph = BuildGraph(pipeline: pipeline)
+        self.graph = graph ?? BuildGraph(pipeline: pipeline)
         self.options = options
         self.observer = observer
         self.clock = clock
         self.runner = runner
-        let hasher = ContentHasher(root: workspace.root, statCache: statCache, clock: clock)
+        let hasher = ContentHasher(root: workspace.root, statCache: statCache, clock: clock, observations: ObservationLog())
         params.preload(pipeline)
         self.evaluator = StageEvaluator(root: workspace.root, pipeline: pipeline, hasher: hasher, params: params, targets: targets)
         self.executor = StageExecutor(
@@ -66,12 +66,23 @@ public final class Builder: @unchecked Sendable {
     ///   failing stage is reported in the summary, not thrown.
     public func build() throws(LeptonError) -> BuildSummary {
         let start = clock.monotonicNow()
+        var phases: [(name: String, seconds: Double)] = []
+        var phaseStart = start
+        func phase(_ name: String) {
+            let now = clock.monotonicNow()
+            phases.append((name, Double(now - phaseStart) / 1e9))
+            phaseStart = now
+        }
         try workspace.prepare()
+        if !options.dryRun { try fileSystem.remove(workspace.noOpSnapshotFile) }
         var state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: !options.dryRun)
+        phase("load lock and journal")
         let roots = options.targets.isEmpty
             ? Array(graph.pipeline.stages.indices) : options.targets.compactMap { graph.index[$0] }
         let order = graph.closure(of: roots)
         let inBuild = Set(order)
+        evaluator.prefetched = prefetchSourceDigests(of: order)
+        phase("hash source inputs")
 
         var remaining = [Int](repeating: 0, count: graph.pipeline.stages.count)
         for stage in order { remaining[stage] = graph.dependencies[stage].filter(inBuild.contains).count }
@@ -91,7 +102,8 @@ public final class Builder: @unchecked Sendable {
             summary.append((name, outcome))
             if let record {
                 for (path, digest) in record.outputs { upstream[path] = digest }
-                if !options.dryRun { state.update(name, record) }
+                // Up to date means the same key, hence the same record: nothing to write.
+                if !options.dryRun && outcome != .upToDate { state.update(name, record) }
             }
             if case .failed = outcome, !options.keepGoing { stopping = true }
             observer.stageFinished(name, outcome: outcome, seconds: seconds)
@@ -163,12 +175,86 @@ public final class Builder: @unchecked Sendable {
                 finish(completion.stage, completion.outcome, record: completion.record, seconds: completion.seconds)
             }
         }
+        phase("decide, run and restore stages")
         if !options.dryRun {
             try state.save(keeping: Set(graph.pipeline.stages.map(\.name)))
-            try? executor.hasher.statCache.save(to: workspace.statCacheFile)
+            if executor.hasher.statCache.isDirty { try? executor.hasher.statCache.save(to: workspace.statCacheFile) }
         }
+        phase("save lock and stat cache")
         let interrupted = cancelled.load(ordering: .relaxed)
-        return BuildSummary(outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted)
+        let complete = summary.count == graph.pipeline.stages.count
+            && summary.allSatisfy { outcome in
+                switch outcome.outcome {
+                case .upToDate, .ran, .restored: return true
+                default: return false
+                }
+            }
+        if let context = options.snapshotContext, !options.dryRun, !interrupted, complete {
+            writeSnapshot(context: context, lockStatus: state.status)
+            phase("write no-op snapshot")
+        }
+        return BuildSummary(
+            outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted, phases: phases)
+    }
+
+    /// Certifies the state this build left (see ``NoOpSnapshot``); writes nothing if any status
+    /// the decisions used was unstable or racy.
+    private func writeSnapshot(context: String, lockStatus: FileStatus?) {
+        guard var entries = executor.hasher.observations?.entries(), let lockStatus else { return }
+        for (path, status) in evaluator.params.statuses {
+            guard let status else { return }
+            entries.append((path, status))
+        }
+        entries.append((LockFile.fileName, lockStatus))
+        let snapshot = NoOpSnapshot(
+            context: context, environmentNames: Array(Set(graph.pipeline.stages.flatMap(\.environment))).sorted(),
+            stageCount: graph.pipeline.stages.count, entries: entries)
+        try? fileSystem.writeAtomically(snapshot.bytes, to: workspace.noOpSnapshotFile, durable: false)
+    }
+
+    /// Hashes (or finds in the stat cache) every input no stage produces, on all cores, before
+    /// the decisions: those must follow the graph's order, but source inputs do not.
+    private func prefetchSourceDigests(of stages: [Int]) -> [String: PathDigest?] {
+        var paths = Set<String>()
+        for stage in stages {
+            let description = graph.pipeline.stages[stage]
+            for spec in description.inputs + description.code {
+                switch spec.kind {
+                case .path, .file, .folder:
+                    if graph.producers(of: spec).isEmpty { paths.insert(spec.path) }
+                case .target:
+                    for file in evaluator.targets?.targets[spec.path] ?? [] where graph.producers(touching: file).isEmpty {
+                        paths.insert(file)
+                    }
+                case .glob:
+                    continue
+                }
+            }
+        }
+        let all = Array(paths)
+        let workers = max(1, min(SystemCores.count, (all.count + 255) / 256))
+        let results = Mutex<[String: PathDigest?]>([:])
+        let done = DispatchSemaphore(value: 0)
+        let hasher = evaluator.hasher
+        for worker in 0..<workers {
+            let slice = UnsafeSendableBox(Array(all[(all.count * worker / workers)..<(all.count * (worker + 1) / workers)]))
+            let job: @Sendable () -> Void = {
+                var found: [String: PathDigest?] = [:]
+                found.reserveCapacity(slice.value.count)
+                for path in slice.value {
+                    do throws(LeptonError) {
+                        found[path] = .some(try hasher.digest(of: path))
+                    } catch {
+                        continue  // unreadable: the decision reports it
+                    }
+                }
+                results.withLock { $0.merge(found) { first, _ in first } }
+                done.signal()
+            }
+            if worker == workers - 1 { job() } else { Thread.detach(job) }
+        }
+        for _ in 0..<workers { done.wait() }
+        return results.withLock { $0 }
     }
 
     /// Whether an outcome keeps dependents from building.
@@ -219,7 +305,7 @@ public final class Builder: @unchecked Sendable {
         switch decision {
         case .restore(let record, let reasons):
             do throws(LeptonError) {
-                try executor.restore(record.outputs)
+                try executor.restore(record.outputs, stage: stage.name)
                 return (.restored(reasons: reasons), record)
             } catch {
                 // A damaged or missing object: run the stage instead of giving up.

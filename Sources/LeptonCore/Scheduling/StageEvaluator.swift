@@ -13,6 +13,9 @@ public struct StageEvaluator: Sendable {
     let params: ParamsStore
     let targets: TargetSources?
     let environment: @Sendable (String) -> String?
+    /// Digests of source inputs (no stage produces them) hashed ahead of the decisions, in
+    /// parallel; nil values are inputs that do not exist.
+    var prefetched: [String: PathDigest?] = [:]
 
     public init(
         root: String, pipeline: PipelineDescription, hasher: ContentHasher, params: ParamsStore,
@@ -69,12 +72,13 @@ public struct StageEvaluator: Sendable {
     ) throws(LeptonError) {
         switch spec.kind {
         case .target:
-            guard let files = targets?.targets[spec.path] else {
-                throw LeptonError(.invalidPipeline, "stage '\(stage.name)': code target '\(spec.path)' is not a target of this package")
+            if let problem = PipelineValidator.unknownTarget(stage: stage.name, name: spec.path, targets: targets) {
+                throw LeptonError(.invalidPipeline, problem)
             }
+            let files = targets?.targets[spec.path] ?? []
             for file in files { digests[file] = try digest(of: file, stage: stage, upstream: upstream) }
         case .glob:
-            for file in Glob(root: root).files(matching: spec.path) {
+            for file in Glob(root: root, observations: hasher.observations).files(matching: spec.path) {
                 digests[file] = try digest(of: file, stage: stage, upstream: upstream)
             }
         case .path, .file, .folder:
@@ -86,8 +90,14 @@ public struct StageEvaluator: Sendable {
         -> String
     {
         if let known = upstream[path] { return known.digest }
+        if let prefetched = prefetched[path] {
+            guard let found = prefetched else {
+                throw LeptonError(.invalidPipeline, PipelineValidator.missingInput(stage: stage.name, path: path))
+            }
+            return found.digest
+        }
         guard let found = try hasher.digest(of: path) else {
-            throw LeptonError(.invalidPipeline, "stage '\(stage.name)': input '\(path)' does not exist and no stage outputs it")
+            throw LeptonError(.invalidPipeline, PipelineValidator.missingInput(stage: stage.name, path: path))
         }
         return found.digest
     }

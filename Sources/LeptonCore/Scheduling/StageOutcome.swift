@@ -54,6 +54,8 @@ public struct BuildSummary: Sendable {
     public var outcomes: [(stage: String, outcome: StageOutcome)]
     public var seconds: Double
     public var interrupted: Bool
+    /// Seconds spent in each phase of the build, in order (for `--verbose`).
+    public var phases: [(name: String, seconds: Double)] = []
 
     public var failed: Bool {
         outcomes.contains { if case .failed = $0.outcome { return true } else { return false } }

@@ -2,6 +2,8 @@
 /// interrupted build left in the journal), updated stage by stage and saved at the end.
 struct LockState {
     var lock: LockFile
+    /// The lock file's status when read or last written.
+    private(set) var status: FileStatus?
     private var changed = false
     private let workspace: Workspace
     private let journal: Journal?
@@ -14,6 +16,7 @@ struct LockState {
         let fileSystem = FileSystem()
         var lock = LockFile()
         var lockDigest = "none"
+        let status = fileSystem.status(workspace.lockFile)
         if let bytes = try? fileSystem.read(workspace.lockFile) {
             lockDigest = ContentHash.of(bytes)
             do {
@@ -24,7 +27,7 @@ struct LockState {
         }
         let recovered = Journal.replay(path: workspace.journalFile, lockDigest: lockDigest, fileSystem: fileSystem)
         for (name, record) in recovered { lock.stages[name] = record }
-        guard writeRecovered else { return LockState(lock: lock, workspace: workspace, journal: nil) }
+        guard writeRecovered else { return LockState(lock: lock, status: status, workspace: workspace, journal: nil) }
         if !recovered.isEmpty {
             observer.warning("recovered \(recovered.count) finished stage(s) from an interrupted build")
             let text = lock.text
@@ -33,11 +36,12 @@ struct LockState {
         }
         let journal = Journal(path: workspace.journalFile)
         try journal.start(lockDigest: lockDigest, fileSystem: fileSystem)
-        return LockState(lock: lock, workspace: workspace, journal: journal)
+        return LockState(lock: lock, status: fileSystem.status(workspace.lockFile), workspace: workspace, journal: journal)
     }
 
-    private init(lock: LockFile, workspace: Workspace, journal: Journal?) {
+    private init(lock: LockFile, status: FileStatus?, workspace: Workspace, journal: Journal?) {
         self.lock = lock
+        self.status = status
         self.workspace = workspace
         self.journal = journal
     }
@@ -58,6 +62,7 @@ struct LockState {
         let text = lock.text
         try fileSystem.writeAtomically(text, to: workspace.lockFile)
         try journal?.start(lockDigest: ContentHash.of(text: text), fileSystem: fileSystem)
+        status = fileSystem.status(workspace.lockFile)
         changed = false
     }
 }

@@ -13,6 +13,7 @@ public struct Workspace: Sendable {
     public var logDirectory: String { stateDirectory + "/logs" }
     public var statCacheFile: String { stateDirectory + "/stat-cache" }
     public var journalFile: String { stateDirectory + "/journal" }
+    public var noOpSnapshotFile: String { stateDirectory + "/noop-snapshot" }
     public var buildLockFile: String { stateDirectory + "/build.lock" }
     public var loaderDirectory: String { stateDirectory + "/leptonfile" }
 

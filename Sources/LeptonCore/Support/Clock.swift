@@ -26,3 +26,8 @@ public struct SystemClock: Clock {
         return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }
+
+/// The number of cores online.
+public enum SystemCores {
+    public static var count: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+}

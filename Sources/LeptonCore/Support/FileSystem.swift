@@ -38,6 +38,21 @@ public struct FileSystem: Sendable {
         return FileStatus(info)
     }
 
+    /// `lstat` of a path relative to an open folder; nil when nothing is there.
+    public func status(_ path: String, relativeTo folder: Int32) -> FileStatus? {
+        var info = stat()
+        guard fstatat(folder, path, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return nil }
+        return FileStatus(info)
+    }
+
+    /// `stat` of a path relative to an open folder, following symlinks; nil when nothing is
+    /// there. Cheaper than an absolute path: no string to build, fewer components to walk.
+    public func statusFollowingLinks(_ path: String, relativeTo folder: Int32) -> FileStatus? {
+        var info = stat()
+        guard fstatat(folder, path, &info, 0) == 0 else { return nil }
+        return FileStatus(info)
+    }
+
     /// `stat` following symlinks; nil when nothing is there.
     public func statusFollowingLinks(_ path: String) -> FileStatus? {
         var info = stat()

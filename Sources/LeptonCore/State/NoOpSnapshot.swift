@@ -1,0 +1,181 @@
+import Dispatch
+import Synchronization
+
+/// `.lepton/noop-snapshot`: a certificate that nothing changed since the last complete build.
+///
+/// A full no-op decision costs a parse of the description, the lock and the stat cache plus a
+/// key per stage. After a complete, successful build Lepton instead records every path the
+/// build's decisions were based on, with the exact status (device, inode, size, mtime, ctime)
+/// its digest was computed from, the statuses of the folders it listed (taken before listing,
+/// so an added or removed file shows), and the context: the evaluated Leptonfile's cache key,
+/// the values of declared environment variables, the SwiftPM target list and the Lepton
+/// version. The next build first stats those paths: if every status and the context are
+/// unchanged, every input is byte-for-byte what the last build saw, so every stage is up to
+/// date. Any difference, or a status recorded within its own timestamp tick (git's racy rule),
+/// sends the build down the full content-hash path. The snapshot is removed when a build starts
+/// that path, so a crash can never leave a stale certificate.
+public struct NoOpSnapshot: Sendable, Equatable {
+    static let magic: [UInt8] = Array("LEPTONNS".utf8)
+    static let version: UInt32 = 1
+
+    /// What must be equal besides the statuses: loader key, environment, targets, version.
+    public var context: String
+    /// The names of the environment variables the pipeline declares.
+    public var environmentNames: [String]
+    /// How many stages the certified build had.
+    public var stageCount: Int
+    /// Paths (relative to the root) and the statuses the build's decisions used.
+    public var entries: [(path: String, status: FileStatus)]
+
+    public static func == (a: NoOpSnapshot, b: NoOpSnapshot) -> Bool {
+        a.context == b.context && a.environmentNames == b.environmentNames && a.stageCount == b.stageCount
+            && a.entries.count == b.entries.count
+            && zip(a.entries, b.entries).allSatisfy { $0.path == $1.path && $0.status == $1.status }
+    }
+
+    public init(context: String, environmentNames: [String], stageCount: Int, entries: [(path: String, status: FileStatus)]) {
+        self.context = context
+        self.environmentNames = environmentNames
+        self.stageCount = stageCount
+        self.entries = entries
+    }
+
+    /// The context digest of a build: everything besides file statuses that can make a stage stale.
+    public static func context(loaderKey: String, environment: [String: String?], targets: TargetSources?) -> String {
+        var text = "lepton noop-snapshot v\(version)\nloader \(loaderKey)\n"
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) {
+            text += "env \(name) \(value.map { ContentHash.of(text: $0) } ?? "unset")\n"
+        }
+        if let targets {
+            for (name, files) in targets.targets.sorted(by: { $0.key < $1.key }) {
+                text += "target \(name) \(files.joined(separator: "\u{1}"))\n"
+            }
+        }
+        return ContentHash.of(text: text)
+    }
+
+    /// Whether every recorded path still has the recorded status, checked on all cores.
+    public func stillHolds(root: String, fileSystem: FileSystem = FileSystem()) -> Bool {
+        firstChange(root: root, fileSystem: fileSystem) == nil
+    }
+
+    /// A recorded path whose status changed, nil when none did (for `--verbose`).
+    public func firstChange(root: String, fileSystem: FileSystem = FileSystem()) -> String? {
+        let folder = RootFolder(path: root)
+        guard folder.descriptor >= 0 else { return root }
+        let entries = UnsafeSendableBox(self.entries)
+        let changed = Mutex<String?>(nil)
+        let holds = ParallelAll.check(count: self.entries.count) { index in
+            let entry = entries.value[index]
+            if fileSystem.status(entry.path, relativeTo: folder.descriptor) == entry.status { return true }
+            changed.withLock { $0 = $0 ?? entry.path }
+            return false
+        }
+        return holds ? nil : changed.withLock { $0 } ?? "?"
+    }
+
+    // MARK: File format
+
+    /// The binary form: magic, version, context, names, count, then per entry the path and the
+    /// seven status fields.
+    public var bytes: [UInt8] {
+        var out = NoOpSnapshot.magic
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        func append(_ text: String) {
+            let utf8 = Array(text.utf8)
+            append(UInt32(utf8.count))
+            out.append(contentsOf: utf8)
+        }
+        append(NoOpSnapshot.version)
+        append(context)
+        append(UInt32(environmentNames.count))
+        for name in environmentNames { append(name) }
+        append(UInt64(stageCount))
+        append(UInt32(entries.count))
+        for (path, status) in entries {
+            append(path)
+            append(status.kind.rawValue)
+            append(status.device)
+            append(status.inode)
+            append(status.size)
+            append(status.mtime)
+            append(status.ctime)
+            append(status.mode)
+        }
+        return out
+    }
+
+    /// Parses the binary form; nil when it is damaged or of another version.
+    public init?(bytes: [UInt8]) {
+        var reader = ByteReader(bytes: bytes)
+        guard reader.take(8).map(Array.init) == NoOpSnapshot.magic, reader.integer(UInt32.self) == NoOpSnapshot.version,
+            let context = reader.string(), let nameCount = reader.integer(UInt32.self)
+        else { return nil }
+        var names: [String] = []
+        for _ in 0..<nameCount {
+            guard let name = reader.string() else { return nil }
+            names.append(name)
+        }
+        guard let stages = reader.integer(UInt64.self), let count = reader.integer(UInt32.self) else { return nil }
+        var entries: [(path: String, status: FileStatus)] = []
+        entries.reserveCapacity(Int(count))
+        for _ in 0..<count {
+            guard let path = reader.string(), let kindValue = reader.integer(UInt8.self),
+                let kind = FileStatus.Kind(rawValue: kindValue), let device = reader.integer(UInt64.self),
+                let inode = reader.integer(UInt64.self), let size = reader.integer(Int64.self),
+                let mtime = reader.integer(Int64.self), let ctime = reader.integer(Int64.self),
+                let mode = reader.integer(UInt32.self)
+            else { return nil }
+            entries.append((path, FileStatus(kind: kind, device: device, inode: inode, size: size, mtime: mtime, ctime: ctime, mode: mode)))
+        }
+        guard reader.isAtEnd else { return nil }
+        self.init(context: context, environmentNames: names, stageCount: Int(stages), entries: entries)
+    }
+}
+
+/// Sequential reads of little-endian integers and length-prefixed strings.
+struct ByteReader {
+    let bytes: [UInt8]
+    var offset = 0
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func take(_ count: Int) -> ArraySlice<UInt8>? {
+        guard count >= 0, offset + count <= bytes.count else { return nil }
+        defer { offset += count }
+        return bytes[offset..<(offset + count)]
+    }
+
+    mutating func integer<T: FixedWidthInteger>(_ type: T.Type) -> T? {
+        guard let slice = take(MemoryLayout<T>.size) else { return nil }
+        return slice.withUnsafeBytes { T(littleEndian: $0.loadUnaligned(as: T.self)) }
+    }
+
+    mutating func string() -> String? {
+        guard let length = integer(UInt32.self), let slice = take(Int(length)) else { return nil }
+        return String(decoding: slice, as: UTF8.self)
+    }
+}
+
+/// Runs a check over indices on every core and says whether all passed.
+enum ParallelAll {
+    static func check(count: Int, _ body: @escaping @Sendable (Int) -> Bool) -> Bool {
+        let workers = max(1, min(SystemCores.count, (count + 511) / 512))
+        let failed = Atomic<Bool>(false)
+        let done = DispatchSemaphore(value: 0)
+        for worker in 0..<workers {
+            let job: @Sendable () -> Void = {
+                var index = count * worker / workers
+                let end = count * (worker + 1) / workers
+                while index < end && !failed.load(ordering: .relaxed) {
+                    if !body(index) { failed.store(true, ordering: .relaxed) }
+                    index += 1
+                }
+                done.signal()
+            }
+            if worker == workers - 1 { job() } else { Thread.detach(job) }
+        }
+        for _ in 0..<workers { done.wait() }
+        return !failed.load(ordering: .relaxed)
+    }
+}

@@ -1,0 +1,108 @@
+import LeptonCore
+import Testing
+import _LeptonTestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The no-op snapshot may only ever say "nothing to do" when that is true: every kind of
+/// change must send the build down the full content-hash path.
+@Suite(.serialized)
+struct NoOpSnapshotTests {
+    private static let holds = "the no-op snapshot of the last build holds"
+
+    private func settled() -> TemporaryPackage {
+        let package = TemporaryPackage("snapshot")
+        package.write("data/a.csv", "1\n")
+        package.write("shards/x.npy", "x")
+        package.write("params.yaml", "train:\n  lr: 0.1\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .stage(name: "prepare", command: "cat data/* > all.csv", inputs: [.folder("data")], outputs: ["all.csv"]),
+                .stage(name: "train", command: "cat all.csv shards/* > model.bin; echo $LR_SCALE >> model.bin",
+                       inputs: ["all.csv", .glob("shards/*.npy")], params: ["train.lr"], environment: ["LR_SCALE"],
+                       outputs: ["model.bin"]),
+            ])
+            """)
+        // Build, then no-op builds until the snapshot is written and holds (outputs written
+        // within the same timestamp tick are not a basis for it until re-checked).
+        for _ in 0..<4 {
+            let result = LeptonBinary.run(["build", "-v"], in: package.root)
+            if result.output.contains(NoOpSnapshotTests.holds) { break }
+            usleep(20_000)
+        }
+        return package
+    }
+
+    private func fastPathHolds(_ package: TemporaryPackage, environment: [String: String] = [:]) -> (Bool, [String]) {
+        let result = LeptonBinary.run(["build", "-v"], in: package.root, environment: environment)
+        return (result.output.contains(NoOpSnapshotTests.holds), stagesThatRan(result.output))
+    }
+
+    @Test func anUnchangedPackageTakesTheFastPath() {
+        let package = settled()
+        #expect(fastPathHolds(package).0)
+        #expect(LeptonBinary.run(["status"], in: package.root).output.contains("everything is up to date (2 stages)"))
+    }
+
+    @Test func aFileAddedToAFolderInputIsSeen() {
+        let package = settled()
+        package.write("data/b.csv", "2\n")
+        let (holds, ran) = fastPathHolds(package)
+        #expect(!holds)
+        #expect(ran == ["prepare", "train"])
+    }
+
+    @Test func aFileMatchingAGlobIsSeen() {
+        let package = settled()
+        package.write("shards/y.npy", "y")
+        let (holds, ran) = fastPathHolds(package)
+        #expect(!holds)
+        #expect(ran == ["train"])
+    }
+
+    @Test func aChangedParameterIsSeen() {
+        let package = settled()
+        package.write("params.yaml", "train:\n  lr: 0.2\n")
+        #expect(fastPathHolds(package).1 == ["train"])
+    }
+
+    @Test func aChangedEnvironmentVariableIsSeen() {
+        let package = settled()
+        #expect(fastPathHolds(package, environment: ["LR_SCALE": "2"]).1 == ["train"])
+    }
+
+    @Test func anEditedLeptonfileIsSeen() {
+        let package = settled()
+        let text = package.read("Leptonfile") ?? ""
+        package.write("Leptonfile", text + "\n// a comment\n")
+        let (holds, ran) = fastPathHolds(package)
+        #expect(!holds)
+        #expect(ran == [])
+    }
+
+    @Test func aDeletedOrEditedOutputIsSeen() {
+        let package = settled()
+        package.remove("model.bin")
+        #expect(!fastPathHolds(package).0)
+        #expect(package.exists("model.bin"))
+        let settledAgain = settled()
+        settledAgain.write("all.csv", "tampered")
+        #expect(!fastPathHolds(settledAgain).0)
+        #expect(settledAgain.read("all.csv") == "1\n")
+    }
+
+    @Test func aTouchedButUnchangedInputIsRehashedOnceAndRunsNothing() {
+        let package = settled()
+        usleep(20_000)
+        package.touch("data/a.csv")
+        let (holds, ran) = fastPathHolds(package)
+        #expect(!holds)
+        #expect(ran == [])
+        #expect(fastPathHolds(package).0)
+    }
+}
