@@ -35,7 +35,7 @@ public struct LeptonfileLoader: Sendable {
         }
         let toolchain = try Toolchain.find()
         let key = cacheKey(bytes, toolchain: toolchain)
-        let cachePath = workspace.loaderDirectory + "/description.json"
+        let cachePath = workspace.loaderDirectory + "/description.bin"
         if let cached = readCache(cachePath, key: key) { return (cached, .cache) }
         try workspace.prepare()
         try fileSystem.createDirectories(workspace.loaderDirectory)
@@ -46,8 +46,7 @@ public struct LeptonfileLoader: Sendable {
         let executable = try compile(in: scratch, library: library, toolchain: toolchain)
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
-        let entry = JSON.object(["key": .string(key), "pipeline": pipeline.json])
-        try? fileSystem.writeAtomically(Array(entry.compactText.utf8), to: cachePath, durable: false)
+        try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
         return (pipeline, .evaluated)
     }
 
@@ -63,10 +62,8 @@ public struct LeptonfileLoader: Sendable {
     }
 
     private func readCache(_ path: String, key: String) -> PipelineDescription? {
-        guard let bytes = try? fileSystem.read(path), let json = try? JSON.parse(bytes),
-            json["key"]?.stringValue == key, let value = json["pipeline"]
-        else { return nil }
-        return PipelineDescription(json: value)
+        guard let bytes = try? fileSystem.read(path) else { return nil }
+        return PipelineDescription(binary: bytes, key: key)
     }
 
     /// Compiles the Leptonfile through a VFS overlay that maps a virtual `Leptonfile.swift`
