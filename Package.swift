@@ -26,6 +26,7 @@ let package = Package(
         // these very sources (embedded in the binary) for every Leptonfile evaluation.
         .target(
             name: "LeptonDescription",
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         // The engine: graph, hashing, state, cache, scheduling, execution. Never prints.
@@ -35,6 +36,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         // Compiles and evaluates a Leptonfile against the embedded DSL sources.
@@ -53,6 +55,7 @@ let package = Package(
                 "LeptonLoading",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -75,6 +78,7 @@ let package = Package(
         .target(
             name: "_LeptonTestSupport",
             dependencies: ["LeptonCore"],
+            exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -16,7 +16,10 @@ struct DescriptionLibrary: Sendable {
         ("Dump.swift", PackageResources.Dump_swift),
         ("JSONWriter.swift", PackageResources.JSONWriter_swift),
         ("LeptonDescriptionSerialization.swift", PackageResources.LeptonDescriptionSerialization_swift),
-        ("LeptonDescriptionSerializationConversion.swift", PackageResources.LeptonDescriptionSerializationConversion_swift),
+        (
+            "LeptonDescriptionSerializationConversion.swift",
+            PackageResources.LeptonDescriptionSerializationConversion_swift
+        ),
         ("Parameter.swift", PackageResources.Parameter_swift),
         ("Pipeline.swift", PackageResources.Pipeline_swift),
         ("Stage.swift", PackageResources.Stage_swift),
@@ -48,22 +51,28 @@ struct DescriptionLibrary: Sendable {
             try fileSystem.writeAtomically(source.bytes, to: path, durable: false)
             files.append(path)
         }
-        let arguments = [
-            toolchain.swiftc, "-parse-as-library", "-module-name", "LeptonDescription", "-Onone", "-g",
-            "-emit-library", "-static", "-o", "\(staging)/libLeptonDescription.a",
-            "-emit-module", "-emit-module-path", "\(staging)/LeptonDescription.swiftmodule",
-        ] + files
+        let arguments =
+            [
+                toolchain.swiftc, "-parse-as-library", "-module-name", "LeptonDescription", "-Onone", "-g",
+                "-emit-library", "-static", "-o", "\(staging)/libLeptonDescription.a",
+                "-emit-module", "-emit-module-path", "\(staging)/LeptonDescription.swiftmodule",
+            ] + files
         let log = "\(staging)/compile.log"
         let outcome = runner.run(
-            ProcessRequest(stage: "leptonfile", arguments: arguments, workingDirectory: staging, environment: [:], logPath: log))
+            ProcessRequest(
+                stage: "leptonfile", arguments: arguments, workingDirectory: staging, environment: [:], logPath: log))
         guard outcome.succeeded else {
             let output = (try? fileSystem.readText(log)) ?? ""
-            throw LeptonError(.leptonfileCompile, "cannot compile the LeptonDescription library with '\(toolchain.swiftc)':\n\(output)")
+            throw LeptonError(
+                .leptonfileCompile,
+                "cannot compile the LeptonDescription library with '\(toolchain.swiftc)':\n\(output)")
         }
         try? fileSystem.remove(staging + "/src")
         try? fileSystem.remove(log)
         // Publish atomically: another build may have won the race, which is fine.
-        if (try? fileSystem.move(staging, to: directory)) == nil && !fileSystem.exists(directory + "/libLeptonDescription.a") {
+        if (try? fileSystem.move(staging, to: directory)) == nil
+            && !fileSystem.exists(directory + "/libLeptonDescription.a")
+        {
             throw LeptonError(.io, "cannot install the compiled LeptonDescription library in '\(directory)'")
         }
         return library

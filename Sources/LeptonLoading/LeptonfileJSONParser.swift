@@ -14,7 +14,8 @@ enum LeptonfileJSONParser {
         guard version.version == LeptonDescriptionVersion.current else {
             throw LeptonError(
                 .leptonfileVersion,
-                "'\(leptonfile)' wrote description version \(version.version), but this lepton reads version \(LeptonDescriptionVersion.current), indicating use of a mismatched LeptonDescription library")
+                "'\(leptonfile)' wrote description version \(version.version), but this lepton reads version \(LeptonDescriptionVersion.current), indicating use of a mismatched LeptonDescription library"
+            )
         }
         let envelope: Serialization.Envelope
         do {
@@ -33,7 +34,8 @@ enum LeptonfileJSONParser {
     }
 
     private static func report(_ problems: [String], _ leptonfile: String) -> String {
-        "'\(leptonfile)' has \(problems.count) problem(s):\n" + problems.map { "  error: \($0)" }.joined(separator: "\n")
+        "'\(leptonfile)' has \(problems.count) problem(s):\n"
+            + problems.map { "  error: \($0)" }.joined(separator: "\n")
     }
 
     private static func convert(_ stage: Serialization.Stage, problems: inout [String]) -> StageDescription {
@@ -45,7 +47,9 @@ enum LeptonfileJSONParser {
                 }
                 if kind == .target || kind == .glob { return PathSpec(kind: kind, path: item.path) }
                 guard let normalized = RelativePath.normalize(item.path) else {
-                    problems.append("stage '\(stage.name)': \(what) '\(item.path)' is outside the package root; use a relative path inside the package")
+                    problems.append(
+                        "stage '\(stage.name)': \(what) '\(item.path)' is outside the package root; use a relative path inside the package"
+                    )
                     return nil
                 }
                 return PathSpec(kind: kind, path: normalized)
@@ -71,7 +75,8 @@ enum LeptonfileJSONParser {
             }
         }
         return StageDescription(
-            name: stage.name, command: command, inputs: paths(stage.inputs, "input"), code: paths(stage.code, "code input"),
+            name: stage.name, command: command, inputs: paths(stage.inputs, "input"),
+            code: paths(stage.code, "code input"),
             params: params, environment: stage.environment, outputs: paths(stage.outputs, "output"), metrics: metrics,
             after: stage.after)
     }

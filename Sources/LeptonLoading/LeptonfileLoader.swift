@@ -31,7 +31,8 @@ public struct LeptonfileLoader: Sendable {
         do {
             bytes = try fileSystem.read(workspace.leptonfile)
         } catch {
-            throw LeptonError(.io, "cannot read '\(workspace.leptonfile)'; run `lepton init` to create one", cause: error)
+            throw LeptonError(
+                .io, "cannot read '\(workspace.leptonfile)'; run `lepton init` to create one", cause: error)
         }
         let toolchain = try Toolchain.find()
         let key = cacheKey(bytes, toolchain: toolchain)
@@ -39,7 +40,8 @@ public struct LeptonfileLoader: Sendable {
         if let cached = readCache(cachePath, key: key) { return (cached, .cache) }
         try workspace.prepare()
         try fileSystem.createDirectories(workspace.loaderDirectory)
-        let library = try DescriptionLibrary.prepare(in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
+        let library = try DescriptionLibrary.prepare(
+            in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
         try fileSystem.createDirectories(scratch)
         defer { try? fileSystem.remove(scratch) }
@@ -57,7 +59,8 @@ public struct LeptonfileLoader: Sendable {
     }
 
     func cacheKey(_ bytes: [UInt8], toolchain: Toolchain) -> String {
-        let header = "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(toolchain.identity)\n\(workspace.root)\n"
+        let header =
+            "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(toolchain.identity)\n\(workspace.root)\n"
         return ContentHash.of(Array(header.utf8) + bytes)
     }
 
@@ -74,13 +77,17 @@ public struct LeptonfileLoader: Sendable {
         let virtual = scratch + "/virtual"
         let overlay = JSON.object([
             "version": .int(0), "case-sensitive": .bool(true),
-            "roots": .array([.object([
-                "name": .string(virtual), "type": .string("directory"),
-                "contents": .array([.object([
-                    "name": .string("Leptonfile.swift"), "type": .string("file"),
-                    "external-contents": .string(workspace.leptonfile),
-                ])]),
-            ])]),
+            "roots": .array([
+                .object([
+                    "name": .string(virtual), "type": .string("directory"),
+                    "contents": .array([
+                        .object([
+                            "name": .string("Leptonfile.swift"), "type": .string("file"),
+                            "external-contents": .string(workspace.leptonfile),
+                        ])
+                    ]),
+                ])
+            ]),
         ])
         try fileSystem.writeAtomically(Array(overlay.compactText.utf8), to: scratch + "/overlay.json", durable: false)
         let executable = scratch + "/leptonfile"
@@ -91,12 +98,16 @@ public struct LeptonfileLoader: Sendable {
         ]
         let log = scratch + "/compile.log"
         let outcome = runner.run(
-            ProcessRequest(stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:], logPath: log))
+            ProcessRequest(
+                stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:],
+                logPath: log))
         guard outcome.succeeded else {
             let output = ((try? fileSystem.readText(log)) ?? "")
                 .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
                 .split(separator: "\n", omittingEmptySubsequences: false)
-                .filter { !$0.hasPrefix("error: emit-module command failed") && !$0.hasPrefix("error: compile command failed") }
+                .filter {
+                    !$0.hasPrefix("error: emit-module command failed") && !$0.hasPrefix("error: compile command failed")
+                }
                 .joined(separator: "\n")
             throw LeptonError(.leptonfileCompile, "the Leptonfile does not compile:\n\(output)")
         }
@@ -126,7 +137,9 @@ public struct LeptonfileLoader: Sendable {
             case .signaled(let signal): how = "crashed (signal \(signal))"
             case .launchFailed(let message): how = "could not start: \(message)"
             }
-            throw LeptonError(.leptonfileCrash, "evaluating '\(workspace.leptonfile)' \(how) before declaring its pipeline:\n\(printed)")
+            throw LeptonError(
+                .leptonfileCrash,
+                "evaluating '\(workspace.leptonfile)' \(how) before declaring its pipeline:\n\(printed)")
         }
         return bytes
     }

@@ -1,7 +1,7 @@
 import LeptonCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The Swift compiler the loader uses: `$LEPTON_SWIFTC`, `$SWIFT_EXEC`, or `swiftc` on `PATH`.

@@ -17,7 +17,8 @@ public final class EngineHarness: @unchecked Sendable {
 
     /// Runs a build (or a dry run) and returns the summary; the runner remembers what ran.
     @discardableResult
-    public func build(_ options: BuildOptions = BuildOptions(), observer: RecordingObserver = RecordingObserver()) throws
+    public func build(_ options: BuildOptions = BuildOptions(), observer: RecordingObserver = RecordingObserver())
+        throws
         -> BuildSummary
     {
         let workspace = package.workspace
@@ -54,7 +55,9 @@ public final class EngineHarness: @unchecked Sendable {
     }
 
     /// A behaviour that copies one file of the package to another, optionally transformed.
-    public func transforms(_ input: String, to output: String, _ transform: @escaping @Sendable (String) -> String = { $0 })
+    public func transforms(
+        _ input: String, to output: String, _ transform: @escaping @Sendable (String) -> String = { $0 }
+    )
         -> FakeProcessRunner.Behavior
     {
         let package = self.package

@@ -1,7 +1,7 @@
 import LeptonCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A package folder in the system's temporary directory, removed when the value is dropped.

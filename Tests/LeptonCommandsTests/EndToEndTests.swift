@@ -3,7 +3,7 @@ import Testing
 import _LeptonTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A fixture package with shell-command stages: prepare -> train -> evaluate.
@@ -120,10 +120,13 @@ struct EndToEndTests {
         for index in 0..<16 {
             let input = index < 4 ? "seed.txt" : "out\(index - 4).txt"
             stages.append(
-                ".stage(name: \"s\(index)\", command: \"sleep 0.03; cat \(input) > out\(index).txt; echo \(index) >> out\(index).txt\", inputs: [\"\(input)\"], outputs: [\"out\(index).txt\"])")
+                ".stage(name: \"s\(index)\", command: \"sleep 0.03; cat \(input) > out\(index).txt; echo \(index) >> out\(index).txt\", inputs: [\"\(input)\"], outputs: [\"out\(index).txt\"])"
+            )
         }
         package.write("seed.txt", "seed\n")
-        package.write("Leptonfile", "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages.joined(separator: ",\n"))\n])\n")
+        package.write(
+            "Leptonfile",
+            "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages.joined(separator: ",\n"))\n])\n")
         #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)  // evaluates and caches the Leptonfile
         for round in 0..<6 {
             package.write("seed.txt", "seed \(round)\n")
@@ -136,7 +139,8 @@ struct EndToEndTests {
             try checkState(package)
             let next = LeptonBinary.run(["build", "--jobs", "2"], in: package.root)
             #expect(next.status == 0, "\(next.output)")
-            #expect(finishedBefore.isDisjoint(with: stagesThatRan(next.output)), "round \(round): reran a finished stage")
+            #expect(
+                finishedBefore.isDisjoint(with: stagesThatRan(next.output)), "round \(round): reran a finished stage")
             let last = LeptonBinary.run(["build"], in: package.root)
             #expect(last.output.contains("nothing to do"), "round \(round): \(last.output)")
         }
@@ -221,7 +225,8 @@ struct EndToEndTests {
         let first = LeptonBinary.run(["init"], in: package.root)
         #expect(first.status == 0)
         #expect(package.read("Leptonfile")?.contains(".target(\"Train\")") == true)
-        #expect(package.read(".gitignore") == "build/\n# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n")
+        #expect(
+            package.read(".gitignore") == "build/\n# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n")
         package.write("Leptonfile", "mine")
         let second = LeptonBinary.run(["init"], in: package.root)
         #expect(second.status == 1)
@@ -233,6 +238,8 @@ struct EndToEndTests {
         let package = fixture()
         #expect(LeptonBinary.run(["dag"], in: package.root).output.contains("evaluate <- train"))
         #expect(LeptonBinary.run(["dag", "--format", "mermaid"], in: package.root).output.contains("s1 --> s2"))
-        #expect(LeptonBinary.run(["dag", "--format", "dot"], in: package.root).output.contains("\"train\" -> \"evaluate\";"))
+        #expect(
+            LeptonBinary.run(["dag", "--format", "dot"], in: package.root).output.contains("\"train\" -> \"evaluate\";")
+        )
     }
 }

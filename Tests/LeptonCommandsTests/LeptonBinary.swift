@@ -2,7 +2,7 @@ import LeptonCore
 import _LeptonTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs the built `lepton` executable, as a user would (ArgumentParser's `AssertExecuteCommand`).

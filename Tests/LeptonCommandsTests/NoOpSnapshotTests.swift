@@ -3,7 +3,7 @@ import Testing
 import _LeptonTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The no-op snapshot may only ever say "nothing to do" when that is true: every kind of

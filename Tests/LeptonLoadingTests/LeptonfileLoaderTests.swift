@@ -60,16 +60,18 @@ struct LeptonfileLoaderTests {
         #expect(pipeline.stages.map(\.name) == ["train", "eval-0", "eval-1", "eval-2"])
         let train = pipeline.stages[0]
         #expect(train.command == .exec(["python3", "train.py"]))
-        #expect(train.inputs == [
-            PathSpec(kind: .path, path: "data/raw.csv"), PathSpec(kind: .folder, path: "data/images"),
-            PathSpec(kind: .glob, path: "shards/*.npy"),
-        ])
+        #expect(
+            train.inputs == [
+                PathSpec(kind: .path, path: "data/raw.csv"), PathSpec(kind: .folder, path: "data/images"),
+                PathSpec(kind: .glob, path: "shards/*.npy"),
+            ])
         #expect(train.code == [PathSpec(kind: .path, path: "train.py"), PathSpec(kind: .target, path: "Train")])
-        #expect(train.params == [
-            ParameterSpec(key: "train.lr"), ParameterSpec(key: "batch", file: "other.yaml"),
-            ParameterSpec(key: "seed", inline: "42"), ParameterSpec(key: "arch", inline: "\"mlp\""),
-            ParameterSpec(key: "lr0", inline: "0.5"), ParameterSpec(key: "aug", inline: "true"),
-        ])
+        #expect(
+            train.params == [
+                ParameterSpec(key: "train.lr"), ParameterSpec(key: "batch", file: "other.yaml"),
+                ParameterSpec(key: "seed", inline: "42"), ParameterSpec(key: "arch", inline: "\"mlp\""),
+                ParameterSpec(key: "lr0", inline: "0.5"), ParameterSpec(key: "aug", inline: "true"),
+            ])
         #expect(train.environment == ["OMP_NUM_THREADS"])
         #expect(train.outputs == [PathSpec(kind: .path, path: "model.bin"), PathSpec(kind: .folder, path: "logs")])
         #expect(train.metrics == ["metrics.json"])

@@ -25,7 +25,8 @@ extension LeptonCommand {
         @Option(name: .long, help: "Rerun this stage even if it is up to date (repeatable).")
         var force: [String] = []
 
-        @Flag(name: [.customShort("k"), .long], help: "After a failure, keep building stages that do not depend on it.")
+        @Flag(
+            name: [.customShort("k"), .long], help: "After a failure, keep building stages that do not depend on it.")
         var keepGoing = false
 
         func validate() throws {
@@ -38,13 +39,16 @@ extension LeptonCommand {
             if stages.isEmpty && force.isEmpty, let count = NoOpFastPath.check(global, console: console) {
                 let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
                 if global.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
-                console.line("nothing to do: \(count) stage\(count == 1 ? "" : "s") (\(count) up to date) in \(Format.duration(seconds))")
+                console.line(
+                    "nothing to do: \(count) stage\(count == 1 ? "" : "s") (\(count) up to date) in \(Format.duration(seconds))"
+                )
                 return
             }
             let session = try PackageSession.open(global, console: console)
             try session.checkStageNames(stages + force)
             var options = BuildOptions(
-                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemInfo.cores, keepGoing: keepGoing)
+                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemInfo.cores, keepGoing: keepGoing
+            )
             if stages.isEmpty && !dryRun {
                 options.snapshotContext = NoOpFastPath.context(
                     workspace: session.workspace, targets: session.targets,
@@ -95,13 +99,17 @@ struct BuildRun {
             options.dryRun
             ? nil
             : try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton build") { holder in
-                console.error("waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
+                console.error(
+                    "waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
             }
         let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
             statCache: statCache, runner: PosixProcessRunner(),
-            observer: observer ?? ConsoleObserver(console: console, verbose: verbose, showUpToDate: verbose),
+            observer: observer
+                ?? ConsoleObserver(
+                    console: console, verbose: verbose,
+                    showUpToDate: verbose || session.pipeline.stages.count <= ConsoleObserver.listUpToDateUpTo),
             options: options, graph: session.graph)
         let forwarder = SignalForwarder { builder.cancel() }
         let summary = try builder.build()
@@ -137,7 +145,9 @@ struct BuildRun {
         } else {
             headline = dryRun ? "dry run" : console.green("build succeeded")
         }
-        console.line("\(headline): \(total) stage\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) in \(Format.duration(summary.seconds))")
+        console.line(
+            "\(headline): \(total) stage\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) in \(Format.duration(summary.seconds))"
+        )
         if summary.interrupted { throw ExitCodes.interrupted }
         if summary.failed { throw ExitCodes.failure }
     }

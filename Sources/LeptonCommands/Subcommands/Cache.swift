@@ -2,7 +2,7 @@ import ArgumentParser
 import LeptonCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension LeptonCommand {
@@ -45,7 +45,8 @@ extension LeptonCommand.Cache {
             let workspace = try PackageSession.findWorkspace(global)
             let fileSystem = FileSystem()
             try workspace.prepare()
-            let lockHandle = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton cache gc") { holder in
+            let lockHandle = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton cache gc") {
+                holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
@@ -60,7 +61,9 @@ extension LeptonCommand.Cache {
             var droppedRuns = 0
             for entry in cache.allRunEntries() {
                 let intact = !entry.outputs.isEmpty || entry.stage != ""
-                if !workspaceOnly && intact && entry.created >= cutoff && entry.outputs.values.allSatisfy(cache.contains) {
+                if !workspaceOnly && intact && entry.created >= cutoff
+                    && entry.outputs.values.allSatisfy(cache.contains)
+                {
                     for digest in entry.outputs.values { keep.formUnion(cache.objects(of: digest)) }
                 } else {
                     droppedRuns += 1
@@ -76,7 +79,9 @@ extension LeptonCommand.Cache {
             }
             withExtendedLifetime(lockHandle) {}
             let verb = dryRun ? "would remove" : "removed"
-            console.line("\(verb) \(removed) object\(removed == 1 ? "" : "s") (\(Format.bytes(freed))) and \(droppedRuns) run-cache entr\(droppedRuns == 1 ? "y" : "ies"); kept \(keep.count) object\(keep.count == 1 ? "" : "s")")
+            console.line(
+                "\(verb) \(removed) object\(removed == 1 ? "" : "s") (\(Format.bytes(freed))) and \(droppedRuns) run-cache entr\(droppedRuns == 1 ? "y" : "ies"); kept \(keep.count) object\(keep.count == 1 ? "" : "s")"
+            )
         }
     }
 }

@@ -31,12 +31,14 @@ extension LeptonCommand {
             let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
             let unknown = stages.filter { lock.stages[$0] == nil }
             if !unknown.isEmpty {
-                throw ValidationError("no outputs recorded for stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
+                throw ValidationError(
+                    "no outputs recorded for stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
             }
             let hasher = ContentHasher(root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile))
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
             var removed = 0
-            for (stage, record) in lock.stages.sorted(by: { $0.key < $1.key }) where stages.isEmpty || stages.contains(stage) {
+            for (stage, record) in lock.stages.sorted(by: { $0.key < $1.key })
+            where stages.isEmpty || stages.contains(stage) {
                 for (path, recorded) in record.outputs.sorted(by: { $0.key < $1.key }) {
                     guard let current = try hasher.digest(of: path) else { continue }
                     guard current == recorded else {
@@ -57,7 +59,11 @@ extension LeptonCommand {
                 }
             }
             try? hasher.statCache.save(to: workspace.statCacheFile)
-            console.line(dryRun ? "dry run: nothing removed" : "removed \(removed) output\(removed == 1 ? "" : "s"); `lepton build` restores them from the cache")
+            console.line(
+                dryRun
+                    ? "dry run: nothing removed"
+                    : "removed \(removed) output\(removed == 1 ? "" : "s"); `lepton build` restores them from the cache"
+            )
         }
     }
 }

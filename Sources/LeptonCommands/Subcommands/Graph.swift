@@ -57,7 +57,9 @@ enum GraphRenderer {
         for stage in graph.pipeline.stages { lines.append("    \"\(escape(stage.name))\";") }
         for (position, dependencies) in graph.dependencies.enumerated() {
             for dependency in dependencies {
-                lines.append("    \"\(escape(graph.pipeline.stages[dependency].name))\" -> \"\(escape(graph.pipeline.stages[position].name))\";")
+                lines.append(
+                    "    \"\(escape(graph.pipeline.stages[dependency].name))\" -> \"\(escape(graph.pipeline.stages[position].name))\";"
+                )
             }
         }
         lines.append("}")

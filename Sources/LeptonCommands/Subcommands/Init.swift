@@ -8,7 +8,8 @@ extension LeptonCommand {
             abstract: "Write a starter Leptonfile and add .lepton/ to .gitignore.",
             discussion: "Refuses to overwrite an existing Leptonfile.")
 
-        @Option(name: [.customShort("C"), .customLong("package-path")], help: "The folder to initialise (default: here).")
+        @Option(
+            name: [.customShort("C"), .customLong("package-path")], help: "The folder to initialise (default: here).")
         var packagePath: String?
 
         func run() throws {
@@ -29,7 +30,9 @@ extension LeptonCommand {
                 console.line(".gitignore already ignores .lepton/")
             } else {
                 let separator = existing.isEmpty || existing.hasSuffix("\n") ? "" : "\n"
-                try fileSystem.writeAtomically(existing + separator + "# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n", to: ignore)
+                try fileSystem.writeAtomically(
+                    existing + separator + "# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n",
+                    to: ignore)
                 console.line("added .lepton/ to \(ignore)")
             }
             console.line("next: edit the Leptonfile, then run `lepton build`; commit Leptonfile and Lepton.lock")

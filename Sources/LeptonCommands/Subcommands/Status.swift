@@ -27,7 +27,8 @@ extension LeptonCommand {
             try session.checkStageNames(stages)
             let collector = CollectingObserver()
             let summary = try BuildRun(
-                session: session, options: BuildOptions(targets: stages, dryRun: true), verbose: false, observer: collector
+                session: session, options: BuildOptions(targets: stages, dryRun: true), verbose: false,
+                observer: collector
             ).execute()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
             let stale = summary.outcomes.filter { $0.outcome.isStale }
@@ -35,7 +36,9 @@ extension LeptonCommand {
                 console.line("\(stage): \(Status.explain(outcome))")
             }
             if stale.isEmpty {
-                console.line("everything is up to date (\(summary.outcomes.count) stage\(summary.outcomes.count == 1 ? "" : "s"))")
+                console.line(
+                    "everything is up to date (\(summary.outcomes.count) stage\(summary.outcomes.count == 1 ? "" : "s"))"
+                )
                 return
             }
             throw ExitCodes.failure

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes to the terminal: colours only on a terminal and without `NO_COLOR`.
@@ -7,7 +7,9 @@ struct Console: Sendable {
     let colors: Bool
 
     init() {
-        colors = isatty(STDOUT_FILENO) != 0 && getenv("NO_COLOR") == nil && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+        colors =
+            isatty(STDOUT_FILENO) != 0 && getenv("NO_COLOR") == nil
+            && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
     }
 
     /// Writes a line to standard output (unbuffered, so lines from stages interleave whole).

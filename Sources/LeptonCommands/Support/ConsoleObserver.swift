@@ -4,6 +4,10 @@ import Synchronization
 /// Prints one line per stage as it is decided or finishes: `ran`, `restored`, `up to date`,
 /// `FAILED` (with the end of its log), with durations and reasons.
 final class ConsoleObserver: BuildObserver {
+    /// Pipelines up to this many stages list their up-to-date stages; larger ones count them
+    /// in the summary (and list them with `--verbose`).
+    static let listUpToDateUpTo = 40
+
     let console: Console
     let verbose: Bool
     let showUpToDate: Bool
@@ -22,7 +26,9 @@ final class ConsoleObserver: BuildObserver {
 
     func stageFinished(_ stage: String, outcome: StageOutcome, seconds: Double) {
         lock.withLock { _ in
-            for line in ConsoleObserver.lines(stage, outcome, seconds, console: console, verbose: verbose, showUpToDate: showUpToDate) {
+            for line in ConsoleObserver.lines(
+                stage, outcome, seconds, console: console, verbose: verbose, showUpToDate: showUpToDate)
+            {
                 console.line(line)
             }
         }

@@ -29,7 +29,8 @@ enum NoOpFastPath {
         } catch {
             return miss("the SwiftPM target list cannot be read (\(error))")
         }
-        guard let current = context(workspace: workspace, targets: targets, environmentNames: snapshot.environmentNames) else {
+        guard let current = context(workspace: workspace, targets: targets, environmentNames: snapshot.environmentNames)
+        else {
             return miss("the Leptonfile cannot be read")
         }
         guard current == snapshot.context else {

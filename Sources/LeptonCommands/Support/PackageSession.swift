@@ -3,7 +3,7 @@ import LeptonCore
 import LeptonLoading
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A loaded, validated package: what every package command starts from.
@@ -17,7 +17,9 @@ struct PackageSession {
 
     /// Finds the package, loads its Leptonfile and validates the pipeline, printing every
     /// problem and throwing the configuration-error exit code when there are any.
-    static func open(_ options: GlobalOptions, console: Console, overrides: [String: String] = [:]) throws -> PackageSession {
+    static func open(_ options: GlobalOptions, console: Console, overrides: [String: String] = [:]) throws
+        -> PackageSession
+    {
         let workspace = try findWorkspace(options)
         let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source)
         let started = SystemClock().monotonicNow()
@@ -30,7 +32,10 @@ struct PackageSession {
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - started) / 1e6
             let how = loaded.source == .cache ? "cached description" : "evaluated"
-            console.error(console.dim("Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"))
+            console.error(
+                console.dim(
+                    "Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"
+                ))
         }
         let targets = try loadTargets(options, workspace: workspace)
         let params = ParamsStore(root: workspace.root, overrides: overrides)
@@ -48,7 +53,8 @@ struct PackageSession {
         }
         if diagnostics.hasErrors { throw ExitCodes.invalid }
         return PackageSession(
-            workspace: workspace, pipeline: loaded.pipeline, graph: graph, targets: targets, params: params, console: console)
+            workspace: workspace, pipeline: loaded.pipeline, graph: graph, targets: targets, params: params,
+            console: console)
     }
 
     static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {
@@ -60,7 +66,8 @@ struct PackageSession {
             return Workspace(root: start)
         }
         guard let workspace = Workspace.find(from: start) else {
-            throw ValidationError("no Leptonfile in '\(start)' or any folder above it; run `lepton init` to create one.")
+            throw ValidationError(
+                "no Leptonfile in '\(start)' or any folder above it; run `lepton init` to create one.")
         }
         return workspace
     }

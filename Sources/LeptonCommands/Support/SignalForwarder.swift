@@ -1,7 +1,7 @@
 import Dispatch
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Turns SIGINT and SIGTERM into a call (cancelling the build), instead of killing Lepton
@@ -17,7 +17,9 @@ final class SignalForwarder: @unchecked Sendable {
             source.setEventHandler { [unowned self] in
                 self.count += 1
                 if self.count > 1 { _exit(130) }
-                Console.write("\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n", to: STDERR_FILENO)
+                Console.write(
+                    "\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n",
+                    to: STDERR_FILENO)
                 handler()
             }
             source.resume()

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The local content-addressed cache under `.lepton/cache`.
@@ -50,7 +50,10 @@ public struct ArtifactCache: Sendable {
         let path = objectPath(digest)
         try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
         try copyVerified(from: source, to: path, expected: digest, mode: 0o444) { actual in
-            LeptonError(.io, "'\(source)' changed while Lepton stored it in the cache (\(actual.prefix(12)) instead of \(digest.prefix(12))); run the build again")
+            LeptonError(
+                .io,
+                "'\(source)' changed while Lepton stored it in the cache (\(actual.prefix(12)) instead of \(digest.prefix(12))); run the build again"
+            )
         }
     }
 
@@ -60,7 +63,9 @@ public struct ArtifactCache: Sendable {
         case .file:
             try storeFile(absolute, digest: digest.digest)
         case .folder:
-            guard let manifest else { throw LeptonError(.io, "internal: folder '\(absolute)' stored without a manifest") }
+            guard let manifest else {
+                throw LeptonError(.io, "internal: folder '\(absolute)' stored without a manifest")
+            }
             for entry in manifest.entries {
                 let child = RelativePath.join(absolute, entry.path)
                 if entry.kind == .symlink {
@@ -114,14 +119,17 @@ public struct ArtifactCache: Sendable {
                 try restoreFile(digest.digest, executable: digest.executable, to: staging)
             case .folder:
                 guard let manifest = manifest(digest.digest) else {
-                    throw LeptonError(.cacheMiss, "the cache has no intact manifest \(digest.digest.prefix(12)) for '\(absolute)'")
+                    throw LeptonError(
+                        .cacheMiss, "the cache has no intact manifest \(digest.digest.prefix(12)) for '\(absolute)'")
                 }
                 try fileSystem.createDirectories(staging)
                 for entry in manifest.entries {
                     let target = RelativePath.join(staging, entry.path)
                     try fileSystem.createDirectories(RelativePath.parent(target) ?? staging)
                     if entry.kind == .symlink {
-                        guard let bytes = try? fileSystem.read(objectPath(entry.digest)), ContentHash.of(bytes) == entry.digest else {
+                        guard let bytes = try? fileSystem.read(objectPath(entry.digest)),
+                            ContentHash.of(bytes) == entry.digest
+                        else {
                             throw LeptonError(.cacheMiss, "the cache lacks the link target of '\(entry.path)'")
                         }
                         symlink(String(decoding: bytes, as: UTF8.self), target)
@@ -146,7 +154,10 @@ public struct ArtifactCache: Sendable {
             throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
         }
         try copyVerified(from: source, to: target, expected: digest, mode: executable ? 0o755 : 0o644) { actual in
-            LeptonError(.cacheMiss, "the cache object \(digest.prefix(12)) is damaged (its content hashes to \(actual.prefix(12))); it was not restored. Run `lepton cache gc` or delete it and build again")
+            LeptonError(
+                .cacheMiss,
+                "the cache object \(digest.prefix(12)) is damaged (its content hashes to \(actual.prefix(12))); it was not restored. Run `lepton cache gc` or delete it and build again"
+            )
         }
     }
 
@@ -228,7 +239,8 @@ public struct ArtifactCache: Sendable {
             outputs[path] = digest
         }
         return RunEntry(
-            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0)
+            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0
+        )
     }
 
     /// Records a successful run. Its objects must already be stored.

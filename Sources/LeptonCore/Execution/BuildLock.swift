@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One build at a time per package: an exclusive `flock` on `.lepton/build.lock`, which holds
@@ -17,7 +17,11 @@ public final class BuildLock: @unchecked Sendable {
 
     /// Takes the lock, waiting for its holder if there is one.
     ///
-    /// - Parameter waiting: Called once, with the holder's description, before waiting.
+    /// - Parameters:
+    ///   - path: The lock file, `.lepton/build.lock`.
+    ///   - command: What this process is, recorded for whoever waits next.
+    ///   - waiting: Called once, with the holder's description, before waiting.
+    /// - Returns: The held lock; it is released when the value is dropped.
     /// - Throws: ``LeptonError/Code/io`` when the lock file cannot be opened.
     public static func acquire(path: String, command: String, waiting: (String) -> Void) throws(LeptonError)
         -> BuildLock
@@ -25,7 +29,8 @@ public final class BuildLock: @unchecked Sendable {
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw FileSystem().ioError("cannot open the build lock '\(path)'") }
         if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let holder = (try? FileSystem().readText(path))?.split(separator: "\n").first.map(String.init) ?? "another process"
+            let holder =
+                (try? FileSystem().readText(path))?.split(separator: "\n").first.map(String.init) ?? "another process"
             waiting(holder.isEmpty ? "another process" : holder)
             while flock(descriptor, LOCK_EX) != 0 {
                 if errno != EINTR {

@@ -12,8 +12,11 @@ struct StageExecutor: Sendable {
     func checkOutputPaths(_ paths: [String], stage: String) throws(LeptonError) {
         let realRoot = fileSystem.realPath(workspace.root) ?? workspace.root
         for path in paths {
-            if let link = PipelineValidator.symlinkEscape(path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem) {
-                throw LeptonError(.invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
+            if let link = PipelineValidator.symlinkEscape(
+                path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem)
+            {
+                throw LeptonError(
+                    .invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
             }
         }
     }
@@ -44,9 +47,11 @@ struct StageExecutor: Sendable {
         switch outcome {
         case .exited(0): break
         case .exited(let status):
-            return .failure(StageFailure(message: "command exited with status \(status)", logTail: tail, logPath: logPath))
+            return .failure(
+                StageFailure(message: "command exited with status \(status)", logTail: tail, logPath: logPath))
         case .signaled(let signal):
-            return .failure(StageFailure(message: "command was killed by signal \(signal)", logTail: tail, logPath: logPath))
+            return .failure(
+                StageFailure(message: "command was killed by signal \(signal)", logTail: tail, logPath: logPath))
         case .launchFailed(let message):
             return .failure(StageFailure(message: message, logTail: tail, logPath: logPath))
         }
@@ -54,16 +59,19 @@ struct StageExecutor: Sendable {
         do throws(LeptonError) {
             for output in stage.allOutputs {
                 guard let digest = try hasher.digest(of: output.path) else {
-                    return .failure(StageFailure(
-                        message: "declared output '\(output.path)' is missing after the command succeeded; write it or remove it from 'outputs'",
-                        logTail: tail, logPath: logPath))
+                    return .failure(
+                        StageFailure(
+                            message:
+                                "declared output '\(output.path)' is missing after the command succeeded; write it or remove it from 'outputs'",
+                            logTail: tail, logPath: logPath))
                 }
                 let manifest = digest.kind == .folder ? try hasher.manifest(ofFolder: output.path) : nil
                 try cache.storeOutput(at: workspace.absolute(output.path), digest: digest, manifest: manifest)
                 result.outputs[output.path] = digest
             }
             let created = Int(clock.fileTimeNow() / 1_000_000_000)
-            try cache.writeRunEntry(.init(key: record.key, stage: stage.name, outputs: result.outputs, created: created))
+            try cache.writeRunEntry(
+                .init(key: record.key, stage: stage.name, outputs: result.outputs, created: created))
         } catch {
             return .failure(StageFailure(message: error.message, logTail: tail, logPath: logPath))
         }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A detached POSIX thread, for work that blocks (waiting for a child, a grace period).
@@ -11,12 +11,14 @@ enum Thread {
         }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let box = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
-            (box as? Box)?.body()
-            return nil
-        }, box)
+        let result = pthread_create(
+            &thread, nil,
+            { raw in
+                guard let raw else { return nil }
+                let box = Unmanaged<AnyObject>.fromOpaque(raw).takeRetainedValue()
+                (box as? Box)?.body()
+                return nil
+            }, box)
         if result == 0 {
             pthread_detach(thread)
         } else {

@@ -15,12 +15,15 @@ public struct PipelineValidator: Sendable {
     /// Every problem of the pipeline; an empty list means it can be built.
     ///
     /// - Parameters:
+    ///   - pipeline: The pipeline to check.
     ///   - graph: The pipeline's graph, if already built.
+    ///   - params: The params files the stages read.
     ///   - checkDisk: Also check the package on disk: inputs that neither exist nor are
     ///     produced, params keys, SwiftPM targets, outputs behind escaping symlinks. The CLI
     ///     does this when the Leptonfile was just evaluated; on a warm build the same problems
     ///     are found, with the same messages, when each stage is decided (so a no-op build
     ///     stats every input once, not twice).
+    /// - Returns: Every problem found, errors and warnings.
     public func validate(
         _ pipeline: PipelineDescription, graph: BuildGraph? = nil, params: ParamsStore, checkDisk: Bool = true
     ) -> [Diagnostic] {
@@ -31,7 +34,10 @@ public struct PipelineValidator: Sendable {
         problems += outputProblems(pipeline, checkDisk: checkDisk)
         let graph = graph ?? BuildGraph(pipeline: pipeline)
         if let cycle = graph.findCycle() {
-            problems.append(.error("dependency cycle: \(cycle.joined(separator: " -> ")); break it by removing one of these inputs or 'after' entries"))
+            problems.append(
+                .error(
+                    "dependency cycle: \(cycle.joined(separator: " -> ")); break it by removing one of these inputs or 'after' entries"
+                ))
         }
         guard checkDisk else { return problems }
         for stage in pipeline.stages {
@@ -86,19 +92,32 @@ public struct PipelineValidator: Sendable {
             for output in stage.allOutputs {
                 let path = output.path
                 if path.hasPrefix("/") || path.hasPrefix("..") {
-                    problems.append(.error("stage '\(stage.name)': output '\(path)' is outside the package root; outputs must be relative paths inside it"))
+                    problems.append(
+                        .error(
+                            "stage '\(stage.name)': output '\(path)' is outside the package root; outputs must be relative paths inside it"
+                        ))
                     continue
                 }
                 let top = path.split(separator: "/").first.map(String.init) ?? path
                 if [".lepton", ".git"].contains(top) || path == "Lepton.lock" || path == "Leptonfile" {
-                    problems.append(.error("stage '\(stage.name)': output '\(path)' is a file Lepton or git manages; choose another path"))
+                    problems.append(
+                        .error(
+                            "stage '\(stage.name)': output '\(path)' is a file Lepton or git manages; choose another path"
+                        ))
                     continue
                 }
-                if checkDisk, let escape = PipelineValidator.symlinkEscape(path, root: root, realRoot: realRoot, fileSystem: fileSystem) {
-                    problems.append(.error(PipelineValidator.escapingOutput(stage: stage.name, path: path, link: escape)))
+                if checkDisk,
+                    let escape = PipelineValidator.symlinkEscape(
+                        path, root: root, realRoot: realRoot, fileSystem: fileSystem)
+                {
+                    problems.append(
+                        .error(PipelineValidator.escapingOutput(stage: stage.name, path: path, link: escape)))
                 }
                 if let other = claimed[path] {
-                    problems.append(.error("stages '\(other)' and '\(stage.name)' both claim output '\(path)'; each output must belong to one stage"))
+                    problems.append(
+                        .error(
+                            "stages '\(other)' and '\(stage.name)' both claim output '\(path)'; each output must belong to one stage"
+                        ))
                 } else {
                     claimed[path] = stage.name
                 }
@@ -106,7 +125,10 @@ public struct PipelineValidator: Sendable {
                 where input.kind != .target && input.kind != .glob
                     && (RelativePath.isWithin(input.path, path) || RelativePath.isWithin(path, input.path))
                 {
-                    problems.append(.error("stage '\(stage.name)' both reads and writes '\(input.path)'; write the result to another path"))
+                    problems.append(
+                        .error(
+                            "stage '\(stage.name)' both reads and writes '\(input.path)'; write the result to another path"
+                        ))
                 }
             }
         }
@@ -119,7 +141,10 @@ public struct PipelineValidator: Sendable {
         for (path, owner) in claimed.sorted(by: { $0.key < $1.key }) {
             for inside in index.paths(inside: path) {
                 let other = claimed[inside] ?? owner
-                problems.append(.error("stages '\(owner)' and '\(other)' both claim outputs '\(path)' and '\(inside)' (one contains the other); each output must belong to one stage"))
+                problems.append(
+                    .error(
+                        "stages '\(owner)' and '\(other)' both claim outputs '\(path)' and '\(inside)' (one contains the other); each output must belong to one stage"
+                    ))
             }
         }
         return problems
@@ -151,16 +176,19 @@ public struct PipelineValidator: Sendable {
                 case .glob:
                     let produced = !graph.producers(of: input).isEmpty
                     if !produced && glob.files(matching: input.path).isEmpty {
-                        problems.append(.warning("stage '\(stage.name)': \(label) pattern '\(input.path)' matches no file"))
+                        problems.append(
+                            .warning("stage '\(stage.name)': \(label) pattern '\(input.path)' matches no file"))
                     }
                 case .path, .file, .folder:
                     if input.path.hasPrefix("/") || input.path.hasPrefix("..") {
-                        problems.append(.error("stage '\(stage.name)': \(label) '\(input.path)' is outside the package root"))
+                        problems.append(
+                            .error("stage '\(stage.name)': \(label) '\(input.path)' is outside the package root"))
                         continue
                     }
                     let produced = !graph.producers(of: input).isEmpty
                     if !produced && fileSystem.statusFollowingLinks(RelativePath.join(root, input.path)) == nil {
-                        problems.append(.error(PipelineValidator.missingInput(stage: stage.name, label: label, path: input.path)))
+                        problems.append(
+                            .error(PipelineValidator.missingInput(stage: stage.name, label: label, path: input.path)))
                     }
                 }
             }
@@ -175,7 +203,8 @@ public struct PipelineValidator: Sendable {
     /// The message for a code target the package does not have, nil when it has it.
     static func unknownTarget(stage: String, name: String, targets: TargetSources?) -> String? {
         guard let targets else {
-            return "stage '\(stage)': code target '\(name)' needs a SwiftPM package; run Lepton in a folder with Package.swift"
+            return
+                "stage '\(stage)': code target '\(name)' needs a SwiftPM package; run Lepton in a folder with Package.swift"
         }
         if targets.targets[name] != nil { return nil }
         var message = "stage '\(stage)': code target '\(name)' is not a target of this package"

@@ -1,6 +1,7 @@
 import Crypto
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SHA-256 content digests, as lower-case hex, for files, byte strings and folder trees.

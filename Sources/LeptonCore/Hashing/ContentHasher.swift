@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The digest of whatever is at a path: a file's content digest or a folder's tree digest.
@@ -108,7 +109,9 @@ public struct ContentHasher: Sendable {
         if let after = fileSystem.statusFollowingLinks(absolute), after == before {
             statCache.record(path, status: after, digest: digest, recordedAt: recordedAt)
             // A status within its own tick may hide a later write: not a basis for a snapshot.
-            let racy = StatCache.Entry(device: 0, inode: 0, size: 0, mtime: after.mtime, ctime: 0, recordedAt: recordedAt, digest: "").isRacy
+            let racy = StatCache.Entry(
+                device: 0, inode: 0, size: 0, mtime: after.mtime, ctime: 0, recordedAt: recordedAt, digest: ""
+            ).isRacy
             observations?.record(path, racy ? nil : after)
         } else {
             observations?.record(path, nil)

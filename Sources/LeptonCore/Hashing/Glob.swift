@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Expands glob patterns against the package tree: `*`, `?` and `[…]` within a path
@@ -36,7 +36,8 @@ public struct Glob: Sendable {
 
     /// Whether a relative path matches a pattern (used to find which stage outputs a glob covers).
     public static func matches(_ path: String, pattern: String) -> Bool {
-        matchComponents(path.split(separator: "/").map(String.init)[...], pattern.split(separator: "/").map(String.init)[...])
+        matchComponents(
+            path.split(separator: "/").map(String.init)[...], pattern.split(separator: "/").map(String.init)[...])
     }
 
     private static func matchComponents(_ path: ArraySlice<String>, _ pattern: ArraySlice<String>) -> Bool {
@@ -81,7 +82,9 @@ public struct Glob: Sendable {
         for entry in list(folder, absolute: absolute) where fnmatch(head, entry.name, FNM_PERIOD) == 0 {
             if ContentHasher.ignoredFolders.contains(entry.name) { continue }
             let child = join(folder, entry.name)
-            let kind = entry.kind == .symlink ? fileSystem.statusFollowingLinks(RelativePath.join(root, child))?.kind : entry.kind
+            let kind =
+                entry.kind == .symlink
+                ? fileSystem.statusFollowingLinks(RelativePath.join(root, child))?.kind : entry.kind
             if rest.isEmpty {
                 if kind == .file { results.append(child) }
             } else if kind == .directory {

@@ -90,9 +90,13 @@ public final class StatCache: Sendable {
                 let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
                 let fieldsStart = offset + 4 + length
                 guard length > 0, fieldsStart + 48 + 32 <= raw.count else { break }
-                let path = String(decoding: UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<fieldsStart]), as: UTF8.self)
-                func field(_ index: Int) -> Int64 { raw.loadUnaligned(fromByteOffset: fieldsStart + 8 * index, as: Int64.self) }
-                let digest = ContentHash.hex(UnsafeRawBufferPointer(rebasing: raw[(fieldsStart + 48)..<(fieldsStart + 80)]))
+                let path = String(
+                    decoding: UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<fieldsStart]), as: UTF8.self)
+                func field(_ index: Int) -> Int64 {
+                    raw.loadUnaligned(fromByteOffset: fieldsStart + 8 * index, as: Int64.self)
+                }
+                let digest = ContentHash.hex(
+                    UnsafeRawBufferPointer(rebasing: raw[(fieldsStart + 48)..<(fieldsStart + 80)]))
                 entries[path] = Entry(
                     device: UInt64(bitPattern: field(0)), inode: UInt64(bitPattern: field(1)), size: field(2),
                     mtime: field(3), ctime: field(4), recordedAt: field(5), digest: digest)
@@ -110,7 +114,9 @@ public final class StatCache: Sendable {
         for (key, entry) in updates.withLock({ $0 }) { merged[key] = entry }
         var out: [UInt8] = StatCache.magic
         out.reserveCapacity(16 + merged.count * 128)
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        }
         let kept = merged.filter { keep($0.key) && ContentHash.isDigest($0.value.digest) }
         append(StatCache.version)
         append(UInt32(kept.count))
@@ -118,7 +124,10 @@ public final class StatCache: Sendable {
             let pathBytes = Array(key.utf8)
             append(UInt32(pathBytes.count))
             out.append(contentsOf: pathBytes)
-            for value in [Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime, entry.recordedAt] {
+            for value in [
+                Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime,
+                entry.recordedAt,
+            ] {
                 append(value)
             }
             out.append(contentsOf: ContentHash.bytes(fromHex: entry.digest))

@@ -29,7 +29,9 @@ public final class ParamsStore: @unchecked Sendable {
         do throws(LeptonError) {
             let absolute = RelativePath.join(root, path)
             if !fileSystem.exists(absolute) {
-                throw LeptonError(.invalidPipeline, "params file '\(path)' does not exist; create it or name another file with .key(_:file:)")
+                throw LeptonError(
+                    .invalidPipeline,
+                    "params file '\(path)' does not exist; create it or name another file with .key(_:file:)")
             }
             let before = fileSystem.status(absolute)
             let bytes = try fileSystem.read(absolute)

@@ -84,7 +84,8 @@ extension StageDescription {
             var specs: [PathSpec] = []
             specs.reserveCapacity(Int(count))
             for _ in 0..<count {
-                guard let kindText = reader.string(), let kind = PathSpec.Kind(rawValue: kindText), let path = reader.string()
+                guard let kindText = reader.string(), let kind = PathSpec.Kind(rawValue: kindText),
+                    let path = reader.string()
                 else { return nil }
                 specs.append(PathSpec(kind: kind, path: path))
             }
@@ -93,7 +94,8 @@ extension StageDescription {
         guard let paramCount = reader.integer(UInt32.self) else { return nil }
         var params: [ParameterSpec] = []
         for _ in 0..<paramCount {
-            guard let key = reader.string(), let file = reader.optionalString(), let inline = reader.optionalString() else {
+            guard let key = reader.string(), let file = reader.optionalString(), let inline = reader.optionalString()
+            else {
                 return nil
             }
             params.append(ParameterSpec(key: key, file: file, inline: inline))

@@ -37,12 +37,13 @@ extension StageDescription {
             "command": .object(command),
             "inputs": paths(inputs),
             "code": paths(code),
-            "params": .array(params.map { parameter in
-                var members: [String: JSON] = ["key": .string(parameter.key)]
-                if let file = parameter.file { members["file"] = .string(file) }
-                if let inline = parameter.inline { members["inline"] = .string(inline) }
-                return .object(members)
-            }),
+            "params": .array(
+                params.map { parameter in
+                    var members: [String: JSON] = ["key": .string(parameter.key)]
+                    if let file = parameter.file { members["file"] = .string(file) }
+                    if let inline = parameter.inline { members["inline"] = .string(inline) }
+                    return .object(members)
+                }),
             "environment": .array(environment.map(JSON.string)),
             "outputs": paths(outputs),
             "metrics": .array(metrics.map(JSON.string)),

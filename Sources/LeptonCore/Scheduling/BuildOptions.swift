@@ -14,7 +14,9 @@ public struct BuildOptions: Sendable {
     /// writes none.
     public var snapshotContext: String?
 
-    public init(targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false) {
+    public init(
+        targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false
+    ) {
         self.targets = targets
         self.force = force
         self.dryRun = dryRun

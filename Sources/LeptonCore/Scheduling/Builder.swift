@@ -31,9 +31,11 @@ public final class Builder: @unchecked Sendable {
         self.observer = observer
         self.clock = clock
         self.runner = runner
-        let hasher = ContentHasher(root: workspace.root, statCache: statCache, clock: clock, observations: ObservationLog())
+        let hasher = ContentHasher(
+            root: workspace.root, statCache: statCache, clock: clock, observations: ObservationLog())
         params.preload(pipeline)
-        self.evaluator = StageEvaluator(root: workspace.root, pipeline: pipeline, hasher: hasher, params: params, targets: targets)
+        self.evaluator = StageEvaluator(
+            root: workspace.root, pipeline: pipeline, hasher: hasher, params: params, targets: targets)
         self.executor = StageExecutor(
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
             runner: runner, clock: clock)
@@ -77,7 +79,8 @@ public final class Builder: @unchecked Sendable {
         if !options.dryRun { try fileSystem.remove(workspace.noOpSnapshotFile) }
         var state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: !options.dryRun)
         phase("load lock and journal")
-        let roots = options.targets.isEmpty
+        let roots =
+            options.targets.isEmpty
             ? Array(graph.pipeline.stages.indices) : options.targets.compactMap { graph.index[$0] }
         let order = graph.closure(of: roots)
         let inBuild = Set(order)
@@ -119,19 +122,24 @@ public final class Builder: @unchecked Sendable {
             while let stage = ready.pop() {
                 let decisionStart = clock.monotonicNow()
                 if let blocker = graph.dependencies[stage].first(where: { outcomes[$0].map(Builder.blocks) ?? false }) {
-                    finish(stage, .skipped(because: "'\(graph.pipeline.stages[blocker].name)' did not build"), record: nil, seconds: 0)
+                    finish(
+                        stage, .skipped(because: "'\(graph.pipeline.stages[blocker].name)' did not build"), record: nil,
+                        seconds: 0)
                     continue
                 }
                 if stopping {
                     finish(stage, .skipped(because: "the build stopped"), record: nil, seconds: 0)
                     continue
                 }
-                if options.dryRun, let pending = graph.dependencies[stage].first(where: { Builder.isPending(outcomes[$0]) }) {
+                if options.dryRun,
+                    let pending = graph.dependencies[stage].first(where: { Builder.isPending(outcomes[$0]) })
+                {
                     let reason = RebuildReason.upstreamWillRun(graph.pipeline.stages[pending].name)
                     finish(stage, .wouldRun(reasons: [reason]), record: nil, seconds: 0)
                     continue
                 }
-                let decision = decide(stage, previous: state.lock.stages[graph.pipeline.stages[stage].name], upstream: upstream)
+                let decision = decide(
+                    stage, previous: state.lock.stages[graph.pipeline.stages[stage].name], upstream: upstream)
                 let seconds = Double(clock.monotonicNow() - decisionStart) / 1e9
                 switch decision {
                 case .upToDate(let record):
@@ -163,14 +171,18 @@ public final class Builder: @unchecked Sendable {
                     let (builder, decision) = work.value
                     let (outcome, record) = builder.perform(description, decision)
                     let seconds = Double(builder.clock.monotonicNow() - started) / 1e9
-                    completions.withLock { $0.append(Completion(stage: stage, outcome: outcome, record: record, seconds: seconds)) }
+                    completions.withLock {
+                        $0.append(Completion(stage: stage, outcome: outcome, record: record, seconds: seconds))
+                    }
                     signal.signal()
                 }
             }
             if running == 0 && queued.isEmpty && ready.isEmpty { break }
             if running == 0 { continue }
             signal.wait()
-            for completion in completions.withLock({ items in defer { items.removeAll() }; return items }) {
+            for completion in completions.withLock({ items in
+                defer { items.removeAll() }; return items
+            }) {
                 running -= 1
                 finish(completion.stage, completion.outcome, record: completion.record, seconds: completion.seconds)
             }
@@ -182,7 +194,8 @@ public final class Builder: @unchecked Sendable {
         }
         phase("save lock and stat cache")
         let interrupted = cancelled.load(ordering: .relaxed)
-        let complete = summary.count == graph.pipeline.stages.count
+        let complete =
+            summary.count == graph.pipeline.stages.count
             && summary.allSatisfy { outcome in
                 switch outcome.outcome {
                 case .upToDate, .ran, .restored: return true
@@ -194,7 +207,8 @@ public final class Builder: @unchecked Sendable {
             phase("write no-op snapshot")
         }
         return BuildSummary(
-            outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted, phases: phases)
+            outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted,
+            phases: phases)
     }
 
     /// Certifies the state this build left (see ``NoOpSnapshot``); writes nothing if any status
@@ -223,7 +237,8 @@ public final class Builder: @unchecked Sendable {
                 case .path, .file, .folder:
                     if graph.producers(of: spec).isEmpty { paths.insert(spec.path) }
                 case .target:
-                    for file in evaluator.targets?.targets[spec.path] ?? [] where graph.producers(touching: file).isEmpty {
+                    for file in evaluator.targets?.targets[spec.path] ?? []
+                    where graph.producers(touching: file).isEmpty {
                         paths.insert(file)
                     }
                 case .glob:
@@ -237,7 +252,8 @@ public final class Builder: @unchecked Sendable {
         let done = DispatchSemaphore(value: 0)
         let hasher = evaluator.hasher
         for worker in 0..<workers {
-            let slice = UnsafeSendableBox(Array(all[(all.count * worker / workers)..<(all.count * (worker + 1) / workers)]))
+            let slice = UnsafeSendableBox(
+                Array(all[(all.count * worker / workers)..<(all.count * (worker + 1) / workers)]))
             let job: @Sendable () -> Void = {
                 var found: [String: PathDigest?] = [:]
                 found.reserveCapacity(slice.value.count)

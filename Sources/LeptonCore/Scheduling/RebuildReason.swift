@@ -55,10 +55,12 @@ public enum RebuildReason: Sendable, Equatable, CustomStringConvertible {
         where old.environment[name] != new.environment[name] {
             reasons.append(.environmentChanged(name))
         }
-        reasons += compare(old.code, new.code, changed: RebuildReason.codeChanged, added: RebuildReason.codeAdded,
-                           removed: RebuildReason.codeRemoved)
-        reasons += compare(old.inputs, new.inputs, changed: RebuildReason.inputChanged, added: RebuildReason.inputAdded,
-                           removed: RebuildReason.inputRemoved)
+        reasons += compare(
+            old.code, new.code, changed: RebuildReason.codeChanged, added: RebuildReason.codeAdded,
+            removed: RebuildReason.codeRemoved)
+        reasons += compare(
+            old.inputs, new.inputs, changed: RebuildReason.inputChanged, added: RebuildReason.inputAdded,
+            removed: RebuildReason.inputRemoved)
         if reasons.isEmpty { reasons.append(.outputsDeclaredChanged) }
         return reasons
     }

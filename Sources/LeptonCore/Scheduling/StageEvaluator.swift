@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Computes a stage's current record: the digest or value of everything in its key.
@@ -19,7 +19,8 @@ public struct StageEvaluator: Sendable {
 
     public init(
         root: String, pipeline: PipelineDescription, hasher: ContentHasher, params: ParamsStore,
-        targets: TargetSources?, environment: @escaping @Sendable (String) -> String? = StageEvaluator.processEnvironment
+        targets: TargetSources?,
+        environment: @escaping @Sendable (String) -> String? = StageEvaluator.processEnvironment
     ) {
         self.root = root
         self.pipeline = pipeline
@@ -37,7 +38,10 @@ public struct StageEvaluator: Sendable {
 
     /// The stage's record as of now, with its key and without outputs.
     ///
-    /// - Parameter upstream: Output digests of stages already decided in this build.
+    /// - Parameters:
+    ///   - stage: The stage to evaluate.
+    ///   - upstream: Output digests of stages already decided in this build.
+    /// - Returns: The record, whose `key` decides whether the stage must run.
     /// - Throws: ``LeptonError`` naming the stage and the input that is missing or unreadable.
     public func record(for stage: StageDescription, upstream: [String: PathDigest]) throws(LeptonError) -> StageRecord {
         var record = StageRecord(command: stage.command.canonical)
@@ -45,7 +49,9 @@ public struct StageEvaluator: Sendable {
             record.environment[name] = environment(name).map { ContentHash.of(text: $0) } ?? "unset"
         }
         for parameter in stage.params {
-            let label = parameter.file.map { $0 == pipeline.paramsFile ? parameter.key : "\($0):\(parameter.key)" } ?? parameter.key
+            let label =
+                parameter.file.map { $0 == pipeline.paramsFile ? parameter.key : "\($0):\(parameter.key)" }
+                ?? parameter.key
             if let inline = parameter.inline {
                 record.params[label] = inline
                 continue
@@ -68,7 +74,8 @@ public struct StageEvaluator: Sendable {
     }
 
     private func add(
-        _ spec: PathSpec, of stage: StageDescription, upstream: [String: PathDigest], into digests: inout [String: String]
+        _ spec: PathSpec, of stage: StageDescription, upstream: [String: PathDigest],
+        into digests: inout [String: String]
     ) throws(LeptonError) {
         switch spec.kind {
         case .target:

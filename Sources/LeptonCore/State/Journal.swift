@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An append-only log of stage records finished since `Lepton.lock` was last written.

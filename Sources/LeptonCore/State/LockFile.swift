@@ -38,7 +38,8 @@ public struct LockFile: Sendable, Equatable {
         var stages: [String: StageRecord] = [:]
         for (name, value) in json["stages"]?.objectValue ?? [:] {
             guard let record = StageRecord(json: value) else {
-                throw LeptonError(.corruptState, "'\(path)': the entry of stage '\(name)' is damaged; Lepton will rebuild it")
+                throw LeptonError(
+                    .corruptState, "'\(path)': the entry of stage '\(name)' is damaged; Lepton will rebuild it")
             }
             stages[name] = record
         }

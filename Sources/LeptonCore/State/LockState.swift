@@ -36,7 +36,8 @@ struct LockState {
         }
         let journal = Journal(path: workspace.journalFile)
         try journal.start(lockDigest: lockDigest, fileSystem: fileSystem)
-        return LockState(lock: lock, status: fileSystem.status(workspace.lockFile), workspace: workspace, journal: journal)
+        return LockState(
+            lock: lock, status: fileSystem.status(workspace.lockFile), workspace: workspace, journal: journal)
     }
 
     private init(lock: LockFile, status: FileStatus?, workspace: Workspace, journal: Journal?) {

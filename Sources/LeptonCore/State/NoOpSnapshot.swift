@@ -33,7 +33,9 @@ public struct NoOpSnapshot: Sendable, Equatable {
             && zip(a.entries, b.entries).allSatisfy { $0.path == $1.path && $0.status == $1.status }
     }
 
-    public init(context: String, environmentNames: [String], stageCount: Int, entries: [(path: String, status: FileStatus)]) {
+    public init(
+        context: String, environmentNames: [String], stageCount: Int, entries: [(path: String, status: FileStatus)]
+    ) {
         self.context = context
         self.environmentNames = environmentNames
         self.stageCount = stageCount
@@ -80,7 +82,9 @@ public struct NoOpSnapshot: Sendable, Equatable {
     /// seven status fields.
     public var bytes: [UInt8] {
         var out = NoOpSnapshot.magic
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        }
         func append(_ text: String) {
             let utf8 = Array(text.utf8)
             append(UInt32(utf8.count))
@@ -126,7 +130,12 @@ public struct NoOpSnapshot: Sendable, Equatable {
                 let mtime = reader.integer(Int64.self), let ctime = reader.integer(Int64.self),
                 let mode = reader.integer(UInt32.self)
             else { return nil }
-            entries.append((path, FileStatus(kind: kind, device: device, inode: inode, size: size, mtime: mtime, ctime: ctime, mode: mode)))
+            entries.append(
+                (
+                    path,
+                    FileStatus(
+                        kind: kind, device: device, inode: inode, size: size, mtime: mtime, ctime: ctime, mode: mode)
+                ))
         }
         guard reader.isAtEnd else { return nil }
         self.init(context: context, environmentNames: names, stageCount: Int(stages), entries: entries)

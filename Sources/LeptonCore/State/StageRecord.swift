@@ -42,8 +42,12 @@ public struct StageRecord: Sendable, Equatable {
         for (name, value) in params.sorted(by: { $0.key < $1.key }) {
             text += "param \(JSON.string(name).compactText) \(value)\n"
         }
-        for (path, digest) in code.sorted(by: { $0.key < $1.key }) { text += "code \(digest) \(JSON.string(path).compactText)\n" }
-        for (path, digest) in inputs.sorted(by: { $0.key < $1.key }) { text += "in \(digest) \(JSON.string(path).compactText)\n" }
+        for (path, digest) in code.sorted(by: { $0.key < $1.key }) {
+            text += "code \(digest) \(JSON.string(path).compactText)\n"
+        }
+        for (path, digest) in inputs.sorted(by: { $0.key < $1.key }) {
+            text += "in \(digest) \(JSON.string(path).compactText)\n"
+        }
         for path in outputPaths.sorted() { text += "out \(JSON.string(path).compactText)\n" }
         return ContentHash.of(text: text)
     }

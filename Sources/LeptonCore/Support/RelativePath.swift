@@ -19,7 +19,8 @@ public enum RelativePath {
 
     /// Whether `path` equals `ancestor` or lies inside it.
     public static func isWithin(_ path: String, _ ancestor: String) -> Bool {
-        path == ancestor || (path.hasPrefix(ancestor) && path.utf8.dropFirst(ancestor.utf8.count).first == UInt8(ascii: "/"))
+        path == ancestor
+            || (path.hasPrefix(ancestor) && path.utf8.dropFirst(ancestor.utf8.count).first == UInt8(ascii: "/"))
     }
 
     /// Joins a root and a relative path.

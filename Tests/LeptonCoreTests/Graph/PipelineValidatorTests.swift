@@ -3,13 +3,14 @@ import Testing
 import _LeptonTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct PipelineValidatorTests {
     @Test func anEmptyPipelineIsAnError() {
         let harness = EngineHarness(stages: [])
-        #expect(harness.diagnostics() == ["the pipeline has no stages; add one with .stage(name:command:...) to 'stages'"])
+        #expect(
+            harness.diagnostics() == ["the pipeline has no stages; add one with .stage(name:command:...) to 'stages'"])
     }
 
     @Test func aCycleIsPrintedAsAPath() {
@@ -20,8 +21,9 @@ struct PipelineValidatorTests {
         ])
         let cycle = harness.diagnostics().filter { $0.hasPrefix("dependency cycle") }
         #expect(cycle.count == 1)
-        #expect(cycle.first?.contains("a -> b -> c -> a") == true || cycle.first?.contains("b -> c -> a -> b") == true
-            || cycle.first?.contains("c -> a -> b -> c") == true)
+        #expect(
+            cycle.first?.contains("a -> b -> c -> a") == true || cycle.first?.contains("b -> c -> a -> b") == true
+                || cycle.first?.contains("c -> a -> b -> c") == true)
     }
 
     @Test func twoStagesClaimingOneOutputIsAnError() {
@@ -31,15 +33,18 @@ struct PipelineValidatorTests {
             stage("c", outputs: ["out"]),
         ])
         let messages = harness.diagnostics()
-        #expect(messages.contains("stages 'a' and 'b' both claim output 'out/model.bin'; each output must belong to one stage"))
+        #expect(
+            messages.contains(
+                "stages 'a' and 'b' both claim output 'out/model.bin'; each output must belong to one stage"))
         #expect(messages.contains { $0.contains("'c'") && $0.contains("one contains the other") })
     }
 
     @Test func anInputThatNeitherExistsNorIsProducedIsAnError() {
         let harness = EngineHarness(stages: [stage("train", inputs: ["data/missing.csv"], outputs: ["m"])])
-        #expect(harness.diagnostics() == [
-            "stage 'train': input 'data/missing.csv' does not exist and no stage outputs it; create it or add the stage that writes it"
-        ])
+        #expect(
+            harness.diagnostics() == [
+                "stage 'train': input 'data/missing.csv' does not exist and no stage outputs it; create it or add the stage that writes it"
+            ])
     }
 
     @Test func anInputInsideAnUpstreamOutputFolderIsFine() {
@@ -53,14 +58,19 @@ struct PipelineValidatorTests {
     }
 
     @Test func anUnknownAfterStageSuggestsTheNearestName() {
-        let harness = EngineHarness(stages: [stage("prepare", outputs: ["a"]), stage("train", outputs: ["b"], after: ["prepar"])])
+        let harness = EngineHarness(stages: [
+            stage("prepare", outputs: ["a"]), stage("train", outputs: ["b"], after: ["prepar"]),
+        ])
         #expect(harness.diagnostics() == ["stage 'train' runs after unknown stage 'prepar'; did you mean 'prepare'?"])
     }
 
     @Test func aMissingParamsKeySuggestsTheNearestKey() {
         let harness = EngineHarness(stages: [stage("train", params: ["train.lrr"], outputs: ["m"])])
         harness.package.write("params.yaml", "train:\n  lr: 0.1\n  epochs: 3\n")
-        #expect(harness.diagnostics() == ["stage 'train': params key 'train.lrr' does not exist in 'params.yaml'; did you mean 'train.lr'?"])
+        #expect(
+            harness.diagnostics() == [
+                "stage 'train': params key 'train.lrr' does not exist in 'params.yaml'; did you mean 'train.lr'?"
+            ])
     }
 
     @Test func aMissingParamsFileIsAnError() {
@@ -92,6 +102,9 @@ struct PipelineValidatorTests {
         description.code = [PathSpec(kind: .target, path: "Trian")]
         let harness = EngineHarness(stages: [description])
         harness.targets = TargetSources(targets: ["Train": ["Sources/Train/main.swift"]], fromSwiftPM: true)
-        #expect(harness.diagnostics() == ["stage 'train': code target 'Trian' is not a target of this package; did you mean 'Train'?"])
+        #expect(
+            harness.diagnostics() == [
+                "stage 'train': code target 'Trian' is not a target of this package; did you mean 'Train'?"
+            ])
     }
 }

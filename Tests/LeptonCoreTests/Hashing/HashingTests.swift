@@ -24,7 +24,8 @@ struct HashingTests {
         let cache = StatCache()
         cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime)
         #expect(cache.digest(for: "f.txt", status: status) == nil)
-        cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
+        cache.record(
+            "f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
         #expect(cache.digest(for: "f.txt", status: status) != nil)
     }
 
@@ -33,7 +34,8 @@ struct HashingTests {
         package.write("f.txt", "a")
         let status = try #require(FileSystem().status(package.root + "/f.txt"))
         let cache = StatCache()
-        cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
+        cache.record(
+            "f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)
         try cache.save(to: package.root + "/stat-cache")
         let loaded = StatCache.load(from: package.root + "/stat-cache")
         #expect(loaded.digest(for: "f.txt", status: status) == ContentHash.of(text: "a"))
@@ -67,16 +69,42 @@ struct HashingTests {
         let package = TemporaryPackage()
         for path in ["data/b.csv", "data/a.csv", "data/x/c.csv", "data/skip.txt"] { package.write(path, path) }
         #expect(Glob(root: package.root).files(matching: "data/*.csv") == ["data/a.csv", "data/b.csv"])
-        #expect(Glob(root: package.root).files(matching: "data/**/*.csv") == ["data/a.csv", "data/b.csv", "data/x/c.csv"])
+        #expect(
+            Glob(root: package.root).files(matching: "data/**/*.csv") == ["data/a.csv", "data/b.csv", "data/x/c.csv"])
     }
 
     @Test func stageKeysChangeWithEachIngredient() {
-        let base = StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"])
-        #expect(base != StageRecord.computeKey(command: "d", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
-        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "2"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
-        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "2"], environment: [:], outputPaths: ["o"]))
-        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: ["E": "x"], outputPaths: ["o"]))
-        #expect(base != StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o2"]))
-        #expect(base == StageRecord.computeKey(command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"]))
+        let base = StageRecord.computeKey(
+            command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:], outputPaths: ["o"])
+        #expect(
+            base
+                != StageRecord.computeKey(
+                    command: "d", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:],
+                    outputPaths: ["o"]))
+        #expect(
+            base
+                != StageRecord.computeKey(
+                    command: "c", inputs: ["a": "2"], code: [:], params: ["p": "1"], environment: [:],
+                    outputPaths: ["o"]))
+        #expect(
+            base
+                != StageRecord.computeKey(
+                    command: "c", inputs: ["a": "1"], code: [:], params: ["p": "2"], environment: [:],
+                    outputPaths: ["o"]))
+        #expect(
+            base
+                != StageRecord.computeKey(
+                    command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: ["E": "x"],
+                    outputPaths: ["o"]))
+        #expect(
+            base
+                != StageRecord.computeKey(
+                    command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:],
+                    outputPaths: ["o2"]))
+        #expect(
+            base
+                == StageRecord.computeKey(
+                    command: "c", inputs: ["a": "1"], code: [:], params: ["p": "1"], environment: [:],
+                    outputPaths: ["o"]))
     }
 }

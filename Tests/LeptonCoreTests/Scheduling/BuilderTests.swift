@@ -1,9 +1,10 @@
 import LeptonCore
-#if canImport(Glibc)
-import Glibc
-#endif
 import Testing
 import _LeptonTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A three-stage chain plus an independent stage: prepare -> train -> evaluate, and lint.
 private func chain() -> EngineHarness {
@@ -20,7 +21,10 @@ private func chain() -> EngineHarness {
     package.write("params.yaml", "train:\n  lr: 0.01\neval:\n  split: 0.2\nunused: 1\n")
     harness.runner.on("prepare", harness.transforms("raw.csv", to: "clean.csv") { String($0.sorted()) })
     harness.runner.on("train") { _ in
-        package.write("model.bin", "model(\(package.read("clean.csv") ?? ""), \(package.read("params.yaml")?.contains("0.01") == true ? "lr1" : "lr2"))")
+        package.write(
+            "model.bin",
+            "model(\(package.read("clean.csv") ?? ""), \(package.read("params.yaml")?.contains("0.01") == true ? "lr1" : "lr2"))"
+        )
         return 0
     }
     harness.runner.on("evaluate", harness.transforms("model.bin", to: "metrics.json") { "{\"size\": \($0.count)}" })
@@ -101,7 +105,11 @@ struct BuilderTests {
         let harness = chain()
         try harness.build()
         let original = harness.package.read("model.bin")
-        if damage == "delete" { harness.package.remove("model.bin") } else { harness.package.write("model.bin", "garbage") }
+        if damage == "delete" {
+            harness.package.remove("model.bin")
+        } else {
+            harness.package.write("model.bin", "garbage")
+        }
         #expect(try harness.ranStages() == [])
         #expect(harness.package.read("model.bin") == original)
     }
@@ -180,7 +188,9 @@ struct BuilderTests {
         #expect(harness.runner.ran.count == 4)  // the dry run ran nothing more
         let stale = status.outcomes.filter { $0.outcome.isStale }.map(\.stage)
         #expect(stale == ["train", "evaluate", "lint"])
-        #expect(status.outcome(of: "train") == .wouldRun(reasons: [.paramChanged(key: "train.lr", old: "0.01", new: "0.02")]))
+        #expect(
+            status.outcome(of: "train")
+                == .wouldRun(reasons: [.paramChanged(key: "train.lr", old: "0.01", new: "0.02")]))
         #expect(status.outcome(of: "lint") == .wouldRun(reasons: [.inputChanged("notes.txt")]))
         #expect(status.outcome(of: "evaluate") == .wouldRun(reasons: [.upstreamWillRun("train")]))
         #expect(try harness.ranStages() == ["train", "evaluate", "lint"])
@@ -193,7 +203,9 @@ struct BuilderTests {
         try harness.build()
         harness.package.write("params.yaml", "train:\n  lr: 0.01\neval:\n  split: 0.2\nunused: 1\n")
         let status = try harness.build(BuildOptions(dryRun: true))
-        #expect(status.outcome(of: "train") == .wouldRestore(reasons: [.paramChanged(key: "train.lr", old: "0.02", new: "0.01")]))
+        #expect(
+            status.outcome(of: "train")
+                == .wouldRestore(reasons: [.paramChanged(key: "train.lr", old: "0.02", new: "0.01")]))
         #expect(status.outcome(of: "evaluate") == .wouldRestore(reasons: [.inputChanged("model.bin")]))
     }
 

@@ -1,0 +1,89 @@
+import LeptonCore
+import Testing
+import _LeptonTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Whether the slow tests run (`LEPTON_SLOW_TESTS=1`, set by `.ci/run`).
+let slowTestsEnabled = getenv("LEPTON_SLOW_TESTS").map { String(cString: $0) == "1" } ?? false
+
+/// `swift package lepton` on a real SwiftPM package that depends on Lepton by path. Slow: the
+/// fixture compiles Lepton and its dependencies in its own build folder, as a user's first run does.
+@Suite(.serialized, .enabled(if: slowTestsEnabled))
+struct PluginTests {
+    static let repository: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = RelativePath.parent(path) ?? "/" }
+        return path
+    }()
+
+    private func swiftPackage(_ arguments: [String], in directory: String) -> (status: Int32, output: String) {
+        let log = directory + "/.plugin-test.log"
+        let command = (["swift", "package"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let status = system("cd '\(directory)' && \(command) > '\(log)' 2>&1")
+        let output = (try? FileSystem().readText(log)) ?? ""
+        unlink(log)
+        return ((status >> 8) & 0xFF, output)
+    }
+
+    private func fixture() -> TemporaryPackage {
+        let package = TemporaryPackage("plugin")
+        package.write(
+            "Package.swift",
+            """
+            // swift-tools-version:6.1
+            import PackageDescription
+            let package = Package(
+                name: "Model",
+                dependencies: [.package(path: "\(PluginTests.repository)")],
+                targets: [
+                    .target(name: "Features", path: "Sources/Features"),
+                    .executableTarget(name: "Train", dependencies: ["Features"], path: "Sources/Train"),
+                ]
+            )
+            """)
+        package.write("Sources/Features/Features.swift", "public let featureCount = 4\n")
+        package.write("Sources/Train/main.swift", "import Features\nprint(featureCount)\n")
+        package.write("data.csv", "1,2,3,4\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .stage(name: "train", command: "cat data.csv Sources/Train/main.swift > model.txt",
+                       inputs: ["data.csv"], code: [.target("Train")], outputs: ["model.txt"]),
+            ])
+            """)
+        return package
+    }
+
+    @Test func thePluginBuildsAndReportsWhyAStageReruns() {
+        let package = fixture()
+        let first = swiftPackage(["--allow-writing-to-package-directory", "lepton", "build"], in: package.root)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("ran         train"), "\(first.output)")
+        #expect(package.read("Lepton.lock")?.contains("Sources/Features/Features.swift") == true)
+
+        // The flag after the verb is forwarded to the plugin, which must strip it.
+        let second = swiftPackage(["lepton", "build", "--allow-writing-to-package-directory"], in: package.root)
+        #expect(second.output.contains("nothing to do"), "\(second.output)")
+
+        // An edit in a target the stage's target depends on reruns it, and says why.
+        package.write("Sources/Features/Features.swift", "public let featureCount = 5\n")
+        let status = swiftPackage(["--allow-writing-to-package-directory", "lepton", "status"], in: package.root)
+        #expect(status.output.contains("train: code Sources/Features/Features.swift changed"), "\(status.output)")
+        let third = swiftPackage(["--allow-writing-to-package-directory", "lepton", "build"], in: package.root)
+        #expect(third.output.contains("ran         train"), "\(third.output)")
+    }
+
+    @Test func thePluginReportsTheToolsExitStatus() {
+        let package = fixture()
+        let result = swiftPackage(
+            ["--allow-writing-to-package-directory", "lepton", "build", "nosuchstage"], in: package.root)
+        #expect(result.status != 0)
+        #expect(result.output.contains("unknown stage 'nosuchstage'"), "\(result.output)")
+        #expect(result.output.contains("lepton exited with status 64"), "\(result.output)")
+    }
+}
