@@ -29,6 +29,9 @@ extension LeptonCommand {
             name: [.customShort("k"), .long], help: "After a failure, keep building stages that do not depend on it.")
         var keepGoing = false
 
+        @Flag(name: .shortAndLong, help: "Do not show what stages print (it stays in .lepton/logs/STAGE.log).")
+        var quiet = false
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
         }
@@ -54,7 +57,8 @@ extension LeptonCommand {
                     workspace: session.workspace, targets: session.targets,
                     environmentNames: Array(Set(session.pipeline.stages.flatMap(\.environment))).sorted())
             }
-            let summary = try BuildRun(session: session, options: options, verbose: global.verbose).execute()
+            let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
+                .execute()
             if global.verbose {
                 for phase in summary.phases {
                     console.error(console.dim("\(phase.name): \(Format.duration(phase.seconds))"))
@@ -70,12 +74,17 @@ struct BuildRun {
     let session: PackageSession
     let options: BuildOptions
     let verbose: Bool
+    let quiet: Bool
     var observer: (any BuildObserver)?
 
-    init(session: PackageSession, options: BuildOptions, verbose: Bool, observer: (any BuildObserver)? = nil) {
+    init(
+        session: PackageSession, options: BuildOptions, verbose: Bool, quiet: Bool = false,
+        observer: (any BuildObserver)? = nil
+    ) {
         self.session = session
         self.options = options
         self.verbose = verbose
+        self.quiet = quiet
         self.observer = observer
     }
 
@@ -109,7 +118,8 @@ struct BuildRun {
             observer: observer
                 ?? ConsoleObserver(
                     console: console, verbose: verbose,
-                    showUpToDate: verbose || session.pipeline.stages.count <= ConsoleObserver.listUpToDateUpTo),
+                    showUpToDate: verbose || session.pipeline.stages.count <= ConsoleObserver.listUpToDateUpTo,
+                    showOutput: !quiet),
             options: options, graph: session.graph)
         let forwarder = SignalForwarder { builder.cancel() }
         let summary = try builder.build()

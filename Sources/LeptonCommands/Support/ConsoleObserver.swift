@@ -11,12 +11,20 @@ final class ConsoleObserver: BuildObserver {
     let console: Console
     let verbose: Bool
     let showUpToDate: Bool
+    /// Whether lines stages print are shown (they are always in the stage's log).
+    let showOutput: Bool
     private let lock = Mutex<Void>(())
 
-    init(console: Console, verbose: Bool, showUpToDate: Bool) {
+    init(console: Console, verbose: Bool, showUpToDate: Bool, showOutput: Bool = true) {
         self.console = console
         self.verbose = verbose
         self.showUpToDate = showUpToDate
+        self.showOutput = showOutput
+    }
+
+    func stageOutput(_ stage: String, line: String) {
+        guard showOutput else { return }
+        lock.withLock { _ in console.line(console.dim("  \(stage) │ ") + line) }
     }
 
     func stageStarted(_ stage: String, restoring: Bool) {

@@ -20,10 +20,20 @@ public final class PosixProcessRunner: ProcessRunner {
     public func run(_ request: ProcessRequest) -> ProcessOutcome {
         if cancelled.load(ordering: .relaxed) { return .signaled(SIGTERM) }
         let pid: pid_t
-        switch spawn(request) {
-        case .failure(let failure): return .launchFailed(failure.message)
+        var stream: OutputStream?
+        if request.onOutput != nil {
+            guard let opened = OutputStream(logPath: request.logPath) else {
+                return .launchFailed("cannot open the log '\(request.logPath)'")
+            }
+            stream = opened
+        }
+        switch spawn(request, outputDescriptor: stream?.writeEnd) {
+        case .failure(let failure):
+            stream?.abandon()
+            return .launchFailed(failure.message)
         case .success(let spawned): pid = spawned
         }
+        if let stream, let onOutput = request.onOutput { stream.start(onLine: onOutput) }
         running.withLock { _ = $0.insert(pid) }
         // A cancel that raced with the spawn must still reach this group.
         if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
@@ -32,6 +42,7 @@ public final class PosixProcessRunner: ProcessRunner {
         running.withLock { _ = $0.remove(pid) }
         // Reap anything the stage left behind in its group.
         kill(-pid, SIGKILL)
+        stream?.finish()
         let signal = status & 0x7F
         if signal == 0 { return .exited((status >> 8) & 0xFF) }
         return .signaled(signal)
@@ -53,14 +64,21 @@ public final class PosixProcessRunner: ProcessRunner {
         }
     }
 
-    private func spawn(_ request: ProcessRequest) -> Result<pid_t, SpawnFailure> {
+    private func spawn(_ request: ProcessRequest, outputDescriptor: Int32?) -> Result<pid_t, SpawnFailure> {
         guard let program = request.arguments.first else { return .failure(SpawnFailure("empty command")) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, request.logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        if let outputDescriptor {
+            posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, request.logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        }
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Children get their standard descriptors (and requested extras), nothing else Lepton or
+        // its host holds. File actions run in order: this comes after the dups above.
+        if let closeFrom = PosixProcessRunner.addCloseFrom { _ = closeFrom(&actions, 3) }
         for (descriptor, path) in request.extraOutputs {
             posix_spawn_file_actions_addopen(&actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         }
@@ -110,6 +128,16 @@ public final class PosixProcessRunner: ProcessRunner {
                 to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32)
                     .self)
         }()
+
+    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), when the C library has it.
+    static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+        else {
+            return nil
+        }
+        return unsafeBitCast(
+            symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     static func mergedEnvironment(_ additions: [String: String]) -> [String] {
         var merged: [String] = []

@@ -12,12 +12,15 @@ public struct ProcessRequest: Sendable {
     public var logPath: String
     /// Extra descriptors opened for writing in the child: descriptor number -> file path.
     public var extraOutputs: [Int32: String]
+    /// Receives each complete line the process writes (stdout and stderr), as it comes.
+    public var onOutput: (@Sendable (String) -> Void)?
 
     public init(
         stage: String, arguments: [String], workingDirectory: String, environment: [String: String], logPath: String,
-        extraOutputs: [Int32: String] = [:]
+        extraOutputs: [Int32: String] = [:], onOutput: (@Sendable (String) -> Void)? = nil
     ) {
         self.extraOutputs = extraOutputs
+        self.onOutput = onOutput
         self.stage = stage
         self.arguments = arguments
         self.workingDirectory = workingDirectory

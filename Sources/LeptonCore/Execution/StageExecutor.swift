@@ -6,6 +6,8 @@ struct StageExecutor: Sendable {
     let hasher: ContentHasher
     let runner: any ProcessRunner
     let clock: any Clock
+    /// Receives the lines stages write, if anyone shows them.
+    let observer: (any BuildObserver)?
     let fileSystem = FileSystem()
 
     /// Refuses to write through a symlink that leads out of the package root.
@@ -39,9 +41,15 @@ struct StageExecutor: Sendable {
             return .failure(StageFailure(message: error.message))
         }
         let logPath = workspace.logDirectory + "/" + stage.name + ".log"
+        var onOutput: (@Sendable (String) -> Void)?
+        if let observer {
+            let name = stage.name
+            onOutput = { line in observer.stageOutput(name, line: line) }
+        }
         let request = ProcessRequest(
             stage: stage.name, arguments: stage.command.argv, workingDirectory: workspace.root,
-            environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath)
+            environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath,
+            onOutput: onOutput)
         let outcome = runner.run(request)
         let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)
         switch outcome {

@@ -46,6 +46,13 @@ public protocol BuildObserver: Sendable {
     func stageFinished(_ stage: String, outcome: StageOutcome, seconds: Double)
     /// A warning worth telling (a damaged state file discarded, a racy cache, …).
     func warning(_ message: String)
+    /// A line a running stage wrote (stdout or stderr); it is in the stage's log too.
+    func stageOutput(_ stage: String, line: String)
+}
+
+extension BuildObserver {
+    /// Observers that do not show stage output ignore it.
+    public func stageOutput(_ stage: String, line: String) {}
 }
 
 /// The result of a whole build.

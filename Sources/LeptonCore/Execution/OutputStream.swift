@@ -1,0 +1,109 @@
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Carries a child's output through a pipe: every byte goes to the stage's log, and every
+/// complete line to a callback (the stage's name in front, on the console).
+///
+/// - Important: After the child exits, the reader drains for at most a second: a process the
+///   stage left in the background (outside its process group) that keeps the pipe open must
+///   not hang the build.
+final class OutputStream: @unchecked Sendable {
+    /// The end the child writes to; closed in the parent once the child has it.
+    private(set) var writeEnd: Int32
+    private let readEnd: Int32
+    private let log: Int32
+    private let done = DispatchSemaphore(value: 0)
+    private let exited = Atomic<Bool>(false)
+
+    init?(logPath: String) {
+        var ends: [Int32] = [0, 0]
+        guard OutputStream.makePipe(&ends) else { return nil }
+        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard log >= 0 else {
+            close(ends[0])
+            close(ends[1])
+            return nil
+        }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+        self.log = log
+    }
+
+    /// `pipe2(O_CLOEXEC)` (not exported by the Glibc module map), so that no child spawned
+    /// by another thread inherits either end; falls back to `pipe` + `FD_CLOEXEC`.
+    private static let pipe2: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
+    }()
+
+    private static func makePipe(_ ends: inout [Int32]) -> Bool {
+        if let pipe2 {
+            return ends.withUnsafeMutableBufferPointer { buffer in
+                buffer.baseAddress.map { pipe2($0, O_CLOEXEC) == 0 } ?? false
+            }
+        }
+        guard pipe(&ends) == 0 else { return false }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        return true
+    }
+
+    /// Closes everything when the child could not be started.
+    func abandon() {
+        close(writeEnd)
+        close(readEnd)
+        close(log)
+    }
+
+    /// Starts the reader thread; the parent's copy of the write end is closed.
+    func start(onLine: @escaping @Sendable (String) -> Void) {
+        close(writeEnd)
+        writeEnd = -1
+        Thread.detach { [self] in
+            self.pump(onLine)
+            self.done.signal()
+        }
+    }
+
+    /// Waits for the reader after the child exited.
+    func finish() {
+        exited.store(true, ordering: .relaxed)
+        done.wait()
+    }
+
+    private func pump(_ onLine: @Sendable (String) -> Void) {
+        defer {
+            close(readEnd)
+            close(log)
+        }
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var deadline: UInt64?
+        while true {
+            var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 100)
+            if ready < 0 && errno == EINTR { continue }
+            if ready == 0 {
+                if exited.load(ordering: .relaxed) {
+                    let now = SystemClock().monotonicNow()
+                    if let deadline, now > deadline { break }
+                    if deadline == nil { deadline = now + 1_000_000_000 }
+                }
+                continue
+            }
+            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            _ = buffer.withUnsafeBytes { writeAll(log, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            pending.append(contentsOf: buffer[0..<count])
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                onLine(String(decoding: pending[..<newline], as: UTF8.self))
+                pending.removeSubrange(...newline)
+            }
+        }
+        if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+    }
+}

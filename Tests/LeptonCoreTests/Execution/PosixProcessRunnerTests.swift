@@ -1,0 +1,73 @@
+import LeptonCore
+import Synchronization
+import Testing
+import _LeptonTestSupport
+
+/// Collects the lines a process writes.
+private final class Lines: Sendable {
+    private let state = Mutex<[String]>([])
+    var all: [String] { state.withLock { $0 } }
+    func add(_ line: String) { state.withLock { $0.append(line) } }
+}
+
+struct PosixProcessRunnerTests {
+    private func request(_ package: TemporaryPackage, _ script: String, lines: Lines? = nil) -> ProcessRequest {
+        var onOutput: (@Sendable (String) -> Void)?
+        if let lines { onOutput = { line in lines.add(line) } }
+        return ProcessRequest(
+            stage: "s", arguments: ["/bin/sh", "-c", script], workingDirectory: package.root,
+            environment: ["GREETING": "hi"],
+            logPath: package.root + "/s.log", onOutput: onOutput)
+    }
+
+    @Test func streamsEveryLineAndWritesTheLog() {
+        let package = TemporaryPackage()
+        let lines = Lines()
+        let outcome = PosixProcessRunner().run(
+            request(package, "echo $GREETING; echo err >&2; pwd; printf tail", lines: lines))
+        #expect(outcome == .exited(0))
+        let root = FileSystem().realPath(package.root) ?? package.root
+        #expect(lines.all == ["hi", "err", root, "tail"])
+        #expect(package.read("s.log") == "hi\nerr\n\(root)\ntail")
+    }
+
+    @Test func aNonZeroExitIsAResult() {
+        let package = TemporaryPackage()
+        #expect(PosixProcessRunner().run(request(package, "exit 3")) == .exited(3))
+        #expect(PosixProcessRunner().run(request(package, "kill -9 $$")) == .signaled(9))
+    }
+
+    @Test func aDetachedBackgroundProcessHoldingThePipeDoesNotHangTheBuild() {
+        let package = TemporaryPackage()
+        let lines = Lines()
+        let clock = SystemClock()
+        let start = clock.monotonicNow()
+        let outcome = PosixProcessRunner().run(
+            request(package, "setsid sh -c 'sleep 3; true' & sleep 0.3; echo started", lines: lines))
+        let seconds = Double(clock.monotonicNow() - start) / 1e9
+        #expect(outcome == .exited(0))
+        #expect(lines.all == ["started"])
+        // The detached shell keeps the pipe open: the reader gives up a second after the exit.
+        #expect(seconds >= 1 && seconds < 3, "took \(seconds) s")
+    }
+
+    @Test func childrenInheritOnlyTheirStandardDescriptors() {
+        let package = TemporaryPackage()
+        let lines = Lines()
+        _ = PosixProcessRunner().run(request(package, "ls /proc/$$/fd", lines: lines))
+        #expect(lines.all.sorted() == ["0", "1", "2"] || lines.all.sorted() == ["0", "1", "2", "3"])
+    }
+
+    @Test func aMissingProgramCannotLaunch() {
+        let package = TemporaryPackage()
+        let outcome = PosixProcessRunner().run(
+            ProcessRequest(
+                stage: "s", arguments: ["no-such-program-lepton"], workingDirectory: package.root, environment: [:],
+                logPath: package.root + "/s.log"))
+        guard case .launchFailed(let message) = outcome else {
+            Issue.record("expected a launch failure, got \(outcome)")
+            return
+        }
+        #expect(message.contains("no-such-program-lepton"))
+    }
+}
