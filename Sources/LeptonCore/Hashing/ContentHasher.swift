@@ -142,7 +142,7 @@ public struct ContentHasher: Sendable {
                 entries.append(.init(kind: status.isExecutable ? .executable : .file, digest: digest, path: relative))
             case .symlink:
                 if let observations { observations.record(child, fileSystem.status(RelativePath.join(root, child))) }
-                let target = readLink(RelativePath.join(root, child)) ?? ""
+                let target = ContentHasher.readLinkText(RelativePath.join(root, child)) ?? ""
                 entries.append(.init(kind: .symlink, digest: ContentHash.of(text: target), path: relative))
             case .other:
                 continue
@@ -150,11 +150,4 @@ public struct ContentHasher: Sendable {
         }
     }
 
-    /// The target text of a symlink.
-    func readLink(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
