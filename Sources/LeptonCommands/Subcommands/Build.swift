@@ -16,7 +16,9 @@ extension LeptonCommand {
         @Argument(help: "Stages to build (default: all).")
         var stages: [String] = []
 
-        @Option(name: .shortAndLong, help: "How many stages may run at once (default: the number of cores).")
+        @Option(
+            name: [.customShort("j", allowingJoined: true), .long],
+            help: "How many stages may run at once (default: the number of cores).")
         var jobs: Int?
 
         @Flag(name: [.customShort("n"), .long], help: "Show what would run and why, without running anything.")

@@ -9,10 +9,24 @@ struct StageExecutor: Sendable {
     /// Receives the lines stages write, if anyone shows them.
     let observer: (any BuildObserver)?
     let fileSystem = FileSystem()
+    /// The package root with every symlink resolved, for the output path check.
+    let realRoot: String
+
+    init(
+        workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
+        observer: (any BuildObserver)?
+    ) {
+        self.workspace = workspace
+        self.cache = cache
+        self.hasher = hasher
+        self.runner = runner
+        self.clock = clock
+        self.observer = observer
+        realRoot = FileSystem().realPath(workspace.root) ?? workspace.root
+    }
 
     /// Refuses to write through a symlink that leads out of the package root.
     func checkOutputPaths(_ paths: [String], stage: String) throws(LeptonError) {
-        let realRoot = fileSystem.realPath(workspace.root) ?? workspace.root
         for path in paths {
             if let link = PipelineValidator.symlinkEscape(
                 path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem)
