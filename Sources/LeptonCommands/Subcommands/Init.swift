@@ -51,7 +51,8 @@ enum Templates {
     static let leptonfile = """
         // lepton-tools-version: 0.1
         // The pipeline of this package. Lepton compiles this file like Package.swift, then builds
-        // its stages, rerunning a stage only when something in its key changed. Docs: docs/Leptonfile.md
+        // its stages, rerunning a stage only when something in its key changed. It builds as it is:
+        // run `lepton build`, then edit. Every kind of input is shown in the comments.
         import LeptonDescription
 
         let pipeline = Pipeline(
@@ -61,26 +62,28 @@ enum Templates {
             stages: [
                 .stage(
                     name: "prepare",
-                    command: "mkdir -p data && sort raw.csv > data/clean.csv",
-                    // Data inputs: files, folders (.folder), glob patterns (.glob).
-                    inputs: ["raw.csv"],
+                    command: "mkdir -p data && printf 'x,y\\n1,2\\n3,4\\n' > data/clean.csv",
+                    // Data inputs: files, folders and glob patterns, for example
+                    // inputs: ["data/raw.csv", .folder("data/images"), .glob("data/shards/*.npy")],
                     // Outputs: files and folders the command writes; cached and restored by Lepton.
                     outputs: ["data/clean.csv"]
                 ),
                 .stage(
                     name: "train",
-                    command: "sh train.sh",
+                    command: "mkdir -p models && wc -l < data/clean.csv > models/model.txt",
                     // Another stage's output as input: "train" runs after "prepare".
                     inputs: ["data/clean.csv"],
-                    // Code inputs: files, folders, and SwiftPM targets of this package (.target("Train")).
-                    code: ["train.sh"],
-                    // Only these keys of params.yaml count; other keys can change freely.
-                    params: ["train.lr", "train.epochs", .value("seed", 42)],
-                    // Environment variables whose values matter.
-                    environment: ["OMP_NUM_THREADS"],
-                    outputs: ["models/model.bin"],
-                    // Metrics files (JSON, YAML or CSV), cached like outputs.
-                    metrics: ["metrics.json"]
+                    // Code inputs: files, folders, and the sources of this package's SwiftPM targets:
+                    // code: ["train.py", .folder("scripts"), .target("Train")],
+                    // Only these keys of params.yaml count; other keys can change freely:
+                    // params: ["train.lr", "train.epochs", .value("seed", 42)],
+                    // Environment variables whose values matter:
+                    // environment: ["OMP_NUM_THREADS"],
+                    outputs: ["models/model.txt"]
+                    // Metrics files (JSON, YAML or CSV), cached like outputs:
+                    // metrics: ["metrics.json"],
+                    // Order without data flow:
+                    // after: ["prepare"]
                 ),
             ]
         )

@@ -47,7 +47,8 @@ struct PackageSession {
             let milliseconds = Double(SystemClock().monotonicNow() - validationStart) / 1e6
             console.error(console.dim("validated in \(Double(Int(milliseconds * 100)) / 100) ms"))
         }
-        for diagnostic in diagnostics {
+        var seen = Set<String>()
+        for diagnostic in diagnostics where seen.insert(diagnostic.description).inserted {
             let label = diagnostic.severity == .error ? console.red("error: ") : console.yellow("warning: ")
             console.error(label + diagnostic.message)
         }
