@@ -110,17 +110,16 @@ public final class StatCache: Sendable {
     public func save(to path: String, fileSystem: FileSystem = FileSystem(), keep: (String) -> Bool = { _ in true })
         throws(LeptonError)
     {
-        var merged = snapshot
-        for (key, entry) in updates.withLock({ $0 }) { merged[key] = entry }
+        let recent = updates.withLock { $0 }
         var out: [UInt8] = StatCache.magic
-        out.reserveCapacity(16 + merged.count * 128)
-        func append<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
-        }
-        let kept = merged.filter { keep($0.key) && ContentHash.isDigest($0.value.digest) }
+        out.reserveCapacity(16 + (snapshot.count + recent.count) * 128)
+        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
         append(StatCache.version)
-        append(UInt32(kept.count))
-        for (key, entry) in kept {
+        let countOffset = out.count
+        append(UInt32(0))
+        var count: UInt32 = 0
+        func write(_ key: String, _ entry: Entry) {
+            guard keep(key), ContentHash.isDigest(entry.digest) else { return }
             let pathBytes = Array(key.utf8)
             append(UInt32(pathBytes.count))
             out.append(contentsOf: pathBytes)
@@ -131,7 +130,11 @@ public final class StatCache: Sendable {
                 append(value)
             }
             out.append(contentsOf: ContentHash.bytes(fromHex: entry.digest))
+            count += 1
         }
+        for (key, entry) in snapshot where recent[key] == nil { write(key, entry) }
+        for (key, entry) in recent { write(key, entry) }
+        withUnsafeBytes(of: count.littleEndian) { out.replaceSubrange(countOffset..<(countOffset + 4), with: $0) }
         try fileSystem.writeAtomically(out, to: path, durable: false)
     }
 }

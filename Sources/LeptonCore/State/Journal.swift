@@ -40,7 +40,8 @@ public final class Journal: @unchecked Sendable {
     /// Starts a fresh journal for a lock with this digest (replacing any old one atomically).
     func start(lockDigest: String, fileSystem: FileSystem) throws(LeptonError) {
         if descriptor >= 0 { close(descriptor) }
-        try fileSystem.writeAtomically(Journal.header + lockDigest + "\n", to: path)
+        // Not flushed to disk: a lost header only makes the next build ignore a stale journal.
+        try fileSystem.writeAtomically(Array((Journal.header + lockDigest + "\n").utf8), to: path, durable: false)
         descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         if descriptor < 0 { throw fileSystem.ioError("cannot open the journal '\(path)'") }
     }
