@@ -113,7 +113,9 @@ public final class StatCache: Sendable {
         let recent = updates.withLock { $0 }
         var out: [UInt8] = StatCache.magic
         out.reserveCapacity(16 + (snapshot.count + recent.count) * 128)
-        func append<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        func append<T: FixedWidthInteger>(_ value: T) {
+            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
+        }
         append(StatCache.version)
         let countOffset = out.count
         append(UInt32(0))
