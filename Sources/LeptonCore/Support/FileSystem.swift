@@ -21,6 +21,16 @@ public struct FileStatus: Equatable, Sendable {
 
     /// Whether any execute bit is set.
     public var isExecutable: Bool { mode & 0o111 != 0 }
+
+    public init(kind: Kind, device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64, mode: UInt32) {
+        self.kind = kind
+        self.device = device
+        self.inode = inode
+        self.size = size
+        self.mtime = mtime
+        self.ctime = ctime
+        self.mode = mode
+    }
 }
 
 /// The single funnel for Lepton's file I/O, over POSIX calls (not Foundation's file APIs,
