@@ -1,12 +1,11 @@
-import Dispatch
-import Synchronization
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// Carries a child's output through a pipe: every byte goes to the stage's log, and every
 /// complete line to a callback (the stage's name in front, on the console).
+///
+/// The thread that runs the stage does the reading (no thread per stage).
 ///
 /// - Important: After the child exits, the reader drains for at most a second: a process the
 ///   stage left in the background (outside its process group) that keeps the pipe open must
@@ -16,8 +15,6 @@ final class OutputStream: @unchecked Sendable {
     private(set) var writeEnd: Int32
     private let readEnd: Int32
     private let log: Int32
-    private let done = DispatchSemaphore(value: 0)
-    private let exited = Atomic<Bool>(false)
 
     init?(logPath: String) {
         var ends: [Int32] = [0, 0]
@@ -58,36 +55,33 @@ final class OutputStream: @unchecked Sendable {
         close(log)
     }
 
-    /// Starts the reader thread; the parent's copy of the write end is closed.
-    func start(onLine: @escaping @Sendable (String) -> Void) {
+    /// Reads the child's output on the calling thread until the pipe closes, and reaps the
+    /// child; returns its wait status. Once the child has exited, a process it left holding
+    /// the pipe gets at most a second more.
+    func pump(child: pid_t, onLine: @Sendable (String) -> Void) -> Int32 {
         close(writeEnd)
         writeEnd = -1
-        Thread.detach { [self] in
-            self.pump(onLine)
-            self.done.signal()
-        }
-    }
-
-    /// Waits for the reader after the child exited.
-    func finish() {
-        exited.store(true, ordering: .relaxed)
-        done.wait()
-    }
-
-    private func pump(_ onLine: @Sendable (String) -> Void) {
         defer {
             close(readEnd)
             close(log)
         }
+        var status: Int32 = 0
+        var reaped = false
+        var deadline: UInt64?
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
-        var deadline: UInt64?
         while true {
             var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, 100)
+            let ready = poll(&poller, 1, reaped ? 100 : 50)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
-                if exited.load(ordering: .relaxed) {
+                if !reaped, waitpid(child, &status, WNOHANG) == child {
+                    reaped = true
+                    // What the stage left running in its group goes now; only detached
+                    // processes can keep the pipe open past this point.
+                    kill(-child, SIGKILL)
+                }
+                if reaped {
                     let now = SystemClock().monotonicNow()
                     if let deadline, now > deadline { break }
                     if deadline == nil { deadline = now + 1_000_000_000 }
@@ -105,5 +99,9 @@ final class OutputStream: @unchecked Sendable {
             }
         }
         if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
+        if !reaped {
+            while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        }
+        return status
     }
 }

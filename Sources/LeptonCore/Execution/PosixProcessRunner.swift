@@ -33,16 +33,18 @@ public final class PosixProcessRunner: ProcessRunner {
             return .launchFailed(failure.message)
         case .success(let spawned): pid = spawned
         }
-        if let stream, let onOutput = request.onOutput { stream.start(onLine: onOutput) }
         running.withLock { _ = $0.insert(pid) }
         // A cancel that raced with the spawn must still reach this group.
         if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if let stream, let onOutput = request.onOutput {
+            status = stream.pump(child: pid, onLine: onOutput)
+        } else {
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         running.withLock { _ = $0.remove(pid) }
         // Reap anything the stage left behind in its group.
         kill(-pid, SIGKILL)
-        stream?.finish()
         let signal = status & 0x7F
         if signal == 0 { return .exited((status >> 8) & 0xFF) }
         return .signaled(signal)

@@ -98,6 +98,8 @@ public final class Builder: @unchecked Sendable {
         var stopping = false
         let completions = Mutex<[Completion]>([])
         let signal = DispatchSemaphore(value: 0)
+        let pool = WorkerPool(threads: options.dryRun ? 1 : options.jobs)
+        defer { pool.shutdown() }
 
         func finish(_ stage: Int, _ outcome: StageOutcome, record: StageRecord?, seconds: Double) {
             let name = graph.pipeline.stages[stage].name
@@ -167,7 +169,7 @@ public final class Builder: @unchecked Sendable {
                 if case .restore = decision { isRestore = true } else { isRestore = false }
                 observer.stageStarted(description.name, restoring: isRestore)
                 let work = UnsafeSendableBox((self, decision))
-                Thread.detach {
+                pool.submit {
                     let (builder, decision) = work.value
                     let (outcome, record) = builder.perform(description, decision)
                     let seconds = Double(builder.clock.monotonicNow() - started) / 1e9
