@@ -81,14 +81,12 @@ enum LeptonfileJSONParser {
             after: stage.after)
     }
 
+    /// An inline value's canonical JSON text, as params-file values are compared.
     private static func inlineText(_ value: Serialization.Value) -> String {
         switch value.kind {
-        case "int", "double", "bool": return ParamsFile.canonical(.number(value.text)).replacingBool(value)
+        case "int", "double": return ParamsFile.canonical(.number(value.text))
+        case "bool": return value.text
         default: return JSON.string(value.text).compactText
         }
     }
-}
-
-extension String {
-    fileprivate func replacingBool(_ value: Serialization.Value) -> String { value.kind == "bool" ? value.text : self }
 }

@@ -167,17 +167,25 @@ struct EndToEndTests {
         }
     }
 
-    @Test func aSecondBuildWaitsForTheFirstAndSaysWhoHoldsTheLock() {
+    @Test func aSecondBuildWaitsForTheFirstAndSaysWhoHoldsTheLock() throws {
         let package = fixture()
         package.write(
             "Leptonfile",
             """
             import LeptonDescription
-            let pipeline = Pipeline(stages: [.stage(name: "slow", command: "sleep 1.5; echo done > out.txt", outputs: ["out.txt"])])
+            let pipeline = Pipeline(stages: [
+                .stage(name: "slow", command: "touch started; sleep 1.5; echo done > out.txt", outputs: ["out.txt"]),
+            ])
             """)
         #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
         let first = LeptonBinary.start(["build"], in: package.root)
-        usleep(400_000)
+        // The first build holds the lock once its stage runs.
+        var waited = 0
+        while !package.exists("started") {
+            usleep(20_000)
+            waited += 1
+            try #require(waited < 1000, "the first build never started its stage: \(first.output())")
+        }
         let second = LeptonBinary.run(["build"], in: package.root)
         let firstResult = first.wait()
         #expect(firstResult.status == 0)

@@ -55,9 +55,6 @@ public struct BuildGraph: Sendable {
     /// The stages whose outputs equal, contain, or lie inside a path.
     public func producers(touching path: String) -> Set<Int> { outputIndex.producers(touching: path) }
 
-    /// The output path of an upstream stage that is exactly this input, if any.
-    public func exactProducer(of path: String) -> Int? { producers[path] }
-
     /// The stages needed to build the given ones: themselves and everything upstream, in a
     /// topological order (dependencies first; declaration order among independent stages).
     public func closure(of roots: [Int]) -> [Int] {
@@ -67,16 +64,6 @@ public struct BuildGraph: Sendable {
             if needed.insert(next).inserted { stack.append(contentsOf: dependencies[next]) }
         }
         return topologicalOrder().filter { needed.contains($0) }
-    }
-
-    /// Every stage downstream of the given ones (not including them).
-    public func downstream(of roots: [Int]) -> Set<Int> {
-        var found = Set<Int>()
-        var stack = roots.flatMap { dependents[$0] }
-        while let next = stack.popLast() {
-            if found.insert(next).inserted { stack.append(contentsOf: dependents[next]) }
-        }
-        return found
     }
 
     /// Kahn's algorithm, taking ready stages in declaration order. Stages on a cycle are left out;
