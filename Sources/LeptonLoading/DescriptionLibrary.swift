@@ -53,7 +53,8 @@ struct DescriptionLibrary: Sendable {
         }
         let arguments =
             [
-                toolchain.swiftc, "-parse-as-library", "-module-name", "LeptonDescription", "-Onone", "-g",
+                toolchain.swiftc, "-parse-as-library", "-module-name", "LeptonDescription", "-Onone",
+                "-gline-tables-only",
                 "-emit-library", "-static", "-o", "\(staging)/libLeptonDescription.a",
                 "-emit-module", "-emit-module-path", "\(staging)/LeptonDescription.swiftmodule",
             ] + files

@@ -94,7 +94,7 @@ public struct LeptonfileLoader: Sendable {
         let arguments = [
             toolchain.swiftc, "-vfsoverlay", scratch + "/overlay.json", virtual + "/Leptonfile.swift",
             "-module-name", "Leptonfile", "-I", library.directory, "-L", library.directory, "-lLeptonDescription",
-            "-Onone", "-g", "-o", executable,
+            "-Onone", "-gline-tables-only", "-o", executable,
         ]
         let log = scratch + "/compile.log"
         let outcome = runner.run(
@@ -122,8 +122,12 @@ public struct LeptonfileLoader: Sendable {
             ProcessRequest(
                 stage: "leptonfile", arguments: [executable, "-fileno", "3"], workingDirectory: workspace.root,
                 environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output]))
+        // The crash report up to the register dump: the error, and the frame with the user's line.
         let printed = ((try? fileSystem.readText(log)) ?? "")
             .replacingVirtualPath(scratch + "/virtual/Leptonfile.swift", with: workspace.leptonfile)
+            .split(separator: "\n", omittingEmptySubsequences: false)
+            .prefix { !$0.hasPrefix("Registers:") }
+            .joined(separator: "\n")
         let bytes = (try? fileSystem.read(output)) ?? []
         if outcome.succeeded && bytes.isEmpty {
             throw LeptonError(

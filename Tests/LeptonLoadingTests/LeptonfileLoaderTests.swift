@@ -117,7 +117,8 @@ struct LeptonfileLoaderTests {
             """)
         #expect(error?.code == .leptonfileCrash)
         #expect(error?.message.contains("crashed") == true)
-        #expect(error?.message.contains("\(package.root)/Leptonfile") == true)
+        #expect(error?.message.contains("\(package.root)/Leptonfile:3:") == true, "\(error?.message ?? "")")
+        #expect(error?.message.contains("Registers:") == false)
     }
 
     @Test func misuseOfTheDSLIsCollectedNotACrash() {
