@@ -22,11 +22,11 @@ public struct LeptonfileLoader: Sendable {
 
     /// Loads the pipeline.
     ///
-    /// - Returns: The pipeline and whether it came from the cache.
+    /// - Returns: The pipeline, whether it came from the cache, and the cache key (see ``cacheKey()``).
     /// - Throws: ``LeptonError`` with code `leptonfileCompile` (the compiler's diagnostics, on
     ///   the user's path and lines), `leptonfileCrash`, `leptonfileVersion` or `invalidPipeline`
     ///   (every DSL misuse at once).
-    public func load() throws(LeptonError) -> (pipeline: PipelineDescription, source: Source) {
+    public func load() throws(LeptonError) -> (pipeline: PipelineDescription, source: Source, key: String) {
         let bytes: [UInt8]
         do {
             bytes = try fileSystem.read(workspace.leptonfile)
@@ -37,7 +37,7 @@ public struct LeptonfileLoader: Sendable {
         let toolchain = try Toolchain.find()
         let key = cacheKey(bytes, toolchain: toolchain)
         let cachePath = workspace.loaderDirectory + "/description.bin"
-        if let cached = readCache(cachePath, key: key) { return (cached, .cache) }
+        if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         try workspace.prepare()
         try fileSystem.createDirectories(workspace.loaderDirectory)
         let library = try DescriptionLibrary.prepare(
@@ -49,7 +49,7 @@ public struct LeptonfileLoader: Sendable {
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
         try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
-        return (pipeline, .evaluated)
+        return (pipeline, .evaluated, key)
     }
 
     /// The key of the evaluated description: changes whenever evaluating again could give

@@ -52,12 +52,11 @@ extension LeptonCommand {
             let session = try PackageSession.open(global, console: console)
             try session.checkStageNames(stages + force)
             var options = BuildOptions(
-                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemInfo.cores, keepGoing: keepGoing
+                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
+                keepGoing: keepGoing
             )
             if stages.isEmpty && !dryRun {
-                options.snapshotContext = NoOpFastPath.context(
-                    workspace: session.workspace, targets: session.targets,
-                    environmentNames: Array(Set(session.pipeline.stages.flatMap(\.environment))).sorted())
+                options.snapshotContext = NoOpFastPath.context(of: session)
             }
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
                 .execute()

@@ -5,9 +5,19 @@ import LeptonLoading
 /// last complete build still holds, nothing can be stale, and neither the description, the
 /// lock nor the stat cache needs to be read.
 enum NoOpFastPath {
-    /// The snapshot context of the current package state.
+    /// The snapshot context of a loaded package.
+    static func context(of session: PackageSession) -> String {
+        context(
+            loaderKey: session.loaderKey, targets: session.targets, environmentNames: session.pipeline.environmentNames)
+    }
+
+    /// The snapshot context of the package state, before anything is loaded.
     static func context(workspace: Workspace, targets: TargetSources?, environmentNames: [String]) -> String? {
         guard let key = try? LeptonfileLoader(workspace: workspace).cacheKey() else { return nil }
+        return context(loaderKey: key, targets: targets, environmentNames: environmentNames)
+    }
+
+    private static func context(loaderKey key: String, targets: TargetSources?, environmentNames: [String]) -> String {
         var environment: [String: String?] = [:]
         for name in environmentNames { environment[name] = StageEvaluator.processEnvironment(name) }
         return NoOpSnapshot.context(loaderKey: key, environment: environment, targets: targets)

@@ -10,6 +10,8 @@ import LeptonLoading
 struct PackageSession {
     let workspace: Workspace
     let pipeline: PipelineDescription
+    /// The evaluated Leptonfile's cache key (part of the no-op snapshot's context).
+    let loaderKey: String
     let graph: BuildGraph
     let targets: TargetSources?
     let params: ParamsStore
@@ -21,7 +23,7 @@ struct PackageSession {
         -> PackageSession
     {
         let workspace = try findWorkspace(options)
-        let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source)
+        let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source, key: String)
         let started = SystemClock().monotonicNow()
         do {
             loaded = try LeptonfileLoader(workspace: workspace).load()
@@ -54,7 +56,8 @@ struct PackageSession {
         }
         if diagnostics.hasErrors { throw ExitCodes.invalid }
         return PackageSession(
-            workspace: workspace, pipeline: loaded.pipeline, graph: graph, targets: targets, params: params,
+            workspace: workspace, pipeline: loaded.pipeline, loaderKey: loaded.key, graph: graph, targets: targets,
+            params: params,
             console: console)
     }
 

@@ -33,8 +33,3 @@ final class SignalForwarder: @unchecked Sendable {
         signal(SIGTERM, SIG_DFL)
     }
 }
-
-/// Facts about the machine.
-enum SystemInfo {
-    static var cores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
-}

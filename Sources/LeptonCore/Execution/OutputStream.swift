@@ -32,10 +32,8 @@ final class OutputStream: @unchecked Sendable {
 
     /// `pipe2(O_CLOEXEC)` (not exported by the Glibc module map), so that no child spawned
     /// by another thread inherits either end; falls back to `pipe` + `FD_CLOEXEC`.
-    private static let pipe2: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "pipe2") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
-    }()
+    private static let pipe2 = CSymbol.load(
+        "pipe2", as: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
 
     private static func makePipe(_ ends: inout [Int32]) -> Bool {
         if let pipe2 {

@@ -121,7 +121,7 @@ struct StageExecutor: Sendable {
         case .file:
             if let status = fileSystem.statusFollowingLinks(workspace.absolute(path)) {
                 hasher.statCache.record(path, status: status, digest: digest.digest, recordedAt: now)
-                hasher.observations?.record(path, status.mtime < now ? status : nil)
+                hasher.observations?.record(path, StatCache.isRacy(mtime: status.mtime, recordedAt: now) ? nil : status)
             }
         case .folder:
             for entry in cache.manifest(digest.digest)?.entries ?? [] where entry.kind != .symlink {

@@ -30,9 +30,9 @@ public struct PipelineValidator: Sendable {
         if pipeline.stages.isEmpty {
             return [.error("the pipeline has no stages; add one with .stage(name:command:...) to 'stages'")]
         }
-        var problems = namingProblems(pipeline)
-        problems += outputProblems(pipeline, checkDisk: checkDisk)
         let graph = graph ?? BuildGraph(pipeline: pipeline)
+        var problems = namingProblems(pipeline)
+        problems += outputProblems(pipeline, graph: graph, checkDisk: checkDisk)
         if let cycle = graph.findCycle() {
             problems.append(
                 .error(
@@ -84,7 +84,7 @@ public struct PipelineValidator: Sendable {
         return problems
     }
 
-    private func outputProblems(_ pipeline: PipelineDescription, checkDisk: Bool) -> [Diagnostic] {
+    private func outputProblems(_ pipeline: PipelineDescription, graph: BuildGraph, checkDisk: Bool) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         var claimed: [String: String] = [:]
         let realRoot = checkDisk ? fileSystem.realPath(root) ?? root : root
@@ -133,11 +133,7 @@ public struct PipelineValidator: Sendable {
             }
         }
         // Nested outputs: one output folder containing another stage's output.
-        var stageOf: [String: Int] = [:]
-        for (position, stage) in pipeline.stages.enumerated() {
-            for output in stage.allOutputs where stageOf[output.path] == nil { stageOf[output.path] = position }
-        }
-        let index = OutputIndex(producers: stageOf)
+        let index = graph.outputIndex
         for (path, owner) in claimed.sorted(by: { $0.key < $1.key }) {
             for inside in index.paths(inside: path) {
                 let other = claimed[inside] ?? owner

@@ -109,9 +109,7 @@ public struct ContentHasher: Sendable {
         if let after = fileSystem.statusFollowingLinks(absolute), after == before {
             statCache.record(path, status: after, digest: digest, recordedAt: recordedAt)
             // A status within its own tick may hide a later write: not a basis for a snapshot.
-            let racy = StatCache.Entry(
-                device: 0, inode: 0, size: 0, mtime: after.mtime, ctime: 0, recordedAt: recordedAt, digest: ""
-            ).isRacy
+            let racy = StatCache.isRacy(mtime: after.mtime, recordedAt: recordedAt)
             observations?.record(path, racy ? nil : after)
         } else {
             observations?.record(path, nil)

@@ -29,10 +29,15 @@ public final class StatCache: Sendable {
         }
 
         /// Whether the file may have changed within the tick it was recorded in.
-        var isRacy: Bool {
-            let coarse = mtime % 1_000_000_000 == 0
-            return mtime >= recordedAt - (coarse ? 1_000_000_000 : 0)
-        }
+        var isRacy: Bool { StatCache.isRacy(mtime: mtime, recordedAt: recordedAt) }
+    }
+
+    /// Git's racy rule: a status recorded at `recordedAt` (the file clock, read before the stat)
+    /// vouches for the content only if the file's mtime is older; whole-second mtimes need a
+    /// second of margin.
+    static func isRacy(mtime: Int64, recordedAt: Int64) -> Bool {
+        let coarse = mtime % 1_000_000_000 == 0
+        return mtime >= recordedAt - (coarse ? 1_000_000_000 : 0)
     }
 
     /// The file starts with these 8 bytes and a 32-bit version.
@@ -111,33 +116,31 @@ public final class StatCache: Sendable {
         throws(LeptonError)
     {
         let recent = updates.withLock { $0 }
-        var out: [UInt8] = StatCache.magic
-        out.reserveCapacity(16 + (snapshot.count + recent.count) * 128)
-        func append<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
-        }
-        append(StatCache.version)
-        let countOffset = out.count
-        append(UInt32(0))
+        var writer = ByteWriter()
+        writer.bytes.reserveCapacity(16 + (snapshot.count + recent.count) * 128)
+        writer.bytes += StatCache.magic
+        writer.integer(StatCache.version)
+        let countOffset = writer.bytes.count
+        writer.integer(UInt32(0))
         var count: UInt32 = 0
         func write(_ key: String, _ entry: Entry) {
             guard keep(key), ContentHash.isDigest(entry.digest) else { return }
-            let pathBytes = Array(key.utf8)
-            append(UInt32(pathBytes.count))
-            out.append(contentsOf: pathBytes)
+            writer.string(key)
             for value in [
                 Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime,
                 entry.recordedAt,
             ] {
-                append(value)
+                writer.integer(value)
             }
-            out.append(contentsOf: ContentHash.bytes(fromHex: entry.digest))
+            writer.bytes += ContentHash.bytes(fromHex: entry.digest)
             count += 1
         }
         for (key, entry) in snapshot where recent[key] == nil { write(key, entry) }
         for (key, entry) in recent { write(key, entry) }
-        withUnsafeBytes(of: count.littleEndian) { out.replaceSubrange(countOffset..<(countOffset + 4), with: $0) }
-        try fileSystem.writeAtomically(out, to: path, durable: false)
+        withUnsafeBytes(of: count.littleEndian) {
+            writer.bytes.replaceSubrange(countOffset..<(countOffset + 4), with: $0)
+        }
+        try fileSystem.writeAtomically(writer.bytes, to: path, durable: false)
     }
 }
 

@@ -13,6 +13,9 @@ public struct PipelineDescription: Sendable, Equatable {
         self.stages = stages
     }
 
+    /// Every environment variable some stage declares, sorted, once each.
+    public var environmentNames: [String] { Array(Set(stages.flatMap(\.environment))).sorted() }
+
     /// The stage with this name, if any.
     public func stage(named name: String) -> StageDescription? { stages.first { $0.name == name } }
 }

@@ -223,7 +223,7 @@ public final class Builder: @unchecked Sendable {
         }
         entries.append((LockFile.fileName, lockStatus))
         let snapshot = NoOpSnapshot(
-            context: context, environmentNames: Array(Set(graph.pipeline.stages.flatMap(\.environment))).sorted(),
+            context: context, environmentNames: graph.pipeline.environmentNames,
             stageCount: graph.pipeline.stages.count, entries: entries)
         try? fileSystem.writeAtomically(snapshot.bytes, to: workspace.noOpSnapshotFile, durable: false)
     }
@@ -248,30 +248,21 @@ public final class Builder: @unchecked Sendable {
                 }
             }
         }
-        let all = Array(paths)
-        let workers = max(1, min(SystemCores.count, (all.count + 255) / 256))
+        let all = UnsafeSendableBox(Array(paths))
         let results = Mutex<[String: PathDigest?]>([:])
-        let done = DispatchSemaphore(value: 0)
         let hasher = evaluator.hasher
-        for worker in 0..<workers {
-            let slice = UnsafeSendableBox(
-                Array(all[(all.count * worker / workers)..<(all.count * (worker + 1) / workers)]))
-            let job: @Sendable () -> Void = {
-                var found: [String: PathDigest?] = [:]
-                found.reserveCapacity(slice.value.count)
-                for path in slice.value {
-                    do throws(LeptonError) {
-                        found[path] = .some(try hasher.digest(of: path))
-                    } catch {
-                        continue  // unreadable: the decision reports it
-                    }
+        Parallel.forEachRange(count: all.value.count, minimumPerWorker: 256) { range in
+            var found: [String: PathDigest?] = [:]
+            found.reserveCapacity(range.count)
+            for path in all.value[range] {
+                do throws(LeptonError) {
+                    found[path] = .some(try hasher.digest(of: path))
+                } catch {
+                    continue  // unreadable: the decision reports it
                 }
-                results.withLock { $0.merge(found) { first, _ in first } }
-                done.signal()
             }
-            if worker == workers - 1 { job() } else { Thread.detach(job) }
+            results.withLock { $0.merge(found) { first, _ in first } }
         }
-        for _ in 0..<workers { done.wait() }
         return results.withLock { $0 }
     }
 

@@ -56,24 +56,25 @@ public struct NoOpSnapshot: Sendable, Equatable {
         return ContentHash.of(text: text)
     }
 
-    /// Whether every recorded path still has the recorded status, checked on all cores.
-    public func stillHolds(root: String, fileSystem: FileSystem = FileSystem()) -> Bool {
-        firstChange(root: root, fileSystem: fileSystem) == nil
-    }
-
     /// A recorded path whose status changed, nil when none did (for `--verbose`).
     public func firstChange(root: String, fileSystem: FileSystem = FileSystem()) -> String? {
         let folder = RootFolder(path: root)
         guard folder.descriptor >= 0 else { return root }
         let entries = UnsafeSendableBox(self.entries)
         let changed = Mutex<String?>(nil)
-        let holds = ParallelAll.check(count: self.entries.count) { index in
-            let entry = entries.value[index]
-            if fileSystem.status(entry.path, relativeTo: folder.descriptor) == entry.status { return true }
-            changed.withLock { $0 = $0 ?? entry.path }
-            return false
+        let found = Atomic<Bool>(false)
+        Parallel.forEachRange(count: self.entries.count, minimumPerWorker: 512) { range in
+            for index in range {
+                if found.load(ordering: .relaxed) { return }
+                let entry = entries.value[index]
+                if fileSystem.status(entry.path, relativeTo: folder.descriptor) != entry.status {
+                    changed.withLock { $0 = $0 ?? entry.path }
+                    found.store(true, ordering: .relaxed)
+                    return
+                }
+            }
         }
-        return holds ? nil : changed.withLock { $0 } ?? "?"
+        return changed.withLock { $0 }
     }
 
     // MARK: File format
@@ -81,45 +82,32 @@ public struct NoOpSnapshot: Sendable, Equatable {
     /// The binary form: magic, version, context, names, count, then per entry the path and the
     /// seven status fields.
     public var bytes: [UInt8] {
-        var out = NoOpSnapshot.magic
-        func append<T: FixedWidthInteger>(_ value: T) {
-            withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) }
-        }
-        func append(_ text: String) {
-            let utf8 = Array(text.utf8)
-            append(UInt32(utf8.count))
-            out.append(contentsOf: utf8)
-        }
-        append(NoOpSnapshot.version)
-        append(context)
-        append(UInt32(environmentNames.count))
-        for name in environmentNames { append(name) }
-        append(UInt64(stageCount))
-        append(UInt32(entries.count))
+        var writer = ByteWriter()
+        writer.bytes += NoOpSnapshot.magic
+        writer.integer(NoOpSnapshot.version)
+        writer.string(context)
+        writer.strings(environmentNames)
+        writer.integer(UInt64(stageCount))
+        writer.integer(UInt32(entries.count))
         for (path, status) in entries {
-            append(path)
-            append(status.kind.rawValue)
-            append(status.device)
-            append(status.inode)
-            append(status.size)
-            append(status.mtime)
-            append(status.ctime)
-            append(status.mode)
+            writer.string(path)
+            writer.integer(status.kind.rawValue)
+            writer.integer(status.device)
+            writer.integer(status.inode)
+            writer.integer(status.size)
+            writer.integer(status.mtime)
+            writer.integer(status.ctime)
+            writer.integer(status.mode)
         }
-        return out
+        return writer.bytes
     }
 
     /// Parses the binary form; nil when it is damaged or of another version.
     public init?(bytes: [UInt8]) {
         var reader = ByteReader(bytes: bytes)
         guard reader.take(8).map(Array.init) == NoOpSnapshot.magic, reader.integer(UInt32.self) == NoOpSnapshot.version,
-            let context = reader.string(), let nameCount = reader.integer(UInt32.self)
+            let context = reader.string(), let names = reader.strings()
         else { return nil }
-        var names: [String] = []
-        for _ in 0..<nameCount {
-            guard let name = reader.string() else { return nil }
-            names.append(name)
-        }
         guard let stages = reader.integer(UInt64.self), let count = reader.integer(UInt32.self) else { return nil }
         var entries: [(path: String, status: FileStatus)] = []
         entries.reserveCapacity(Int(count))
@@ -163,28 +151,5 @@ struct ByteReader {
     mutating func string() -> String? {
         guard let length = integer(UInt32.self), let slice = take(Int(length)) else { return nil }
         return String(decoding: slice, as: UTF8.self)
-    }
-}
-
-/// Runs a check over indices on every core and says whether all passed.
-enum ParallelAll {
-    static func check(count: Int, _ body: @escaping @Sendable (Int) -> Bool) -> Bool {
-        let workers = max(1, min(SystemCores.count, (count + 511) / 512))
-        let failed = Atomic<Bool>(false)
-        let done = DispatchSemaphore(value: 0)
-        for worker in 0..<workers {
-            let job: @Sendable () -> Void = {
-                var index = count * worker / workers
-                let end = count * (worker + 1) / workers
-                while index < end && !failed.load(ordering: .relaxed) {
-                    if !body(index) { failed.store(true, ordering: .relaxed) }
-                    index += 1
-                }
-                done.signal()
-            }
-            if worker == workers - 1 { job() } else { Thread.detach(job) }
-        }
-        for _ in 0..<workers { done.wait() }
-        return !failed.load(ordering: .relaxed)
     }
 }

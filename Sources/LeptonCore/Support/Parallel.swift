@@ -1,0 +1,22 @@
+import Dispatch
+
+/// Splits `0..<count` into one contiguous range per core (fewer when there is little work) and
+/// runs `body` on each range in parallel, the last one on the calling thread; returns when all
+/// ranges are done.
+///
+/// - Parameter minimumPerWorker: Below this many items per range, fewer threads are used.
+enum Parallel {
+    static func forEachRange(count: Int, minimumPerWorker: Int, _ body: @escaping @Sendable (Range<Int>) -> Void) {
+        let workers = max(1, min(SystemCores.count, (count + minimumPerWorker - 1) / minimumPerWorker))
+        let done = DispatchSemaphore(value: 0)
+        for worker in 0..<workers {
+            let range = (count * worker / workers)..<(count * (worker + 1) / workers)
+            let job: @Sendable () -> Void = {
+                body(range)
+                done.signal()
+            }
+            if worker == workers - 1 { job() } else { Thread.detach(job) }
+        }
+        for _ in 0..<workers { done.wait() }
+    }
+}
