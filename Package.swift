@@ -47,12 +47,28 @@ let package = Package(
             resources: [.embedInCode("DescriptionSources")],
             swiftSettings: strictSettings
         ),
+        // The trainer's hot kernels: C and an AVX2/FMA assembly GEMM micro-kernel chosen at run
+        // time, fast even in a debug build (the plugin's tool is built in debug). zlib reads
+        // gzip-compressed data files.
+        .target(
+            name: "CLeptonKernels",
+            exclude: ["README.md"],
+            linkerSettings: [.linkedLibrary("z")]
+        ),
+        // The built-in tensor trainer. Depends on nothing else in Lepton.
+        .target(
+            name: "LeptonTrainer",
+            dependencies: ["CLeptonKernels"],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // The CLI as a library, so tests can run commands without spawning a process.
         .target(
             name: "LeptonCommands",
             dependencies: [
                 "LeptonCore",
                 "LeptonLoading",
+                "LeptonTrainer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -84,6 +100,12 @@ let package = Package(
         .testTarget(
             name: "LeptonCoreTests",
             dependencies: ["LeptonCore", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeptonTrainerTests",
+            dependencies: ["LeptonTrainer"],
+            resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -15,10 +15,13 @@ public struct LeptonCommand: ParsableCommand {
             combination of inputs is restored instead of recomputed.
 
             Exit codes: 0 success; 1 a stage failed (or, for `status`, something is stale); \
-            2 the Leptonfile or pipeline is invalid; 64 bad usage; 130 interrupted.
+            2 the Leptonfile or pipeline is invalid; 3 a quality gate failed; 64 bad usage; 130 interrupted.
             """,
         version: "0.1.0",
-        subcommands: [Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self],
+        subcommands: [
+            Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self, Train.self, Evaluate.self,
+            Predict.self,
+        ],
         defaultSubcommand: Build.self
     )
 

@@ -6,6 +6,8 @@ enum ExitCodes {
     static let failure = ExitCode(1)
     /// The Leptonfile or pipeline is invalid (configuration error).
     static let invalid = ExitCode(2)
+    /// A quality gate on a metric failed (`lepton evaluate --require`).
+    static let gateFailed = ExitCode(3)
     /// The build was interrupted by SIGINT or SIGTERM.
     static let interrupted = ExitCode(130)
 }

@@ -1,0 +1,75 @@
+#ifndef CLEPTONKERNELS_H
+#define CLEPTONKERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/// Hot kernels of the built-in trainer, in C and assembly so they run at full speed whatever the
+/// build configuration (SwiftPM builds a command plugin's tool in debug) and use AVX2/FMA when the
+/// CPU has them, chosen at run time. Every kernel computes each output element in one fixed order,
+/// so results do not depend on how callers split work between threads.
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Rows and columns of one register tile of the GEMM micro-kernel.
+enum { LEPTON_GEMM_MR = 6, LEPTON_GEMM_NR = 16 };
+
+/// Which instruction set the kernels use: 0 portable C, 1 AVX2+FMA. Set once by
+/// `lepton_kernels_select` (called lazily); `LEPTON_KERNELS=generic` forces the portable path.
+int lepton_kernels_isa(void);
+
+/// Floats of scratch space one `lepton_sgemm` call needs for its packed panels.
+size_t lepton_sgemm_workspace_floats(void);
+
+/// Single-threaded C[m×n] = beta·C + op(A)·op(B), all row-major.
+///
+/// op(A) is m×k: A itself (lda ≥ k) or, with `trans_a`, the transpose of a k×m matrix (lda ≥ m).
+/// op(B) is k×n: B itself (ldb ≥ n) or, with `trans_b`, the transpose of an n×k matrix (ldb ≥ k).
+/// `beta` must be 0 (overwrite) or 1 (accumulate). `workspace` holds at least
+/// `lepton_sgemm_workspace_floats()` floats, 64-byte aligned. Each element of C is reduced over k
+/// in ascending order in blocks of a fixed size, so splitting C between callers never changes it.
+void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
+                  const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc, float *workspace);
+
+/// One Adam step over `count` parameters, PyTorch's formulation: g += wd·p; m = β1·m + (1-β1)·g;
+/// v = β2·v + (1-β2)·g²; p -= (lr / bc1) · m / (√v / √bc2 + ε), where bc1 = 1-β1^t, bc2 = 1-β2^t.
+void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,
+                        float lr, float beta1, float beta2, float epsilon, float weight_decay,
+                        float bias_correction1, float bias_correction2);
+
+/// One SGD step with momentum: v = momentum·v + g + wd·p; p -= lr·v.
+void lepton_sgd_update(long count, float *param, const float *grad, float *velocity,
+                       float lr, float momentum, float weight_decay);
+
+/// y[r, :] += bias for each of `rows` rows of `cols` columns.
+void lepton_add_bias_rows(long rows, long cols, float *y, const float *bias);
+
+/// out[c] = Σ_r x[r, c] in ascending r (bias gradients).
+void lepton_sum_rows(long rows, long cols, const float *x, float *out);
+
+/// In place: x = max(x, 0); mask-free backward: g = (y > 0) ? g : 0.
+void lepton_relu_forward(long count, float *x);
+void lepton_relu_backward(long count, const float *y, float *grad);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
+
+#ifndef CLEPTONKERNELS_GZIP_H
+#define CLEPTONKERNELS_GZIP_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+/// Reads a whole file, inflating it if it is gzip-compressed (plain files are read as they are),
+/// through zlib. On success returns 0 and a malloc'd buffer the caller frees with `free`; on
+/// failure returns -1 with errno set, or -2 when the compressed data is damaged.
+int lepton_read_maybe_gzip(const char *path, unsigned char **bytes, size_t *length);
+#ifdef __cplusplus
+}
+#endif
+#endif

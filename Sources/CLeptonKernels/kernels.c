@@ -1,0 +1,246 @@
+// Portable parts of the trainer's kernels: CPU dispatch, GEMM packing and blocking, the portable
+// micro-kernel, and the element-wise optimizer and activation loops.
+//
+// Floating-point contraction is off so that a*b+c is never fused behind our back: the same
+// source then gives the same bits at -O0 and -O3 (the plugin's debug tool and a release build
+// produce identical checkpoints).
+#pragma STDC FP_CONTRACT OFF
+
+#include "CLeptonKernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+void lepton_sgemm_kernel_6x16_avx2(long k, const float *a, const float *b, float *c, long ldc,
+                                   long accumulate);
+#endif
+
+enum { KC = 256, MC = 72, NC = 2048 };
+enum { MR = LEPTON_GEMM_MR, NR = LEPTON_GEMM_NR };
+
+static int selected_isa = -1;
+
+static int detect_isa(void) {
+    const char *forced = getenv("LEPTON_KERNELS");
+    if (forced != NULL && strcmp(forced, "generic") == 0) {
+        return 0;
+    }
+#if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        return 1;
+    }
+#endif
+    return 0;
+}
+
+int lepton_kernels_isa(void) {
+    int isa = __atomic_load_n(&selected_isa, __ATOMIC_RELAXED);
+    if (isa < 0) {
+        isa = detect_isa();
+        __atomic_store_n(&selected_isa, isa, __ATOMIC_RELAXED);
+    }
+    return isa;
+}
+
+size_t lepton_sgemm_workspace_floats(void) {
+    return (size_t)MC * KC + (size_t)KC * NC + (size_t)MR * NR;
+}
+
+/// The portable micro-kernel: the same contract as the assembly one (ascending k, then C = T or
+/// C = C + T), one multiply and one add per step, never fused.
+static void kernel_generic(long k, const float *a, const float *b, float *c, long ldc, long accumulate) {
+    float tile[MR * NR];
+    memset(tile, 0, sizeof tile);
+    for (long p = 0; p < k; p++) {
+        const float *ap = a + p * MR;
+        const float *bp = b + p * NR;
+        for (int r = 0; r < MR; r++) {
+            float av = ap[r];
+            for (int col = 0; col < NR; col++) {
+                tile[r * NR + col] += av * bp[col];
+            }
+        }
+    }
+    for (int r = 0; r < MR; r++) {
+        for (int col = 0; col < NR; col++) {
+            float *dst = c + r * ldc + col;
+            *dst = accumulate ? *dst + tile[r * NR + col] : tile[r * NR + col];
+        }
+    }
+}
+
+typedef void (*micro_kernel)(long, const float *, const float *, float *, long, long);
+
+static micro_kernel select_kernel(void) {
+#if defined(__x86_64__)
+    if (lepton_kernels_isa() == 1) {
+        return lepton_sgemm_kernel_6x16_avx2;
+    }
+#endif
+    return kernel_generic;
+}
+
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of MR rows: panel q holds, for each p, the
+/// MR values of rows q·MR ..< q·MR+MR (zero past row mc).
+static void pack_a(int trans, const float *a, long lda, long i0, long p0, long mc, long kc, float *dst) {
+    for (long ir = 0; ir < mc; ir += MR) {
+        long rows = mc - ir < MR ? mc - ir : MR;
+        for (long p = 0; p < kc; p++) {
+            float *out = dst + p * MR;
+            for (long r = 0; r < rows; r++) {
+                long i = i0 + ir + r;
+                long pp = p0 + p;
+                out[r] = trans ? a[pp * lda + i] : a[i * lda + pp];
+            }
+            for (long r = rows; r < MR; r++) {
+                out[r] = 0;
+            }
+        }
+        dst += kc * MR;
+    }
+}
+
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into panels of NR columns (zero past column nc).
+static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long kc, long nc, float *dst) {
+    for (long jr = 0; jr < nc; jr += NR) {
+        long cols = nc - jr < NR ? nc - jr : NR;
+        for (long p = 0; p < kc; p++) {
+            float *out = dst + p * NR;
+            long pp = p0 + p;
+            if (!trans && cols == NR) {
+                memcpy(out, b + pp * ldb + j0 + jr, NR * sizeof(float));
+                continue;
+            }
+            for (long col = 0; col < cols; col++) {
+                long j = j0 + jr + col;
+                out[col] = trans ? b[j * ldb + pp] : b[pp * ldb + j];
+            }
+            for (long col = cols; col < NR; col++) {
+                out[col] = 0;
+            }
+        }
+        dst += kc * NR;
+    }
+}
+
+void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
+                  const float *a, long lda, const float *b, long ldb,
+                  float beta, float *c, long ldc, float *workspace) {
+    if (m <= 0 || n <= 0) {
+        return;
+    }
+    if (k <= 0) {
+        if (beta == 0) {
+            for (long i = 0; i < m; i++) {
+                memset(c + i * ldc, 0, (size_t)n * sizeof(float));
+            }
+        }
+        return;
+    }
+    micro_kernel kernel = select_kernel();
+    float *packed_a = workspace;
+    float *packed_b = workspace + (size_t)MC * KC;
+    float *tile = packed_b + (size_t)KC * NC;
+
+    for (long jc = 0; jc < n; jc += NC) {
+        long nc = n - jc < NC ? n - jc : NC;
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = k - pc < KC ? k - pc : KC;
+            long accumulate = !(pc == 0 && beta == 0);
+            pack_b(trans_b, b, ldb, pc, jc, kc, nc, packed_b);
+            for (long ic = 0; ic < m; ic += MC) {
+                long mc = m - ic < MC ? m - ic : MC;
+                pack_a(trans_a, a, lda, ic, pc, mc, kc, packed_a);
+                for (long jr = 0; jr < nc; jr += NR) {
+                    long nr = nc - jr < NR ? nc - jr : NR;
+                    const float *pb = packed_b + (jr / NR) * kc * NR;
+                    for (long ir = 0; ir < mc; ir += MR) {
+                        long mr = mc - ir < MR ? mc - ir : MR;
+                        const float *pa = packed_a + (ir / MR) * kc * MR;
+                        float *cc = c + (ic + ir) * ldc + jc + jr;
+                        if (mr == MR && nr == NR) {
+                            kernel(kc, pa, pb, cc, ldc, accumulate);
+                            continue;
+                        }
+                        // An edge tile: compute the whole padded tile, keep the valid part.
+                        kernel(kc, pa, pb, tile, NR, 0);
+                        for (long r = 0; r < mr; r++) {
+                            for (long col = 0; col < nr; col++) {
+                                float t = tile[r * NR + col];
+                                cc[r * ldc + col] = accumulate ? cc[r * ldc + col] + t : t;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,
+                        float lr, float beta1, float beta2, float epsilon, float weight_decay,
+                        float bias_correction1, float bias_correction2) {
+    float step = lr / bias_correction1;
+    float root_bc2 = sqrtf(bias_correction2);
+    float one_minus_beta1 = 1 - beta1;
+    float one_minus_beta2 = 1 - beta2;
+    for (long i = 0; i < count; i++) {
+        float g = grad[i];
+        if (weight_decay != 0) {
+            g = g + weight_decay * param[i];
+        }
+        float mi = beta1 * m[i] + one_minus_beta1 * g;
+        float vi = beta2 * v[i] + one_minus_beta2 * (g * g);
+        m[i] = mi;
+        v[i] = vi;
+        float denom = sqrtf(vi) / root_bc2 + epsilon;
+        param[i] = param[i] - step * (mi / denom);
+    }
+}
+
+void lepton_sgd_update(long count, float *param, const float *grad, float *velocity,
+                       float lr, float momentum, float weight_decay) {
+    for (long i = 0; i < count; i++) {
+        float g = grad[i];
+        if (weight_decay != 0) {
+            g = g + weight_decay * param[i];
+        }
+        float vi = momentum * velocity[i] + g;
+        velocity[i] = vi;
+        param[i] = param[i] - lr * vi;
+    }
+}
+
+void lepton_add_bias_rows(long rows, long cols, float *y, const float *bias) {
+    for (long r = 0; r < rows; r++) {
+        float *row = y + r * cols;
+        for (long col = 0; col < cols; col++) {
+            row[col] = row[col] + bias[col];
+        }
+    }
+}
+
+void lepton_sum_rows(long rows, long cols, const float *x, float *out) {
+    memset(out, 0, (size_t)cols * sizeof(float));
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * cols;
+        for (long col = 0; col < cols; col++) {
+            out[col] = out[col] + row[col];
+        }
+    }
+}
+
+void lepton_relu_forward(long count, float *x) {
+    for (long i = 0; i < count; i++) {
+        x[i] = x[i] > 0 ? x[i] : 0;
+    }
+}
+
+void lepton_relu_backward(long count, const float *y, float *grad) {
+    for (long i = 0; i < count; i++) {
+        grad[i] = y[i] > 0 ? grad[i] : 0;
+    }
+}

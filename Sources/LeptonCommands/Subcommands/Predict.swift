@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+import LeptonTrainer
+
+extension LeptonCommand {
+    /// `lepton predict`: runs a trained model over samples and writes its predictions.
+    struct Predict: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Predict with a trained model: one CSV row per sample.",
+            discussion: """
+                Classification rows hold the predicted class and each class's probability; regression \
+                rows hold the predicted value. Labels in the data are optional and ignored.
+                """)
+
+        @Option(help: "The model's weights (.safetensors); its sidecar is read from beside it.")
+        var checkpoint: String
+
+        @OptionGroup(title: "Data") var data: DataOptions
+
+        @Option(help: "Where to write the predictions (CSV); standard output if omitted.")
+        var output: String?
+
+        @Option(help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core).")
+        var threads: Int?
+
+        func run() throws {
+            let console = Console()
+            let source = try data.source(labelsOptional: true)
+            try TrainerRun.reportingErrors(console) { () throws(TrainerError) in
+                let context = ComputeContext(threads: threads ?? TrainerRun.defaultThreads)
+                let model = try ModelCheckpoint.read(from: checkpoint, context: context)
+                var dataset = try source.load(
+                    classNames: model.classNames, numericLabels: !model.loss.isClassification)
+                model.normalization.apply(to: &dataset)
+                let text = Predictions.csv(model, dataset)
+                if let output {
+                    try ModelCheckpoint.writeAtomically(Data(text.utf8), to: output)
+                } else {
+                    Console.write(text, to: 1)
+                }
+            }
+        }
+    }
+}

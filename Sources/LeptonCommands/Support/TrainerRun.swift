@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import LeptonCore
+import LeptonTrainer
+
+/// What `lepton train`, `evaluate` and `predict` share: thread defaults, progress lines and
+/// turning trainer errors into messages and exit codes.
+enum TrainerRun {
+    /// `$LEPTON_TRAIN_THREADS`, else every core.
+    static var defaultThreads: Int {
+        if let text = Environment.value("LEPTON_TRAIN_THREADS"), let value = Int(text), value > 0 { return value }
+        return SystemCores.count
+    }
+
+    /// Runs `body`, printing a ``TrainerError`` as `error: …` and exiting with status 1.
+    static func reportingErrors(_ console: Console, _ body: () throws(TrainerError) -> Void) throws {
+        do {
+            try body()
+        } catch {
+            console.error("error: \(error.message)")
+            throw ExitCodes.failure
+        }
+    }
+
+    /// One progress line per epoch: loss, accuracy, validation metrics, time and throughput.
+    static func describe(_ report: EpochReport, epochs: Int) -> String {
+        var parts = ["epoch \(report.epoch)/\(epochs)", "loss \(format(report.loss))"]
+        if let accuracy = report.accuracy { parts.append("accuracy \(format(accuracy))") }
+        if let validation = report.validation {
+            parts.append("val_loss \(format(validation.loss))")
+            if let accuracy = validation.accuracy { parts.append("val_accuracy \(format(accuracy))") }
+            if let r2 = validation.r2 { parts.append("val_r2 \(format(r2))") }
+        }
+        parts.append(String(format: "%.1f s", report.seconds))
+        parts.append("\(Int(report.samplesPerSecond.rounded())) samples/s")
+        return parts.joined(separator: "  ")
+    }
+
+    static func format(_ value: Double) -> String { String(format: "%.4f", value) }
+}

@@ -1,0 +1,53 @@
+/// Where a dataset comes from and how to read it.
+public enum DataSource: Sendable, Equatable {
+    /// A CSV file with a header; `label` names the target column, every other column is a
+    /// numeric feature.
+    case csv(path: String, label: String)
+    /// An IDX image (or feature) file and an IDX label file, as MNIST ships them, gzip or not.
+    case idx(features: String, labels: String)
+    /// NumPy `.npy` arrays: features [n, …] and labels [n].
+    case npy(features: String, labels: String)
+
+    /// The files read, for stage inputs and messages.
+    public var paths: [String] {
+        switch self {
+        case .csv(let path, _): return [path]
+        case .idx(let features, let labels), .npy(let features, let labels): return [features, labels].filter { !$0.isEmpty }
+        }
+    }
+
+    /// Whether the source has labels (an empty label column or file means it has none).
+    public var hasLabels: Bool {
+        switch self {
+        case .csv(_, let label): return !label.isEmpty
+        case .idx(_, let labels), .npy(_, let labels): return !labels.isEmpty
+        }
+    }
+
+    /// Reads the dataset.
+    ///
+    /// - Parameter classNames: the class names of a trained model, so that named labels map to
+    ///   the same indices as in training.
+    /// - Throws: ``TrainerError`` naming the file and, for CSV, the line.
+    public func load(classNames: [String] = [], numericLabels: Bool = false) throws(TrainerError) -> Dataset {
+        switch self {
+        case .csv(let path, let label):
+            return try CSVReader(path: path, label: label).read(classNames: classNames, numericLabels: numericLabels)
+        case .idx(let features, let labels):
+            let x = try IDXReader.read(features)
+            let y = labels.isEmpty ? Tensor(zeros: [x.rows]) : try IDXReader.read(labels)
+            return try DataSource.pair(x, y, features, labels)
+        case .npy(let features, let labels):
+            let x = try NPYReader.read(features)
+            let y = labels.isEmpty ? Tensor(zeros: [x.rows]) : try NPYReader.read(labels)
+            return try DataSource.pair(x, y, features, labels)
+        }
+    }
+
+    private static func pair(_ x: Tensor, _ y: Tensor, _ xPath: String, _ yPath: String) throws(TrainerError) -> Dataset {
+        guard x.rows == y.count else {
+            throw TrainerError("\(xPath) has \(x.rows) samples but \(yPath) has \(y.count) labels; they must match")
+        }
+        return Dataset(features: x, targets: y.values)
+    }
+}

@@ -1,0 +1,53 @@
+/// Samples and their targets, all in memory.
+public struct Dataset: Sendable {
+    /// Shaped [samples] + the per-sample shape.
+    public var features: Tensor
+    /// One target per sample: a class index (as a float) for classification, a value for regression.
+    public var targets: [Float]
+    /// Class names in index order when the labels were names (CSV); empty when they were numbers.
+    public var classNames: [String]
+
+    public init(features: Tensor, targets: [Float], classNames: [String] = []) {
+        self.features = features
+        self.targets = targets
+        self.classNames = classNames
+    }
+
+    /// The number of samples.
+    public var count: Int { features.rows }
+
+    /// The shape of one sample.
+    public var sampleShape: [Int] { Array(features.shape.dropFirst()) }
+
+    /// The samples at `indices`, in that order.
+    public func subset(_ indices: ArraySlice<Int>) -> Dataset {
+        let width = features.columns
+        var values = Tensor(zeros: [indices.count] + sampleShape)
+        var selected: [Float] = []
+        selected.reserveCapacity(indices.count)
+        values.withMutablePointer { out in
+            features.withPointer { source in
+                for (row, index) in indices.enumerated() {
+                    (out + row * width).update(from: source + index * width, count: width)
+                    selected.append(targets[index])
+                }
+            }
+        }
+        return Dataset(features: values, targets: selected, classNames: classNames)
+    }
+
+    /// Splits off the last `fraction` of a seeded shuffle as a validation set.
+    public func split(validationFraction fraction: Double, seed: UInt64) -> (train: Dataset, validation: Dataset?) {
+        guard fraction > 0 else { return (self, nil) }
+        var random = RandomGenerator(seed: seed).derived(0x5EED)
+        let order = random.permutation(count)
+        let validationCount = min(count - 1, max(1, Int((Double(count) * fraction).rounded())))
+        let cut = count - validationCount
+        return (subset(order[..<cut]), subset(order[cut...]))
+    }
+
+    /// The number of classes: the largest class index plus one, or the named classes.
+    public var classCount: Int {
+        max(classNames.count, Int(targets.max() ?? 0) + 1)
+    }
+}

@@ -1,0 +1,120 @@
+/// One layer of a model's architecture, as written in a Leptonfile, on the command line
+/// (`dense(256)`) and in a checkpoint's sidecar.
+public enum LayerSpec: Sendable, Equatable {
+    /// A fully connected layer with `units` outputs (flattens its input).
+    case dense(units: Int)
+    case relu
+    case sigmoid
+    case tanh
+    /// Softmax over the last dimension. With the softmax cross-entropy loss it is applied for
+    /// predictions only; the loss works on the logits before it.
+    case softmax
+    /// Zeroes each input with probability `rate` while training (scaling the rest by 1/(1-rate)).
+    case dropout(rate: Float)
+    /// A 2-D convolution over [channels, height, width] inputs with `filters` square kernels.
+    case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int)
+    /// Max pooling over non-overlapping `size`×`size` windows.
+    case maxPool(size: Int)
+    /// Reshapes [channels, height, width] to a vector.
+    case flatten
+
+    /// The spelling used on the command line and in error messages: `dense(256)`, `relu`,
+    /// `conv2d(16,3,stride=1,padding=1)`.
+    public var text: String {
+        switch self {
+        case .dense(let units): return "dense(\(units))"
+        case .relu: return "relu"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .softmax: return "softmax"
+        case .dropout(let rate): return "dropout(\(rate))"
+        case .conv2d(let filters, let kernel, let stride, let padding):
+            return "conv2d(\(filters),\(kernel),stride=\(stride),padding=\(padding))"
+        case .maxPool(let size): return "maxpool(\(size))"
+        case .flatten: return "flatten"
+        }
+    }
+
+    /// Parses a comma-separated layer list such as `dense(256),relu,dropout(0.2),dense(10)`.
+    ///
+    /// - Throws: ``TrainerError`` naming the first layer that is not understood and the valid forms.
+    public static func parseList(_ text: String) throws(TrainerError) -> [LayerSpec] {
+        var layers: [LayerSpec] = []
+        var depth = 0
+        var current = ""
+        for character in text {
+            if character == "(" { depth += 1 }
+            if character == ")" { depth -= 1 }
+            if character == "," && depth == 0 {
+                layers.append(try parse(current))
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        if !current.trimmingWhitespace().isEmpty || layers.isEmpty { layers.append(try parse(current)) }
+        return layers
+    }
+
+    /// Parses one layer: `dense(256)`, `relu`, `dropout(0.5)`, `conv2d(8,3)`, `conv2d(8,3,stride=2,padding=1)`,
+    /// `maxpool(2)`, `flatten`.
+    public static func parse(_ raw: String) throws(TrainerError) -> LayerSpec {
+        let text = raw.trimmingWhitespace().lowercased()
+        let name: String
+        var arguments: [String] = []
+        if let open = text.firstIndex(of: "("), text.hasSuffix(")") {
+            name = String(text[..<open])
+            arguments = text[text.index(after: open)..<text.index(before: text.endIndex)]
+                .split(separator: ",").map { String($0).trimmingWhitespace() }
+        } else {
+            name = text
+        }
+        func integer(_ index: Int, _ label: String, default value: Int? = nil) throws(TrainerError) -> Int {
+            let positional = arguments.filter { !$0.contains("=") }
+            let named = arguments.first { $0.hasPrefix(label + "=") }.map { String($0.dropFirst(label.count + 1)) }
+            let raw = named ?? (index < positional.count ? positional[index] : nil)
+            guard let raw else {
+                if let value { return value }
+                throw invalid(text, "missing \(label)")
+            }
+            guard let number = Int(raw), number > 0 || (label == "padding" && number == 0) else {
+                throw invalid(text, "\(label) must be a positive integer")
+            }
+            return number
+        }
+        switch name {
+        case "dense", "linear": return .dense(units: try integer(0, "units"))
+        case "relu": return .relu
+        case "sigmoid": return .sigmoid
+        case "tanh": return .tanh
+        case "softmax": return .softmax
+        case "flatten": return .flatten
+        case "dropout":
+            guard let first = arguments.first, let rate = Float(first), rate >= 0, rate < 1 else {
+                throw invalid(text, "the rate must be in [0, 1)")
+            }
+            return .dropout(rate: rate)
+        case "conv2d", "conv":
+            return .conv2d(
+                filters: try integer(0, "filters"), kernel: try integer(1, "kernel"),
+                stride: try integer(2, "stride", default: 1), padding: try integer(3, "padding", default: 0))
+        case "maxpool", "maxpool2d": return .maxPool(size: try integer(0, "size"))
+        default: throw invalid(text, "unknown layer '\(name)'")
+        }
+    }
+
+    private static func invalid(_ text: String, _ reason: String) -> TrainerError {
+        TrainerError(
+            "invalid layer '\(text)': \(reason); layers are dense(UNITS), relu, sigmoid, tanh, softmax, "
+                + "dropout(RATE), conv2d(FILTERS,KERNEL[,stride=S][,padding=P]), maxpool(SIZE), flatten")
+    }
+}
+
+extension String {
+    func trimmingWhitespace() -> String {
+        var text = Substring(self)
+        while let first = text.first, first.isWhitespace { text.removeFirst() }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+
+/// What training minimises.
+public enum LossFunction: String, Sendable, CaseIterable, Codable {
+    /// Softmax over the model's outputs (its logits) then cross-entropy with the class index.
+    case softmaxCrossEntropy = "softmax-cross-entropy"
+    /// Sigmoid of a single output then binary cross-entropy with a 0/1 label.
+    case binaryCrossEntropy = "binary-cross-entropy"
+    /// Mean squared error between a single output and the target value.
+    case meanSquaredError = "mse"
+
+    /// Whether the targets are class indices.
+    public var isClassification: Bool { self != .meanSquaredError }
+
+    /// The mean loss over a batch and its gradient with respect to `outputs`.
+    ///
+    /// Sums run in sample order in Double, so the value is the same for any thread count.
+    func evaluate(outputs: Tensor, targets: ArraySlice<Float>) -> (loss: Double, gradient: Tensor) {
+        let batch = outputs.rows
+        let width = outputs.columns
+        var gradient = Tensor(zeros: outputs.shape)
+        var total: Double = 0
+        let scale = 1 / Float(batch)
+        let first = targets.startIndex
+        outputs.withValues { y in
+            gradient.withMutableValues { g in
+                for sample in 0..<batch {
+                    let row = sample * width
+                    let target = targets[first + sample]
+                    switch self {
+                    case .softmaxCrossEntropy:
+                        var maximum = -Float.infinity
+                        for j in 0..<width { maximum = max(maximum, y[row + j]) }
+                        var sum: Float = 0
+                        for j in 0..<width { sum += Foundation.exp(y[row + j] - maximum) }
+                        let logSum = Foundation.log(sum) + maximum
+                        let label = Int(target)
+                        total += Double(logSum - y[row + label])
+                        for j in 0..<width {
+                            let p = Foundation.exp(y[row + j] - logSum)
+                            g[row + j] = (p - (j == label ? 1 : 0)) * scale
+                        }
+                    case .binaryCrossEntropy:
+                        let z = y[row]
+                        // log(1 + e^-|z|) + max(z, 0) - z·t, the stable form.
+                        total += Double(Foundation.log1p(Foundation.exp(-abs(z))) + max(z, 0) - z * target)
+                        let p = 1 / (1 + Foundation.exp(-z))
+                        g[row] = (p - target) * scale
+                    case .meanSquaredError:
+                        let difference = y[row] - target
+                        total += Double(difference * difference)
+                        g[row] = 2 * difference * scale
+                    }
+                }
+            }
+        }
+        return (total / Double(batch), gradient)
+    }
+}

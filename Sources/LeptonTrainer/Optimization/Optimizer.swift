@@ -1,0 +1,95 @@
+import CLeptonKernels
+import Foundation
+
+/// How parameters are updated from their gradients, with the settings recorded in a checkpoint.
+public struct OptimizerConfiguration: Sendable, Equatable, Codable {
+    /// The algorithm.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Stochastic gradient descent with (heavy-ball) momentum.
+        case sgd
+        /// Adam with bias correction (Kingma and Ba), weight decay as an L2 term like PyTorch's `Adam`.
+        case adam
+    }
+
+    public var kind: Kind
+    public var learningRate: Double
+    public var momentum: Double
+    public var beta1: Double
+    public var beta2: Double
+    public var epsilon: Double
+    public var weightDecay: Double
+    public var schedule: LearningRateSchedule
+
+    public init(
+        kind: Kind, learningRate: Double, momentum: Double = 0.9, beta1: Double = 0.9, beta2: Double = 0.999,
+        epsilon: Double = 1e-8, weightDecay: Double = 0, schedule: LearningRateSchedule = .constant
+    ) {
+        self.kind = kind
+        self.learningRate = learningRate
+        self.momentum = momentum
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        self.schedule = schedule
+    }
+}
+
+/// How the learning rate changes over epochs.
+public enum LearningRateSchedule: Sendable, Equatable, Codable {
+    case constant
+    /// Multiplies the rate by `gamma` every `every` epochs.
+    case step(every: Int, gamma: Double)
+    /// Cosine annealing from the initial rate to zero over the run's epochs.
+    case cosine
+
+    /// The rate for a zero-based `epoch` of `epochs`.
+    public func rate(_ initial: Double, epoch: Int, epochs: Int) -> Double {
+        switch self {
+        case .constant: return initial
+        case .step(let every, let gamma): return initial * pow(gamma, Double(epoch / max(every, 1)))
+        case .cosine: return initial * 0.5 * (1 + cos(Double.pi * Double(epoch) / Double(max(epochs, 1))))
+        }
+    }
+}
+
+/// Applies an ``OptimizerConfiguration`` to a model's parameters, keeping per-parameter state.
+final class Optimizer {
+    let configuration: OptimizerConfiguration
+    private var first: [Tensor]
+    private var second: [Tensor]
+    private var steps = 0
+
+    init(_ configuration: OptimizerConfiguration, parameters: [Parameter]) {
+        self.configuration = configuration
+        first = parameters.map { Tensor(zeros: $0.value.shape) }
+        second = configuration.kind == .adam ? parameters.map { Tensor(zeros: $0.value.shape) } : []
+    }
+
+    /// One update of every parameter from its current gradient at learning rate `rate`.
+    func step(_ parameters: [Parameter], rate: Double) {
+        steps += 1
+        let c = configuration
+        let correction1 = Float(1 - pow(c.beta1, Double(steps)))
+        let correction2 = Float(1 - pow(c.beta2, Double(steps)))
+        for (index, parameter) in parameters.enumerated() {
+            let count = parameter.value.count
+            parameter.gradient.withPointer { g in
+                parameter.value.withMutablePointer { p in
+                    first[index].withMutablePointer { m in
+                        switch c.kind {
+                        case .sgd:
+                            lepton_sgd_update(count, p, g, m, Float(rate), Float(c.momentum), Float(c.weightDecay))
+                        case .adam:
+                            second[index].withMutablePointer { v in
+                                lepton_adam_update(
+                                    count, p, g, m, v, Float(rate), Float(c.beta1), Float(c.beta2), Float(c.epsilon),
+                                    Float(c.weightDecay), correction1, correction2)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import CLeptonKernels
+import Dispatch
+
+/// Where the trainer's kernels run: a thread count and each thread's GEMM scratch space.
+///
+/// Parallel kernels split their *output* between threads, each element belonging to exactly one
+/// thread, and every element is reduced in the same order whatever the split, so the thread count
+/// changes speed, never results.
+public final class ComputeContext: @unchecked Sendable {
+    /// How many threads parallel kernels use.
+    public let threads: Int
+    private let workspaces: [UnsafeMutablePointer<Float>]
+
+    /// A context using `threads` threads (at least 1).
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+        let floats = lepton_sgemm_workspace_floats()
+        workspaces = (0..<self.threads).map { _ in
+            UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
+                .bindMemory(to: Float.self, capacity: floats)
+        }
+    }
+
+    deinit {
+        for workspace in workspaces { UnsafeMutableRawPointer(workspace).deallocate() }
+    }
+
+    /// The instruction set the kernels use on this CPU: "avx2+fma" or "generic".
+    public static var instructionSet: String { lepton_kernels_isa() == 1 ? "avx2+fma" : "generic" }
+
+    /// C[m×n] = beta·C + op(A)·op(B) for row-major operands (see `lepton_sgemm`).
+    ///
+    /// Splits C into column blocks (or row blocks when C is tall) of whole micro-tiles, one per
+    /// thread, when the product is large enough to pay for the hand-off.
+    ///
+    /// - Parameters:
+    ///   - transA: read A as its transpose: A is k×m with leading dimension `lda`.
+    ///   - transB: read B as its transpose: B is n×k with leading dimension `ldb`.
+    ///   - beta: 0 to overwrite C, 1 to add to it.
+    public func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let work = m * n * k
+        let parts = work < 400_000 ? 1 : threads
+        if parts == 1 {
+            lepton_sgemm(
+                transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc, workspaces[0])
+            return
+        }
+        let splitColumns = n >= m
+        let unit = splitColumns ? Int(LEPTON_GEMM_NR) : Int(LEPTON_GEMM_MR)
+        let extent = splitColumns ? n : m
+        let tiles = (extent + unit - 1) / unit
+        let perPart = (tiles + parts - 1) / parts
+        let sendable = GemmOperands(a: a, b: b, c: c)
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let start = part * perPart * unit
+            let end = min(extent, start + perPart * unit)
+            guard start < end else { return }
+            let operands = sendable
+            if splitColumns {
+                let bStart = transB ? operands.b + start * ldb : operands.b + start
+                lepton_sgemm(
+                    transA ? 1 : 0, transB ? 1 : 0, m, end - start, k, operands.a, lda, bStart, ldb, beta,
+                    operands.c + start, ldc, workspaces[part])
+            } else {
+                let aStart = transA ? operands.a + start : operands.a + start * lda
+                lepton_sgemm(
+                    transA ? 1 : 0, transB ? 1 : 0, end - start, n, k, aStart, lda, operands.b, ldb, beta,
+                    operands.c + start * ldc, ldc, workspaces[part])
+            }
+        }
+    }
+
+    /// Runs `body(i)` for i in 0..<count on up to ``threads`` threads; each call must write only
+    /// what belongs to its index.
+    public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
+        if threads == 1 || count < 2 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: count, execute: body)
+    }
+}
+
+/// Raw operand pointers handed to the GEMM's worker threads, each of which writes its own part.
+private struct GemmOperands: @unchecked Sendable {
+    let a: UnsafePointer<Float>
+    let b: UnsafePointer<Float>
+    let c: UnsafeMutablePointer<Float>
+}

@@ -1,0 +1,118 @@
+/// A sequential network built from ``LayerSpec``s for a given per-sample input shape.
+///
+/// Parameters are named by layer index as in a PyTorch `nn.Sequential` with the same layer list
+/// (`0.weight`, `0.bias`, `2.weight`, …), so a checkpoint loads into one with `load_state_dict`.
+public final class Model {
+    public let specs: [LayerSpec]
+    /// The shape of one sample, without the batch dimension.
+    public let inputShape: [Int]
+    /// The shape of one sample's output.
+    public let outputShape: [Int]
+    let layers: [any Layer]
+
+    /// Builds the layers, initialising weights from `seed`.
+    ///
+    /// - Throws: ``TrainerError`` when a layer does not fit the shape it receives (a convolution
+    ///   on vector data, a kernel larger than the image).
+    public init(specs: [LayerSpec], inputShape: [Int], seed: UInt64, context: ComputeContext) throws(TrainerError) {
+        guard !specs.isEmpty else { throw TrainerError("the model has no layers; give at least one, e.g. dense(10)") }
+        self.specs = specs
+        self.inputShape = inputShape
+        let base = RandomGenerator(seed: seed)
+        var shape = inputShape
+        var layers: [any Layer] = []
+        for (index, spec) in specs.enumerated() {
+            var random = base.derived(UInt64(index))
+            switch spec {
+            case .dense(let units):
+                layers.append(
+                    Dense(index: index, inputs: shape.reduce(1, *), outputs: units, random: &random, context: context))
+                shape = [units]
+            case .relu: layers.append(Activation(.relu))
+            case .sigmoid: layers.append(Activation(.sigmoid))
+            case .tanh: layers.append(Activation(.tanh))
+            case .softmax: layers.append(Activation(.softmax))
+            case .dropout(let rate): layers.append(Dropout(rate: rate, random: random))
+            case .flatten:
+                layers.append(Flatten())
+                shape = [shape.reduce(1, *)]
+            case .conv2d(let filters, let kernel, let stride, let padding):
+                let image = try Model.image(shape, for: spec)
+                let geometry = Convolution.Geometry(
+                    channels: image[0], height: image[1], width: image[2], filters: filters, kernel: kernel,
+                    stride: stride, padding: padding)
+                guard geometry.outputHeight > 0, geometry.outputWidth > 0 else {
+                    throw TrainerError("layer \(index) \(spec.text): the kernel is larger than its \(image) input")
+                }
+                layers.append(Convolution(index: index, geometry: geometry, random: &random, context: context))
+                shape = [filters, geometry.outputHeight, geometry.outputWidth]
+            case .maxPool(let size):
+                let image = try Model.image(shape, for: spec)
+                guard image[1] >= size, image[2] >= size else {
+                    throw TrainerError("layer \(index) \(spec.text): the window is larger than its \(image) input")
+                }
+                layers.append(MaxPooling(size: size))
+                shape = [image[0], image[1] / size, image[2] / size]
+            }
+        }
+        self.layers = layers
+        self.outputShape = shape
+    }
+
+    /// Every trainable parameter, in layer order.
+    public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Whether the last layer is a softmax (skipped while training with softmax cross-entropy).
+    var endsInSoftmax: Bool { specs.last == .softmax }
+
+    /// The output for a batch shaped [batch] + ``inputShape``.
+    ///
+    /// - Parameter logits: stop before a final softmax layer.
+    public func forward(_ batch: Tensor, training: Bool, logits: Bool = false) -> Tensor {
+        var x = batch
+        let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
+        for index in 0..<count {
+            if case .conv2d = specs[index], x.shape.count == 3 { x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst()) }
+            if case .maxPool = specs[index], x.shape.count == 3 { x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst()) }
+            x = layers[index].forward(x, training: training)
+        }
+        return x
+    }
+
+    /// Back-propagates the loss gradient of the last training forward pass's output.
+    ///
+    /// - Parameter logits: the forward pass stopped before a final softmax layer.
+    public func backward(_ gradient: Tensor, logits: Bool = false) {
+        var g = gradient
+        let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
+        for index in stride(from: count - 1, through: 0, by: -1) {
+            g = layers[index].backward(g, needsInputGradient: index > 0)
+        }
+    }
+
+    /// Replaces every parameter's value with the tensor of the same name.
+    ///
+    /// - Throws: ``TrainerError`` naming a missing tensor or one whose shape differs.
+    public func load(_ tensors: [String: Tensor]) throws(TrainerError) {
+        for parameter in parameters {
+            guard let tensor = tensors[parameter.name] else {
+                throw TrainerError("the checkpoint has no tensor '\(parameter.name)' for this architecture")
+            }
+            guard tensor.shape == parameter.value.shape else {
+                throw TrainerError(
+                    "tensor '\(parameter.name)' has shape \(tensor.shape) in the checkpoint, the model needs \(parameter.value.shape)")
+            }
+            parameter.value = tensor
+        }
+    }
+
+    private static func image(_ shape: [Int], for spec: LayerSpec) throws(TrainerError) -> [Int] {
+        switch shape.count {
+        case 3: return shape
+        case 2: return [1] + shape
+        default:
+            throw TrainerError(
+                "\(spec.text) needs image samples ([height, width] or [channels, height, width]) but gets \(shape); read IDX images or a 3-D NPY array, or use dense layers")
+        }
+    }
+}
