@@ -11,6 +11,9 @@ public struct Command: ExpressibleByStringInterpolation, Sendable {
     enum Kind: Sendable {
         case shell(String)
         case exec([String])
+        /// Lepton's own binary with `arguments` (keyed) and `settings` (not keyed: they change
+        /// how, not what, it computes, like a thread count).
+        case tool([String], settings: [String])
     }
 
     let kind: Kind
@@ -30,6 +33,17 @@ public struct Command: ExpressibleByStringInterpolation, Sendable {
     public static func exec(_ arguments: [String]) -> Command {
         if arguments.isEmpty { Dump.error("Command.exec needs at least the program name") }
         return Command(kind: .exec(arguments))
+    }
+
+    /// Runs Lepton's own binary (`lepton predict …`), whichever path it was started from, so
+    /// the command works the same from the CLI, the SwiftPM plugin and CI.
+    ///
+    /// ```swift
+    /// command: .lepton(["predict", "--checkpoint", "model/model.safetensors", "--csv", "new.csv",
+    ///                   "--output", "predictions.csv"])
+    /// ```
+    public static func lepton(_ arguments: [String]) -> Command {
+        Command(kind: .tool(arguments, settings: []))
     }
 
     /// A shell command line from a string literal.

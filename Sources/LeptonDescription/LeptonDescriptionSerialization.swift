@@ -30,10 +30,13 @@ enum Serialization {
         var after: [String]
     }
 
-    /// Exactly one of `shell` and `exec` is set.
+    /// Exactly one of `shell`, `exec` and `tool` is set. `tool` runs Lepton's own binary;
+    /// `toolSettings` are arguments appended to it that do not enter the stage key.
     struct Command: Codable {
         var shell: String?
         var exec: [String]?
+        var tool: [String]?
+        var toolSettings: [String]?
     }
 
     /// `kind` is one of `path`, `file`, `folder`, `glob`, `target`.

@@ -23,8 +23,9 @@ extension Serialization.Stage {
 extension Serialization.Command {
     init(_ command: Command) {
         switch command.kind {
-        case .shell(let line): self.init(shell: line, exec: nil)
-        case .exec(let arguments): self.init(shell: nil, exec: arguments)
+        case .shell(let line): self.init(shell: line)
+        case .exec(let arguments): self.init(exec: arguments)
+        case .tool(let arguments, let settings): self.init(tool: arguments, toolSettings: settings)
         }
     }
 }

@@ -23,6 +23,8 @@ struct DescriptionLibrary: Sendable {
         ("Parameter.swift", PackageResources.Parameter_swift),
         ("Pipeline.swift", PackageResources.Pipeline_swift),
         ("Stage.swift", PackageResources.Stage_swift),
+        ("Stage+Training.swift", PackageResources.Stage_Training_swift),
+        ("Training.swift", PackageResources.Training_swift),
         ("Version.swift", PackageResources.Version_swift),
     ]
 

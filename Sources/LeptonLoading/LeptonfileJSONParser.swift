@@ -58,6 +58,8 @@ enum LeptonfileJSONParser {
         let command: CommandDescription
         if let line = stage.command.shell {
             command = .shell(line)
+        } else if let arguments = stage.command.tool {
+            command = .tool(arguments, settings: stage.command.toolSettings ?? [])
         } else {
             command = .exec(stage.command.exec ?? [])
         }

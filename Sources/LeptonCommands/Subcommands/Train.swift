@@ -74,8 +74,12 @@ extension LeptonCommand {
                     "training \(configuration.layers.map(\.text).joined(separator: ",")) on \(dataset.count) samples "
                         + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet)")
                 let trainer = Trainer(configuration, context: context)
+                // Every epoch up to 20; beyond that about 20 lines, always including the last.
+                let every = max(1, (configuration.epochs + 19) / 20)
                 let result = try trainer.train(dataset) { report in
-                    console.line(TrainerRun.describe(report, epochs: configuration.epochs))
+                    if report.epoch % every == 0 || report.epoch == configuration.epochs {
+                        console.line(TrainerRun.describe(report, epochs: configuration.epochs))
+                    }
                 }
                 var checkpoint = result.checkpoint
                 checkpoint.training["data"] = source.paths

@@ -9,13 +9,16 @@ struct StageExecutor: Sendable {
     /// Receives the lines stages write, if anyone shows them.
     let observer: (any BuildObserver)?
     let fileSystem = FileSystem()
+    /// Lepton's own binary, for `tool` commands.
+    let toolPath: String
     /// The package root with every symlink resolved, for the output path check.
     let realRoot: String
 
     init(
         workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
-        observer: (any BuildObserver)?
+        observer: (any BuildObserver)?, toolPath: String
     ) {
+        self.toolPath = toolPath
         self.workspace = workspace
         self.cache = cache
         self.hasher = hasher
@@ -61,7 +64,7 @@ struct StageExecutor: Sendable {
             onOutput = { line in observer.stageOutput(name, line: line) }
         }
         let request = ProcessRequest(
-            stage: stage.name, arguments: stage.command.argv, workingDirectory: workspace.root,
+            stage: stage.name, arguments: stage.command.argv(tool: toolPath, params: record.params), workingDirectory: workspace.root,
             environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath,
             onOutput: onOutput)
         let outcome = runner.run(request)

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 1
+    static let binaryVersion: UInt32 = 2
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -46,6 +46,10 @@ extension StageDescription {
         case .exec(let arguments):
             writer.integer(UInt8(1))
             writer.strings(arguments)
+        case .tool(let arguments, let settings):
+            writer.integer(UInt8(2))
+            writer.strings(arguments)
+            writer.strings(settings)
         }
         for specs in [inputs, code, outputs] {
             writer.integer(UInt32(specs.count))
@@ -75,6 +79,9 @@ extension StageDescription {
         case 1:
             guard let arguments = reader.strings() else { return nil }
             command = .exec(arguments)
+        case 2:
+            guard let arguments = reader.strings(), let settings = reader.strings() else { return nil }
+            command = .tool(arguments, settings: settings)
         default:
             return nil
         }

@@ -42,21 +42,50 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     case shell(String)
     /// An argument vector; the first element is looked up on `PATH`.
     case exec([String])
+    /// Lepton's own binary (`lepton train …`) with `arguments`, which enter the key, and
+    /// `settings`, which do not (they change how, not what, it computes: a thread count).
+    /// An argument `{param:LABEL}` is replaced by the value of the stage's parameter LABEL.
+    case tool([String], settings: [String])
+
+    /// The version of Lepton's built-in tools (trainer) in the keys of `tool` stages; raising it
+    /// reruns them after a change to what they compute.
+    public static let toolVersion = 1
 
     /// The text that enters the stage key and the lock file.
     public var canonical: String {
         switch self {
         case .shell(let line): return line
         case .exec(let arguments): return JSON.array(arguments.map(JSON.string)).compactText
+        case .tool(let arguments, _):
+            return "lepton/\(CommandDescription.toolVersion) " + JSON.array(arguments.map(JSON.string)).compactText
         }
     }
 
     /// The argument vector to spawn.
-    public var argv: [String] {
+    ///
+    /// - Parameters:
+    ///   - tool: the path of Lepton's own binary, for `tool` commands.
+    ///   - params: the stage's parameter values by label (canonical JSON text), for `{param:…}`.
+    public func argv(tool: String, params: [String: String] = [:]) -> [String] {
         switch self {
         case .shell(let line): return ["/bin/sh", "-c", line]
         case .exec(let arguments): return arguments
+        case .tool(let arguments, let settings):
+            return [tool] + arguments.map { CommandDescription.substitute($0, params) } + settings
         }
+    }
+
+    /// `{param:LABEL}` → the parameter's value (a JSON string unquoted); anything else unchanged.
+    static func substitute(_ argument: String, _ params: [String: String]) -> String {
+        guard argument.hasPrefix("{param:"), argument.hasSuffix("}") else { return argument }
+        let label = String(argument.dropFirst("{param:".count).dropLast())
+        var value = params[label]
+        if value == nil, let colon = label.lastIndex(of: ":") {
+            value = params[String(label[label.index(after: colon)...])]
+        }
+        guard let value else { return argument }
+        if value.hasPrefix("\""), let text = (try? JSON.parse(value))?.stringValue { return text }
+        return value
     }
 
     public var description: String { canonical }

@@ -13,6 +13,9 @@ public struct BuildOptions: Sendable {
     /// The context of a ``NoOpSnapshot`` to write after a complete, successful build; nil
     /// writes none.
     public var snapshotContext: String?
+    /// Lepton's own binary, run by `tool` stages (`.train`, `.evaluate`); by default the running
+    /// executable.
+    public var toolPath = BuildOptions.runningExecutable
 
     public init(
         targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false
@@ -22,5 +25,10 @@ public struct BuildOptions: Sendable {
         self.dryRun = dryRun
         self.jobs = jobs
         self.keepGoing = keepGoing
+    }
+
+    /// The running executable's path (`/proc/self/exe` resolved), else `lepton` on `PATH`.
+    public static var runningExecutable: String {
+        FileSystem().realPath("/proc/self/exe") ?? "lepton"
     }
 }

@@ -38,7 +38,7 @@ public final class Builder: @unchecked Sendable {
             root: workspace.root, pipeline: pipeline, hasher: hasher, params: params, targets: targets)
         self.executor = StageExecutor(
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
-            runner: runner, clock: clock, observer: observer)
+            runner: runner, clock: clock, observer: observer, toolPath: options.toolPath)
     }
 
     /// Stops the build: no new stage starts, and running process groups are terminated.

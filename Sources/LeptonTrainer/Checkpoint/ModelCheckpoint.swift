@@ -28,8 +28,9 @@ public struct ModelCheckpoint {
 
     /// The sidecar path of a checkpoint: the same name with the extension `.json`.
     public static func sidecarPath(for path: String) -> String {
-        let url = URL(fileURLWithPath: path)
-        return url.deletingPathExtension().appendingPathExtension("json").path
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return path + ".json" }
+        return String(path.dropLast(name.distance(from: dot, to: name.endIndex))) + ".json"
     }
 
     /// Writes the tensors to `path` and the sidecar beside it.

@@ -1,0 +1,108 @@
+extension Stage {
+    /// A stage that trains a model with Lepton's built-in tensor trainer (`lepton train`).
+    ///
+    /// Every setting enters the stage key, so changing the learning rate retrains and changing
+    /// it back restores the earlier model from the cache. A ``Hyperparameter/param(_:file:)``
+    /// setting is read from the params file and keyed like any parameter. `threads` changes
+    /// speed only (results are bit-identical for any thread count), so it is not keyed.
+    /// The stage's outputs are the checkpoint (safetensors), its sidecar (`model.json` beside
+    /// `model.safetensors`) and the history; `metrics` is a metrics file.
+    ///
+    /// ```swift
+    /// .train(
+    ///     name: "train",
+    ///     data: .idx(images: "data/train-images.gz", labels: "data/train-labels.gz"),
+    ///     model: [.dense(256), .relu, .dense(128), .relu, .dense(10)],
+    ///     optimizer: .adam(learningRate: .param("train.lr")),
+    ///     epochs: 3, batchSize: 128, seed: 1, validationSplit: 0.1,
+    ///     normalization: .scale(1.0 / 255),
+    ///     checkpoint: "model/model.safetensors",
+    ///     metrics: "metrics/train.json", history: "metrics/history.json"
+    /// )
+    /// ```
+    public static func train(
+        name: String,
+        data: TrainingData,
+        model: [Layer],
+        loss: Loss = .softmaxCrossEntropy,
+        optimizer: Optimizer = .adam(),
+        schedule: Schedule = .constant,
+        epochs: Hyperparameter = 10,
+        batchSize: Hyperparameter = 32,
+        seed: Hyperparameter = 0,
+        validationSplit: Hyperparameter = 0,
+        normalization: Normalization = .none,
+        checkpoint: String,
+        metrics: String? = nil,
+        history: String? = nil,
+        threads: Int? = nil,
+        code: [Code] = [],
+        after: [String] = []
+    ) -> Stage {
+        if model.isEmpty { Dump.error("stage '\(name)': the model has no layers; give at least one, e.g. [.dense(10)]") }
+        if !checkpoint.hasSuffix(".safetensors") {
+            Dump.error("stage '\(name)': the checkpoint '\(checkpoint)' must end in .safetensors")
+        }
+        var settings: [(flag: String, value: Hyperparameter)] = optimizer.settings
+        settings += [("--epochs", epochs), ("--batch-size", batchSize), ("--seed", seed), ("--validation-split", validationSplit)]
+        var arguments = ["train"] + data.arguments
+        arguments += ["--layers", model.map(\.text).joined(separator: ","), "--loss", loss.rawValue]
+        arguments += ["--schedule", schedule.text] + normalization.arguments
+        for setting in settings { arguments += [setting.flag, setting.value.text] }
+        arguments += ["--checkpoint", checkpoint]
+        var outputs: [Output] = [.file(checkpoint), .file(sidecar(of: checkpoint))]
+        if let history {
+            arguments += ["--history", history]
+            outputs.append(.file(history))
+        }
+        if let metrics { arguments += ["--metrics", metrics] }
+        let stage = Stage.stage(
+            name: name, command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            inputs: data.paths.map { .file($0) }, code: code, params: settings.compactMap(\.value.parameter),
+            outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
+        return stage
+    }
+
+    /// A stage that measures a trained checkpoint on a dataset (`lepton evaluate`) and writes
+    /// a metrics file: loss, accuracy, macro precision/recall/F1, per-class scores and the
+    /// confusion matrix (MSE/MAE/R² for regression).
+    ///
+    /// Each `require` entry is a quality gate, `METRIC OP NUMBER`; when one fails the stage
+    /// fails (exit status 3) and so does the build, naming the metric, threshold and value.
+    ///
+    /// ```swift
+    /// .evaluate(
+    ///     name: "evaluate",
+    ///     checkpoint: "model/model.safetensors",
+    ///     data: .idx(images: "data/test-images.gz", labels: "data/test-labels.gz"),
+    ///     metrics: "metrics/test.json",
+    ///     require: ["accuracy >= 0.85"]
+    /// )
+    /// ```
+    public static func evaluate(
+        name: String,
+        checkpoint: String,
+        data: TrainingData,
+        metrics: String,
+        require gates: [String] = [],
+        threads: Int? = nil,
+        after: [String] = []
+    ) -> Stage {
+        var arguments = ["evaluate", "--checkpoint", checkpoint] + data.arguments + ["--metrics", metrics]
+        for gate in gates {
+            if !(gate.contains(">") || gate.contains("<") || gate.contains("==")) {
+                Dump.error("stage '\(name)': gate '\(gate)' needs a comparison, e.g. 'accuracy >= 0.9'")
+            }
+            arguments += ["--require", gate]
+        }
+        return Stage.stage(
+            name: name, command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            inputs: [.file(checkpoint), .file(sidecar(of: checkpoint))] + data.paths.map { .file($0) },
+            metrics: [metrics], after: after)
+    }
+
+    /// `model.safetensors` → `model.json`.
+    static func sidecar(of checkpoint: String) -> String {
+        String(checkpoint.dropLast(".safetensors".count)) + ".json"
+    }
+}

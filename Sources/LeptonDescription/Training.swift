@@ -1,0 +1,181 @@
+// The vocabulary of `.train(…)` and `.evaluate(…)` stages, which run Lepton's built-in tensor
+// trainer (`lepton train`, `lepton evaluate`) as ordinary, hashed and cached stages.
+
+/// Where a training or evaluation stage reads its samples.
+///
+/// ```swift
+/// data: .idx(images: "data/train-images-idx3-ubyte.gz", labels: "data/train-labels-idx1-ubyte.gz")
+/// data: .csv("data/train.csv", label: "species")
+/// data: .npy(features: "data/x.npy", labels: "data/y.npy")
+/// ```
+public struct TrainingData: Sendable {
+    let arguments: [String]
+    let paths: [String]
+
+    /// A CSV file with a header; `label` names the target column, every other column is a
+    /// numeric feature. Gzip-compressed files are read as well.
+    public static func csv(_ path: String, label: String) -> TrainingData {
+        TrainingData(arguments: ["--csv", path, "--label", label], paths: [path])
+    }
+
+    /// IDX files as MNIST and Fashion-MNIST ship them (gzip or not): samples and labels.
+    public static func idx(images: String, labels: String) -> TrainingData {
+        TrainingData(arguments: ["--idx-images", images, "--idx-labels", labels], paths: [images, labels])
+    }
+
+    /// NumPy `.npy` arrays: features [n, …] and labels [n].
+    public static func npy(features: String, labels: String) -> TrainingData {
+        TrainingData(arguments: ["--npy-features", features, "--npy-labels", labels], paths: [features, labels])
+    }
+}
+
+/// One layer of a built-in model.
+///
+/// ```swift
+/// model: [.dense(256), .relu, .dropout(0.2), .dense(10)]
+/// model: [.conv2d(filters: 8, kernel: 3, padding: 1), .relu, .maxPool(2), .dense(10)]
+/// ```
+public struct Layer: Sendable {
+    let text: String
+
+    /// A fully connected layer with `units` outputs; flattens its input.
+    public static func dense(_ units: Int) -> Layer {
+        if units < 1 { Dump.error("dense(\(units)): a dense layer needs at least 1 unit") }
+        return Layer(text: "dense(\(units))")
+    }
+    /// max(x, 0).
+    public static let relu = Layer(text: "relu")
+    /// 1 / (1 + e^-x).
+    public static let sigmoid = Layer(text: "sigmoid")
+    /// The hyperbolic tangent.
+    public static let tanh = Layer(text: "tanh")
+    /// Softmax over the outputs (used for predictions; the softmax cross-entropy loss works on
+    /// the values before it).
+    public static let softmax = Layer(text: "softmax")
+    /// Reshapes images to vectors.
+    public static let flatten = Layer(text: "flatten")
+
+    /// Zeroes each value with probability `rate` while training (seeded).
+    public static func dropout(_ rate: Double) -> Layer {
+        if !(rate >= 0 && rate < 1) { Dump.error("dropout(\(rate)): the rate must be in [0, 1)") }
+        return Layer(text: "dropout(\(rate))")
+    }
+
+    /// A 2-D convolution with `filters` square kernels of side `kernel`.
+    public static func conv2d(filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0) -> Layer {
+        if filters < 1 || kernel < 1 || stride < 1 || padding < 0 {
+            Dump.error("conv2d(filters: \(filters), kernel: \(kernel), stride: \(stride), padding: \(padding)): sizes must be positive")
+        }
+        return Layer(text: "conv2d(\(filters),\(kernel),stride=\(stride),padding=\(padding))")
+    }
+
+    /// Max pooling over non-overlapping `size`×`size` windows.
+    public static func maxPool(_ size: Int) -> Layer {
+        if size < 1 { Dump.error("maxPool(\(size)): the window must be at least 1") }
+        return Layer(text: "maxpool(\(size))")
+    }
+}
+
+/// What training minimises.
+public enum Loss: String, Sendable {
+    /// Softmax then cross-entropy with the class index (multi-class classification).
+    case softmaxCrossEntropy = "softmax-cross-entropy"
+    /// Sigmoid then binary cross-entropy with a 0/1 label (one output).
+    case binaryCrossEntropy = "binary-cross-entropy"
+    /// Mean squared error (regression, one output).
+    case meanSquaredError = "mse"
+}
+
+/// A training setting: a literal, or a key of the params file so that `params.yaml` (and a
+/// `--set` override) decides it and it takes part in the stage key like any parameter.
+///
+/// ```swift
+/// epochs: 3
+/// optimizer: .adam(learningRate: .param("train.lr"))
+/// ```
+public struct Hyperparameter: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral, Sendable {
+    let text: String
+    let parameter: Parameter?
+
+    /// A value read from the pipeline's params file (or `file`) by dotted key.
+    public static func param(_ key: String, file: String? = nil) -> Hyperparameter {
+        let label = file.map { "\($0):\(key)" } ?? key
+        return Hyperparameter(text: "{param:\(label)}", parameter: .key(key, file: file))
+    }
+
+    public init(integerLiteral value: Int) { self.init(text: String(value), parameter: nil) }
+    public init(floatLiteral value: Double) { self.init(text: String(value), parameter: nil) }
+
+    init(text: String, parameter: Parameter?) {
+        self.text = text
+        self.parameter = parameter
+    }
+}
+
+/// How parameters are updated.
+///
+/// ```swift
+/// optimizer: .adam(learningRate: 0.001)
+/// optimizer: .sgd(learningRate: 0.05, momentum: 0.9, weightDecay: 1e-4)
+/// ```
+public struct Optimizer: Sendable {
+    let settings: [(flag: String, value: Hyperparameter)]
+
+    /// Adam with bias correction; weight decay is an L2 term, as in PyTorch's `Adam`.
+    public static func adam(
+        learningRate: Hyperparameter = 0.001, beta1: Hyperparameter = 0.9, beta2: Hyperparameter = 0.999,
+        epsilon: Hyperparameter = 1e-8, weightDecay: Hyperparameter = 0
+    ) -> Optimizer {
+        Optimizer(settings: [
+            ("--optimizer", Hyperparameter(text: "adam", parameter: nil)), ("--lr", learningRate), ("--beta1", beta1),
+            ("--beta2", beta2), ("--epsilon", epsilon), ("--weight-decay", weightDecay),
+        ])
+    }
+
+    /// Stochastic gradient descent with momentum.
+    public static func sgd(
+        learningRate: Hyperparameter = 0.01, momentum: Hyperparameter = 0.9, weightDecay: Hyperparameter = 0
+    ) -> Optimizer {
+        Optimizer(settings: [
+            ("--optimizer", Hyperparameter(text: "sgd", parameter: nil)), ("--lr", learningRate),
+            ("--momentum", momentum), ("--weight-decay", weightDecay),
+        ])
+    }
+}
+
+/// How the learning rate changes over epochs.
+public enum Schedule: Sendable {
+    case constant
+    /// Cosine annealing to zero over the run.
+    case cosine
+    /// Multiply the rate by `gamma` every `every` epochs.
+    case step(every: Int, gamma: Double)
+
+    var text: String {
+        switch self {
+        case .constant: return "constant"
+        case .cosine: return "cosine"
+        case .step(let every, let gamma): return "step:\(every):\(gamma)"
+        }
+    }
+}
+
+/// How inputs are normalised; fitted on the training data and stored with the model.
+public enum Normalization: Sendable {
+    case none
+    /// Multiply every feature by `factor` (1.0 / 255 for 8-bit images).
+    case scale(Double)
+    /// Map each feature's training range onto [0, 1].
+    case minmax
+    /// Subtract each feature's mean, divide by its standard deviation.
+    case standardize
+
+    var arguments: [String] {
+        switch self {
+        case .none: return ["--normalize", "none"]
+        case .scale(let factor): return ["--normalize", "scale", "--scale-factor", String(factor)]
+        case .minmax: return ["--normalize", "minmax"]
+        case .standardize: return ["--normalize", "standardize"]
+        }
+    }
+}

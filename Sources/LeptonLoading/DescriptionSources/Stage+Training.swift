@@ -1,0 +1,1 @@
+../../LeptonDescription/Stage+Training.swift
