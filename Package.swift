@@ -104,8 +104,8 @@ let package = Package(
         ),
         .testTarget(
             name: "LeptonTrainerTests",
-            dependencies: ["LeptonTrainer"],
-            resources: [.copy("Fixtures")],
+            dependencies: ["LeptonTrainer", "CLeptonKernels"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
         .testTarget(

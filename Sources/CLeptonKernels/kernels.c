@@ -126,9 +126,25 @@ static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long k
     }
 }
 
+static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, long n, long k,
+                       const float *a, long lda, const float *b, long ldb,
+                       float beta, float *c, long ldc, float *workspace);
+
 void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc, float *workspace) {
+    sgemm_with(select_kernel(), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
+}
+
+void lepton_sgemm_portable(int trans_a, int trans_b, long m, long n, long k,
+                           const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, float *workspace) {
+    sgemm_with(kernel_generic, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
+}
+
+static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, long n, long k,
+                       const float *a, long lda, const float *b, long ldb,
+                       float beta, float *c, long ldc, float *workspace) {
     if (m <= 0 || n <= 0) {
         return;
     }
@@ -140,7 +156,6 @@ void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
         }
         return;
     }
-    micro_kernel kernel = select_kernel();
     float *packed_a = workspace;
     float *packed_b = workspace + (size_t)MC * KC;
     float *tile = packed_b + (size_t)KC * NC;

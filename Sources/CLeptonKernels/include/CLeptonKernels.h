@@ -34,6 +34,11 @@ void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc, float *workspace);
 
+/// `lepton_sgemm` with the portable micro-kernel whatever the CPU (for tests and comparisons).
+void lepton_sgemm_portable(int trans_a, int trans_b, long m, long n, long k,
+                           const float *a, long lda, const float *b, long ldb,
+                           float beta, float *c, long ldc, float *workspace);
+
 /// One Adam step over `count` parameters, PyTorch's formulation: g += wd·p; m = β1·m + (1-β1)·g;
 /// v = β2·v + (1-β2)·g²; p -= (lr / bc1) · m / (√v / √bc2 + ε), where bc1 = 1-β1^t, bc2 = 1-β2^t.
 void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,

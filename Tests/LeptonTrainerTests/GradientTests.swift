@@ -1,0 +1,44 @@
+import Testing
+
+@testable import LeptonTrainer
+
+/// Back-propagation checked against central finite differences, through every layer kind.
+struct GradientTests {
+    static func lossValue(_ model: Model, _ x: Tensor, _ targets: [Float], _ loss: LossFunction) -> Double {
+        let output = model.forward(x, training: true, logits: loss == .softmaxCrossEntropy)
+        return loss.evaluate(outputs: output, targets: targets[...]).loss
+    }
+
+    @Test(arguments: [
+        ("conv2d(2,3,padding=1),tanh,maxpool(2),conv2d(3,2),sigmoid,dense(3)", LossFunction.softmaxCrossEntropy),
+        ("dense(5),tanh,dense(4),softmax", LossFunction.softmaxCrossEntropy),
+        ("flatten,dense(4),sigmoid,dense(1)", LossFunction.binaryCrossEntropy),
+        ("dense(6),relu,dense(1)", LossFunction.meanSquaredError),
+    ])
+    func backwardMatchesFiniteDifferences(layers: String, loss: LossFunction) throws {
+        let context = ComputeContext(threads: 1)
+        let model = try Model(specs: LayerSpec.parseList(layers), inputShape: [1, 6, 6], seed: 3, context: context)
+        var random = RandomGenerator(seed: 11)
+        let x = Tensor(shape: [3, 1, 6, 6], values: (0..<108).map { _ in random.nextFloat(bound: 1) })
+        let targets: [Float] = loss == .softmaxCrossEntropy ? [0, 2, 1] : loss == .binaryCrossEntropy ? [1, 0, 1] : [0.5, -1, 2]
+        let output = model.forward(x, training: true, logits: loss == .softmaxCrossEntropy)
+        model.backward(loss.evaluate(outputs: output, targets: targets[...]).gradient, logits: loss == .softmaxCrossEntropy)
+        let analytic = model.parameters.map { $0.gradient.values }
+        let epsilon: Float = 1e-2
+        for (index, parameter) in model.parameters.enumerated() {
+            for element in stride(from: 0, to: parameter.value.count, by: max(1, parameter.value.count / 7)) {
+                let original = parameter.value.values[element]
+                parameter.value.withMutableValues { $0[element] = original + epsilon }
+                let plus = GradientTests.lossValue(model, x, targets, loss)
+                parameter.value.withMutableValues { $0[element] = original - epsilon }
+                let minus = GradientTests.lossValue(model, x, targets, loss)
+                parameter.value.withMutableValues { $0[element] = original }
+                let numeric = (plus - minus) / Double(2 * epsilon)
+                let exact = Double(analytic[index][element])
+                #expect(
+                    abs(numeric - exact) <= 2e-3 + 2e-2 * abs(numeric),
+                    "\(parameter.name)[\(element)]: numeric \(numeric), backward \(exact)")
+            }
+        }
+    }
+}
