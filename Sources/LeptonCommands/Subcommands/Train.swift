@@ -72,7 +72,8 @@ extension LeptonCommand {
                 let dataset = try source.load()
                 console.line(
                     "training \(configuration.layers.map(\.text).joined(separator: ",")) on \(dataset.count) samples "
-                        + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet)")
+                        + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet), "
+                        + TrainerRun.buildKind)
                 let trainer = Trainer(configuration, context: context)
                 // Every epoch up to 20; beyond that about 20 lines, always including the last.
                 let every = max(1, (configuration.epochs + 19) / 20)

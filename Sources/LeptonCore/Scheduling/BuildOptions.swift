@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What a build should do.
 public struct BuildOptions: Sendable {
     /// Stages to build with everything they need; empty means all.
@@ -13,9 +17,9 @@ public struct BuildOptions: Sendable {
     /// The context of a ``NoOpSnapshot`` to write after a complete, successful build; nil
     /// writes none.
     public var snapshotContext: String?
-    /// Lepton's own binary, run by `tool` stages (`.train`, `.evaluate`); by default the running
-    /// executable.
-    public var toolPath = BuildOptions.runningExecutable
+    /// Lepton's own binary, run by `tool` stages (`.train`, `.evaluate`): `$LEPTON_TOOL` (the
+    /// SwiftPM plugin sets it to a release build), else the running executable.
+    public var toolPath = BuildOptions.defaultToolPath
 
     public init(
         targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false
@@ -27,8 +31,10 @@ public struct BuildOptions: Sendable {
         self.keepGoing = keepGoing
     }
 
-    /// The running executable's path (`/proc/self/exe` resolved), else `lepton` on `PATH`.
-    public static var runningExecutable: String {
-        FileSystem().realPath("/proc/self/exe") ?? "lepton"
+    /// `$LEPTON_TOOL` when set, else the running executable (`/proc/self/exe` resolved), else
+    /// `lepton` on `PATH`.
+    public static var defaultToolPath: String {
+        if let value = getenv("LEPTON_TOOL"), value.pointee != 0 { return String(cString: value) }
+        return FileSystem().realPath("/proc/self/exe") ?? "lepton"
     }
 }
