@@ -88,6 +88,19 @@ static micro_kernel select_kernel(void) {
 static void pack_a(int trans, const float *a, long lda, long i0, long p0, long mc, long kc, float *dst) {
     for (long ir = 0; ir < mc; ir += MR) {
         long rows = mc - ir < MR ? mc - ir : MR;
+        if (!trans) {
+            // Row by row: each source row is read contiguously.
+            for (long r = 0; r < MR; r++) {
+                if (r >= rows) {
+                    for (long p = 0; p < kc; p++) dst[p * MR + r] = 0;
+                    continue;
+                }
+                const float *src = a + (i0 + ir + r) * lda + p0;
+                for (long p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+            }
+            dst += kc * MR;
+            continue;
+        }
         for (long p = 0; p < kc; p++) {
             float *out = dst + p * MR;
             for (long r = 0; r < rows; r++) {
@@ -107,6 +120,19 @@ static void pack_a(int trans, const float *a, long lda, long i0, long p0, long m
 static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long kc, long nc, float *dst) {
     for (long jr = 0; jr < nc; jr += NR) {
         long cols = nc - jr < NR ? nc - jr : NR;
+        if (trans) {
+            // Column by column of op(B), i.e. row by row of B: contiguous reads.
+            for (long col = 0; col < NR; col++) {
+                if (col >= cols) {
+                    for (long p = 0; p < kc; p++) dst[p * NR + col] = 0;
+                    continue;
+                }
+                const float *src = b + (j0 + jr + col) * ldb + p0;
+                for (long p = 0; p < kc; p++) dst[p * NR + col] = src[p];
+            }
+            dst += kc * NR;
+            continue;
+        }
         for (long p = 0; p < kc; p++) {
             float *out = dst + p * NR;
             long pp = p0 + p;
@@ -195,14 +221,12 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
     }
 }
 
-void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,
-                        float lr, float beta1, float beta2, float epsilon, float weight_decay,
-                        float bias_correction1, float bias_correction2) {
-    float step = lr / bias_correction1;
-    float root_bc2 = sqrtf(bias_correction2);
-    float one_minus_beta1 = 1 - beta1;
-    float one_minus_beta2 = 1 - beta2;
-    for (long i = 0; i < count; i++) {
+/// The scalar Adam step for elements [begin, end): the reference every vector path must match
+/// bit for bit (each operation is correctly rounded and none is fused).
+static void adam_scalar(long begin, long end, float *param, const float *grad, float *m, float *v,
+                        float step, float root_bc2, float beta1, float beta2, float one_minus_beta1,
+                        float one_minus_beta2, float epsilon, float weight_decay) {
+    for (long i = begin; i < end; i++) {
         float g = grad[i];
         if (weight_decay != 0) {
             g = g + weight_decay * param[i];
@@ -211,9 +235,58 @@ void lepton_adam_update(long count, float *param, const float *grad, float *m, f
         float vi = beta2 * v[i] + one_minus_beta2 * (g * g);
         m[i] = mi;
         v[i] = vi;
-        float denom = sqrtf(vi) / root_bc2 + epsilon;
+        float denom = __builtin_sqrtf(vi) / root_bc2 + epsilon;
         param[i] = param[i] - step * (mi / denom);
     }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/// Eight lanes at a time with the same unfused, correctly rounded operations as `adam_scalar`,
+/// so both give identical bits.
+__attribute__((target("avx2")))
+static long adam_avx2(long count, float *param, const float *grad, float *m, float *v,
+                      float step, float root_bc2, float beta1, float beta2, float one_minus_beta1,
+                      float one_minus_beta2, float epsilon, float weight_decay) {
+    const __m256 vb1 = _mm256_set1_ps(beta1), vb2 = _mm256_set1_ps(beta2);
+    const __m256 v1b1 = _mm256_set1_ps(one_minus_beta1), v1b2 = _mm256_set1_ps(one_minus_beta2);
+    const __m256 veps = _mm256_set1_ps(epsilon), vwd = _mm256_set1_ps(weight_decay);
+    const __m256 vstep = _mm256_set1_ps(step), vroot = _mm256_set1_ps(root_bc2);
+    long i = 0;
+    for (; i + 8 <= count; i += 8) {
+        __m256 p = _mm256_loadu_ps(param + i);
+        __m256 g = _mm256_loadu_ps(grad + i);
+        if (weight_decay != 0) {
+            g = _mm256_add_ps(g, _mm256_mul_ps(vwd, p));
+        }
+        __m256 mi = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(v1b1, g));
+        __m256 vi = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)),
+                                  _mm256_mul_ps(v1b2, _mm256_mul_ps(g, g)));
+        _mm256_storeu_ps(m + i, mi);
+        _mm256_storeu_ps(v + i, vi);
+        __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), vroot), veps);
+        p = _mm256_sub_ps(p, _mm256_mul_ps(vstep, _mm256_div_ps(mi, denom)));
+        _mm256_storeu_ps(param + i, p);
+    }
+    return i;
+}
+#endif
+
+void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,
+                        float lr, float beta1, float beta2, float epsilon, float weight_decay,
+                        float bias_correction1, float bias_correction2) {
+    float step = lr / bias_correction1;
+    float root_bc2 = __builtin_sqrtf(bias_correction2);
+    long done = 0;
+#if defined(__x86_64__)
+    if (lepton_kernels_isa() == 1) {
+        done = adam_avx2(count, param, grad, m, v, step, root_bc2, beta1, beta2, 1 - beta1, 1 - beta2,
+                         epsilon, weight_decay);
+    }
+#endif
+    adam_scalar(done, count, param, grad, m, v, step, root_bc2, beta1, beta2, 1 - beta1, 1 - beta2,
+                epsilon, weight_decay);
 }
 
 void lepton_sgd_update(long count, float *param, const float *grad, float *velocity,

@@ -78,3 +78,15 @@ int lepton_read_maybe_gzip(const char *path, unsigned char **bytes, size_t *leng
 }
 #endif
 #endif
+
+#ifndef CLEPTONKERNELS_RELAX_H
+#define CLEPTONKERNELS_RELAX_H
+/// A spin-wait hint to the CPU (x86 `pause`), for busy-waiting worker threads.
+static inline void lepton_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __asm__ __volatile__("pause");
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+#endif

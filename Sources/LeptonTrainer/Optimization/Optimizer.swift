@@ -60,13 +60,19 @@ final class Optimizer {
     private var second: [Tensor]
     private var steps = 0
 
-    init(_ configuration: OptimizerConfiguration, parameters: [Parameter]) {
+    private let context: ComputeContext
+
+    init(_ configuration: OptimizerConfiguration, parameters: [Parameter], context: ComputeContext) {
         self.configuration = configuration
+        self.context = context
         first = parameters.map { Tensor(zeros: $0.value.shape) }
         second = configuration.kind == .adam ? parameters.map { Tensor(zeros: $0.value.shape) } : []
     }
 
     /// One update of every parameter from its current gradient at learning rate `rate`.
+    ///
+    /// Large tensors are split into chunks updated on several threads; every element's update
+    /// is independent of the others, so the split never changes a result.
     func step(_ parameters: [Parameter], rate: Double) {
         steps += 1
         let c = configuration
@@ -74,16 +80,32 @@ final class Optimizer {
         let correction2 = Float(1 - pow(c.beta2, Double(steps)))
         for (index, parameter) in parameters.enumerated() {
             let count = parameter.value.count
+            let chunks = count >= 65_536 ? context.threads : 1
+            let chunk = (count + chunks - 1) / chunks
             parameter.gradient.withPointer { g in
                 parameter.value.withMutablePointer { p in
                     first[index].withMutablePointer { m in
-                        switch c.kind {
-                        case .sgd:
-                            lepton_sgd_update(count, p, g, m, Float(rate), Float(c.momentum), Float(c.weightDecay))
-                        case .adam:
-                            second[index].withMutablePointer { v in
+                        guard c.kind == .adam else {
+                            let pointers = UpdatePointers(p: p, g: g, m: m, v: m)
+                            context.parallelFor(chunks) { part in
+                                let start = part * chunk
+                                let length = min(count, start + chunk) - start
+                                guard length > 0 else { return }
+                                lepton_sgd_update(
+                                    length, pointers.p + start, pointers.g + start, pointers.m + start, Float(rate),
+                                    Float(c.momentum), Float(c.weightDecay))
+                            }
+                            return
+                        }
+                        second[index].withMutablePointer { v in
+                            let pointers = UpdatePointers(p: p, g: g, m: m, v: v)
+                            context.parallelFor(chunks) { part in
+                                let start = part * chunk
+                                let length = min(count, start + chunk) - start
+                                guard length > 0 else { return }
                                 lepton_adam_update(
-                                    count, p, g, m, v, Float(rate), Float(c.beta1), Float(c.beta2), Float(c.epsilon),
+                                    length, pointers.p + start, pointers.g + start, pointers.m + start,
+                                    pointers.v + start, Float(rate), Float(c.beta1), Float(c.beta2), Float(c.epsilon),
                                     Float(c.weightDecay), correction1, correction2)
                             }
                         }
@@ -92,4 +114,13 @@ final class Optimizer {
             }
         }
     }
+}
+
+/// The tensors one optimizer update touches, handed to worker threads that each update their
+/// own range of elements.
+private struct UpdatePointers: @unchecked Sendable {
+    let p: UnsafeMutablePointer<Float>
+    let g: UnsafePointer<Float>
+    let m: UnsafeMutablePointer<Float>
+    let v: UnsafeMutablePointer<Float>
 }

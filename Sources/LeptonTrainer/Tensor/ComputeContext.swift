@@ -1,5 +1,4 @@
 import CLeptonKernels
-import Dispatch
 
 /// Where the trainer's kernels run: a thread count and each thread's GEMM scratch space.
 ///
@@ -10,10 +9,12 @@ public final class ComputeContext: @unchecked Sendable {
     /// How many threads parallel kernels use.
     public let threads: Int
     private let workspaces: [UnsafeMutablePointer<Float>]
+    private let pool: SpinningPool
 
     /// A context using `threads` threads (at least 1).
     public init(threads: Int) {
         self.threads = max(1, threads)
+        pool = SpinningPool(threads: self.threads)
         let floats = lepton_sgemm_workspace_floats()
         workspaces = (0..<self.threads).map { _ in
             UnsafeMutableRawPointer.allocate(byteCount: floats * 4, alignment: 64)
@@ -55,7 +56,7 @@ public final class ComputeContext: @unchecked Sendable {
         let tiles = (extent + unit - 1) / unit
         let perPart = (tiles + parts - 1) / parts
         let sendable = GemmOperands(a: a, b: b, c: c)
-        DispatchQueue.concurrentPerform(iterations: parts) { part in
+        pool.run(parts: parts) { part in
             let start = part * perPart * unit
             let end = min(extent, start + perPart * unit)
             guard start < end else { return }
@@ -76,12 +77,14 @@ public final class ComputeContext: @unchecked Sendable {
 
     /// Runs `body(i)` for i in 0..<count on up to ``threads`` threads; each call must write only
     /// what belongs to its index.
-    public func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if threads == 1 || count < 2 {
-            for i in 0..<count { body(i) }
-            return
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        var start = 0
+        while start < count {
+            let parts = min(threads, count - start)
+            let base = start
+            pool.run(parts: parts) { body(base + $0) }
+            start += parts
         }
-        DispatchQueue.concurrentPerform(iterations: count, execute: body)
     }
 }
 

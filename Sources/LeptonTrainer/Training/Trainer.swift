@@ -38,7 +38,7 @@ public final class Trainer {
         }
         let model = try Model(specs: c.layers, inputShape: data.sampleShape, seed: c.seed, context: context)
         try check(model, against: data)
-        let optimizer = Optimizer(c.optimizer, parameters: model.parameters)
+        let optimizer = Optimizer(c.optimizer, parameters: model.parameters, context: context)
         var shuffler = RandomGenerator(seed: c.seed).derived(0x5_4FF1E)
         let logits = c.loss == .softmaxCrossEntropy
         let classNames = data.classNames.isEmpty && c.loss.isClassification
