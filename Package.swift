@@ -79,6 +79,12 @@ let package = Package(
             dependencies: ["LeptonCommands"],
             swiftSettings: strictSettings
         ),
+        // Benchmarks/trainer.py drives this (`swift run -c release lepton-benchmark`); not a product.
+        .executableTarget(
+            name: "lepton-benchmark",
+            dependencies: ["LeptonTrainer"],
+            swiftSettings: strictSettings
+        ),
         .plugin(
             name: "LeptonPlugin",
             capability: .command(
