@@ -37,7 +37,12 @@ struct LeptonBinary {
     }
 
     /// Starts `lepton ARGS` in `directory`, output (stdout and stderr) to a log file.
-    static func start(_ arguments: [String], in directory: String, environment: [String: String] = [:]) -> Running {
+    ///
+    /// - Parameter packagePath: append `-C directory` (commands that take no package, such as
+    ///   `predict`, get absolute paths instead).
+    static func start(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:], packagePath: Bool = true
+    ) -> Running {
         let log = "\(directory)/.lepton-test-\(UInt32.random(in: 0..<UInt32.max)).log"
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -46,7 +51,7 @@ struct LeptonBinary {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         var env = ["NO_COLOR=1", "PATH=\(String(cString: getenv("PATH")))", "HOME=\(directory)"]
         for (name, value) in environment { env.append("\(name)=\(value)") }
-        let argv = [path] + arguments + ["-C", directory]
+        let argv = [path] + arguments + (packagePath ? ["-C", directory] : [])
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup($0) } + [nil]
@@ -58,8 +63,10 @@ struct LeptonBinary {
     }
 
     /// Runs `lepton ARGS` to completion.
-    static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) -> Result {
-        let running = start(arguments, in: directory, environment: environment)
+    static func run(
+        _ arguments: [String], in directory: String, environment: [String: String] = [:], packagePath: Bool = true
+    ) -> Result {
+        let running = start(arguments, in: directory, environment: environment, packagePath: packagePath)
         let result = running.wait()
         unlink(running.log)
         return result

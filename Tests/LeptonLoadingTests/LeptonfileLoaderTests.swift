@@ -135,6 +135,66 @@ struct LeptonfileLoaderTests {
         #expect(error?.message.contains("output '../out' is outside the package root") == true)
     }
 
+    @Test func trainAndEvaluateStagesBecomeKeyedLeptonToolCommands() throws {
+        let (pipeline, _, _) = try load(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(params: "params.yaml", stages: [
+                .train(
+                    name: "train", data: .csv("data/train.csv", label: "y"),
+                    model: [.conv2d(filters: 4, kernel: 3, padding: 1), .relu, .maxPool(2), .dropout(0.25), .dense(3)],
+                    optimizer: .sgd(learningRate: .param("train.lr"), momentum: 0.8), schedule: .step(every: 2, gamma: 0.5),
+                    epochs: 4, batchSize: .param("batch", file: "other.yaml"), seed: 9, normalization: .scale(0.5),
+                    checkpoint: "model/m.safetensors", metrics: "model/train.json", history: "model/history.csv",
+                    threads: 2),
+                .evaluate(name: "eval", checkpoint: "model/m.safetensors", data: .npy(features: "x.npy", labels: "y.npy"),
+                          metrics: "test.json", require: ["accuracy >= 0.9"]),
+            ])
+            """)
+        let train = try #require(pipeline.stages.first)
+        guard case .tool(let arguments, let settings) = train.command else {
+            Issue.record("train is not a tool command: \(train.command)")
+            return
+        }
+        #expect(arguments.starts(with: ["train", "--csv", "data/train.csv", "--label", "y", "--layers"]))
+        #expect(arguments.contains("conv2d(4,3,stride=1,padding=1),relu,maxpool(2),dropout(0.25),dense(3)"))
+        #expect(arguments.contains("{param:train.lr}") && arguments.contains("{param:other.yaml:batch}"))
+        #expect(arguments.contains("step:2:0.5") && arguments.contains("0.8"))
+        #expect(settings == ["--threads", "2"])
+        #expect(!train.command.canonical.contains("--threads"))
+        #expect(train.params.map(\.key) == ["train.lr", "batch"])
+        #expect(train.params.map(\.file) == [nil, "other.yaml"])
+        #expect(train.inputs == [PathSpec(kind: .file, path: "data/train.csv")])
+        #expect(train.outputs.map(\.path) == ["model/m.safetensors", "model/m.json", "model/history.csv"])
+        #expect(train.metrics == ["model/train.json"])
+        let evaluate = pipeline.stages[1]
+        #expect(evaluate.inputs.map(\.path) == ["model/m.safetensors", "model/m.json", "x.npy", "y.npy"])
+        #expect(evaluate.command.argv(tool: "/bin/lepton").suffix(2) == ["--require", "accuracy >= 0.9"])
+    }
+
+    @Test func toolArgumentsTakeTheirParameterValuesFromTheStageRecord() {
+        let command = CommandDescription.tool(["train", "--lr", "{param:train.lr}", "--optimizer", "{param:opt}"], settings: ["--threads", "1"])
+        #expect(
+            command.argv(tool: "/x/lepton", params: ["train.lr": "0.003", "opt": "\"sgd\""])
+                == ["/x/lepton", "train", "--lr", "0.003", "--optimizer", "sgd", "--threads", "1"])
+    }
+
+    @Test func aBadTrainingDeclarationIsReportedNotCrashed() {
+        let (error, _) = loadError(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .train(name: "t", data: .csv("d.csv", label: "y"), model: [], checkpoint: "model.bin"),
+                .evaluate(name: "e", checkpoint: "m.safetensors", data: .csv("d.csv", label: "y"), metrics: "m.json",
+                          require: ["accuracy 0.9"]),
+            ])
+            """)
+        #expect(error?.code == .invalidPipeline)
+        #expect(error?.message.contains("stage 't': the model has no layers") == true)
+        #expect(error?.message.contains("must end in .safetensors") == true)
+        #expect(error?.message.contains("gate 'accuracy 0.9' needs a comparison") == true)
+    }
+
     @Test func aLeptonfileWithoutAPipelineSaysHowToDeclareOne() {
         let (error, _) = loadError("import LeptonDescription\nlet x = 1\n")
         #expect(error?.code == .invalidPipeline)

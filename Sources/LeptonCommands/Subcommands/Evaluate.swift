@@ -42,6 +42,7 @@ extension LeptonCommand {
                 let model = try ModelCheckpoint.read(from: checkpoint, context: context)
                 var dataset = try source.load(
                     classNames: model.classNames, numericLabels: !model.loss.isClassification)
+                try model.check(dataset)
                 model.normalization.apply(to: &dataset)
                 let report = Evaluator.evaluate(
                     model.model, on: dataset, loss: model.loss, classNames: model.classNames)

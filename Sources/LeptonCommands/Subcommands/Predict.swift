@@ -31,6 +31,7 @@ extension LeptonCommand {
                 let model = try ModelCheckpoint.read(from: checkpoint, context: context)
                 var dataset = try source.load(
                     classNames: model.classNames, numericLabels: !model.loss.isClassification)
+                try model.check(dataset)
                 model.normalization.apply(to: &dataset)
                 let text = Predictions.csv(model, dataset)
                 if let output {

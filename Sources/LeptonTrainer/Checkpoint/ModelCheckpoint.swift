@@ -86,6 +86,19 @@ public struct ModelCheckpoint {
             training: sidecar["training"] as? [String: Any] ?? [:])
     }
 
+    /// Checks that `data` has the sample shape the model was trained on.
+    ///
+    /// - Throws: ``TrainerError`` naming both shapes.
+    public func check(_ data: Dataset) throws(TrainerError) {
+        let expected = model.inputShape.reduce(1, *)
+        let actual = data.sampleShape.reduce(1, *)
+        guard expected == actual else {
+            throw TrainerError(
+                "the data has \(actual) values per sample (shape \(data.sampleShape)) but the model was trained on "
+                    + "\(expected) (shape \(model.inputShape)); for CSV, name the label column with --label so it is not read as a feature")
+        }
+    }
+
     /// Writes `object` as sorted, indented JSON (with a final newline) atomically.
     static func writeJSON(_ object: Any, to path: String) throws(TrainerError) {
         guard var data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])

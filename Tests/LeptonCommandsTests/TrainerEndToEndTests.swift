@@ -1,0 +1,98 @@
+import Foundation
+import LeptonCore
+import Testing
+import _LeptonTestSupport
+
+/// The UCI digits (see Tests/LeptonTrainerTests/Fixtures/README.md).
+private let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("LeptonTrainerTests/Fixtures/digits.csv.gz").path
+
+/// A package training on the digits with the built-in trainer, then gating on its accuracy.
+private func fixture(threads: Int = 1, gate: String = "accuracy >= 0.8") -> TemporaryPackage {
+    let package = TemporaryPackage("trainer-e2e")
+    package.write("data/.keep", "")
+    try? FileManager.default.copyItem(atPath: digits, toPath: package.root + "/data/digits.csv.gz")
+    package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 3\n")
+    package.write("Leptonfile", leptonfile(threads: threads, gate: gate))
+    return package
+}
+
+private func leptonfile(threads: Int, gate: String) -> String {
+    """
+    import LeptonDescription
+    let pipeline = Pipeline(params: "params.yaml", stages: [
+        .train(name: "train", data: .csv("data/digits.csv.gz", label: "digit"), model: [.dense(32), .relu, .dense(10)],
+               optimizer: .adam(learningRate: .param("train.lr")), epochs: .param("train.epochs"), batchSize: 32, seed: 3,
+               normalization: .scale(0.0625), checkpoint: "model/model.safetensors", metrics: "model/train.json",
+               history: "model/history.json", threads: \(threads)),
+        .evaluate(name: "evaluate", checkpoint: "model/model.safetensors", data: .csv("data/digits.csv.gz", label: "digit"),
+                  metrics: "metrics.json", require: ["\(gate)"]),
+    ])
+    """
+}
+
+@Suite(.serialized)
+struct TrainerEndToEndTests {
+    @Test func aLearningRateChangeRetrainsAndRevertingRestoresFromTheCache() throws {
+        let package = fixture()
+        let first = LeptonBinary.run(["build"], in: package.root)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(stagesThatRan(first.output) == ["train", "evaluate"])
+        let metrics = try JSON.parse(FileSystem().readText(package.root + "/metrics.json"))
+        #expect((metrics["accuracy"]?.doubleValue ?? 0) >= 0.8)
+        let model = try FileSystem().read(package.root + "/model/model.safetensors")
+
+        package.write("params.yaml", "train:\n  lr: 0.003\n  epochs: 3\n")
+        let status = LeptonBinary.run(["status"], in: package.root)
+        #expect(status.status == 1)
+        #expect(status.output.contains("param train.lr changed 0.01 -> 0.003"), "\(status.output)")
+        let second = LeptonBinary.run(["build"], in: package.root)
+        #expect(stagesThatRan(second.output) == ["train", "evaluate"], "\(second.output)")
+        #expect(try FileSystem().read(package.root + "/model/model.safetensors") != model)
+
+        package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 3\n")
+        let third = LeptonBinary.run(["build"], in: package.root)
+        #expect(third.status == 0)
+        #expect(stagesThatRan(third.output).isEmpty, "\(third.output)")
+        #expect(third.output.contains("restored    train"), "\(third.output)")
+        #expect(try FileSystem().read(package.root + "/model/model.safetensors") == model)
+    }
+
+    @Test func theThreadCountIsNotPartOfTheKeyAndRetrainingGivesTheSameBytes() throws {
+        let package = fixture(threads: 1)
+        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        let model = try FileSystem().read(package.root + "/model/model.safetensors")
+        package.write("Leptonfile", leptonfile(threads: 2, gate: "accuracy >= 0.8"))
+        let again = LeptonBinary.run(["build"], in: package.root)
+        #expect(again.output.contains("nothing to do"), "\(again.output)")
+        let forced = LeptonBinary.run(["build", "--force", "train"], in: package.root)
+        #expect(stagesThatRan(forced.output) == ["train"], "\(forced.output)")  // early cutoff: same bytes
+        #expect(try FileSystem().read(package.root + "/model/model.safetensors") == model)
+    }
+
+    @Test func aFailedQualityGateFailsTheBuildNamingMetricThresholdAndValue() {
+        let package = fixture(gate: "accuracy >= 0.999")
+        let result = LeptonBinary.run(["build"], in: package.root)
+        #expect(result.status == 1)
+        #expect(result.output.contains("quality gate failed: accuracy is 0."), "\(result.output)")
+        #expect(result.output.contains("the build requires accuracy >= 0.999"))
+        #expect(FileSystem().exists(package.root + "/model/model.safetensors"))
+    }
+
+    @Test func predictWritesClassesAndProbabilities() throws {
+        let package = fixture()
+        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        let arguments = [
+            "predict", "--checkpoint", package.root + "/model/model.safetensors", "--csv",
+            package.root + "/data/digits.csv.gz", "--output", package.root + "/predictions.csv",
+        ]
+        let withoutLabel = LeptonBinary.run(arguments, in: package.root, packagePath: false)
+        #expect(withoutLabel.status == 1)
+        #expect(withoutLabel.output.contains("the data has 65 values per sample (shape [65]) but the model was trained on 64"))
+        let predict = LeptonBinary.run(arguments + ["--label", "digit"], in: package.root, packagePath: false)
+        #expect(predict.status == 0, "\(predict.output)")
+        let lines = try FileSystem().readText(package.root + "/predictions.csv").split(separator: "\n")
+        #expect(lines.count == 1798)
+        #expect(lines[0] == "sample,prediction," + (0..<10).map { "p_\($0)" }.joined(separator: ","))
+    }
+}
