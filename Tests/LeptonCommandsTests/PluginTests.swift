@@ -86,4 +86,24 @@ struct PluginTests {
         #expect(result.output.contains("unknown stage 'nosuchstage'"), "\(result.output)")
         #expect(result.output.contains("lepton exited with status 64"), "\(result.output)")
     }
+
+    /// SwiftPM builds the plugin's tool in debug; for built-in trainer stages the plugin builds
+    /// an optimized `lepton` and the stage runs that one.
+    @Test func trainerStagesRunAnOptimizedBuildThroughThePlugin() {
+        let package = fixture()
+        package.write("data/train.csv", "a,b,label\n0,1,0\n1,0,1\n0.1,0.9,0\n0.9,0.2,1\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .train(name: "train", data: .csv("data/train.csv", label: "label"), model: [.dense(4), .relu, .dense(2)],
+                       epochs: 2, batchSize: 2, checkpoint: "model/model.safetensors"),
+            ])
+            """)
+        let result = swiftPackage(["--allow-writing-to-package-directory", "lepton", "build"], in: package.root)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("kernels avx2+fma, optimized build") || result.output.contains("generic, optimized build"), "\(result.output)")
+        #expect(package.read("model/model.json")?.contains("\"lepton-model\"") == true)
+    }
 }
