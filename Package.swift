@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lepton", targets: ["lepton"]),
+        .executable(name: "lepton-trainer", targets: ["lepton-trainer"]),
         .library(name: "LeptonDescription", targets: ["LeptonDescription"]),
         .plugin(name: "LeptonPlugin", targets: ["LeptonPlugin"]),
     ],
@@ -62,13 +63,23 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // train/evaluate/predict, shared by `lepton` and the small `lepton-trainer`.
+        .target(
+            name: "LeptonTrainerCommands",
+            dependencies: [
+                "LeptonTrainer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // The CLI as a library, so tests can run commands without spawning a process.
         .target(
             name: "LeptonCommands",
             dependencies: [
                 "LeptonCore",
                 "LeptonLoading",
-                "LeptonTrainer",
+                "LeptonTrainerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],
@@ -77,6 +88,12 @@ let package = Package(
         .executableTarget(
             name: "lepton",
             dependencies: ["LeptonCommands"],
+            swiftSettings: strictSettings
+        ),
+        // The optimized trainer the plugin builds for `.train`/`.evaluate` stages.
+        .executableTarget(
+            name: "lepton-trainer",
+            dependencies: ["LeptonTrainerCommands"],
             swiftSettings: strictSettings
         ),
         // Benchmarks/trainer.py drives this (`swift run -c release lepton-benchmark`); not a product.

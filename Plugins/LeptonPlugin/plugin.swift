@@ -9,9 +9,10 @@ import PackagePlugin
 ///
 /// SwiftPM builds a command plugin's tool in debug. That is fine for orchestration, but the
 /// built-in trainer's Swift code runs about 2x slower unoptimised, so when the Leptonfile has
-/// built-in trainer stages the plugin asks SwiftPM for a release build of `lepton` (once; later
-/// builds are incremental) and hands its path to the tool, which runs `.train`/`.evaluate` stages
-/// with it. `LEPTON_PLUGIN_TRAINER=debug` skips that.
+/// built-in trainer stages the plugin asks SwiftPM for a release build of the small
+/// `lepton-trainer` product (about half a minute, once; later builds are incremental) and hands
+/// its path to the tool, which runs `.train`/`.evaluate` stages with it.
+/// `LEPTON_PLUGIN_TRAINER=debug` skips that.
 @main
 struct LeptonPlugin: CommandPlugin {
     func performCommand(context: PluginContext, arguments: [String]) async throws {
@@ -29,7 +30,7 @@ struct LeptonPlugin: CommandPlugin {
         process.currentDirectoryURL = context.package.directoryURL
         var environment = ProcessInfo.processInfo.environment
         if let optimized = try optimizedTool(for: context, environment: environment) {
-            environment["LEPTON_TOOL"] = optimized
+            environment["LEPTON_TRAINER_TOOL"] = optimized
         }
         environment["LEPTON_SWIFTPM_TARGETS"] = targetsFile.path
         environment["LEPTON_PACKAGE_PATH"] = context.package.directoryURL.path
@@ -46,24 +47,25 @@ struct LeptonPlugin: CommandPlugin {
         }
     }
 
-    /// The path of a release build of `lepton` when the Leptonfile runs built-in tool stages
-    /// (`.train`, `.evaluate`, `.lepton`), else nil.
+    /// The path of a release build of `lepton-trainer` when the Leptonfile has built-in trainer
+    /// stages (`.train`, `.evaluate`, or `.lepton` commands), else nil.
     private func optimizedTool(for context: PluginContext, environment: [String: String]) throws -> String? {
         guard environment["LEPTON_PLUGIN_TRAINER"] != "debug" else { return nil }
         let leptonfile = context.package.directoryURL.appendingPathComponent("Leptonfile")
         guard let text = try? String(contentsOf: leptonfile, encoding: .utf8),
             text.contains(".train(") || text.contains(".evaluate(") || text.contains(".lepton(")
         else { return nil }
-        Diagnostics.remark("building an optimized lepton for the built-in trainer (once)")
         let result = try packageManager.build(
-            .product("lepton"), parameters: PackageManager.BuildParameters(configuration: .release, logging: .concise))
-        // The result also lists the plugin's own (debug) tool; take the release `lepton`.
+            .product("lepton-trainer"),
+            parameters: PackageManager.BuildParameters(configuration: .release, logging: .concise))
+        // The result may also list the plugin's own (debug) tool; take the release trainer.
         let release = result.builtArtifacts.first {
-            $0.kind == .executable && $0.url.lastPathComponent == "lepton"
+            $0.kind == .executable && $0.url.lastPathComponent == "lepton-trainer"
                 && $0.url.deletingLastPathComponent().lastPathComponent == "release"
         }
         guard result.succeeded, let artifact = release else {
-            Diagnostics.warning("could not build an optimized lepton; the trainer runs unoptimized:\n\(result.logText)")
+            Diagnostics.warning(
+                "could not build an optimized lepton-trainer; the trainer runs unoptimized:\n\(result.logText)")
             return nil
         }
         return artifact.url.path

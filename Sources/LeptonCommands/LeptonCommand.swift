@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonTrainerCommands
 
 #if canImport(Glibc)
     import Glibc

@@ -39,12 +39,17 @@ extension Stage {
         code: [Code] = [],
         after: [String] = []
     ) -> Stage {
-        if model.isEmpty { Dump.error("stage '\(name)': the model has no layers; give at least one, e.g. [.dense(10)]") }
+        if model.isEmpty {
+            Dump.error("stage '\(name)': the model has no layers; give at least one, e.g. [.dense(10)]")
+        }
         if !checkpoint.hasSuffix(".safetensors") {
             Dump.error("stage '\(name)': the checkpoint '\(checkpoint)' must end in .safetensors")
         }
         var settings: [(flag: String, value: Hyperparameter)] = optimizer.settings
-        settings += [("--epochs", epochs), ("--batch-size", batchSize), ("--seed", seed), ("--validation-split", validationSplit)]
+        settings += [
+            ("--epochs", epochs), ("--batch-size", batchSize), ("--seed", seed),
+            ("--validation-split", validationSplit),
+        ]
         var arguments = ["train"] + data.arguments
         arguments += ["--layers", model.map(\.text).joined(separator: ","), "--loss", loss.rawValue]
         arguments += ["--schedule", schedule.text] + normalization.arguments
@@ -57,7 +62,8 @@ extension Stage {
         }
         if let metrics { arguments += ["--metrics", metrics] }
         let stage = Stage.stage(
-            name: name, command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            name: name,
+            command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
             inputs: data.paths.map { .file($0) }, code: code, params: settings.compactMap(\.value.parameter),
             outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
         return stage
@@ -96,7 +102,8 @@ extension Stage {
             arguments += ["--require", gate]
         }
         return Stage.stage(
-            name: name, command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            name: name,
+            command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
             inputs: [.file(checkpoint), .file(sidecar(of: checkpoint))] + data.paths.map { .file($0) },
             metrics: [metrics], after: after)
     }

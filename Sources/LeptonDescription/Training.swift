@@ -64,7 +64,9 @@ public struct Layer: Sendable {
     /// A 2-D convolution with `filters` square kernels of side `kernel`.
     public static func conv2d(filters: Int, kernel: Int, stride: Int = 1, padding: Int = 0) -> Layer {
         if filters < 1 || kernel < 1 || stride < 1 || padding < 0 {
-            Dump.error("conv2d(filters: \(filters), kernel: \(kernel), stride: \(stride), padding: \(padding)): sizes must be positive")
+            Dump.error(
+                "conv2d(filters: \(filters), kernel: \(kernel), stride: \(stride), padding: \(padding)): sizes must be positive"
+            )
         }
         return Layer(text: "conv2d(\(filters),\(kernel),stride=\(stride),padding=\(padding))")
     }

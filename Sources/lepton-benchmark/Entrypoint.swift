@@ -55,7 +55,8 @@ func benchmarkTraining(_ arguments: [String]) throws {
     let configuration = TrainingConfiguration(
         layers: try LayerSpec.parseList("dense(256),relu,dense(128),relu,dense(10)"),
         optimizer: OptimizerConfiguration(kind: .adam, learningRate: 0.001),
-        epochs: option("--epochs", in: arguments, default: 3), batchSize: option("--batch-size", in: arguments, default: 128),
+        epochs: option("--epochs", in: arguments, default: 3),
+        batchSize: option("--batch-size", in: arguments, default: 128),
         seed: 1, normalization: .scale, normalizationFactor: 1.0 / 255, threads: threads)
     var epochs: [Double] = []
     var losses: [Double] = []

@@ -36,10 +36,9 @@ struct LeptonBinary {
         func output() -> String { (try? FileSystem().readText(log)) ?? "" }
     }
 
-    /// Starts `lepton ARGS` in `directory`, output (stdout and stderr) to a log file.
-    ///
-    /// - Parameter packagePath: append `-C directory` (commands that take no package, such as
-    ///   `predict`, get absolute paths instead).
+    /// Starts `lepton ARGS` in `directory`, output (stdout and stderr) to a log file; with
+    /// `packagePath`, `-C directory` is appended (commands that take no package, such as
+    /// `predict`, get absolute paths instead).
     static func start(
         _ arguments: [String], in directory: String, environment: [String: String] = [:], packagePath: Bool = true
     ) -> Running {

@@ -88,7 +88,9 @@ struct TrainerEndToEndTests {
         ]
         let withoutLabel = LeptonBinary.run(arguments, in: package.root, packagePath: false)
         #expect(withoutLabel.status == 1)
-        #expect(withoutLabel.output.contains("the data has 65 values per sample (shape [65]) but the model was trained on 64"))
+        #expect(
+            withoutLabel.output.contains(
+                "the data has 65 values per sample (shape [65]) but the model was trained on 64"))
         let predict = LeptonBinary.run(arguments + ["--label", "digit"], in: package.root, packagePath: false)
         #expect(predict.status == 0, "\(predict.output)")
         let lines = try FileSystem().readText(package.root + "/predictions.csv").split(separator: "\n")

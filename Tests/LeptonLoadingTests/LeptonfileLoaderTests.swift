@@ -173,7 +173,8 @@ struct LeptonfileLoaderTests {
     }
 
     @Test func toolArgumentsTakeTheirParameterValuesFromTheStageRecord() {
-        let command = CommandDescription.tool(["train", "--lr", "{param:train.lr}", "--optimizer", "{param:opt}"], settings: ["--threads", "1"])
+        let command = CommandDescription.tool(
+            ["train", "--lr", "{param:train.lr}", "--optimizer", "{param:opt}"], settings: ["--threads", "1"])
         #expect(
             command.argv(tool: "/x/lepton", params: ["train.lr": "0.003", "opt": "\"sgd\""])
                 == ["/x/lepton", "train", "--lr", "0.003", "--optimizer", "sgd", "--threads", "1"])

@@ -5,14 +5,18 @@ import Testing
 
 struct DataReaderTests {
     @Test func readsIDXPlainAndGzip() throws {
-        let data = try DataSource.idx(features: Fixtures.path("tiny-images.idx"), labels: Fixtures.path("tiny-labels.idx.gz")).load()
+        let data = try DataSource.idx(
+            features: Fixtures.path("tiny-images.idx"), labels: Fixtures.path("tiny-labels.idx.gz")
+        ).load()
         #expect(data.features.shape == [3, 2, 2])
         #expect(data.features.values == (0..<12).map(Float.init))
         #expect(data.targets == [2, 0, 1])
     }
 
     @Test func readsNPYFloat64AndInt64() throws {
-        let data = try DataSource.npy(features: Fixtures.path("tiny-features.npy"), labels: Fixtures.path("tiny-labels.npy")).load()
+        let data = try DataSource.npy(
+            features: Fixtures.path("tiny-features.npy"), labels: Fixtures.path("tiny-labels.npy")
+        ).load()
         #expect(data.features.shape == [3, 2])
         #expect(data.features.values == [0.5, 1.5, 2.5, -3, 4, 5])
         #expect(data.targets == [1, 0, 1])
@@ -29,7 +33,8 @@ struct DataReaderTests {
     @Test func namedLabelsAreIndexedInSortedOrderAndReusedForEvaluation() throws {
         let directory = try Fixtures.temporaryDirectory()
         let path = directory + "/iris.csv"
-        try "a,b,species\n1,2,virginica\n3,4,setosa\n5,6,virginica\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "a,b,species\n1,2,virginica\n3,4,setosa\n5,6,virginica\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         let data = try DataSource.csv(path: path, label: "species").load()
         #expect(data.classNames == ["setosa", "virginica"])
         #expect(data.targets == [1, 0, 1])
@@ -59,13 +64,15 @@ struct DataReaderTests {
     }
 
     @Test func normalizationIsFittedOnTrainingDataOnly() throws {
-        var data = Dataset(features: Tensor(shape: [4, 2], values: [0, 10, 2, 10, 4, 30, 6, 30]), targets: [0, 1, 0, 1])
+        var data = Dataset(
+            features: Tensor(shape: [4, 2], values: [0, 10, 2, 10, 4, 30, 6, 30]), targets: [0, 1, 0, 1])
         let standardize = Normalization.fit(.standardize, factor: 1, to: data)
         #expect(standardize.offset == [3, 20])
         standardize.apply(to: &data)
         let values = data.features.values
         #expect(abs(values[0] + 1.3416) < 1e-3 && abs(values[1] + 1) < 1e-6)
-        let minmax = Normalization.fit(.minmax, factor: 1, to: Dataset(features: Tensor(shape: [2, 1], values: [2, 6]), targets: [0, 0]))
+        let minmax = Normalization.fit(
+            .minmax, factor: 1, to: Dataset(features: Tensor(shape: [2, 1], values: [2, 6]), targets: [0, 0]))
         #expect(minmax.offset == [2] && minmax.scale == [0.25])
     }
 }

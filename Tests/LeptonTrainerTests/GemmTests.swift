@@ -25,7 +25,9 @@ struct GemmTests {
 
     static func operands(_ m: Int, _ n: Int, _ k: Int) -> ([Float], [Float]) {
         var random = RandomGenerator(seed: UInt64(m * 31 + n * 7 + k))
-        return ((0..<(m * k)).map { _ in random.nextFloat(bound: 1) }, (0..<(k * n)).map { _ in random.nextFloat(bound: 1) })
+        return (
+            (0..<(m * k)).map { _ in random.nextFloat(bound: 1) }, (0..<(k * n)).map { _ in random.nextFloat(bound: 1) }
+        )
     }
 
     @Test(arguments: [

@@ -20,9 +20,11 @@ struct GradientTests {
         let model = try Model(specs: LayerSpec.parseList(layers), inputShape: [1, 6, 6], seed: 3, context: context)
         var random = RandomGenerator(seed: 11)
         let x = Tensor(shape: [3, 1, 6, 6], values: (0..<108).map { _ in random.nextFloat(bound: 1) })
-        let targets: [Float] = loss == .softmaxCrossEntropy ? [0, 2, 1] : loss == .binaryCrossEntropy ? [1, 0, 1] : [0.5, -1, 2]
+        let targets: [Float] =
+            loss == .softmaxCrossEntropy ? [0, 2, 1] : loss == .binaryCrossEntropy ? [1, 0, 1] : [0.5, -1, 2]
         let output = model.forward(x, training: true, logits: loss == .softmaxCrossEntropy)
-        model.backward(loss.evaluate(outputs: output, targets: targets[...]).gradient, logits: loss == .softmaxCrossEntropy)
+        model.backward(
+            loss.evaluate(outputs: output, targets: targets[...]).gradient, logits: loss == .softmaxCrossEntropy)
         let analytic = model.parameters.map { $0.gradient.values }
         let epsilon: Float = 1e-2
         for (index, parameter) in model.parameters.enumerated() {

@@ -24,7 +24,8 @@ struct PythonInteropTests {
             "raw": digits.subset(Array(0..<20)[...]).features.values.map(Double.init),
             "logits": logits.values.map(Double.init),
         ]
-        try JSONSerialization.data(withJSONObject: expected).write(to: URL(fileURLWithPath: directory + "/expected.json"))
+        try JSONSerialization.data(withJSONObject: expected).write(
+            to: URL(fileURLWithPath: directory + "/expected.json"))
         let script = """
             import json, sys
             import numpy as np

@@ -52,7 +52,8 @@ struct TrainingTests {
         let (train, test) = TrainingTests.split(binary)
         let configuration = TrainingConfiguration(
             layers: try LayerSpec.parseList("dense(16),tanh,dense(1)"), loss: .binaryCrossEntropy,
-            optimizer: OptimizerConfiguration(kind: .sgd, learningRate: 0.05, momentum: 0.9, schedule: .cosine), epochs: 8,
+            optimizer: OptimizerConfiguration(kind: .sgd, learningRate: 0.05, momentum: 0.9, schedule: .cosine),
+            epochs: 8,
             batchSize: 16, seed: 3, normalization: .standardize)
         let result = try Trainer(configuration, context: ComputeContext(threads: 1)).train(train)
         #expect(TrainingTests.testAccuracy(result, test) > 0.97)

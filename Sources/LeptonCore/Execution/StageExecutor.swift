@@ -11,14 +11,17 @@ struct StageExecutor: Sendable {
     let fileSystem = FileSystem()
     /// Lepton's own binary, for `tool` commands.
     let toolPath: String
+    /// An optimized `lepton-trainer` for the trainer's tool commands, when the plugin built one.
+    let trainerToolPath: String?
     /// The package root with every symlink resolved, for the output path check.
     let realRoot: String
 
     init(
         workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
-        observer: (any BuildObserver)?, toolPath: String
+        observer: (any BuildObserver)?, toolPath: String, trainerToolPath: String?
     ) {
         self.toolPath = toolPath
+        self.trainerToolPath = trainerToolPath
         self.workspace = workspace
         self.cache = cache
         self.hasher = hasher
@@ -64,7 +67,10 @@ struct StageExecutor: Sendable {
             onOutput = { line in observer.stageOutput(name, line: line) }
         }
         let request = ProcessRequest(
-            stage: stage.name, arguments: stage.command.argv(tool: toolPath, params: record.params), workingDirectory: workspace.root,
+            stage: stage.name,
+            arguments: stage.command.argv(
+                tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, params: record.params),
+            workingDirectory: workspace.root,
             environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath,
             onOutput: onOutput)
         let outcome = runner.run(request)

@@ -47,6 +47,15 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     /// An argument `{param:LABEL}` is replaced by the value of the stage's parameter LABEL.
     case tool([String], settings: [String])
 
+    /// The subcommands of Lepton's binary that the separate `lepton-trainer` also runs.
+    public static let trainerSubcommands: Set<String> = ["train", "evaluate", "predict"]
+
+    /// Whether this is a `tool` command the trainer binary can run (see ``trainerSubcommands``).
+    public var runsTrainer: Bool {
+        guard case .tool(let arguments, _) = self, let first = arguments.first else { return false }
+        return CommandDescription.trainerSubcommands.contains(first)
+    }
+
     /// The version of Lepton's built-in tools (trainer) in the keys of `tool` stages; raising it
     /// reruns them after a change to what they compute.
     public static let toolVersion = 1
@@ -61,11 +70,9 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The argument vector to spawn.
-    ///
-    /// - Parameters:
-    ///   - tool: the path of Lepton's own binary, for `tool` commands.
-    ///   - params: the stage's parameter values by label (canonical JSON text), for `{param:…}`.
+    /// The argument vector to spawn: `tool` is the path of Lepton's own binary (for `tool`
+    /// commands) and `params` the stage's parameter values by label (canonical JSON text), for
+    /// `{param:…}` arguments.
     public func argv(tool: String, params: [String: String] = [:]) -> [String] {
         switch self {
         case .shell(let line): return ["/bin/sh", "-c", line]

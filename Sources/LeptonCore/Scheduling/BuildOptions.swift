@@ -17,9 +17,12 @@ public struct BuildOptions: Sendable {
     /// The context of a ``NoOpSnapshot`` to write after a complete, successful build; nil
     /// writes none.
     public var snapshotContext: String?
-    /// Lepton's own binary, run by `tool` stages (`.train`, `.evaluate`): `$LEPTON_TOOL` (the
-    /// SwiftPM plugin sets it to a release build), else the running executable.
-    public var toolPath = BuildOptions.defaultToolPath
+    /// Lepton's own binary, run by `tool` stages: the running executable.
+    public var toolPath = BuildOptions.runningExecutable
+    /// The binary that runs the trainer's tool stages (`train`, `evaluate`, `predict`) instead of
+    /// ``toolPath``: `$LEPTON_TRAINER_TOOL`, which the SwiftPM plugin sets to an optimized
+    /// `lepton-trainer`; nil uses ``toolPath``.
+    public var trainerToolPath: String? = BuildOptions.environmentTrainerTool
 
     public init(
         targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false
@@ -31,10 +34,14 @@ public struct BuildOptions: Sendable {
         self.keepGoing = keepGoing
     }
 
-    /// `$LEPTON_TOOL` when set, else the running executable (`/proc/self/exe` resolved), else
-    /// `lepton` on `PATH`.
-    public static var defaultToolPath: String {
-        if let value = getenv("LEPTON_TOOL"), value.pointee != 0 { return String(cString: value) }
-        return FileSystem().realPath("/proc/self/exe") ?? "lepton"
+    /// The running executable (`/proc/self/exe` resolved), else `lepton` on `PATH`.
+    public static var runningExecutable: String {
+        FileSystem().realPath("/proc/self/exe") ?? "lepton"
+    }
+
+    /// `$LEPTON_TRAINER_TOOL` when set and not empty.
+    public static var environmentTrainerTool: String? {
+        guard let value = getenv("LEPTON_TRAINER_TOOL"), value.pointee != 0 else { return nil }
+        return String(cString: value)
     }
 }

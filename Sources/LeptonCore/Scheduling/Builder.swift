@@ -38,7 +38,8 @@ public final class Builder: @unchecked Sendable {
             root: workspace.root, pipeline: pipeline, hasher: hasher, params: params, targets: targets)
         self.executor = StageExecutor(
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
-            runner: runner, clock: clock, observer: observer, toolPath: options.toolPath)
+            runner: runner, clock: clock, observer: observer, toolPath: options.toolPath,
+            trainerToolPath: options.trainerToolPath)
     }
 
     /// Stops the build: no new stage starts, and running process groups are terminated.

@@ -63,14 +63,18 @@ public struct ModelCheckpoint {
     public static func read(from path: String, context: ComputeContext) throws(TrainerError) -> ModelCheckpoint {
         let sidecarPath = sidecarPath(for: path)
         guard let data = FileManager.default.contents(atPath: sidecarPath) else {
-            throw TrainerError("cannot read the model sidecar '\(sidecarPath)' next to '\(path)'; train the model with 'lepton train' first")
+            throw TrainerError(
+                "cannot read the model sidecar '\(sidecarPath)' next to '\(path)'; train the model with 'lepton train' first"
+            )
         }
         guard let sidecar = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             sidecar["format"] as? String == "lepton-model", let layers = sidecar["layers"] as? [String],
             let inputShape = sidecar["input_shape"] as? [Int], let lossName = sidecar["loss"] as? String,
-            let loss = LossFunction(rawValue: lossName), let normalizationObject = sidecar["normalization"] as? [String: Any],
+            let loss = LossFunction(rawValue: lossName),
+            let normalizationObject = sidecar["normalization"] as? [String: Any],
             let kindName = normalizationObject["kind"] as? String, let kind = Normalization.Kind(rawValue: kindName),
-            let offset = normalizationObject["offset"] as? [Double], let scale = normalizationObject["scale"] as? [Double]
+            let offset = normalizationObject["offset"] as? [Double],
+            let scale = normalizationObject["scale"] as? [Double]
         else {
             throw TrainerError("'\(sidecarPath)' is not a Lepton model sidecar (format lepton-model, version 1)")
         }
@@ -95,7 +99,8 @@ public struct ModelCheckpoint {
         guard expected == actual else {
             throw TrainerError(
                 "the data has \(actual) values per sample (shape \(data.sampleShape)) but the model was trained on "
-                    + "\(expected) (shape \(model.inputShape)); for CSV, name the label column with --label so it is not read as a feature")
+                    + "\(expected) (shape \(model.inputShape)); for CSV, name the label column with --label so it is not read as a feature"
+            )
         }
     }
 
@@ -111,7 +116,8 @@ public struct ModelCheckpoint {
     public static func writeAtomically(_ data: Data, to path: String) throws(TrainerError) {
         let url = URL(fileURLWithPath: path)
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try data.write(to: url, options: .atomic)
         } catch {
             throw TrainerError("cannot write '\(path)': \(error.localizedDescription)")

@@ -17,7 +17,8 @@ public enum SafeTensors {
             guard let tensor = tensors[name] else { continue }
             let end = offset + tensor.count * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(quoted(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         if !metadata.isEmpty {
@@ -48,7 +49,9 @@ public enum SafeTensors {
     ///
     /// - Throws: ``TrainerError`` for a truncated file, a header that is not JSON, a dtype other
     ///   than F32/F64/F16/BF16, or offsets outside the data.
-    public static func decode(_ bytes: [UInt8], path: String) throws(TrainerError) -> (tensors: [String: Tensor], metadata: [String: String]) {
+    public static func decode(_ bytes: [UInt8], path: String) throws(TrainerError) -> (
+        tensors: [String: Tensor], metadata: [String: String]
+    ) {
         guard bytes.count >= 8 else { throw TrainerError("\(path) is too short to be a safetensors file") }
         var length = 0
         for i in 0..<8 { length |= Int(bytes[i]) << (8 * i) }
@@ -73,8 +76,10 @@ public enum SafeTensors {
             let count = shape.reduce(1, *)
             let width = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2][dtype]
             guard let width else { throw TrainerError("\(path): tensor '\(name)' has unsupported dtype \(dtype)") }
-            guard offsets[1] - offsets[0] == count * width, dataStart + offsets[1] <= bytes.count, offsets[0] >= 0 else {
-                throw TrainerError("\(path): tensor '\(name)' has data offsets \(offsets) that do not fit shape \(shape) or the file")
+            guard offsets[1] - offsets[0] == count * width, dataStart + offsets[1] <= bytes.count, offsets[0] >= 0
+            else {
+                throw TrainerError(
+                    "\(path): tensor '\(name)' has data offsets \(offsets) that do not fit shape \(shape) or the file")
             }
             var values = [Float](repeating: 0, count: count)
             let base = dataStart + offsets[0]

@@ -3,9 +3,9 @@ struct CSVReader {
     let path: String
     let label: String
 
-    /// - Parameters:
-    ///   - classNames: the names of a trained model's classes, to map labels the same way.
-    ///   - numericLabels: keep label values as numbers (regression targets).
+    /// The samples of the file; labels are mapped through `known` (a trained model's class
+    /// names) when given, and kept as numbers with `numericLabels` (regression targets).
+    ///
     /// - Throws: ``TrainerError`` with the file and line of the first problem.
     func read(classNames known: [String], numericLabels: Bool) throws(TrainerError) -> Dataset {
         let bytes = try FileBytes.read(path)
@@ -15,7 +15,8 @@ struct CSVReader {
         let labelColumn = label.isEmpty ? -1 : header.firstIndex(of: label)
         guard let labelColumn else {
             throw TrainerError(
-                "\(path): no column '\(label)' in the header; columns are \(header.map { "'\($0)'" }.joined(separator: ", "))")
+                "\(path): no column '\(label)' in the header; columns are \(header.map { "'\($0)'" }.joined(separator: ", "))"
+            )
         }
         var features: [Float] = []
         var rawLabels: [String] = []

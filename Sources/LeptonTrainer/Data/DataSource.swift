@@ -12,7 +12,8 @@ public enum DataSource: Sendable, Equatable {
     public var paths: [String] {
         switch self {
         case .csv(let path, _): return [path]
-        case .idx(let features, let labels), .npy(let features, let labels): return [features, labels].filter { !$0.isEmpty }
+        case .idx(let features, let labels), .npy(let features, let labels):
+            return [features, labels].filter { !$0.isEmpty }
         }
     }
 
@@ -24,10 +25,9 @@ public enum DataSource: Sendable, Equatable {
         }
     }
 
-    /// Reads the dataset.
+    /// Reads the dataset. `classNames`, a trained model's classes, makes named labels map to the
+    /// same indices as in training; `numericLabels` keeps labels as numbers (regression).
     ///
-    /// - Parameter classNames: the class names of a trained model, so that named labels map to
-    ///   the same indices as in training.
     /// - Throws: ``TrainerError`` naming the file and, for CSV, the line.
     public func load(classNames: [String] = [], numericLabels: Bool = false) throws(TrainerError) -> Dataset {
         switch self {
@@ -44,7 +44,8 @@ public enum DataSource: Sendable, Equatable {
         }
     }
 
-    private static func pair(_ x: Tensor, _ y: Tensor, _ xPath: String, _ yPath: String) throws(TrainerError) -> Dataset {
+    private static func pair(_ x: Tensor, _ y: Tensor, _ xPath: String, _ yPath: String) throws(TrainerError) -> Dataset
+    {
         guard x.rows == y.count else {
             throw TrainerError("\(xPath) has \(x.rows) samples but \(yPath) has \(y.count) labels; they must match")
         }

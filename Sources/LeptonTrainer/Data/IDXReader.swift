@@ -30,7 +30,8 @@ enum IDXReader {
         default: throw TrainerError("\(path): unknown IDX element type 0x\(String(type, radix: 16))")
         }
         guard bytes.count >= start + count * width else {
-            throw TrainerError("\(path): holds \(bytes.count - start) data bytes but its header announces \(count * width)")
+            throw TrainerError(
+                "\(path): holds \(bytes.count - start) data bytes but its header announces \(count * width)")
         }
         var values = [Float](repeating: 0, count: count)
         for i in 0..<count {

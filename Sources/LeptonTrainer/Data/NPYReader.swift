@@ -24,7 +24,9 @@ enum NPYReader {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
         }
-        guard bytes.count >= headerStart + headerLength else { throw TrainerError("\(path): the .npy header is truncated") }
+        guard bytes.count >= headerStart + headerLength else {
+            throw TrainerError("\(path): the .npy header is truncated")
+        }
         let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
         guard let descr = field("descr", in: header), let shapeText = field("shape", in: header) else {
             throw TrainerError("\(path): the .npy header has no descr or shape: \(header)")
@@ -40,7 +42,8 @@ enum NPYReader {
         }
         let start = headerStart + headerLength
         guard bytes.count >= start + count * width else {
-            throw TrainerError("\(path): holds \(bytes.count - start) data bytes, its header announces \(count * width)")
+            throw TrainerError(
+                "\(path): holds \(bytes.count - start) data bytes, its header announces \(count * width)")
         }
         let kind = type.dropFirst().first
         var values = [Float](repeating: 0, count: count)

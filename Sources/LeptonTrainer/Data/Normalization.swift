@@ -25,9 +25,8 @@ public struct Normalization: Sendable, Equatable {
         self.scale = scale
     }
 
-    /// Fits the map to `data` (statistics summed in sample order, in Double).
-    ///
-    /// - Parameter factor: the factor of ``Kind/scale``.
+    /// The map of `kind` fitted to `data` (statistics summed in sample order, in Double);
+    /// `factor` is the factor of ``Kind/scale``.
     public static func fit(_ kind: Kind, factor: Double, to data: Dataset) -> Normalization {
         let width = data.features.columns
         let rows = data.count

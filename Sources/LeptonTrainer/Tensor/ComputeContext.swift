@@ -34,10 +34,9 @@ public final class ComputeContext: @unchecked Sendable {
     /// Splits C into column blocks (or row blocks when C is tall) of whole micro-tiles, one per
     /// thread, when the product is large enough to pay for the hand-off.
     ///
-    /// - Parameters:
-    ///   - transA: read A as its transpose: A is k×m with leading dimension `lda`.
-    ///   - transB: read B as its transpose: B is n×k with leading dimension `ldb`.
-    ///   - beta: 0 to overwrite C, 1 to add to it.
+    /// `transA` reads A as its transpose (A is k×m with leading dimension `lda`), `transB` reads
+    /// B as its transpose (B is n×k, leading dimension `ldb`); `beta` is 0 to overwrite C, 1 to
+    /// add to it.
     public func gemm(
         transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -10,7 +10,8 @@ public enum Evaluator {
             let names = classNames.isEmpty ? (0..<max(data.classCount, outputs.columns)).map(String.init) : classNames
             let count = loss == .binaryCrossEntropy ? 2 : names.count
             return MetricsReport.classification(
-                truth: data.targets.map { Int($0) }, predicted: predicted, classNames: Array(names.prefix(max(count, 2))),
+                truth: data.targets.map { Int($0) }, predicted: predicted,
+                classNames: Array(names.prefix(max(count, 2))),
                 loss: lossValue)
         }
         return MetricsReport.regression(truth: data.targets, predicted: outputs.values, loss: lossValue)

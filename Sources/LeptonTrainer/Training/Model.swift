@@ -65,23 +65,25 @@ public final class Model {
     /// Whether the last layer is a softmax (skipped while training with softmax cross-entropy).
     var endsInSoftmax: Bool { specs.last == .softmax }
 
-    /// The output for a batch shaped [batch] + ``inputShape``.
-    ///
-    /// - Parameter logits: stop before a final softmax layer.
+    /// The output for a batch shaped [batch] + ``inputShape``; with `logits`, the values before a
+    /// final softmax layer.
     public func forward(_ batch: Tensor, training: Bool, logits: Bool = false) -> Tensor {
         var x = batch
         let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
         for index in 0..<count {
-            if case .conv2d = specs[index], x.shape.count == 3 { x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst()) }
-            if case .maxPool = specs[index], x.shape.count == 3 { x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst()) }
+            if case .conv2d = specs[index], x.shape.count == 3 {
+                x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
+            }
+            if case .maxPool = specs[index], x.shape.count == 3 {
+                x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
+            }
             x = layers[index].forward(x, training: training)
         }
         return x
     }
 
-    /// Back-propagates the loss gradient of the last training forward pass's output.
-    ///
-    /// - Parameter logits: the forward pass stopped before a final softmax layer.
+    /// Back-propagates the loss gradient of the last training forward pass's output (`logits`:
+    /// that pass stopped before a final softmax layer).
     public func backward(_ gradient: Tensor, logits: Bool = false) {
         var g = gradient
         let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
@@ -100,7 +102,8 @@ public final class Model {
             }
             guard tensor.shape == parameter.value.shape else {
                 throw TrainerError(
-                    "tensor '\(parameter.name)' has shape \(tensor.shape) in the checkpoint, the model needs \(parameter.value.shape)")
+                    "tensor '\(parameter.name)' has shape \(tensor.shape) in the checkpoint, the model needs \(parameter.value.shape)"
+                )
             }
             parameter.value = tensor
         }
@@ -112,7 +115,8 @@ public final class Model {
         case 2: return [1] + shape
         default:
             throw TrainerError(
-                "\(spec.text) needs image samples ([height, width] or [channels, height, width]) but gets \(shape); read IDX images or a 3-D NPY array, or use dense layers")
+                "\(spec.text) needs image samples ([height, width] or [channels, height, width]) but gets \(shape); read IDX images or a 3-D NPY array, or use dense layers"
+            )
         }
     }
 }

@@ -7,7 +7,8 @@ public enum Predictions {
         var (outputs, _) = Evaluator.predictions(checkpoint.model, on: data, loss: loss)
         let names = checkpoint.classNames
         guard loss.isClassification else {
-            return "sample,prediction\n" + outputs.values.enumerated().map { "\($0),\($1)" }.joined(separator: "\n") + "\n"
+            return "sample,prediction\n" + outputs.values.enumerated().map { "\($0),\($1)" }.joined(separator: "\n")
+                + "\n"
         }
         let predicted = Evaluator.classes(of: outputs, loss: loss)
         let width = outputs.columns

@@ -28,7 +28,9 @@ public final class Trainer {
         let c = configuration
         guard c.batchSize >= 1 else { throw TrainerError("the batch size must be at least 1 (got \(c.batchSize))") }
         guard c.epochs >= 0 else { throw TrainerError("the epoch count must not be negative (got \(c.epochs))") }
-        guard data.count >= 2 else { throw TrainerError("the training data has \(data.count) samples; it needs at least 2") }
+        guard data.count >= 2 else {
+            throw TrainerError("the training data has \(data.count) samples; it needs at least 2")
+        }
         var (train, validation) = data.split(validationFraction: c.validationSplit, seed: c.seed)
         let normalization = Normalization.fit(c.normalization, factor: c.normalizationFactor, to: train)
         normalization.apply(to: &train)
@@ -41,8 +43,10 @@ public final class Trainer {
         let optimizer = Optimizer(c.optimizer, parameters: model.parameters, context: context)
         var shuffler = RandomGenerator(seed: c.seed).derived(0x5_4FF1E)
         let logits = c.loss == .softmaxCrossEntropy
-        let classNames = data.classNames.isEmpty && c.loss.isClassification
-            ? (0..<max(data.classCount, c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *))).map(String.init)
+        let classNames =
+            data.classNames.isEmpty && c.loss.isClassification
+            ? (0..<max(data.classCount, c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *))).map(
+                String.init)
             : data.classNames
         var history: [EpochReport] = []
         for epoch in 0..<c.epochs {
@@ -88,12 +92,14 @@ public final class Trainer {
             let needed = data.classCount
             guard width >= needed else {
                 throw TrainerError(
-                    "the data has \(needed) classes but the model's last layer gives \(width) outputs; end the model with dense(\(needed))")
+                    "the data has \(needed) classes but the model's last layer gives \(width) outputs; end the model with dense(\(needed))"
+                )
             }
         case .binaryCrossEntropy, .meanSquaredError:
             guard width == 1 else {
                 throw TrainerError(
-                    "\(configuration.loss.rawValue) needs a model with 1 output, this one gives \(width); end it with dense(1)")
+                    "\(configuration.loss.rawValue) needs a model with 1 output, this one gives \(width); end it with dense(1)"
+                )
             }
             if configuration.loss == .binaryCrossEntropy, let bad = data.targets.first(where: { $0 != 0 && $0 != 1 }) {
                 throw TrainerError("binary-cross-entropy needs labels 0 or 1; the data has \(bad)")

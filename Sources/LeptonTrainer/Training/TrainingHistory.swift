@@ -9,7 +9,9 @@ public enum TrainingHistory {
     public static func write(_ history: [EpochReport], to path: String) throws(TrainerError) {
         let rows = history.map(\.json)
         if path.hasSuffix(".csv") {
-            let columns = Array(Set(rows.flatMap(\.keys))).sorted { ($0 == "epoch" ? "" : $0) < ($1 == "epoch" ? "" : $1) }
+            let columns = Array(Set(rows.flatMap(\.keys))).sorted {
+                ($0 == "epoch" ? "" : $0) < ($1 == "epoch" ? "" : $1)
+            }
             var text = columns.joined(separator: ",") + "\n"
             for row in rows {
                 text += columns.map { row[$0].map { "\($0)" } ?? "" }.joined(separator: ",") + "\n"

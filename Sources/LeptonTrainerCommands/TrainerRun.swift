@@ -1,24 +1,28 @@
 import ArgumentParser
 import Foundation
-import LeptonCore
 import LeptonTrainer
 
 /// What `lepton train`, `evaluate` and `predict` share: thread defaults, progress lines and
 /// turning trainer errors into messages and exit codes.
 enum TrainerRun {
+    /// The exit status of a failed quality gate (`lepton evaluate --require`).
+    static let gateFailed = ExitCode(3)
+
     /// `$LEPTON_TRAIN_THREADS`, else every core.
     static var defaultThreads: Int {
-        if let text = Environment.value("LEPTON_TRAIN_THREADS"), let value = Int(text), value > 0 { return value }
-        return SystemCores.count
+        if let text = ProcessInfo.processInfo.environment["LEPTON_TRAIN_THREADS"], let value = Int(text), value > 0 {
+            return value
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
     }
 
     /// Runs `body`, printing a ``TrainerError`` as `error: …` and exiting with status 1.
-    static func reportingErrors(_ console: Console, _ body: () throws(TrainerError) -> Void) throws {
+    static func reportingErrors(_ console: TrainerConsole, _ body: () throws(TrainerError) -> Void) throws {
         do {
             try body()
         } catch {
             console.error("error: \(error.message)")
-            throw ExitCodes.failure
+            throw ExitCode.failure
         }
     }
 

@@ -24,8 +24,8 @@ public struct MetricGate: Sendable, Equatable, CustomStringConvertible {
 
     /// Parses `METRIC OP NUMBER` with OP one of `>=`, `>`, `<=`, `<`, `==` (spaces optional).
     ///
-    /// - Throws: ``LeptonError`` with code ``LeptonError/Code/invalidPipeline`` explaining the form.
-    public init(parsing text: String) throws(LeptonError) {
+    /// - Throws: ``TrainerError`` explaining the form.
+    public init(parsing text: String) throws(TrainerError) {
         let operators: [Comparison] = [.atLeast, .atMost, .equal, .above, .below]
         for comparison in operators {
             guard let range = text.range(of: comparison.rawValue) else { continue }
@@ -35,8 +35,7 @@ public struct MetricGate: Sendable, Equatable, CustomStringConvertible {
             self.init(metric: name, comparison: comparison, threshold: threshold)
             return
         }
-        throw LeptonError(
-            .invalidPipeline,
+        throw TrainerError(
             "invalid gate '\(text)'; write METRIC OP NUMBER with OP one of >=, >, <=, <, ==, e.g. 'accuracy >= 0.9'")
     }
 

@@ -33,6 +33,7 @@ struct OptimizationOptions: ParsableArguments {
         if parts.count == 3, parts[0] == "step", let every = Int(parts[1]), every > 0, let gamma = Double(parts[2]) {
             return .step(every: every, gamma: gamma)
         }
-        throw ValidationError("Unknown --schedule '\(schedule)'; use constant, cosine or step:EVERY:GAMMA (e.g. step:5:0.5).")
+        throw ValidationError(
+            "Unknown --schedule '\(schedule)'; use constant, cosine or step:EVERY:GAMMA (e.g. step:5:0.5).")
     }
 }

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import LeptonTrainer
+
+/// `lepton train`: trains a model with the built-in trainer and writes its checkpoint.
+public struct Train: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model with the built-in tensor trainer.",
+        discussion: """
+            Writes the weights to --checkpoint (safetensors, loadable by PyTorch) and a JSON sidecar \
+            beside it (model.safetensors -> model.json) with the architecture, classes, normalisation \
+            and configuration. The same data, configuration and seed give byte-identical files for \
+            any --threads. A `.train(…)` stage in a Leptonfile runs this command.
+
+            Example: lepton train --idx-images train-images-idx3-ubyte.gz --idx-labels \
+            train-labels-idx1-ubyte.gz --layers 'dense(256),relu,dense(128),relu,dense(10)' \
+            --normalize scale --scale-factor 0.00392156862745098 --epochs 3 --batch-size 128 \
+            --checkpoint model/model.safetensors
+            """)
+
+    @OptionGroup(title: "Data") var data: DataOptions
+
+    @Option(
+        help:
+            "The layers, e.g. 'dense(256),relu,dropout(0.2),dense(10)'; also conv2d(F,K), maxpool(S), flatten, sigmoid, tanh, softmax."
+    )
+    var layers: String
+
+    @Option(help: "softmax-cross-entropy, binary-cross-entropy or mse.")
+    var loss: String = LossFunction.softmaxCrossEntropy.rawValue
+
+    @OptionGroup(title: "Optimisation") var optimization: OptimizationOptions
+
+    @Option(help: "Passes over the training data.") var epochs = 10
+    @Option(name: .customLong("batch-size"), help: "Samples per gradient step.") var batchSize = 32
+    @Option(help: "Seed of every random choice (weights, shuffles, dropout, the validation split).") var seed: UInt64 =
+        0
+
+    @Option(name: .customLong("validation-split"), help: "Fraction held out to validate each epoch (0 for none).")
+    var validationSplit = 0.0
+
+    @Option(help: "none, scale, minmax or standardize; fitted on the training data, stored with the model.")
+    var normalize = "none"
+
+    @Option(name: .customLong("scale-factor"), help: "The factor of --normalize scale (1/255 for 8-bit images).")
+    var scaleFactor = 1.0
+
+    @Option(help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core). Results do not depend on it.")
+    var threads: Int?
+
+    @Option(help: "Where to write the weights (.safetensors); the sidecar goes beside it.")
+    var checkpoint: String
+
+    @Option(help: "Where to write the final metrics (JSON): training loss, validation metrics.")
+    var metrics: String?
+
+    @Option(help: "Where to write the per-epoch history (.json or .csv) for plots.")
+    var history: String?
+
+    public func validate() throws {
+        guard epochs >= 0 else { throw ValidationError("Please give --epochs of at least 0.") }
+        guard batchSize >= 1 else { throw ValidationError("Please give --batch-size of at least 1.") }
+        guard (0..<1).contains(validationSplit) else {
+            throw ValidationError("Please give --validation-split in [0, 1).")
+        }
+        if let threads, threads < 1 { throw ValidationError("Please give --threads of at least 1.") }
+    }
+
+    public init() {}
+
+    public func run() throws {
+        let console = TrainerConsole()
+        let configuration = try makeConfiguration()
+        let context = ComputeContext(threads: configuration.threads)
+        let source = try data.source()
+        try TrainerRun.reportingErrors(console) { () throws(TrainerError) in
+            let dataset = try source.load()
+            console.line(
+                "training \(configuration.layers.map(\.text).joined(separator: ",")) on \(dataset.count) samples "
+                    + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet), "
+                    + TrainerRun.buildKind)
+            let trainer = Trainer(configuration, context: context)
+            // Every epoch up to 20; beyond that about 20 lines, always including the last.
+            let every = max(1, (configuration.epochs + 19) / 20)
+            let result = try trainer.train(dataset) { report in
+                if report.epoch % every == 0 || report.epoch == configuration.epochs {
+                    console.line(TrainerRun.describe(report, epochs: configuration.epochs))
+                }
+            }
+            var checkpoint = result.checkpoint
+            checkpoint.training["data"] = source.paths
+            try checkpoint.write(to: self.checkpoint)
+            console.line("wrote \(self.checkpoint) and \(ModelCheckpoint.sidecarPath(for: self.checkpoint))")
+            if let history {
+                try TrainingHistory.write(result.history, to: history)
+            }
+            if let metrics {
+                try TrainingHistory.writeFinalMetrics(result.history, to: metrics)
+            }
+        }
+    }
+
+    private func makeConfiguration() throws -> TrainingConfiguration {
+        guard let lossFunction = LossFunction(rawValue: loss) else {
+            throw ValidationError(
+                "Unknown --loss '\(loss)'; use one of \(LossFunction.allCases.map(\.rawValue).joined(separator: ", "))."
+            )
+        }
+        guard let normalization = Normalization.Kind(rawValue: normalize) else {
+            throw ValidationError(
+                "Unknown --normalize '\(normalize)'; use one of \(Normalization.Kind.allCases.map(\.rawValue).joined(separator: ", "))."
+            )
+        }
+        let specs: [LayerSpec]
+        do { specs = try LayerSpec.parseList(layers) } catch { throw ValidationError(error.message) }
+        return TrainingConfiguration(
+            layers: specs, loss: lossFunction, optimizer: try optimization.configuration(), epochs: epochs,
+            batchSize: batchSize, seed: seed, validationSplit: validationSplit, normalization: normalization,
+            normalizationFactor: scaleFactor, threads: threads ?? TrainerRun.defaultThreads)
+    }
+}

@@ -1,0 +1,3 @@
+import LeptonTrainerCommands
+
+LeptonTrainerCommand.run()
