@@ -221,16 +221,14 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
     }
 }
 
-/// The scalar Adam step for elements [begin, end): the reference every vector path must match
-/// bit for bit (each operation is correctly rounded and none is fused).
+/// The scalar Adam step for elements [begin, end): the reference the assembly loop
+/// (adam_avx2.S) matches bit for bit (each operation is correctly rounded and none is fused).
 static void adam_scalar(long begin, long end, float *param, const float *grad, float *m, float *v,
                         float step, float root_bc2, float beta1, float beta2, float one_minus_beta1,
                         float one_minus_beta2, float epsilon, float weight_decay) {
     for (long i = begin; i < end; i++) {
-        float g = grad[i];
-        if (weight_decay != 0) {
-            g = g + weight_decay * param[i];
-        }
+        // The decay term is added even when it is zero, exactly as the vector path does.
+        float g = grad[i] + weight_decay * param[i];
         float mi = beta1 * m[i] + one_minus_beta1 * g;
         float vi = beta2 * v[i] + one_minus_beta2 * (g * g);
         m[i] = mi;
@@ -241,36 +239,7 @@ static void adam_scalar(long begin, long end, float *param, const float *grad, f
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
-/// Eight lanes at a time with the same unfused, correctly rounded operations as `adam_scalar`,
-/// so both give identical bits.
-__attribute__((target("avx2")))
-static long adam_avx2(long count, float *param, const float *grad, float *m, float *v,
-                      float step, float root_bc2, float beta1, float beta2, float one_minus_beta1,
-                      float one_minus_beta2, float epsilon, float weight_decay) {
-    const __m256 vb1 = _mm256_set1_ps(beta1), vb2 = _mm256_set1_ps(beta2);
-    const __m256 v1b1 = _mm256_set1_ps(one_minus_beta1), v1b2 = _mm256_set1_ps(one_minus_beta2);
-    const __m256 veps = _mm256_set1_ps(epsilon), vwd = _mm256_set1_ps(weight_decay);
-    const __m256 vstep = _mm256_set1_ps(step), vroot = _mm256_set1_ps(root_bc2);
-    long i = 0;
-    for (; i + 8 <= count; i += 8) {
-        __m256 p = _mm256_loadu_ps(param + i);
-        __m256 g = _mm256_loadu_ps(grad + i);
-        if (weight_decay != 0) {
-            g = _mm256_add_ps(g, _mm256_mul_ps(vwd, p));
-        }
-        __m256 mi = _mm256_add_ps(_mm256_mul_ps(vb1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(v1b1, g));
-        __m256 vi = _mm256_add_ps(_mm256_mul_ps(vb2, _mm256_loadu_ps(v + i)),
-                                  _mm256_mul_ps(v1b2, _mm256_mul_ps(g, g)));
-        _mm256_storeu_ps(m + i, mi);
-        _mm256_storeu_ps(v + i, vi);
-        __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), vroot), veps);
-        p = _mm256_sub_ps(p, _mm256_mul_ps(vstep, _mm256_div_ps(mi, denom)));
-        _mm256_storeu_ps(param + i, p);
-    }
-    return i;
-}
+void lepton_adam_avx2(long n8, float *param, const float *grad, float *m, float *v, const float constants[8]);
 #endif
 
 void lepton_adam_update(long count, float *param, const float *grad, float *m, float *v,
@@ -281,8 +250,9 @@ void lepton_adam_update(long count, float *param, const float *grad, float *m, f
     long done = 0;
 #if defined(__x86_64__)
     if (lepton_kernels_isa() == 1) {
-        done = adam_avx2(count, param, grad, m, v, step, root_bc2, beta1, beta2, 1 - beta1, 1 - beta2,
-                         epsilon, weight_decay);
+        const float constants[8] = {beta1, beta2, 1 - beta1, 1 - beta2, epsilon, weight_decay, step, root_bc2};
+        lepton_adam_avx2(count / 8, param, grad, m, v, constants);
+        done = count / 8 * 8;
     }
 #endif
     adam_scalar(done, count, param, grad, m, v, step, root_bc2, beta1, beta2, 1 - beta1, 1 - beta2,
