@@ -83,11 +83,16 @@ public struct Train: ParsableCommand {
             let trainer = Trainer(configuration, context: context)
             // Every epoch up to 20; beyond that about 20 lines, always including the last.
             let every = max(1, (configuration.epochs + 19) / 20)
-            let result = try trainer.train(dataset) { report in
-                if report.epoch % every == 0 || report.epoch == configuration.epochs {
-                    console.line(TrainerRun.describe(report, epochs: configuration.epochs))
-                }
-            }
+            let bar = console.isTerminal ? ProgressBar(epochs: configuration.epochs) : nil
+            let result = try trainer.train(
+                dataset,
+                progress: { report in
+                    bar?.clear()
+                    if report.epoch % every == 0 || report.epoch == configuration.epochs {
+                        console.line(TrainerRun.describe(report, epochs: configuration.epochs))
+                    }
+                },
+                batchProgress: bar.map { bar in { bar.update($0) } })
             var checkpoint = result.checkpoint
             checkpoint.training["data"] = source.paths
             try checkpoint.write(to: self.checkpoint)

@@ -7,6 +7,12 @@
 /// Where `lepton train`, `evaluate` and `predict` write: whole lines, unbuffered, so they
 /// interleave cleanly with other stages' output when run as a stage.
 struct TrainerConsole {
+    /// Whether standard output is a terminal (and `TERM` is not `dumb`): only then is a live
+    /// progress bar drawn.
+    var isTerminal: Bool {
+        isatty(STDOUT_FILENO) != 0 && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+    }
+
     /// Writes a line to standard output.
     func line(_ text: String) { write(text + "\n") }
 

@@ -20,11 +20,25 @@ public final class Trainer {
         public var history: [EpochReport]
     }
 
-    /// Trains on `data`, calling `progress` after every epoch.
+    /// Where an epoch is, for a live progress bar.
+    public struct BatchProgress {
+        /// One-based.
+        public var epoch: Int
+        /// Training samples processed so far in this epoch, of ``total``.
+        public var samples: Int
+        public var total: Int
+        /// Mean loss of the epoch so far.
+        public var loss: Double
+    }
+
+    /// Trains on `data`, calling `progress` after every epoch and `batchProgress` (when given)
+    /// after every batch.
     ///
     /// - Throws: ``TrainerError`` for a configuration that does not fit the data (labels beyond
     ///   the output width, a batch size below 1).
-    public func train(_ data: Dataset, progress: (EpochReport) -> Void = { _ in }) throws(TrainerError) -> Result {
+    public func train(
+        _ data: Dataset, progress: (EpochReport) -> Void = { _ in }, batchProgress: ((BatchProgress) -> Void)? = nil
+    ) throws(TrainerError) -> Result {
         let c = configuration
         guard c.batchSize >= 1 else { throw TrainerError("the batch size must be at least 1 (got \(c.batchSize))") }
         guard c.epochs >= 0 else { throw TrainerError("the epoch count must not be negative (got \(c.epochs))") }
@@ -68,6 +82,8 @@ public final class Trainer {
                 }
                 model.backward(gradient, logits: logits)
                 optimizer.step(model.parameters, rate: rate)
+                batchProgress?(
+                    BatchProgress(epoch: epoch + 1, samples: end, total: train.count, loss: lossSum / Double(end)))
                 start = end
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
