@@ -20,8 +20,8 @@ public struct LeptonCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self, Train.self, Evaluate.self,
-            Predict.self,
+            Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self, Params.self, Metrics.self,
+            Train.self, Evaluate.self, Predict.self,
         ],
         defaultSubcommand: Build.self
     )

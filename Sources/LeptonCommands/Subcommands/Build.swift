@@ -34,6 +34,11 @@ extension LeptonCommand {
         @Flag(name: .shortAndLong, help: "Do not show what stages print (it stays in .lepton/logs/STAGE.log).")
         var quiet = false
 
+        @Option(
+            name: .customLong("set"),
+            help: "Override a parameter for this build without editing the params file: KEY=VALUE (repeatable).")
+        var overrides: [String] = []
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
         }
@@ -41,7 +46,9 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let started = SystemClock().monotonicNow()
-            if stages.isEmpty && force.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+            if stages.isEmpty && force.isEmpty && overrides.isEmpty,
+                let count = NoOpFastPath.check(global, console: console)
+            {
                 let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
                 if global.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
                 console.line(
@@ -49,13 +56,14 @@ extension LeptonCommand {
                 )
                 return
             }
-            let session = try PackageSession.open(global, console: console)
+            let session = try PackageSession.open(global, console: console, overrides: overrides)
             try session.checkStageNames(stages + force)
             var options = BuildOptions(
                 targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
                 keepGoing: keepGoing
             )
-            if stages.isEmpty && !dryRun {
+            // The snapshot's context does not hold overrides: a build with --set writes none.
+            if stages.isEmpty && !dryRun && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)

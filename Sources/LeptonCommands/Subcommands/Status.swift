@@ -17,13 +17,16 @@ extension LeptonCommand {
         @Argument(help: "Stages to check (default: all).")
         var stages: [String] = []
 
+        @Option(name: .customLong("set"), help: "Check as if a parameter had this value: KEY=VALUE (repeatable).")
+        var overrides: [String] = []
+
         func run() throws {
             let console = Console()
-            if stages.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+            if stages.isEmpty && overrides.isEmpty, let count = NoOpFastPath.check(global, console: console) {
                 console.line("everything is up to date (\(count) stage\(count == 1 ? "" : "s"))")
                 return
             }
-            let session = try PackageSession.open(global, console: console)
+            let session = try PackageSession.open(global, console: console, overrides: overrides)
             try session.checkStageNames(stages)
             let collector = CollectingObserver()
             let summary = try BuildRun(

@@ -19,7 +19,9 @@ struct PackageSession {
 
     /// Finds the package, loads its Leptonfile and validates the pipeline, printing every
     /// problem and throwing the configuration-error exit code when there are any.
-    static func open(_ options: GlobalOptions, console: Console, overrides: [String: String] = [:]) throws
+    ///
+    /// `overrides` are `--set KEY=VALUE` items; a key no stage declares is a usage error (64).
+    static func open(_ options: GlobalOptions, console: Console, overrides items: [String] = []) throws
         -> PackageSession
     {
         let workspace = try findWorkspace(options)
@@ -40,6 +42,14 @@ struct PackageSession {
                 ))
         }
         let targets = try loadTargets(options, workspace: workspace)
+        let overrides: [String: String]
+        do {
+            let declared = Set(loaded.pipeline.stages.flatMap { $0.params.filter { $0.inline == nil }.map(\.key) })
+            overrides = try ParameterOverrides.parse(items, declared: Array(declared))
+        } catch {
+            console.error(console.red("error: ") + error.message)
+            throw ExitCode.validationFailure
+        }
         let params = ParamsStore(root: workspace.root, overrides: overrides)
         let validationStart = SystemClock().monotonicNow()
         let graph = BuildGraph(pipeline: loaded.pipeline)
