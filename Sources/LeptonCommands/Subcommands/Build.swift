@@ -66,8 +66,12 @@ extension LeptonCommand {
             if stages.isEmpty && !dryRun && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
+            let startedAt = SystemClock().fileTimeNow()
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
                 .execute()
+            if !dryRun, let id = RunRecorder.record(summary, session: session, started: startedAt) {
+                console.line(console.dim("run \(id) recorded ('lepton runs show \(id)')"))
+            }
             if global.verbose {
                 for phase in summary.phases {
                     console.error(console.dim("\(phase.name): \(Format.duration(phase.seconds))"))

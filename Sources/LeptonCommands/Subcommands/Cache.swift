@@ -20,7 +20,7 @@ extension LeptonCommand.Cache {
             commandName: "gc",
             abstract: "Remove cache objects that neither Lepton.lock nor a kept run references.",
             discussion: """
-                Objects referenced by Lepton.lock are always kept. Run-cache entries (which let a reverted \
+                Objects referenced by Lepton.lock or by a tagged run (`lepton tag`) are always kept. Run-cache entries (which let a reverted \
                 change restore instead of rerun) are kept for --keep-days days; older ones are dropped \
                 with the objects only they referenced. --workspace-only keeps just what Lepton.lock needs.
                 """)
@@ -57,11 +57,22 @@ extension LeptonCommand.Cache {
                     for digest in record.outputs.values { keep.formUnion(cache.objects(of: digest)) }
                 }
             }
+            // Tagged runs (`lepton tag`) keep every object their outputs need, and their
+            // run-cache entries, whatever their age.
+            var taggedKeys = Set<String>()
+            for run in RunHistory(workspace: workspace).taggedRuns() {
+                for stage in run.stages.values {
+                    guard let record = stage.record else { continue }
+                    taggedKeys.insert(record.key)
+                    for digest in record.outputs.values { keep.formUnion(cache.objects(of: digest)) }
+                }
+            }
             let cutoff = Int(time(nil)) - keepDays * 86_400
             var droppedRuns = 0
             for entry in cache.allRunEntries() {
                 let intact = !entry.outputs.isEmpty || entry.stage != ""
-                if !workspaceOnly && intact && entry.created >= cutoff
+                let tagged = taggedKeys.contains(entry.key)
+                if (tagged || (!workspaceOnly && intact && entry.created >= cutoff))
                     && entry.outputs.values.allSatisfy(cache.contains)
                 {
                     for digest in entry.outputs.values { keep.formUnion(cache.objects(of: digest)) }

@@ -6,7 +6,7 @@ extension LeptonCommand {
     struct Metrics: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the metrics the stages wrote.",
-            subcommands: [Show.self],
+            subcommands: [Show.self, Diff.self],
             defaultSubcommand: Show.self)
 
         /// How `metrics show` prints.
@@ -94,6 +94,76 @@ extension LeptonCommand {
                     }
                 }
                 return result
+            }
+        }
+
+        /// `lepton metrics diff [RUN] [--all] [--json]`.
+        struct Diff: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Compare the current metrics with a run's or a git revision's: old, new and change.",
+                discussion: """
+                    Without RUN: the latest run whose metrics differ from the workspace's (so right after a \
+                    build, the run before it). A git revision is read through its Lepton.lock: the metrics \
+                    files it records are read from the cache by digest.
+                    """)
+
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision.") var against: String?
+            @Flag(help: "Also list metrics that did not change.") var all = false
+            @Flag(
+                help: "Print JSON: {\"old\": LABEL, \"metrics\": [{\"file\", \"name\", \"old\", \"new\", \"change\"}]}."
+            )
+            var json = false
+
+            func run() throws {
+                let console = Console()
+                let session = try PackageSession.open(global, console: console)
+                let current = RunRecorder.currentMetrics(session)
+                let old = try RunComparison.resolve(against, workspace: session.workspace, current: current)
+                let files = Set(current.keys).union(old.metrics.keys).sorted()
+                var rows: [(file: String, name: String, old: Double?, new: Double?)] = []
+                for file in files {
+                    let names = Set((current[file] ?? [:]).keys).union((old.metrics[file] ?? [:]).keys).sorted()
+                    for name in names {
+                        let before = old.metrics[file]?[name]
+                        let after = current[file]?[name]
+                        if all || before != after { rows.append((file, name, before, after)) }
+                    }
+                }
+                if json {
+                    let items = rows.map { row -> JSON in
+                        var object: [String: JSON] = ["file": .string(row.file), "name": .string(row.name)]
+                        object["old"] = row.old.map { .number(Show.number($0)) } ?? .null
+                        object["new"] = row.new.map { .number(Show.number($0)) } ?? .null
+                        if let a = row.old, let b = row.new { object["change"] = .number(Show.number(b - a)) }
+                        return .object(object)
+                    }
+                    console.line(JSON.object(["old": .string(old.label), "metrics": .array(items)]).prettyText)
+                    return
+                }
+                if rows.isEmpty {
+                    console.line("no metric differs from \(old.label)")
+                    return
+                }
+                TablePrinter(console: console).print(
+                    header: ["file", "metric", old.label, "now", "change"],
+                    rows: rows.map { row in
+                        [
+                            row.file, row.name, row.old.map(Show.number) ?? "-", row.new.map(Show.number) ?? "-",
+                            Diff.change(row.old, row.new),
+                        ]
+                    })
+            }
+
+            /// `+0.0123 (+1.4%)`.
+            static func change(_ old: Double?, _ new: Double?) -> String {
+                guard let old, let new else { return "-" }
+                let delta = new - old
+                let sign = delta >= 0 ? "+" : ""
+                let rounded = (delta * 10_000).rounded() / 10_000
+                guard old != 0 else { return "\(sign)\(rounded)" }
+                let percent = (delta / abs(old) * 1000).rounded() / 10
+                return "\(sign)\(rounded) (\(sign)\(percent)%)"
             }
         }
     }

@@ -6,7 +6,7 @@ extension LeptonCommand {
     struct Params: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the parameters the stages read.",
-            subcommands: [Show.self],
+            subcommands: [Show.self, Diff.self],
             defaultSubcommand: Show.self)
 
         /// `lepton params show [--set KEY=VALUE] [--json]`.
@@ -62,6 +62,53 @@ extension LeptonCommand {
                     ]
                 }
                 TablePrinter(console: console).print(header: ["param", "value", "file", "read by"], rows: table)
+            }
+        }
+
+        /// `lepton params diff [RUN] [--set KEY=VALUE] [--all] [--json]`.
+        struct Diff: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Compare the current parameters with a run's (default: the latest) or a git revision's.")
+
+            @OptionGroup var global: GlobalOptions
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision.") var against: String?
+            @Option(name: .customLong("set"), help: "Compare as if a parameter had this value (repeatable).")
+            var overrides: [String] = []
+            @Flag(help: "Also list parameters that did not change.") var all = false
+            @Flag(help: "Print JSON: {\"old\": LABEL, \"params\": [{\"key\", \"old\", \"new\"}]}.") var json = false
+
+            func run() throws {
+                let console = Console()
+                let session = try PackageSession.open(global, console: console, overrides: overrides)
+                let old = try RunComparison.resolve(against, workspace: session.workspace)
+                var current: [String: String] = [:]
+                for stage in session.pipeline.stages {
+                    for parameter in stage.params where parameter.inline == nil {
+                        let file = parameter.file ?? session.pipeline.paramsFile
+                        let label = file == session.pipeline.paramsFile ? parameter.key : "\(file):\(parameter.key)"
+                        if case .success(let value) = session.params.lookup(parameter.key, in: file) {
+                            current[label] = value
+                        }
+                    }
+                }
+                let keys = Set(current.keys).union(old.params.keys).sorted()
+                let rows = keys.compactMap { key -> [String]? in
+                    let before = old.params[key] ?? "-"
+                    let after = current[key] ?? "-"
+                    return all || before != after ? [key, before, after] : nil
+                }
+                if json {
+                    let items = rows.map {
+                        JSON.object(["key": .string($0[0]), "old": .string($0[1]), "new": .string($0[2])])
+                    }
+                    console.line(JSON.object(["old": .string(old.label), "params": .array(items)]).prettyText)
+                    return
+                }
+                if rows.isEmpty {
+                    console.line("no parameter differs from \(old.label)")
+                    return
+                }
+                TablePrinter(console: console).print(header: ["param", old.label, "now"], rows: rows)
             }
         }
     }

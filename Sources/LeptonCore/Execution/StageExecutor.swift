@@ -71,7 +71,12 @@ struct StageExecutor: Sendable {
             arguments: stage.command.argv(
                 tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, params: record.params),
             workingDirectory: workspace.root,
-            environment: ["LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root], logPath: logPath,
+            environment: [
+                "LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root,
+                // The stage's parameter values as hashed (`--set` overrides included).
+                "LEPTON_PARAMS": JSON.object(record.params.mapValues { (try? JSON.parse($0)) ?? .string($0) })
+                    .compactText,
+            ], logPath: logPath,
             onOutput: onOutput)
         let outcome = runner.run(request)
         let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)

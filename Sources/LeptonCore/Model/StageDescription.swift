@@ -44,7 +44,8 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     case exec([String])
     /// Lepton's own binary (`lepton train …`) with `arguments`, which enter the key, and
     /// `settings`, which do not (they change how, not what, it computes: a thread count).
-    /// An argument `{param:LABEL}` is replaced by the value of the stage's parameter LABEL.
+    /// `{param:LABEL}` in any command kind is replaced by the value of the stage's parameter
+    /// LABEL (as hashed, `--set` overrides included).
     case tool([String], settings: [String])
 
     /// The subcommands of Lepton's binary that the separate `lepton-trainer` also runs.
@@ -75,22 +76,38 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     /// `{param:…}` arguments.
     public func argv(tool: String, params: [String: String] = [:]) -> [String] {
         switch self {
-        case .shell(let line): return ["/bin/sh", "-c", line]
-        case .exec(let arguments): return arguments
+        case .shell(let line): return ["/bin/sh", "-c", CommandDescription.substitute(line, params)]
+        case .exec(let arguments): return arguments.map { CommandDescription.substitute($0, params) }
         case .tool(let arguments, let settings):
             return [tool] + arguments.map { CommandDescription.substitute($0, params) } + settings
         }
     }
 
-    /// `{param:LABEL}` → the parameter's value (a JSON string unquoted); anything else unchanged.
-    static func substitute(_ argument: String, _ params: [String: String]) -> String {
-        guard argument.hasPrefix("{param:"), argument.hasSuffix("}") else { return argument }
-        let label = String(argument.dropFirst("{param:".count).dropLast())
+    /// Replaces every `{param:LABEL}` in `text` with the parameter's value (a JSON string
+    /// unquoted); an unknown label is left as it is.
+    static func substitute(_ text: String, _ params: [String: String]) -> String {
+        guard text.contains("{param:") else { return text }
+        var result = ""
+        var rest = Substring(text)
+        while let start = rest.firstRange(of: "{param:"), let end = rest[start.upperBound...].firstIndex(of: "}") {
+            result += rest[..<start.lowerBound]
+            let label = String(rest[start.upperBound..<end])
+            if let value = value(of: label, in: params) {
+                result += value
+            } else {
+                result += rest[start.lowerBound...end]
+            }
+            rest = rest[rest.index(after: end)...]
+        }
+        return result + rest
+    }
+
+    private static func value(of label: String, in params: [String: String]) -> String? {
         var value = params[label]
         if value == nil, let colon = label.lastIndex(of: ":") {
             value = params[String(label[label.index(after: colon)...])]
         }
-        guard let value else { return argument }
+        guard let value else { return nil }
         if value.hasPrefix("\""), let text = (try? JSON.parse(value))?.stringValue { return text }
         return value
     }

@@ -102,9 +102,11 @@ public final class Builder: @unchecked Sendable {
         let pool = WorkerPool(threads: options.dryRun ? 1 : options.jobs)
         defer { pool.shutdown() }
 
+        var durations: [String: Double] = [:]
         func finish(_ stage: Int, _ outcome: StageOutcome, record: StageRecord?, seconds: Double) {
             let name = graph.pipeline.stages[stage].name
             outcomes[stage] = outcome
+            durations[name] = seconds
             summary.append((name, outcome))
             if let record {
                 for (path, digest) in record.outputs { upstream[path] = digest }
@@ -211,7 +213,7 @@ public final class Builder: @unchecked Sendable {
         }
         return BuildSummary(
             outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted,
-            phases: phases)
+            phases: phases, durations: durations)
     }
 
     /// Certifies the state this build left (see ``NoOpSnapshot``); writes nothing if any status

@@ -63,6 +63,8 @@ public struct BuildSummary: Sendable {
     public var interrupted: Bool
     /// Seconds spent in each phase of the build, in order (for `--verbose`).
     public var phases: [(name: String, seconds: Double)] = []
+    /// How long each stage that ran or was restored took, by name.
+    public var durations: [String: Double] = [:]
 
     public var failed: Bool {
         outcomes.contains { if case .failed = $0.outcome { return true } else { return false } }

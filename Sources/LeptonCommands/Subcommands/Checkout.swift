@@ -1,0 +1,102 @@
+import ArgumentParser
+import LeptonCore
+
+extension LeptonCommand {
+    /// `lepton checkout RUN [--stage S…]`: puts an earlier run's outputs back (a model rollback).
+    struct Checkout: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore the outputs of an earlier run from the cache, without running anything.",
+            discussion: """
+                Every object is checked first: if the cache lacks one, nothing changes and the missing \
+                outputs are listed. An output whose current content the cache does not hold (you edited \
+                it) is stored in the cache before it is replaced, so nothing is lost. Lepton.lock then \
+                records the run's stages, so `lepton status` tells how the inputs differ from that run \
+                and `lepton build` brings everything back to the current inputs.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The run: an id, a unique id prefix, a tag, or `latest`.") var name: String
+        @Option(help: "Only this stage's outputs (repeatable).") var stage: [String] = []
+        @Flag(name: [.customShort("n"), .long], help: "Say what would change; change nothing.") var dryRun = false
+
+        func run() throws {
+            let console = Console()
+            let workspace = try PackageSession.findWorkspace(global)
+            let history = RunHistory(workspace: workspace)
+            let record: RunRecord
+            do { record = try history.resolve(name) } catch { throw ValidationError(error.message) }
+            let unknown = stage.filter { record.stages[$0]?.record == nil }
+            if !unknown.isEmpty {
+                throw ValidationError(
+                    "Run \(record.id) has no outputs of stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")); "
+                        + "its stages: \(record.stages.keys.sorted().joined(separator: ", ")).")
+            }
+            let chosen = record.stages.filter { stage.isEmpty || stage.contains($0.key) }.compactMapValues(\.record)
+            let cache = ArtifactCache(directory: workspace.cacheDirectory)
+            let missing = chosen.flatMap { name, stageRecord in
+                stageRecord.outputs.filter { !cache.contains($0.value) }.map { "\($0.key) (stage '\(name)')" }
+            }
+            guard missing.isEmpty else {
+                console.error(
+                    console.red("error: ")
+                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")); "
+                        + "nothing was changed (pull them from a remote cache, or rebuild that run's inputs)")
+                throw ExitCodes.failure
+            }
+            try workspace.prepare()
+            let lock = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton checkout") { holder in
+                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let changed = try restore(chosen, cache: cache, workspace: workspace, console: console)
+            if dryRun {
+                console.line("\(changed) output\(changed == 1 ? "" : "s") would change")
+                return
+            }
+            try recordInLock(chosen, workspace: workspace)
+            console.line("checked out run \(record.id): \(changed) output\(changed == 1 ? "" : "s") changed")
+        }
+
+        /// Restores each output that differs, storing unsaved current content first; returns how
+        /// many changed.
+        private func restore(
+            _ stages: [String: StageRecord], cache: ArtifactCache, workspace: Workspace, console: Console
+        ) throws -> Int {
+            let hasher = ContentHasher(root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile))
+            var changed = 0
+            for (name, stageRecord) in stages.sorted(by: { $0.key < $1.key }) {
+                for (path, digest) in stageRecord.outputs.sorted(by: { $0.key < $1.key }) {
+                    let current = try hasher.digest(of: path)
+                    if current == digest {
+                        if global.verbose { console.line("  unchanged  \(path)") }
+                        continue
+                    }
+                    changed += 1
+                    if dryRun {
+                        console.line("  would restore  \(path) \(console.dim("(\(name))"))")
+                        continue
+                    }
+                    if let current, !cache.contains(current) {
+                        let manifest = current.kind == .folder ? try hasher.manifest(ofFolder: path) : nil
+                        try cache.storeOutput(at: workspace.absolute(path), digest: current, manifest: manifest)
+                    }
+                    try cache.restore(digest, to: workspace.absolute(path))
+                    let was = current.map { " (was \($0.digest.prefix(12)), kept in the cache)" } ?? ""
+                    console.line("  restored   \(path) \(console.dim("(\(name))\(was)"))")
+                }
+            }
+            return changed
+        }
+
+        /// Makes Lepton.lock describe the checked-out stages, and drops the no-op snapshot.
+        private func recordInLock(_ stages: [String: StageRecord], workspace: Workspace) throws {
+            let fileSystem = FileSystem()
+            var lock =
+                (try? fileSystem.read(workspace.lockFile)).flatMap { try? LockFile(bytes: $0, path: LockFile.fileName) }
+                ?? LockFile()
+            for (name, stageRecord) in stages { lock.stages[name] = stageRecord }
+            try fileSystem.writeAtomically(lock.text, to: workspace.lockFile)
+            try? fileSystem.remove(workspace.noOpSnapshotFile)
+        }
+    }
+}

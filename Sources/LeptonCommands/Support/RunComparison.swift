@@ -1,0 +1,74 @@
+import ArgumentParser
+import LeptonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `params diff` and `metrics diff` compare the workspace with: a recorded run, or a git
+/// revision's `Lepton.lock` (whose metrics files are read from the cache by digest).
+struct RunComparison {
+    /// A label for the old side: `run ID` or `git REV`.
+    var label: String
+    var params: [String: String]
+    var metrics: [String: [String: Double]]
+
+    /// Resolves `name`: a run (id, prefix, tag, `latest`), else a git revision. With no name,
+    /// the latest run whose metrics (for `preferDifferentMetrics`) differ from `current`.
+    static func resolve(
+        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil
+    ) throws -> RunComparison {
+        let history = RunHistory(workspace: workspace)
+        guard let name else {
+            let runs = history.all()
+            guard let latest = runs.first else {
+                throw ValidationError("No run is recorded yet; build first, or name a git revision.")
+            }
+            let chosen = current.flatMap { current in runs.first { $0.metrics != current } } ?? latest
+            return RunComparison(label: "run \(chosen.id)", params: chosen.params, metrics: chosen.metrics)
+        }
+        if let run = try? history.resolve(name) {
+            return RunComparison(label: "run \(run.id)", params: run.params, metrics: run.metrics)
+        }
+        guard let lock = gitLock(name, root: workspace.root) else {
+            throw ValidationError(
+                "'\(name)' is neither a run nor a tag (see 'lepton runs') nor a git revision with a \(LockFile.fileName)."
+            )
+        }
+        let cache = ArtifactCache(directory: workspace.cacheDirectory)
+        var params: [String: String] = [:]
+        var metrics: [String: [String: Double]] = [:]
+        for record in lock.stages.values {
+            params.merge(record.params) { $1 }
+            for (path, digest) in record.outputs where digest.kind == .file {
+                guard let bytes = try? FileSystem().read(cache.objectPath(digest.digest)),
+                    let values = try? MetricsFile.read(path: path, bytes: bytes), !values.isEmpty,
+                    isMetricsFile(path)
+                else { continue }
+                metrics[path] = Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
+            }
+        }
+        return RunComparison(label: "git \(name)", params: params, metrics: metrics)
+    }
+
+    private static func isMetricsFile(_ path: String) -> Bool {
+        [".json", ".yaml", ".yml", ".csv", ".tsv"].contains { path.hasSuffix($0) }
+    }
+
+    /// `git show REV:Lepton.lock`, parsed; nil when git, the revision or the file is missing.
+    private static func gitLock(_ revision: String, root: String) -> LockFile? {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-~^./@{}")
+        guard !revision.isEmpty, revision.allSatisfy(allowed.contains), !revision.hasPrefix("-") else { return nil }
+        let command = "git -C '\(root)' show '\(revision):./\(LockFile.fileName)' 2>/dev/null"
+        guard let pipe = popen(command, "r") else { return nil }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, pipe)
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        guard pclose(pipe) == 0 else { return nil }
+        return try? LockFile(bytes: bytes, path: "\(revision):\(LockFile.fileName)")
+    }
+}

@@ -1,0 +1,113 @@
+/// What one build did, kept in the run history (`.lepton/history/`): when, on which commit,
+/// with which parameter overrides, each stage's outcome, key, parameter values and output
+/// digests, and the metrics the build left.
+public struct RunRecord: Sendable, Equatable {
+    public static let version = 1
+
+    /// One stage in a run.
+    public struct Stage: Sendable, Equatable {
+        /// `ran`, `restored`, `up to date`, `failed` or `skipped`.
+        public var outcome: String
+        /// The record the stage's outputs correspond to (nil if it never succeeded).
+        public var record: StageRecord?
+        public var seconds: Double?
+
+        public init(outcome: String, record: StageRecord?, seconds: Double?) {
+            self.outcome = outcome
+            self.record = record
+            self.seconds = seconds
+        }
+    }
+
+    /// `YYYYMMDD-HHMMSS-mmm` (UTC), so ids sort by time.
+    public var id: String
+    /// Seconds since 1970.
+    public var started: Int
+    public var seconds: Double
+    /// `succeeded`, `failed` or `interrupted`.
+    public var status: String
+    /// The git commit the package was at, if it is in a git repository.
+    public var commit: String?
+    /// `--set` values, canonical JSON by key.
+    public var overrides: [String: String]
+    public var stages: [String: Stage]
+    /// Metrics by file, then by flattened name.
+    public var metrics: [String: [String: Double]]
+
+    public init(
+        id: String, started: Int, seconds: Double, status: String, commit: String?, overrides: [String: String],
+        stages: [String: Stage], metrics: [String: [String: Double]]
+    ) {
+        self.id = id
+        self.started = started
+        self.seconds = seconds
+        self.status = status
+        self.commit = commit
+        self.overrides = overrides
+        self.stages = stages
+        self.metrics = metrics
+    }
+
+    /// The stages that ran or were restored.
+    public var changedStages: [String] {
+        stages.filter { $0.value.outcome == "ran" || $0.value.outcome == "restored" }.keys.sorted()
+    }
+
+    /// Every parameter value the run's stages read, by label (`train.lr`, `file:key`).
+    public var params: [String: String] {
+        var values: [String: String] = [:]
+        for stage in stages.values {
+            for (label, value) in stage.record?.params ?? [:] { values[label] = value }
+        }
+        return values.merging(overrides) { _, override in override }
+    }
+
+    /// Sorted, compact JSON.
+    public var json: JSON {
+        var stageObjects: [String: JSON] = [:]
+        for (name, stage) in stages {
+            var members: [String: JSON] = ["outcome": .string(stage.outcome)]
+            if let record = stage.record { members["record"] = record.json }
+            if let seconds = stage.seconds { members["seconds"] = .number(String(Double(Int(seconds * 1000)) / 1000)) }
+            stageObjects[name] = .object(members)
+        }
+        var object: [String: JSON] = [
+            "version": .int(RunRecord.version), "id": .string(id), "started": .int(started),
+            "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)), "status": .string(status),
+            "overrides": .object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }),
+            "stages": .object(stageObjects),
+            "metrics": .object(metrics.mapValues { .object($0.mapValues { .number(RunRecord.number($0)) }) }),
+        ]
+        if let commit { object["commit"] = .string(commit) }
+        return .object(object)
+    }
+
+    /// Reads a record back; nil for another version or a damaged file.
+    public init?(json: JSON) {
+        guard json["version"]?.intValue == RunRecord.version, let id = json["id"]?.stringValue,
+            let started = json["started"]?.intValue, let seconds = json["seconds"]?.doubleValue,
+            let status = json["status"]?.stringValue, let stageObjects = json["stages"]?.objectValue
+        else { return nil }
+        var stages: [String: Stage] = [:]
+        for (name, value) in stageObjects {
+            guard let outcome = value["outcome"]?.stringValue else { return nil }
+            stages[name] = Stage(
+                outcome: outcome, record: value["record"].flatMap(StageRecord.init(json:)),
+                seconds: value["seconds"]?.doubleValue)
+        }
+        var metrics: [String: [String: Double]] = [:]
+        for (file, values) in json["metrics"]?.objectValue ?? [:] {
+            metrics[file] = (values.objectValue ?? [:]).compactMapValues(\.doubleValue)
+        }
+        self.init(
+            id: id, started: started, seconds: seconds, status: status, commit: json["commit"]?.stringValue,
+            overrides: (json["overrides"]?.objectValue ?? [:]).mapValues { ParamsFile.canonical($0) }, stages: stages,
+            metrics: metrics)
+    }
+
+    /// Shortest text that reads back as the same Double.
+    static func number(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+}
