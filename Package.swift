@@ -30,10 +30,17 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // Quality gates on metrics, shared by the engine and the trainer; no dependencies.
+        .target(
+            name: "LeptonMetrics",
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // The engine: graph, hashing, state, cache, scheduling, execution. Never prints.
         .target(
             name: "LeptonCore",
             dependencies: [
+                "LeptonMetrics",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -43,7 +50,7 @@ let package = Package(
         // Compiles and evaluates a Leptonfile against the embedded DSL sources.
         .target(
             name: "LeptonLoading",
-            dependencies: ["LeptonCore"],
+            dependencies: ["LeptonCore", "LeptonMetrics"],
             exclude: ["README.md"],
             resources: [.embedInCode("DescriptionSources")],
             swiftSettings: strictSettings
@@ -68,6 +75,7 @@ let package = Package(
             name: "LeptonTrainerCommands",
             dependencies: [
                 "LeptonTrainer",
+                "LeptonMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             exclude: ["README.md"],

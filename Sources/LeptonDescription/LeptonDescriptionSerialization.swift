@@ -27,6 +27,8 @@ enum Serialization {
         var environment: [String]
         var outputs: [Path]
         var metrics: [String]
+        /// Quality gates; absent in descriptions written before they existed.
+        var gates: [String]?
         var after: [String]
     }
 

@@ -15,6 +15,7 @@ extension Serialization.Stage {
             environment: stage.environment,
             outputs: stage.outputs.map { Serialization.Path(kind: $0.kind.rawValue, path: $0.path) },
             metrics: stage.metrics,
+            gates: stage.gates,
             after: stage.after
         )
     }

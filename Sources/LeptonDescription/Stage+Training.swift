@@ -73,8 +73,9 @@ extension Stage {
     /// a metrics file: loss, accuracy, macro precision/recall/F1, per-class scores and the
     /// confusion matrix (MSE/MAE/R² for regression).
     ///
-    /// Each `require` entry is a quality gate, `METRIC OP NUMBER`; when one fails the stage
-    /// fails (exit status 3) and so does the build, naming the metric, threshold and value.
+    /// Each `require` entry is a quality gate on the metrics file (`METRIC OP NUMBER`, or
+    /// `METRIC OP previous[ - N%]` against the last successful run); when one fails the stage
+    /// fails and the build exits with status 3, naming the metric, threshold and value.
     ///
     /// ```swift
     /// .evaluate(
@@ -95,17 +96,16 @@ extension Stage {
         after: [String] = []
     ) -> Stage {
         var arguments = ["evaluate", "--checkpoint", checkpoint] + data.arguments + ["--metrics", metrics]
-        for gate in gates {
-            if !(gate.contains(">") || gate.contains("<") || gate.contains("==")) {
-                Dump.error("stage '\(name)': gate '\(gate)' needs a comparison, e.g. 'accuracy >= 0.9'")
-            }
-            arguments += ["--require", gate]
+        for gate in gates where !(gate.contains(">") || gate.contains("<") || gate.contains("==")) {
+            Dump.error("stage '\(name)': gate '\(gate)' needs a comparison, e.g. 'accuracy >= 0.9'")
         }
+        // The gates are the stage's: Lepton checks them on the metrics file after the stage, so
+        // a failed gate keeps the metrics in the cache and fails the build with exit status 3.
         return Stage.stage(
             name: name,
             command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
             inputs: [.file(checkpoint), .file(sidecar(of: checkpoint))] + data.paths.map { .file($0) },
-            metrics: [metrics], after: after)
+            metrics: [metrics], gates: gates, after: after)
     }
 
     /// `model.safetensors` → `model.json`.

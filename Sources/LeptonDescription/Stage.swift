@@ -33,13 +33,16 @@ public final class Stage {
     public var outputs: [Output]
     /// Metrics files the stage writes (JSON, YAML or CSV); they are outputs too.
     public var metrics: [String]
+    /// Quality gates on the metrics files (`accuracy >= 0.9`, `loss <= previous`).
+    public var gates: [String]
     /// Stages that must run before this one although no data flows between them.
     public var after: [String]
 
     init(
         name: String, command: Command, inputs: [Input], code: [Code], params: [Parameter],
-        environment: [String], outputs: [Output], metrics: [String], after: [String]
+        environment: [String], outputs: [Output], metrics: [String], gates: [String] = [], after: [String]
     ) {
+        self.gates = gates
         self.name = name
         self.command = command
         self.inputs = inputs
@@ -67,6 +70,10 @@ public final class Stage {
     ///   - environment: Environment variables whose values are part of the stage's key.
     ///   - outputs: Files and folders the command writes. Each must exist after a successful run.
     ///   - metrics: Metrics files the command writes; cached like outputs.
+    ///   - gates: Quality gates on the metrics files, `METRIC OP NUMBER` or
+    ///     `METRIC OP previous[ - N%]`: `["accuracy >= 0.9", "loss <= previous + 1%"]`. A failed
+    ///     gate fails the stage (exit status 3); its outputs stay in the cache but are not
+    ///     recorded as current, and stages after it do not run.
     ///   - after: Stages that must run first although no declared data flows between them.
     /// - Returns: The stage, to put in ``Pipeline/stages``.
     public static func stage(
@@ -78,6 +85,7 @@ public final class Stage {
         environment: [String] = [],
         outputs: [Output] = [],
         metrics: [String] = [],
+        gates: [String] = [],
         after: [String] = []
     ) -> Stage {
         if name.isEmpty {
@@ -85,7 +93,7 @@ public final class Stage {
         }
         return Stage(
             name: name, command: command, inputs: inputs, code: code, params: params,
-            environment: environment, outputs: outputs, metrics: metrics, after: after
+            environment: environment, outputs: outputs, metrics: metrics, gates: gates, after: after
         )
     }
 }

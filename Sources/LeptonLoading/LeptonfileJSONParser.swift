@@ -1,5 +1,6 @@
 import Foundation
 import LeptonCore
+import LeptonMetrics
 
 /// Decodes the envelope an evaluated Leptonfile writes and converts it to the host model,
 /// normalising paths and collecting every problem (like SwiftPM's `ManifestJSONParser`).
@@ -76,11 +77,23 @@ enum LeptonfileJSONParser {
                 problems.append("stage '\(stage.name)': metrics file '\(metric)' is outside the package root")
             }
         }
+        let gates = stage.gates ?? []
+        for gate in gates {
+            do throws(MetricGateError) {
+                let parsed = try MetricGate(parsing: gate)
+                if metrics.isEmpty {
+                    problems.append(
+                        "stage '\(stage.name)': gate '\(parsed)' needs metrics files; declare them with metrics:")
+                }
+            } catch {
+                problems.append("stage '\(stage.name)': \(error.message)")
+            }
+        }
         return StageDescription(
             name: stage.name, command: command, inputs: paths(stage.inputs, "input"),
             code: paths(stage.code, "code input"),
             params: params, environment: stage.environment, outputs: paths(stage.outputs, "output"), metrics: metrics,
-            after: stage.after)
+            after: stage.after, gates: gates)
     }
 
     /// An inline value's canonical JSON text, as params-file values are compared.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LeptonMetrics
 import LeptonTrainer
 
 /// `lepton evaluate`: measures a checkpoint on a dataset and checks quality gates.

@@ -73,7 +73,8 @@ struct TrainerEndToEndTests {
     @Test func aFailedQualityGateFailsTheBuildNamingMetricThresholdAndValue() {
         let package = fixture(gate: "accuracy >= 0.999")
         let result = LeptonBinary.run(["build"], in: package.root)
-        #expect(result.status == 1)
+        #expect(result.status == 3)
+        #expect(result.output.contains("build failed (quality gate)"))
         #expect(result.output.contains("quality gate failed: accuracy is 0."), "\(result.output)")
         #expect(result.output.contains("the build requires accuracy >= 0.999"))
         #expect(FileSystem().exists(package.root + "/model/model.safetensors"))

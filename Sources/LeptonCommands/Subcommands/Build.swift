@@ -66,6 +66,9 @@ extension LeptonCommand {
             if stages.isEmpty && !dryRun && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
+            if session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {
+                options.gateBaseline = RunHistory(workspace: session.workspace).lastSuccessfulMetrics()
+            }
             let startedAt = SystemClock().fileTimeNow()
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
                 .execute()
@@ -162,7 +165,11 @@ struct BuildRun {
         if summary.interrupted {
             headline = console.red("interrupted")
         } else if summary.failed {
-            headline = console.red("build failed")
+            let gates = summary.outcomes.contains {
+                if case .failed(let failure) = $0.outcome { return failure.isGateFailure }
+                return false
+            }
+            headline = console.red(gates ? "build failed (quality gate)" : "build failed")
         } else if counts["up to date"] == total {
             headline = "nothing to do"
         } else {
@@ -172,6 +179,12 @@ struct BuildRun {
             "\(headline): \(total) stage\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) in \(Format.duration(summary.seconds))"
         )
         if summary.interrupted { throw ExitCodes.interrupted }
-        if summary.failed { throw ExitCodes.failure }
+        if summary.failed {
+            let failures = summary.outcomes.compactMap { item -> StageFailure? in
+                if case .failed(let failure) = item.outcome { return failure }
+                return nil
+            }
+            throw failures.allSatisfy(\.isGateFailure) ? ExitCodes.gateFailed : ExitCodes.failure
+        }
     }
 }

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 2
+    static let binaryVersion: UInt32 = 3
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -67,6 +67,7 @@ extension StageDescription {
         writer.strings(environment)
         writer.strings(metrics)
         writer.strings(after)
+        writer.strings(gates)
     }
 
     fileprivate init?(reading reader: inout ByteReader) {
@@ -107,12 +108,14 @@ extension StageDescription {
             }
             params.append(ParameterSpec(key: key, file: file, inline: inline))
         }
-        guard let environment = reader.strings(), let metrics = reader.strings(), let after = reader.strings() else {
+        guard let environment = reader.strings(), let metrics = reader.strings(), let after = reader.strings(),
+            let gates = reader.strings()
+        else {
             return nil
         }
         self.init(
             name: name, command: command, inputs: lists[0], code: lists[1], params: params, environment: environment,
-            outputs: lists[2], metrics: metrics, after: after)
+            outputs: lists[2], metrics: metrics, after: after, gates: gates)
     }
 }
 

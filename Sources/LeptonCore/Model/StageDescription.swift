@@ -15,12 +15,16 @@ public struct StageDescription: Sendable, Equatable {
     public var metrics: [String]
     /// Stages that must run first although no declared data flows between them.
     public var after: [String]
+    /// Quality gates on the stage's metrics files, checked after it runs, is restored or is up
+    /// to date; not part of the key (a gate decides whether outputs are accepted, not what they are).
+    public var gates: [String]
 
     public init(
         name: String, command: CommandDescription, inputs: [PathSpec] = [], code: [PathSpec] = [],
         params: [ParameterSpec] = [], environment: [String] = [], outputs: [PathSpec] = [],
-        metrics: [String] = [], after: [String] = []
+        metrics: [String] = [], after: [String] = [], gates: [String] = []
     ) {
+        self.gates = gates
         self.name = name
         self.command = command
         self.inputs = inputs

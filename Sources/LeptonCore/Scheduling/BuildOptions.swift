@@ -23,6 +23,9 @@ public struct BuildOptions: Sendable {
     /// ``toolPath``: `$LEPTON_TRAINER_TOOL`, which the SwiftPM plugin sets to an optimized
     /// `lepton-trainer`; nil uses ``toolPath``.
     public var trainerToolPath: String? = BuildOptions.environmentTrainerTool
+    /// The metrics of the last successful run, by name and by `FILE:NAME`, for gates on
+    /// `previous` (`loss <= previous`); empty passes them.
+    public var gateBaseline: [String: Double] = [:]
 
     public init(
         targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false

@@ -312,8 +312,24 @@ public final class Builder: @unchecked Sendable {
         return .run(record, reasons: reasons)
     }
 
-    /// Restores or runs a stage, on a worker thread.
+    /// Restores or runs a stage and checks its quality gates, on a worker thread.
     private func perform(_ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
+        let (outcome, record) = performWithoutGates(stage, decision)
+        guard !stage.gates.isEmpty, !options.dryRun, record != nil else { return (outcome, record) }
+        switch outcome {
+        case .ran, .restored, .upToDate: break
+        default: return (outcome, record)
+        }
+        if let failure = GateCheck.failure(of: stage, root: workspace.root, baseline: options.gateBaseline) {
+            // Not promoted: the lock keeps the previous record and later stages do not run; the
+            // outputs stay in the workspace for inspection and in the cache (a rebuild restores
+            // and checks them again instead of rerunning).
+            return (.failed(failure), nil)
+        }
+        return (outcome, record)
+    }
+
+    private func performWithoutGates(_ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
         switch decision {
         case .restore(let record, let reasons):
             do throws(LeptonError) {
@@ -322,7 +338,7 @@ public final class Builder: @unchecked Sendable {
             } catch {
                 // A damaged or missing object: run the stage instead of giving up.
                 observer.warning("stage '\(stage.name)': \(error.message); running it instead")
-                return perform(stage, .run(record, reasons: reasons))
+                return performWithoutGates(stage, .run(record, reasons: reasons))
             }
         case .run(let record, let reasons):
             switch executor.run(stage, record: record) {

@@ -30,6 +30,8 @@ public struct StageFailure: Error, Sendable, Equatable {
     /// The last lines of the stage's log.
     public var logTail: [String]
     public var logPath: String?
+    /// The stage succeeded but a quality gate on its metrics failed.
+    public var isGateFailure = false
 
     public init(message: String, logTail: [String] = [], logPath: String? = nil) {
         self.message = message

@@ -103,6 +103,20 @@ public struct RunHistory: Sendable {
         try fileSystem.writeAtomically(Array(json.prettyText.utf8) + [0x0A], to: tagsFile)
     }
 
+    /// The metrics of the newest successful run, by name and by `FILE:NAME` (the baseline of
+    /// gates on `previous`); empty when there is none.
+    public func lastSuccessfulMetrics() -> [String: Double] {
+        guard let run = all().first(where: { $0.status == "succeeded" }) else { return [:] }
+        var values: [String: Double] = [:]
+        for (file, metrics) in run.metrics.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in metrics {
+                values[name] = values[name] ?? value
+                values["\(file):\(name)"] = value
+            }
+        }
+        return values
+    }
+
     /// The runs tags point to (whose objects garbage collection keeps).
     public func taggedRuns() -> [RunRecord] {
         let ids = Set(tags().values)

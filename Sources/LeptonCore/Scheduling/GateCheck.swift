@@ -1,0 +1,31 @@
+import LeptonMetrics
+
+/// Checks a stage's quality gates against its metrics files.
+enum GateCheck {
+    /// The failure when a gate does not hold (or a metrics file cannot be read), nil when all pass.
+    static func failure(of stage: StageDescription, root: String, baseline: [String: Double]) -> StageFailure? {
+        var values: [String: Double] = [:]
+        for file in stage.metrics {
+            do throws(LeptonError) {
+                let bytes = try FileSystem().read(RelativePath.join(root, file))
+                for metric in try MetricsFile.read(path: file, bytes: bytes) {
+                    values[metric.name] = values[metric.name] ?? metric.value
+                    values["\(file):\(metric.name)"] = metric.value
+                }
+            } catch {
+                var failure = StageFailure(message: "cannot check the gates: \(error.message)")
+                failure.isGateFailure = true
+                return failure
+            }
+        }
+        var messages: [String] = []
+        for text in stage.gates {
+            guard let gate = try? MetricGate(parsing: text) else { continue }
+            if let message = gate.failure(in: values, previous: baseline) { messages.append(message) }
+        }
+        guard !messages.isEmpty else { return nil }
+        var failure = StageFailure(message: messages.joined(separator: "; "))
+        failure.isGateFailure = true
+        return failure
+    }
+}
