@@ -1,0 +1,60 @@
+import LeptonCore
+import Testing
+import _LeptonTestSupport
+
+private func fixture() -> TemporaryPackage {
+    let package = TemporaryPackage("sweep")
+    package.write("params.yaml", "train:\n  lr: 0.5\n  width: 1\n")
+    package.write(
+        "train.sh",
+        "echo run >> runs.log\necho \"model $1 $2\" > model.bin\necho \"{\\\"accuracy\\\": $1, \\\"loss\\\": $2}\" > m.json\n"
+    )
+    package.write(
+        "Leptonfile",
+        """
+        import LeptonDescription
+        let pipeline = Pipeline(params: "params.yaml", stages: [
+            .stage(name: "train", command: "sh train.sh {param:train.lr} {param:train.width}",
+                   params: ["train.lr", "train.width"], outputs: ["model.bin"], metrics: ["m.json"]),
+        ])
+        """)
+    return package
+}
+
+@Suite(.serialized)
+struct SweepTests {
+    @Test func aSweepBuildsTheGridMarksTheBestAndCostsNothingTheSecondTime() throws {
+        let package = fixture()
+        let first = LeptonBinary.run(
+            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2"], in: package.root)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(first.output.contains("[6/6] train.lr=0.2 train.width=2"))
+        let best = first.output.split(separator: "\n").first { $0.hasPrefix("*") } ?? ""
+        #expect(best.contains("0.3"), "\(first.output)")
+        #expect(first.output.contains("best by highest accuracy"))
+        // 6 combinations, then the params file's own values.
+        #expect(package.read("runs.log")?.split(separator: "\n").count == 7)
+        #expect(package.read("model.bin") == "model 0.5 1\n", "the workspace is back to the params file's values")
+
+        let second = LeptonBinary.run(
+            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "--json"], in: package.root)
+        #expect(package.read("runs.log")?.split(separator: "\n").count == 7, "cached combinations are not rerun")
+        let parsed = try JSON.parse(second.output)
+        #expect(parsed["runs"]?.arrayValue?.count == 6)
+        #expect(parsed["best"]?.stringValue != nil)
+    }
+
+    @Test func randomSamplesTheGridAndMinimizeChoosesTheLowest() {
+        let package = fixture()
+        let result = LeptonBinary.run(
+            [
+                "sweep", "--set", "train.lr=0.1,0.2,0.3,0.4", "--set", "train.width=3,1,2", "--random", "3",
+                "--minimize", "loss",
+                "--metric", "loss",
+            ],
+            in: package.root)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("[3/3]") && !result.output.contains("[4/3]"))
+        #expect(result.output.contains("best by lowest loss"))
+    }
+}
