@@ -8,7 +8,7 @@ extension LeptonCommand {
             commandName: "dag", abstract: "Print the stage graph as text, Mermaid or Graphviz DOT.")
 
         enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-            case text, mermaid, dot
+            case text, mermaid, dot, svg
         }
 
         @OptionGroup var global: GlobalOptions
@@ -24,6 +24,7 @@ extension LeptonCommand {
             case .text: console.line(GraphRenderer.text(graph))
             case .mermaid: console.line(GraphRenderer.mermaid(graph))
             case .dot: console.line(GraphRenderer.dot(graph))
+            case .svg: console.line(GraphRenderer.svg(graph))
             }
         }
     }
@@ -31,6 +32,11 @@ extension LeptonCommand {
 
 /// Renders a ``BuildGraph`` for people and for diagram tools.
 enum GraphRenderer {
+    /// The graph as a standalone SVG image (stages in columns by depth).
+    static func svg(_ graph: BuildGraph) -> String {
+        SVG.graph(names: graph.pipeline.stages.map(\.name), dependencies: graph.dependencies)
+    }
+
     static func text(_ graph: BuildGraph) -> String {
         var lines: [String] = []
         for stage in graph.topologicalOrder() {

@@ -1,0 +1,176 @@
+import LeptonCore
+
+/// The `lepton plots` report: training curves from history files, metrics across runs, the runs
+/// table (sweeps included) and the stage graph, as one self-contained HTML page plus SVG files.
+struct PlotReport {
+    let session: PackageSession
+    let runs: [RunRecord]
+
+    /// Files written: name → contents.
+    func files() -> [String: String] {
+        var files: [String: String] = [:]
+        var sections: [String] = []
+        var curves: [String] = []
+        for (index, history) in histories().enumerated() {
+            for (suffix, chart) in history.charts.enumerated() {
+                let name = "curves-\(index + 1)-\(suffix + 1).svg"
+                files[name] = chart
+                curves.append(figure(chart, caption: "\(history.stage): \(history.path)", file: name))
+            }
+        }
+        sections.append(
+            section(
+                "Training curves",
+                curves.isEmpty
+                    ? "<p>No training history yet: a <code>.train(…, history:)</code> stage (or any output that is a JSON array of objects with an <code>epoch</code>, or a CSV with an <code>epoch</code> column) draws here.</p>"
+                    : curves.joined()))
+        var trends: [String] = []
+        for (index, chart) in runCharts().enumerated() {
+            let name = "runs-\(index + 1).svg"
+            files[name] = chart.svg
+            trends.append(figure(chart.svg, caption: chart.metric, file: name))
+        }
+        sections.append(
+            section(
+                "Metrics across runs",
+                trends.isEmpty
+                    ? "<p>No run with metrics recorded yet (<code>lepton runs</code>).</p>"
+                    : trends.joined()))
+        sections.append(section("Runs and sweeps", runsTable()))
+        let graph = GraphRenderer.svg(session.graph)
+        files["dag.svg"] = graph
+        sections.append(
+            section(
+                "Stages",
+                "<p><a href=\"dag.svg\">dag.svg</a> (also <code>lepton dag --format svg|mermaid|dot</code>)</p>" + graph
+            ))
+        files["index.html"] = page(sections.joined())
+        return files
+    }
+
+    private struct History {
+        var stage: String
+        var path: String
+        var charts: [String]
+    }
+
+    /// Every output or metrics file that holds per-epoch records, as charts: losses in one,
+    /// the other numbers in another.
+    private func histories() -> [History] {
+        var found: [History] = []
+        for stage in session.pipeline.stages {
+            let files = (stage.outputs.filter { $0.kind != .folder && $0.kind != .glob }.map(\.path) + stage.metrics)
+            for path in files where path.hasSuffix(".json") || path.hasSuffix(".csv") {
+                guard let records = epochRecords(path), !records.isEmpty else { continue }
+                let names = Set(records.flatMap(\.keys)).subtracting(["epoch"]).sorted()
+                let labels = records.map { $0["epoch"].map(SVG.format) ?? "" }
+                func series(_ selected: [String]) -> [SVG.Series] {
+                    selected.map { name in
+                        SVG.Series(
+                            name: name,
+                            points: zip(labels, records).map { label, record in ("epoch \(label)", record[name] ?? .nan)
+                            })
+                    }
+                }
+                let losses = names.filter { $0.contains("loss") }
+                let others = names.filter { !$0.contains("loss") && $0 != "learning_rate" }
+                var charts: [String] = []
+                if !losses.isEmpty {
+                    charts.append(SVG.lineChart(title: "\(stage.name): loss by epoch", series: series(losses)))
+                }
+                if !others.isEmpty {
+                    charts.append(SVG.lineChart(title: "\(stage.name): metrics by epoch", series: series(others)))
+                }
+                found.append(History(stage: stage.name, path: path, charts: charts))
+            }
+        }
+        return found
+    }
+
+    /// Per-epoch records of a JSON array of objects or a CSV, when they carry an `epoch`.
+    private func epochRecords(_ path: String) -> [[String: Double]]? {
+        guard let status = FileSystem().status(session.workspace.absolute(path)), status.size < 5_000_000,
+            let text = try? FileSystem().readText(session.workspace.absolute(path))
+        else { return nil }
+        if path.hasSuffix(".csv") {
+            let lines = text.split(whereSeparator: \.isNewline)
+            guard let header = lines.first?.split(separator: ",").map(String.init), header.contains("epoch") else {
+                return nil
+            }
+            return lines.dropFirst().map { line in
+                var record: [String: Double] = [:]
+                for (name, field) in zip(header, line.split(separator: ",", omittingEmptySubsequences: false)) {
+                    record[name] = Double(field)
+                }
+                return record
+            }
+        }
+        guard let items = (try? JSON.parse(text))?.arrayValue, !items.isEmpty else { return nil }
+        let records = items.compactMap { $0.objectValue?.compactMapValues(\.doubleValue) }
+        return records.count == items.count && records.allSatisfy { $0["epoch"] != nil } ? records : nil
+    }
+
+    /// One chart per headline metric (top-level names) over the recorded runs, oldest first.
+    private func runCharts() -> [(metric: String, svg: String)] {
+        let ordered = Array(runs.prefix(50).reversed())
+        var names = Set<String>()
+        for run in ordered {
+            for values in run.metrics.values { names.formUnion(values.keys.filter { !$0.contains(".") }) }
+        }
+        // Bookkeeping, not quality: the epoch count, the learning rate, the sample count.
+        names.subtract(["epoch", "learning_rate", "samples"])
+        return names.sorted().map { name in
+            let files = Set(ordered.flatMap { $0.metrics.filter { $0.value[name] != nil }.keys }).sorted()
+            let series = files.map { file in
+                SVG.Series(
+                    name: file, points: ordered.map { ($0.id, $0.metrics[file]?[name] ?? .nan) })
+            }
+            return (name, SVG.lineChart(title: "\(name) by run", series: series))
+        }
+    }
+
+    private func runsTable() -> String {
+        guard !runs.isEmpty else { return "<p>No run recorded yet.</p>" }
+        let shown = ["accuracy", "f1", "loss", "mse", "r2"].filter { name in
+            runs.contains { run in run.metrics.values.contains { $0[name] != nil } }
+        }
+        var html = "<table><tr><th>run</th><th>status</th><th>--set</th><th>stages</th>"
+        html += shown.map { "<th>\($0)</th>" }.joined() + "</tr>"
+        for run in runs.prefix(30) {
+            let overrides = run.overrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: " ")
+            html += "<tr><td><code>\(run.id)</code></td><td class=\"\(run.status)\">\(run.status)</td>"
+            html += "<td>\(SVG.escape(overrides))</td><td>\(LeptonCommand.Runs.summary(run))</td>"
+            for name in shown {
+                let value = run.metrics.sorted { $0.key < $1.key }.lazy.compactMap { $0.value[name] }.first
+                html += "<td>\(value.map(SVG.format) ?? "")</td>"
+            }
+            html += "</tr>"
+        }
+        return html + "</table>"
+    }
+
+    private func figure(_ svg: String, caption: String, file: String) -> String {
+        "<figure>\(svg)<figcaption>\(SVG.escape(caption)) · <a href=\"\(file)\">\(file)</a></figcaption></figure>"
+    }
+
+    private func section(_ title: String, _ body: String) -> String { "<section><h2>\(title)</h2>\(body)</section>" }
+
+    private func page(_ body: String) -> String {
+        let name = session.pipeline.name.isEmpty ? "pipeline" : session.pipeline.name
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Lepton — \(SVG.escape(name))</title>
+            <style>
+            body { font-family: sans-serif; margin: 24px; color: #222; }
+            h1 { font-size: 20px; } h2 { font-size: 16px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
+            figure { display: inline-block; margin: 8px 16px 8px 0; } figcaption { font-size: 12px; color: #555; }
+            table { border-collapse: collapse; font-size: 12px; } td, th { border: 1px solid #ddd; padding: 3px 8px; }
+            th { background: #f4f4f4; } .failed { color: #b00; } .succeeded { color: #070; }
+            </style></head>
+            <body><h1>Lepton report — \(SVG.escape(name))</h1>
+            \(body)
+            </body></html>
+            """
+    }
+}
