@@ -16,6 +16,8 @@ enum Serialization {
         var name: String
         var params: String
         var stages: [Stage]
+        /// Absent in descriptions written before pipeline gates existed.
+        var gates: [String]?
     }
 
     struct Stage: Codable {

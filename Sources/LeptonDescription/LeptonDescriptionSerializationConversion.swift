@@ -1,6 +1,8 @@
 extension Serialization.Pipeline {
     init(_ pipeline: Pipeline) {
-        self.init(name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init))
+        self.init(
+            name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init),
+            gates: pipeline.gates)
     }
 }
 

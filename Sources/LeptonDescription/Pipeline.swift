@@ -36,6 +36,9 @@ public final class Pipeline {
     public var params: String
     /// The stages, in declaration order. Order does not decide build order: data flow does.
     public var stages: [Stage]
+    /// Quality gates for the whole pipeline, checked on every stage whose metrics files hold
+    /// the metric (see ``Stage/stage(name:command:inputs:code:params:environment:outputs:metrics:gates:after:)``).
+    public var gates: [String]
 
     /// Declares the pipeline of this Leptonfile.
     ///
@@ -44,10 +47,13 @@ public final class Pipeline {
     ///   - params: The default parameters file, relative to the package root. A stage's
     ///     ``Parameter`` keys are read from it unless they name another file.
     ///   - stages: The stages; more may be appended to ``stages`` later.
-    public init(name: String = "", params: String = "params.yaml", stages: [Stage] = []) {
+    ///   - gates: Quality gates on metrics, `["accuracy >= 0.9"]`, checked on every stage whose
+    ///     metrics files hold the metric; a failure fails that stage and the build (status 3).
+    public init(name: String = "", params: String = "params.yaml", stages: [Stage] = [], gates: [String] = []) {
         self.name = name
         self.params = params
         self.stages = stages
+        self.gates = gates
         Dump.register(self)
     }
 }

@@ -30,8 +30,16 @@ enum LeptonfileJSONParser {
         }
         let stages = serialized.stages.map { convert($0, problems: &problems) }
         let paramsFile = RelativePath.normalize(serialized.params) ?? serialized.params
+        let gates = serialized.gates ?? []
+        for gate in gates {
+            do throws(MetricGateError) {
+                _ = try MetricGate(parsing: gate)
+            } catch {
+                problems.append("pipeline gate: \(error.message)")
+            }
+        }
         guard problems.isEmpty else { throw LeptonError(.invalidPipeline, report(problems, leptonfile)) }
-        return PipelineDescription(name: serialized.name, paramsFile: paramsFile, stages: stages)
+        return PipelineDescription(name: serialized.name, paramsFile: paramsFile, stages: stages, gates: gates)
     }
 
     private static func report(_ problems: [String], _ leptonfile: String) -> String {

@@ -67,4 +67,24 @@ struct GateTests {
         #expect(result.output.contains("stage 'a': invalid gate 'accuracy >= previous * 2'"), "\(result.output)")
         #expect(result.output.contains("stage 'b': gate 'loss < 1' needs metrics files"))
     }
+
+    @Test func pipelineGatesApplyToTheStagesWhoseMetricsHoldTheMetric() {
+        let package = fixture()
+        package.write("other.sh", "echo '{\"loss\": 9}' > other.json\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(params: "params.yaml", stages: [
+                .stage(name: "train", command: "sh train.sh {param:train.lr}", params: ["train.lr"], outputs: ["model.bin"],
+                       metrics: ["m.json"]),
+                .stage(name: "other", command: "sh other.sh", metrics: ["other.json"]),
+            ], gates: ["accuracy >= 0.3"])
+            """)
+        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        let failed = LeptonBinary.run(["build", "--set", "train.lr=0.1"], in: package.root)
+        #expect(failed.status == 3, "\(failed.output)")
+        #expect(failed.output.contains("quality gate failed: accuracy is 0.1, the build requires accuracy >= 0.3"))
+        #expect(!failed.output.contains("failed      other"), "\(failed.output)")
+    }
 }

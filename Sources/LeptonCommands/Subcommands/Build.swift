@@ -66,7 +66,7 @@ extension LeptonCommand {
             if stages.isEmpty && !dryRun && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
-            if session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {
+            if !session.pipeline.gates.isEmpty || session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {
                 options.gateBaseline = RunHistory(workspace: session.workspace).lastSuccessfulMetrics()
             }
             let startedAt = SystemClock().fileTimeNow()

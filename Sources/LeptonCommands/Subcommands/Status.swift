@@ -20,9 +20,18 @@ extension LeptonCommand {
         @Option(name: .customLong("set"), help: "Check as if a parameter had this value: KEY=VALUE (repeatable).")
         var overrides: [String] = []
 
+        @Flag(
+            help: "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"restore\", \"reasons\"}], \"stages\": N}."
+        )
+        var json = false
+
         func run() throws {
             let console = Console()
             if stages.isEmpty && overrides.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+                if json {
+                    console.line(JSON.object(["stale": .array([]), "stages": .int(count)]).prettyText)
+                    return
+                }
                 console.line("everything is up to date (\(count) stage\(count == 1 ? "" : "s"))")
                 return
             }
@@ -35,6 +44,28 @@ extension LeptonCommand {
             ).execute()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
             let stale = summary.outcomes.filter { $0.outcome.isStale }
+            if json {
+                let items = stale.map { stage, outcome -> JSON in
+                    var action = "run"
+                    var reasons: [String] = []
+                    switch outcome {
+                    case .wouldRun(let why), .ran(let why): reasons = why.map(\.description)
+                    case .wouldRestore(let why), .restored(let why):
+                        action = "restore"
+                        reasons = why.map(\.description)
+                    case .failed(let failure):
+                        action = "error"
+                        reasons = [failure.message]
+                    case .upToDate, .skipped: break
+                    }
+                    return .object([
+                        "stage": .string(stage), "action": .string(action), "reasons": .array(reasons.map(JSON.string)),
+                    ])
+                }
+                console.line(JSON.object(["stale": .array(items), "stages": .int(summary.outcomes.count)]).prettyText)
+                if !stale.isEmpty { throw ExitCodes.failure }
+                return
+            }
             for (stage, outcome) in stale {
                 console.line("\(stage): \(Status.explain(outcome))")
             }

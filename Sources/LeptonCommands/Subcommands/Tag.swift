@@ -14,6 +14,7 @@ extension LeptonCommand {
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The run (id, unique prefix, tag or `latest`), then the tag name.") var arguments: [String] = []
         @Option(help: "Delete this tag.") var delete: String?
+        @Flag(help: "List tags as JSON: {\"tags\": {NAME: RUN}}.") var json = false
 
         func validate() throws {
             if delete == nil && arguments.count != 0 && arguments.count != 2 {
@@ -33,6 +34,10 @@ extension LeptonCommand {
                 return
             }
             guard arguments.count == 2 else {
+                if json {
+                    console.line(JSON.object(["tags": .object(history.tags().mapValues(JSON.string))]).prettyText)
+                    return
+                }
                 let tags = history.tags().sorted { $0.key < $1.key }
                 if tags.isEmpty { console.line("no tags") }
                 TablePrinter(console: console).print(header: ["tag", "run"], rows: tags.map { [$0.key, $0.value] })

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 3
+    static let binaryVersion: UInt32 = 4
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -15,6 +15,7 @@ extension PipelineDescription {
         writer.string(paramsFile)
         writer.integer(UInt32(stages.count))
         for stage in stages { stage.write(to: &writer) }
+        writer.strings(gates)
         return writer.bytes
     }
 
@@ -31,8 +32,8 @@ extension PipelineDescription {
             guard let stage = StageDescription(reading: &reader) else { return nil }
             stages.append(stage)
         }
-        guard reader.isAtEnd else { return nil }
-        self.init(name: name, paramsFile: params, stages: stages)
+        guard let gates = reader.strings(), reader.isAtEnd else { return nil }
+        self.init(name: name, paramsFile: params, stages: stages, gates: gates)
     }
 }
 

@@ -6,11 +6,14 @@ public struct PipelineDescription: Sendable, Equatable {
     public var paramsFile: String
     /// The stages, in declaration order.
     public var stages: [StageDescription]
+    /// Quality gates checked on every stage whose metrics files hold the gate's metric.
+    public var gates: [String]
 
-    public init(name: String, paramsFile: String, stages: [StageDescription]) {
+    public init(name: String, paramsFile: String, stages: [StageDescription], gates: [String] = []) {
         self.name = name
         self.paramsFile = paramsFile
         self.stages = stages
+        self.gates = gates
     }
 
     /// Every environment variable some stage declares, sorted, once each.

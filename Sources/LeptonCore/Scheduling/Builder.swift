@@ -315,12 +315,17 @@ public final class Builder: @unchecked Sendable {
     /// Restores or runs a stage and checks its quality gates, on a worker thread.
     private func perform(_ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
         let (outcome, record) = performWithoutGates(stage, decision)
-        guard !stage.gates.isEmpty, !options.dryRun, record != nil else { return (outcome, record) }
+        let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
+        guard !stage.gates.isEmpty || !pipelineGates.isEmpty, !options.dryRun, record != nil else {
+            return (outcome, record)
+        }
         switch outcome {
         case .ran, .restored, .upToDate: break
         default: return (outcome, record)
         }
-        if let failure = GateCheck.failure(of: stage, root: workspace.root, baseline: options.gateBaseline) {
+        if let failure = GateCheck.failure(
+            of: stage, pipelineGates: pipelineGates, root: workspace.root, baseline: options.gateBaseline)
+        {
             // Not promoted: the lock keeps the previous record and later stages do not run; the
             // outputs stay in the workspace for inspection and in the cache (a rebuild restores
             // and checks them again instead of rerunning).

@@ -3,7 +3,11 @@ import LeptonMetrics
 /// Checks a stage's quality gates against its metrics files.
 enum GateCheck {
     /// The failure when a gate does not hold (or a metrics file cannot be read), nil when all pass.
-    static func failure(of stage: StageDescription, root: String, baseline: [String: Double]) -> StageFailure? {
+    ///
+    /// `pipelineGates` apply only when the stage's metrics hold their metric.
+    static func failure(
+        of stage: StageDescription, pipelineGates: [String] = [], root: String, baseline: [String: Double]
+    ) -> StageFailure? {
         var values: [String: Double] = [:]
         for file in stage.metrics {
             do throws(LeptonError) {
@@ -21,6 +25,10 @@ enum GateCheck {
         var messages: [String] = []
         for text in stage.gates {
             guard let gate = try? MetricGate(parsing: text) else { continue }
+            if let message = gate.failure(in: values, previous: baseline) { messages.append(message) }
+        }
+        for text in pipelineGates {
+            guard let gate = try? MetricGate(parsing: text), values[gate.metric] != nil else { continue }
             if let message = gate.failure(in: values, previous: baseline) { messages.append(message) }
         }
         guard !messages.isEmpty else { return nil }
