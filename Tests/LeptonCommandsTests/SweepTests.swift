@@ -26,7 +26,7 @@ struct SweepTests {
     @Test func aSweepBuildsTheGridMarksTheBestAndCostsNothingTheSecondTime() throws {
         let package = fixture()
         let first = LeptonBinary.run(
-            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2"], in: package.root)
+            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "-j", "1"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains("[6/6] train.lr=0.2 train.width=2"))
         let best = first.output.split(separator: "\n").first { $0.hasPrefix("*") } ?? ""
@@ -37,7 +37,8 @@ struct SweepTests {
         #expect(package.read("model.bin") == "model 0.5 1\n", "the workspace is back to the params file's values")
 
         let second = LeptonBinary.run(
-            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "--json"], in: package.root)
+            ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "--json", "-j", "1"],
+            in: package.root)
         #expect(package.read("runs.log")?.split(separator: "\n").count == 7, "cached combinations are not rerun")
         let parsed = try JSON.parse(second.output)
         #expect(parsed["runs"]?.arrayValue?.count == 6)
@@ -56,5 +57,28 @@ struct SweepTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("[3/3]") && !result.output.contains("[4/3]"))
         #expect(result.output.contains("best by lowest loss"))
+    }
+
+    /// With --jobs 2 the combinations build two at a time in copies of the package that share
+    /// its cache; their runs land in the package's history, and a repeat restores everything.
+    @Test func combinationsBuildInParallelCopiesSharingTheCache() throws {
+        let package = fixture()
+        let arguments = ["sweep", "--set", "train.lr=0.1,0.3", "--set", "train.width=1,2", "-j", "2", "--json"]
+        let first = LeptonBinary.run(arguments, in: package.root)
+        #expect(first.status == 0, "\(first.output)")
+        let runs = try JSON.parse(first.output)["runs"]?.arrayValue ?? []
+        #expect(runs.count == 4)
+        #expect(runs.allSatisfy { $0["status"]?.stringValue == "succeeded" })
+        let best = runs.first { $0["params"]?.arrayValue?.first?.stringValue == "train.lr=0.3" }
+        #expect(best?["metrics"]?["accuracy"]?.doubleValue == 0.3)
+        #expect(!FileSystem().exists(package.root + "/.lepton/sweep"), "the copies are removed")
+        #expect(package.read("model.bin") == "model 0.5 1\n")
+
+        let again = try JSON.parse(LeptonBinary.run(arguments, in: package.root).output)
+        let ids = (again["runs"]?.arrayValue ?? []).compactMap { $0["id"]?.stringValue }
+        let history = try JSON.parse(LeptonBinary.run(["runs", "--json"], in: package.root).output)
+        let outcomes = (history["runs"]?.arrayValue ?? []).filter { ids.contains($0["id"]?.stringValue ?? "") }
+            .compactMap { $0["stages"]?["train"]?["outcome"]?.stringValue }
+        #expect(outcomes == ["restored", "restored", "restored", "restored"], "\(outcomes)")
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Dispatch
 import LeptonCore
+import Synchronization
 
 extension LeptonCommand {
     /// `lepton sweep --set KEY=V1,V2 …`: builds a grid of parameter combinations.
@@ -9,11 +11,11 @@ extension LeptonCommand {
                 "Build every combination of parameter values (a grid, or --random N of it) and compare their metrics.",
             discussion: """
                 Each combination is a build with those --set overrides, recorded as a run and cached like \
-                any other: a combination built before (by a sweep or not) is restored, not rerun. \
-                Combinations share the workspace's output paths, so they are built one after another, each \
-                running its stages in parallel up to --jobs. Afterwards the workspace is brought back to the \
-                params files' values (from the cache) and the table marks the best run; \
-                `lepton checkout RUN` puts its outputs in place.
+                any other: a combination built before (by a sweep or not) is restored, not rerun. Up to \
+                --jobs combinations build at once, each in its own copy of the package under \
+                .lepton/sweep/ (hard links, sharing the cache); with --jobs 1 they build one after another \
+                in the workspace. Afterwards the workspace is brought back to the params files' values (from \
+                the cache) and the table marks the best run; `lepton checkout RUN` puts its outputs in place.
                 """)
 
         @OptionGroup var global: GlobalOptions
@@ -29,7 +31,9 @@ extension LeptonCommand {
         @Option(help: "The metric whose highest value is best (default: the first --metric, else accuracy).")
         var maximize: String?
         @Option(help: "The metric whose lowest value is best (instead of --maximize).") var minimize: String?
-        @Option(name: [.customShort("j", allowingJoined: true), .long], help: "Stages run at once in each build.")
+        @Option(
+            name: [.customShort("j", allowingJoined: true), .long],
+            help: "Combinations built at once (default: the number of cores).")
         var jobs: Int?
         @Flag(help: "Print JSON: {\"runs\": [{\"id\", \"params\", \"status\", \"metrics\"}], \"best\": ID}.") var json =
             false
@@ -49,16 +53,74 @@ extension LeptonCommand {
                 combinations = Array(combinations.prefix(random))
             }
             var results: [(overrides: [String], id: String?, status: String, metrics: [String: Double])] = []
-            for (index, combination) in combinations.enumerated() {
-                let label = combination.joined(separator: " ")
-                if !json { console.line(console.dim("[\(index + 1)/\(combinations.count)] \(label)")) }
-                let (summary, id, session) = try build(overrides: combination, console: console)
-                let status = summary.failed ? "failed" : "succeeded"
-                results.append((combination, id, status, Sweep.flatten(RunRecorder.currentMetrics(session))))
+            let width = min(jobs ?? SystemCores.count, combinations.count)
+            if width > 1 {
+                results = try buildInParallel(combinations, width: width, console: console)
+            } else {
+                for (index, combination) in combinations.enumerated() {
+                    let label = combination.joined(separator: " ")
+                    if !json { console.line(console.dim("[\(index + 1)/\(combinations.count)] \(label)")) }
+                    let (summary, id, session) = try build(overrides: combination, console: console)
+                    let status = summary.failed ? "failed" : "succeeded"
+                    results.append((combination, id, status, Sweep.flatten(RunRecorder.currentMetrics(session))))
+                }
             }
             // Back to the params files' values: restored from the cache where they were built before.
             _ = try build(overrides: [], console: console)
             report(results, console: console)
+        }
+
+        /// Builds the combinations `width` at a time, each in a copy of the package (see
+        /// ``SweepWorkspace``) by a `lepton build` process, and moves their runs into the history.
+        private func buildInParallel(
+            _ combinations: [[String]], width: Int, console: Console
+        ) throws -> [(overrides: [String], id: String?, status: String, metrics: [String: Double])] {
+            let session = try PackageSession.open(global, console: console)
+            // Validate every key before starting any build.
+            for combination in combinations {
+                _ = try PackageSession.open(global, console: console, overrides: combination)
+            }
+            let copies = try (0..<width).map { try SweepWorkspace(session: session, index: $0) }
+            defer {
+                for copy in copies { copy.remove() }
+                try? FileSystem().remove(session.workspace.stateDirectory + "/sweep")
+            }
+            let history = RunHistory(workspace: session.workspace)
+            let next = Atomic<Int>(0)
+            let finished = Mutex<[Int: RunRecord?]>([:])
+            let executable = BuildOptions.runningExecutable
+            let quiet = json
+            DispatchQueue.concurrentPerform(iterations: width) { slot in
+                let copy = copies[slot]
+                while true {
+                    let index = next.add(1, ordering: .relaxed).oldValue
+                    guard index < combinations.count else { return }
+                    let combination = combinations[index]
+                    if !quiet {
+                        console.line(
+                            console.dim("[\(index + 1)/\(combinations.count)] \(combination.joined(separator: " "))"))
+                    }
+                    let before = Set(RunHistory(workspace: Workspace(root: copy.root)).all().map(\.id))
+                    let arguments =
+                        [executable, "build", "-C", copy.root, "-q", "-j", "1"]
+                        + combination.flatMap { ["--set", $0] }
+                    _ = PosixProcessRunner().run(
+                        ProcessRequest(
+                            stage: "sweep", arguments: arguments, workingDirectory: copy.root,
+                            environment: ["NO_COLOR": "1"], logPath: copy.root + "/.lepton/sweep.log"))
+                    let run = RunHistory(workspace: Workspace(root: copy.root)).all().first { !before.contains($0.id) }
+                    finished.withLock { $0[index] = run }
+                }
+            }
+            return try finished.withLock { runs in
+                try combinations.indices.map { index in
+                    guard let run = runs[index] ?? nil else {
+                        return (combinations[index], nil, "failed", [:])
+                    }
+                    try history.record(run)
+                    return (combinations[index], run.id, run.status, Sweep.flatten(run.metrics))
+                }
+            }
         }
 
         /// Builds once with `overrides`, quietly, recording the run.

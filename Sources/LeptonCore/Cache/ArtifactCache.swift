@@ -297,7 +297,8 @@ public struct ArtifactCache: Sendable {
 }
 
 extension ContentHasher {
-    static func readLinkText(_ path: String) -> String? {
+    /// The target text of a symlink, nil if it is not one.
+    public static func readLinkText(_ path: String) -> String? {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink(path, &buffer, buffer.count - 1)
         guard count >= 0 else { return nil }
