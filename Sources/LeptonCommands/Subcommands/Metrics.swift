@@ -56,12 +56,12 @@ extension LeptonCommand {
                 case .table:
                     TablePrinter(console: console).print(
                         header: ["stage", "file", "metric", "value"],
-                        rows: rows.map { [$0.stage, $0.file, $0.name, Show.number($0.value)] })
+                        rows: rows.map { [$0.stage, $0.file, $0.name, MetricsFile.text($0.value)] })
                 case .json:
                     var files: [String: JSON] = [:]
                     for row in rows {
                         var members = files[row.file]?.objectValue ?? [:]
-                        members[row.name] = .number(Show.number(row.value))
+                        members[row.name] = .number(MetricsFile.text(row.value))
                         files[row.file] = .object(members)
                     }
                     console.line(JSON.object(["metrics": .object(files)]).prettyText)
@@ -71,15 +71,9 @@ extension LeptonCommand {
                     for row in rows {
                         let labels = [("stage", row.stage), ("file", row.file), ("name", row.name)]
                             .map { "\($0)=\"\(Show.escapeLabel($1))\"" }.joined(separator: ",")
-                        console.line("lepton_metric{\(labels)} \(Show.number(row.value))")
+                        console.line("lepton_metric{\(labels)} \(MetricsFile.text(row.value))")
                     }
                 }
-            }
-
-            /// Shortest text that reads back as the same Double (integers without `.0`).
-            static func number(_ value: Double) -> String {
-                if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-                return "\(value)"
             }
 
             /// Escapes a label value for the exposition format: backslash, quote and newline.
@@ -133,9 +127,9 @@ extension LeptonCommand {
                 if json {
                     let items = rows.map { row -> JSON in
                         var object: [String: JSON] = ["file": .string(row.file), "name": .string(row.name)]
-                        object["old"] = row.old.map { .number(Show.number($0)) } ?? .null
-                        object["new"] = row.new.map { .number(Show.number($0)) } ?? .null
-                        if let a = row.old, let b = row.new { object["change"] = .number(Show.number(b - a)) }
+                        object["old"] = row.old.map { .number(MetricsFile.text($0)) } ?? .null
+                        object["new"] = row.new.map { .number(MetricsFile.text($0)) } ?? .null
+                        if let a = row.old, let b = row.new { object["change"] = .number(MetricsFile.text(b - a)) }
                         return .object(object)
                     }
                     console.line(JSON.object(["old": .string(old.label), "metrics": .array(items)]).prettyText)
@@ -149,7 +143,8 @@ extension LeptonCommand {
                     header: ["file", "metric", old.label, "now", "change"],
                     rows: rows.map { row in
                         [
-                            row.file, row.name, row.old.map(Show.number) ?? "-", row.new.map(Show.number) ?? "-",
+                            row.file, row.name, row.old.map(MetricsFile.text) ?? "-",
+                            row.new.map(MetricsFile.text) ?? "-",
                             Diff.change(row.old, row.new),
                         ]
                     })

@@ -152,9 +152,9 @@ extension LeptonCommand {
             return nil
         }
 
+        /// A value for a table column: as stored, or to four decimals when longer.
         static func number(_ value: Double) -> String {
-            if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-            let text = "\(value)"
+            let text = MetricsFile.text(value)
             return text.count > 10 ? "\((value * 10_000).rounded() / 10_000)" : text
         }
     }

@@ -62,7 +62,7 @@ extension LeptonCommand {
                     if !json { console.line(console.dim("[\(index + 1)/\(combinations.count)] \(label)")) }
                     let (summary, id, session) = try build(overrides: combination, console: console)
                     let status = summary.failed ? "failed" : "succeeded"
-                    results.append((combination, id, status, Sweep.flatten(RunRecorder.currentMetrics(session))))
+                    results.append((combination, id, status, MetricsFile.byName(RunRecorder.currentMetrics(session))))
                 }
             }
             // Back to the params files' values: restored from the cache where they were built before.
@@ -118,7 +118,7 @@ extension LeptonCommand {
                         return (combinations[index], nil, "failed", [:])
                     }
                     try history.record(run)
-                    return (combinations[index], run.id, run.status, Sweep.flatten(run.metrics))
+                    return (combinations[index], run.id, run.status, MetricsFile.byName(run.metrics))
                 }
             }
         }
@@ -152,7 +152,7 @@ extension LeptonCommand {
                     .object([
                         "id": result.id.map(JSON.string) ?? .null, "params": .array(result.overrides.map(JSON.string)),
                         "status": .string(result.status),
-                        "metrics": .object(result.metrics.mapValues { .number(Metrics.Show.number($0)) }),
+                        "metrics": .object(result.metrics.mapValues { .number(MetricsFile.text($0)) }),
                     ])
                 }
                 console.line(
@@ -164,7 +164,7 @@ extension LeptonCommand {
                 let values = result.overrides.map { String($0.split(separator: "=", maxSplits: 1).last ?? "") }
                 let mark = best.map { $0.id == result.id } == true ? "*" : ""
                 return [mark, result.id ?? "-"] + values
-                    + shown.map { result.metrics[$0].map(Metrics.Show.number) ?? "-" }
+                    + shown.map { result.metrics[$0].map(MetricsFile.text) ?? "-" }
                     + [result.status]
             }
             console.line("")
@@ -188,18 +188,6 @@ extension LeptonCommand {
                 combinations = combinations.flatMap { prefix in values.map { prefix + ["\(key)=\($0)"] } }
             }
             return combinations
-        }
-
-        /// Metrics by name (first file wins) and by `FILE:NAME`.
-        static func flatten(_ metrics: [String: [String: Double]]) -> [String: Double] {
-            var values: [String: Double] = [:]
-            for (file, entries) in metrics.sorted(by: { $0.key < $1.key }) {
-                for (name, value) in entries {
-                    values[name] = values[name] ?? value
-                    values["\(file):\(name)"] = value
-                }
-            }
-            return values
         }
     }
 }

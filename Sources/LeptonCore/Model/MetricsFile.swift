@@ -27,6 +27,25 @@ public enum MetricsFile {
         return values.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
     }
 
+    /// Metrics by file merged into one lookup: each value under `FILE:NAME`, and under `NAME`
+    /// from the first file (in path order) that has it. Gates and sweeps read metrics this way.
+    public static func byName(_ metrics: [String: [String: Double]]) -> [String: Double] {
+        var values: [String: Double] = [:]
+        for (file, entries) in metrics.sorted(by: { $0.key < $1.key }) {
+            for (name, value) in entries {
+                values[name] = values[name] ?? value
+                values["\(file):\(name)"] = value
+            }
+        }
+        return values
+    }
+
+    /// Shortest text that reads back as the same Double (integers without `.0`).
+    public static func text(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
+        return "\(value)"
+    }
+
     private static func flatten(_ value: JSON, prefix: String, into values: inout [String: Double]) {
         switch value {
         case .number(let text):

@@ -8,20 +8,19 @@ enum GateCheck {
     static func failure(
         of stage: StageDescription, pipelineGates: [String] = [], root: String, baseline: [String: Double]
     ) -> StageFailure? {
-        var values: [String: Double] = [:]
+        var metrics: [String: [String: Double]] = [:]
         for file in stage.metrics {
             do throws(LeptonError) {
                 let bytes = try FileSystem().read(RelativePath.join(root, file))
-                for metric in try MetricsFile.read(path: file, bytes: bytes) {
-                    values[metric.name] = values[metric.name] ?? metric.value
-                    values["\(file):\(metric.name)"] = metric.value
-                }
+                let read = try MetricsFile.read(path: file, bytes: bytes)
+                metrics[file] = Dictionary(read.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
             } catch {
                 var failure = StageFailure(message: "cannot check the gates: \(error.message)")
                 failure.isGateFailure = true
                 return failure
             }
         }
+        let values = MetricsFile.byName(metrics)
         var messages: [String] = []
         for text in stage.gates {
             guard let gate = try? MetricGate(parsing: text) else { continue }

@@ -107,14 +107,7 @@ public struct RunHistory: Sendable {
     /// gates on `previous`); empty when there is none.
     public func lastSuccessfulMetrics() -> [String: Double] {
         guard let run = all().first(where: { $0.status == "succeeded" }) else { return [:] }
-        var values: [String: Double] = [:]
-        for (file, metrics) in run.metrics.sorted(by: { $0.key < $1.key }) {
-            for (name, value) in metrics {
-                values[name] = values[name] ?? value
-                values["\(file):\(name)"] = value
-            }
-        }
-        return values
+        return MetricsFile.byName(run.metrics)
     }
 
     /// The runs tags point to (whose objects garbage collection keeps).

@@ -76,7 +76,7 @@ public struct RunRecord: Sendable, Equatable {
             "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)), "status": .string(status),
             "overrides": .object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }),
             "stages": .object(stageObjects),
-            "metrics": .object(metrics.mapValues { .object($0.mapValues { .number(RunRecord.number($0)) }) }),
+            "metrics": .object(metrics.mapValues { .object($0.mapValues { .number(MetricsFile.text($0)) }) }),
         ]
         if let commit { object["commit"] = .string(commit) }
         return .object(object)
@@ -103,11 +103,5 @@ public struct RunRecord: Sendable, Equatable {
             id: id, started: started, seconds: seconds, status: status, commit: json["commit"]?.stringValue,
             overrides: (json["overrides"]?.objectValue ?? [:]).mapValues { ParamsFile.canonical($0) }, stages: stages,
             metrics: metrics)
-    }
-
-    /// Shortest text that reads back as the same Double.
-    static func number(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
-        return "\(value)"
     }
 }
