@@ -42,10 +42,7 @@ public struct Evaluate: ParsableCommand {
         try TrainerRun.reportingErrors(console) { () throws(TrainerError) in
             let context = ComputeContext(threads: threads ?? TrainerRun.defaultThreads)
             let model = try ModelCheckpoint.read(from: checkpoint, context: context)
-            var dataset = try source.load(
-                classNames: model.classNames, numericLabels: !model.loss.isClassification)
-            try model.check(dataset)
-            model.normalization.apply(to: &dataset)
+            let dataset = try model.prepare(source)
             let report = Evaluator.evaluate(
                 model.model, on: dataset, loss: model.loss, classNames: model.classNames)
             for (name, value) in report.scalars.sorted(by: { $0.key < $1.key }) {

@@ -31,10 +31,7 @@ public struct Predict: ParsableCommand {
         try TrainerRun.reportingErrors(console) { () throws(TrainerError) in
             let context = ComputeContext(threads: threads ?? TrainerRun.defaultThreads)
             let model = try ModelCheckpoint.read(from: checkpoint, context: context)
-            var dataset = try source.load(
-                classNames: model.classNames, numericLabels: !model.loss.isClassification)
-            try model.check(dataset)
-            model.normalization.apply(to: &dataset)
+            let dataset = try model.prepare(source)
             let text = Predictions.csv(model, dataset)
             if let output {
                 try ModelCheckpoint.writeAtomically(Data(text.utf8), to: output)

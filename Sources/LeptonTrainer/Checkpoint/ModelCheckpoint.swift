@@ -90,6 +90,17 @@ public struct ModelCheckpoint {
             training: sidecar["training"] as? [String: Any] ?? [:])
     }
 
+    /// Reads `source` as this model sees data: labels mapped to its classes (or kept numeric for
+    /// regression), the sample shape checked, the training normalisation applied.
+    ///
+    /// - Throws: ``TrainerError`` when the data cannot be read or does not fit the model.
+    public func prepare(_ source: DataSource) throws(TrainerError) -> Dataset {
+        var dataset = try source.load(classNames: classNames, numericLabels: !loss.isClassification)
+        try check(dataset)
+        normalization.apply(to: &dataset)
+        return dataset
+    }
+
     /// Checks that `data` has the sample shape the model was trained on.
     ///
     /// - Throws: ``TrainerError`` naming both shapes.
