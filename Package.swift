@@ -63,6 +63,21 @@ let package = Package(
             exclude: ["README.md"],
             linkerSettings: [.linkedLibrary("z")]
         ),
+        // A small HTTP client over libcurl, loaded with dlopen on first use: no headers or
+        // library needed to build, nothing loaded unless a remote cache is configured.
+        .target(
+            name: "CLeptonHTTP",
+            exclude: ["README.md"],
+            linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]
+        ),
+        // The shared remote cache over HTTP (Bazel's cas/ac layout): the HTTP blob store and
+        // the package's remote configuration. The engine's side is LeptonCore's RemoteCache.
+        .target(
+            name: "LeptonRemote",
+            dependencies: ["LeptonCore", "CLeptonHTTP"],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // The built-in tensor trainer. Depends on nothing else in Lepton.
         .target(
             name: "LeptonTrainer",
@@ -87,6 +102,7 @@ let package = Package(
             dependencies: [
                 "LeptonCore",
                 "LeptonLoading",
+                "LeptonRemote",
                 "LeptonTrainerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -142,6 +158,11 @@ let package = Package(
         .testTarget(
             name: "LeptonLoadingTests",
             dependencies: ["LeptonLoading", "LeptonCore", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LeptonRemoteTests",
+            dependencies: ["LeptonRemote", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(

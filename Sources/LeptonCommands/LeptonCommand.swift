@@ -21,7 +21,8 @@ public struct LeptonCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self, Params.self, Metrics.self,
-            Runs.self, Tag.self, Checkout.self, Sweep.self, Plots.self, Train.self, Evaluate.self, Predict.self,
+            Runs.self, Tag.self, Checkout.self, Sweep.self, Plots.self, Remote.self, Push.self, Pull.self, Train.self,
+            Evaluate.self, Predict.self,
         ],
         defaultSubcommand: Build.self
     )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonRemote
 
 extension LeptonCommand {
     /// `lepton build [STAGE…]`: builds stages and whatever they need, running only what changed.
@@ -39,6 +40,20 @@ extension LeptonCommand {
             help: "Override a parameter for this build without editing the params file: KEY=VALUE (repeatable).")
         var overrides: [String] = []
 
+        @OptionGroup var remoteOptions: RemoteOptions
+
+        @Flag(
+            name: .customLong("remote-download-all"),
+            help:
+                "Download every output a remote hit restores (default: only those of the stages asked for, metrics, and inputs of stages that run)."
+        )
+        var remoteDownloadAll = false
+
+        @Option(
+            name: .customLong("summary-json"),
+            help: ArgumentHelp("Write a JSON summary of the build (stages, outcomes, remote traffic) to this file.", valueName: "file"))
+        var summaryJSON: String?
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
         }
@@ -46,7 +61,7 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let started = SystemClock().monotonicNow()
-            if stages.isEmpty && force.isEmpty && overrides.isEmpty,
+            if stages.isEmpty && force.isEmpty && overrides.isEmpty && summaryJSON == nil && !remoteOptions.required,
                 let count = NoOpFastPath.check(global, console: console)
             {
                 let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
@@ -69,12 +84,32 @@ extension LeptonCommand {
             if !session.pipeline.gates.isEmpty || session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {
                 options.gateBaseline = RunHistory(workspace: session.workspace).lastSuccessfulMetrics()
             }
+            let remoteObserver = ConsoleRemoteObserver(console: console)
+            if !dryRun {
+                options.remote = try remoteOptions.open(
+                    workspace: session.workspace, console: console, observer: remoteObserver)
+                options.remoteDownloadAll = remoteDownloadAll
+            }
             let startedAt = SystemClock().fileTimeNow()
             let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
                 .execute()
+            var runID: String?
             if !dryRun, let id = RunRecorder.record(summary, session: session, started: startedAt) {
                 console.line(console.dim("run \(id) recorded ('lepton runs show \(id)')"))
+                runID = id
             }
+            if let remote = options.remote { console.line(console.dim(RemoteReport.line(remote))) }
+            if let summaryJSON {
+                let file = BuildSummaryFile(
+                    summary: summary, exitCode: BuildRun.exitCode(of: summary).rawValue, run: runID,
+                    remote: options.remote)
+                do throws(LeptonError) {
+                    try file.write(to: PackageSession.absolutePath(summaryJSON))
+                } catch {
+                    console.error(console.red("error: ") + error.message)
+                }
+            }
+            try remoteOptions.checkStillAvailable(options.remote, console: console)
             if global.verbose {
                 for phase in summary.phases {
                     console.error(console.dim("\(phase.name): \(Format.duration(phase.seconds))"))
@@ -178,13 +213,18 @@ struct BuildRun {
         console.line(
             "\(headline): \(total) stage\(total == 1 ? "" : "s") (\(parts.joined(separator: ", "))) in \(Format.duration(summary.seconds))"
         )
-        if summary.interrupted { throw ExitCodes.interrupted }
-        if summary.failed {
-            let failures = summary.outcomes.compactMap { item -> StageFailure? in
-                if case .failed(let failure) = item.outcome { return failure }
-                return nil
-            }
-            throw failures.allSatisfy(\.isGateFailure) ? ExitCodes.gateFailed : ExitCodes.failure
+        let code = exitCode(of: summary)
+        if code != .success { throw code }
+    }
+
+    /// The build's exit code: 130 interrupted, 3 only quality gates failed, 1 a stage failed.
+    static func exitCode(of summary: BuildSummary) -> ExitCode {
+        if summary.interrupted { return ExitCodes.interrupted }
+        guard summary.failed else { return .success }
+        let failures = summary.outcomes.compactMap { item -> StageFailure? in
+            if case .failed(let failure) = item.outcome { return failure }
+            return nil
         }
+        return failures.allSatisfy(\.isGateFailure) ? ExitCodes.gateFailed : ExitCodes.failure
     }
 }

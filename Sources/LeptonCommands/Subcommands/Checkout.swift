@@ -48,55 +48,14 @@ extension LeptonCommand {
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
             defer { withExtendedLifetime(lock) {} }
-            let changed = try restore(chosen, cache: cache, workspace: workspace, console: console)
+            let changed = try OutputRestorer(workspace: workspace, cache: cache, console: console, verbose: global.verbose, dryRun: dryRun)
+                .restore(chosen)
             if dryRun {
                 console.line("\(changed) output\(changed == 1 ? "" : "s") would change")
                 return
             }
-            try recordInLock(chosen, workspace: workspace)
+            try OutputRestorer.recordInLock(chosen, workspace: workspace)
             console.line("checked out run \(record.id): \(changed) output\(changed == 1 ? "" : "s") changed")
-        }
-
-        /// Restores each output that differs, storing unsaved current content first; returns how
-        /// many changed.
-        private func restore(
-            _ stages: [String: StageRecord], cache: ArtifactCache, workspace: Workspace, console: Console
-        ) throws -> Int {
-            let hasher = ContentHasher(root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile))
-            var changed = 0
-            for (name, stageRecord) in stages.sorted(by: { $0.key < $1.key }) {
-                for (path, digest) in stageRecord.outputs.sorted(by: { $0.key < $1.key }) {
-                    let current = try hasher.digest(of: path)
-                    if current == digest {
-                        if global.verbose { console.line("  unchanged  \(path)") }
-                        continue
-                    }
-                    changed += 1
-                    if dryRun {
-                        console.line("  would restore  \(path) \(console.dim("(\(name))"))")
-                        continue
-                    }
-                    if let current, !cache.contains(current) {
-                        let manifest = current.kind == .folder ? try hasher.manifest(ofFolder: path) : nil
-                        try cache.storeOutput(at: workspace.absolute(path), digest: current, manifest: manifest)
-                    }
-                    try cache.restore(digest, to: workspace.absolute(path))
-                    let was = current.map { " (was \($0.digest.prefix(12)), kept in the cache)" } ?? ""
-                    console.line("  restored   \(path) \(console.dim("(\(name))\(was)"))")
-                }
-            }
-            return changed
-        }
-
-        /// Makes Lepton.lock describe the checked-out stages, and drops the no-op snapshot.
-        private func recordInLock(_ stages: [String: StageRecord], workspace: Workspace) throws {
-            let fileSystem = FileSystem()
-            var lock =
-                (try? fileSystem.read(workspace.lockFile)).flatMap { try? LockFile(bytes: $0, path: LockFile.fileName) }
-                ?? LockFile()
-            for (name, stageRecord) in stages { lock.stages[name] = stageRecord }
-            try fileSystem.writeAtomically(lock.text, to: workspace.lockFile)
-            try? fileSystem.remove(workspace.noOpSnapshotFile)
         }
     }
 }

@@ -50,7 +50,7 @@ extension LeptonCommand {
                     var reasons: [String] = []
                     switch outcome {
                     case .wouldRun(let why), .ran(let why): reasons = why.map(\.description)
-                    case .wouldRestore(let why), .restored(let why):
+                    case .wouldRestore(let why), .restored(let why, _):
                         action = "restore"
                         reasons = why.map(\.description)
                     case .failed(let failure):
@@ -82,7 +82,7 @@ extension LeptonCommand {
             switch outcome {
             case .wouldRun(let reasons), .ran(let reasons):
                 return reasons.map(\.description).joined(separator: "; ")
-            case .wouldRestore(let reasons), .restored(let reasons):
+            case .wouldRestore(let reasons), .restored(let reasons, _):
                 return reasons.map(\.description).joined(separator: "; ") + " (will be restored from the cache)"
             case .failed(let failure):
                 return "cannot be checked: \(failure.message)"

@@ -61,8 +61,13 @@ final class ConsoleObserver: BuildObserver {
             return showUpToDate || verbose ? [console.dim("  up to date  \(stage)")] : []
         case .ran(let reasons):
             return ["  \(console.green("ran"))         \(stage) \(console.dim(time))\(why(reasons))"]
-        case .restored(let reasons):
-            return ["  \(console.cyan("restored"))    \(stage) \(console.dim(time))\(why(reasons))"]
+        case .restored(let reasons, let source):
+            var origin = ""
+            if case .remote(let bytes, let deferred) = source {
+                origin = console.dim(
+                    deferred ? " from remote (left on the server)" : " from remote (\(Format.bytes(bytes)))")
+            }
+            return ["  \(console.cyan("restored"))    \(stage)\(origin) \(console.dim(time))\(why(reasons))"]
         case .wouldRun(let reasons):
             return ["  would run   \(stage)\(why(reasons))"]
         case .wouldRestore(let reasons):

@@ -8,6 +8,8 @@ enum ExitCodes {
     static let invalid = ExitCode(2)
     /// A quality gate on a metric failed (`lepton evaluate --require`).
     static let gateFailed = ExitCode(3)
+    /// `--remote-required` and the remote cache could not be used.
+    static let remoteUnavailable = ExitCode(4)
     /// The build was interrupted by SIGINT or SIGTERM.
     static let interrupted = ExitCode(130)
 }

@@ -12,6 +12,8 @@
 /// never leaves a torn object. Restores verify every byte against its digest while copying:
 /// a damaged object is reported and never lands in the workspace.
 public struct ArtifactCache: Sendable {
+    public typealias RunEntry = RunCacheEntry
+
     public let directory: String
     let fileSystem: FileSystem
 
@@ -212,15 +214,6 @@ public struct ArtifactCache: Sendable {
 
     // MARK: Run cache
 
-    /// One successful run's outputs, by the key that produced them.
-    public struct RunEntry: Sendable, Equatable {
-        public var key: String
-        public var stage: String
-        public var outputs: [String: PathDigest]
-        /// Seconds since the epoch when the entry was written.
-        public var created: Int
-    }
-
     func runEntryPath(_ key: String) -> String {
         let utf8 = Array(key.utf8)
         let prefix = String(decoding: utf8.prefix(2), as: UTF8.self)
@@ -230,30 +223,15 @@ public struct ArtifactCache: Sendable {
 
     /// The run-cache entry for a key, if present and intact.
     public func runEntry(for key: String) -> RunEntry? {
-        guard let bytes = try? fileSystem.read(runEntryPath(key)), let json = try? JSON.parse(bytes),
-            json["version"]?.intValue == 1, json["key"]?.stringValue == key
-        else { return nil }
-        var outputs: [String: PathDigest] = [:]
-        for (path, value) in json["outputs"]?.objectValue ?? [:] {
-            guard let digest = PathDigest(json: value) else { return nil }
-            outputs[path] = digest
-        }
-        return RunEntry(
-            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0
-        )
+        guard let bytes = try? fileSystem.read(runEntryPath(key)) else { return nil }
+        return RunEntry(bytes: bytes, key: key)
     }
 
     /// Records a successful run. Its objects must already be stored.
     public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) {
-        var outputs: [String: JSON] = [:]
-        for (path, digest) in entry.outputs { outputs[path] = digest.json }
-        let json = JSON.object([
-            "version": .int(1), "key": .string(entry.key), "stage": .string(entry.stage),
-            "created": .int(entry.created), "outputs": .object(outputs),
-        ])
         let path = runEntryPath(entry.key)
         try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
-        try fileSystem.writeAtomically(Array(json.prettyText.utf8), to: path, durable: false)
+        try fileSystem.writeAtomically(entry.bytes, to: path, durable: false)
     }
 
     /// Every run-cache entry.

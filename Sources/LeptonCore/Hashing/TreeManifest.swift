@@ -34,6 +34,17 @@ public struct TreeManifest: Sendable, Equatable {
 
     public var digest: String { ContentHash.of(text: text) }
 
+    /// Whether every path stays inside the tree (relative, no `.` or `..` component): a
+    /// manifest from a remote cache is checked before anything is restored from it.
+    public var hasSafePaths: Bool {
+        entries.allSatisfy { entry in
+            !entry.path.hasPrefix("/")
+                && entry.path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
+                    !$0.isEmpty && $0 != "." && $0 != ".."
+                }
+        }
+    }
+
     /// Parses the canonical text; nil when it is damaged.
     public init?(text: String) {
         var entries: [Entry] = []

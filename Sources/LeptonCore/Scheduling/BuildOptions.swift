@@ -26,6 +26,12 @@ public struct BuildOptions: Sendable {
     /// The metrics of the last successful run, by name and by `FILE:NAME`, for gates on
     /// `previous` (`loss <= previous`); empty passes them.
     public var gateBaseline: [String: Double] = [:]
+    /// The shared cache to look stages up in (after the local cache) and, when it allows
+    /// uploads, to upload what runs; nil builds locally.
+    public var remote: RemoteCache?
+    /// Download every output a remote hit restores, not only those the build needs in the
+    /// workspace (the requested stages' outputs, metrics, and inputs of stages that run).
+    public var remoteDownloadAll = false
 
     public init(
         targets: [String] = [], force: Set<String> = [], dryRun: Bool = false, jobs: Int = 2, keepGoing: Bool = false

@@ -19,6 +19,11 @@ public final class Builder: @unchecked Sendable {
     let runner: any ProcessRunner
     let fileSystem = FileSystem()
     private let cancelled = Atomic<Bool>(false)
+    /// Per stage: outputs restored from the remote cache but left on the server until a stage
+    /// that runs needs them.
+    private let deferred: [DeferredOutputs]
+    /// Stages whose remote hits are downloaded at once (see ``remoteDownloadsAtOnce``).
+    private let downloadsAtOnce: Set<Int>
 
     public init(
         workspace: Workspace, pipeline: PipelineDescription, targets: TargetSources?, params: ParamsStore,
@@ -40,6 +45,24 @@ public final class Builder: @unchecked Sendable {
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
             runner: runner, clock: clock, observer: observer, toolPath: options.toolPath,
             trainerToolPath: options.trainerToolPath)
+        self.deferred = self.graph.pipeline.stages.map { _ in DeferredOutputs() }
+        self.downloadsAtOnce = Builder.remoteDownloadsAtOnce(graph: self.graph, options: options)
+    }
+
+    /// The stages whose outputs a remote hit downloads at once rather than leaving on the server:
+    /// the stages asked for (all stages nothing depends on when none is named), stages with
+    /// metrics or gates (gates, `lepton metrics` and run records read them), or all with
+    /// ``BuildOptions/remoteDownloadAll``. Others are downloaded only when a stage that runs
+    /// needs them.
+    static func remoteDownloadsAtOnce(graph: BuildGraph, options: BuildOptions) -> Set<Int> {
+        let stages = graph.pipeline.stages
+        if options.remoteDownloadAll { return Set(stages.indices) }
+        var result = Set(options.targets.compactMap { graph.index[$0] })
+        for index in stages.indices {
+            if options.targets.isEmpty && graph.dependents[index].isEmpty { result.insert(index) }
+            if !stages[index].metrics.isEmpty || !stages[index].gates.isEmpty { result.insert(index) }
+        }
+        return result
     }
 
     /// Stops the build: no new stage starts, and running process groups are terminated.
@@ -174,7 +197,7 @@ public final class Builder: @unchecked Sendable {
                 let work = UnsafeSendableBox((self, decision))
                 pool.submit {
                     let (builder, decision) = work.value
-                    let (outcome, record) = builder.perform(description, decision)
+                    let (outcome, record) = builder.perform(stage, description, decision)
                     let seconds = Double(builder.clock.monotonicNow() - started) / 1e9
                     completions.withLock {
                         $0.append(Completion(stage: stage, outcome: outcome, record: record, seconds: seconds))
@@ -313,8 +336,8 @@ public final class Builder: @unchecked Sendable {
     }
 
     /// Restores or runs a stage and checks its quality gates, on a worker thread.
-    private func perform(_ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
-        let (outcome, record) = performWithoutGates(stage, decision)
+    private func perform(_ index: Int, _ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
+        let (outcome, record) = performWithoutGates(index, stage, decision)
         let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
         guard !stage.gates.isEmpty || !pipelineGates.isEmpty, !options.dryRun, record != nil else {
             return (outcome, record)
@@ -334,7 +357,9 @@ public final class Builder: @unchecked Sendable {
         return (outcome, record)
     }
 
-    private func performWithoutGates(_ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
+    private func performWithoutGates(
+        _ index: Int, _ stage: StageDescription, _ decision: Decision
+    ) -> (StageOutcome, StageRecord?) {
         switch decision {
         case .restore(let record, let reasons):
             do throws(LeptonError) {
@@ -343,17 +368,120 @@ public final class Builder: @unchecked Sendable {
             } catch {
                 // A damaged or missing object: run the stage instead of giving up.
                 observer.warning("stage '\(stage.name)': \(error.message); running it instead")
-                return performWithoutGates(stage, .run(record, reasons: reasons))
+                return performWithoutGates(index, stage, .run(record, reasons: reasons))
             }
         case .run(let record, let reasons):
+            if let remote = options.remote, !options.force.contains(stage.name),
+                let restored = restoreFromRemote(index, stage, record: record, reasons: reasons, remote: remote)
+            {
+                return restored
+            }
+            if let failure = downloadDeferredInputs(of: index) { return (.failed(failure), nil) }
             switch executor.run(stage, record: record) {
-            case .success(let result): return (.ran(reasons: reasons), result)
+            case .success(let result):
+                if let remote = options.remote, remote.uploads, let entry = executor.cache.runEntry(for: result.key) {
+                    do throws(RemoteError) {
+                        try remote.upload(entry)
+                    } catch {
+                        observer.warning("stage '\(stage.name)': not uploaded to the remote cache: \(error.message)")
+                    }
+                }
+                return (.ran(reasons: reasons), result)
             case .failure(let failure): return (.failed(failure), nil)
             }
         case .upToDate(let record):
             return (.upToDate, record)
         case .failed(let failure):
             return (.failed(failure), nil)
+        }
+    }
+
+    // MARK: Remote cache
+
+    /// Restores a stage from a complete remote entry: downloads and restores its outputs, or
+    /// defers them when nothing needs them in the workspace yet and nothing stale is there.
+    /// Nil on a miss, or when the download fails (the stage then runs).
+    private func restoreFromRemote(
+        _ index: Int, _ stage: StageDescription, record: StageRecord, reasons: [RebuildReason], remote: RemoteCache
+    ) -> (StageOutcome, StageRecord?)? {
+        guard let entry = remote.lookup(record.key),
+            Set(entry.outputs.keys) == Set(stage.allOutputs.map(\.path))
+        else { return nil }
+        var record = record
+        record.outputs = entry.outputs
+        let absent = entry.outputs.keys.allSatisfy {
+            fileSystem.status(RelativePath.join(workspace.root, $0)) == nil
+        }
+        if absent && !downloadsAtOnce.contains(index) {
+            deferred[index].store(record)
+            return (.restored(reasons: reasons, from: .remote(bytes: 0, deferred: true)), record)
+        }
+        let bytes: Int64
+        do throws(RemoteError) {
+            bytes = try remote.download(Array(entry.outputs.values))
+        } catch {
+            observer.warning("stage '\(stage.name)': \(error.message); running it instead")
+            return nil
+        }
+        do throws(LeptonError) {
+            try executor.restore(record.outputs, stage: stage.name)
+            // Now local too: a later build restores it without the network.
+            try executor.cache.writeRunEntry(entry)
+        } catch {
+            observer.warning("stage '\(stage.name)': \(error.message); running it instead")
+            return nil
+        }
+        return (.restored(reasons: reasons, from: .remote(bytes: bytes, deferred: false)), record)
+    }
+
+    /// Downloads and restores the deferred outputs of a stage's dependencies before it runs.
+    private func downloadDeferredInputs(of index: Int) -> StageFailure? {
+        guard let remote = options.remote else { return nil }
+        for dependency in graph.dependencies[index] {
+            let name = graph.pipeline.stages[dependency].name
+            let problem = deferred[dependency].takeAndFetch { record -> String? in
+                do throws(RemoteError) {
+                    try remote.download(Array(record.outputs.values))
+                } catch {
+                    return error.message
+                }
+                do throws(LeptonError) {
+                    try executor.restore(record.outputs, stage: name)
+                    try executor.cache.writeRunEntry(
+                        RunCacheEntry(
+                            key: record.key, stage: name, outputs: record.outputs,
+                            created: Int(clock.fileTimeNow() / 1_000_000_000)))
+                } catch {
+                    return error.message
+                }
+                return nil
+            }
+            if let problem {
+                return StageFailure(
+                    message:
+                        "its input from stage '\(name)' could not be downloaded from the remote cache (\(problem)); build again, or with --no-remote to run '\(name)' here"
+                )
+            }
+        }
+        return nil
+    }
+}
+
+/// Outputs a remote hit left on the server; the first stage that needs them downloads them
+/// while others that need them wait.
+final class DeferredOutputs: Sendable {
+    private let record = Mutex<StageRecord?>(nil)
+
+    func store(_ value: StageRecord) { record.withLock { $0 = value } }
+
+    /// Runs `fetch` on the deferred record, if any, holding the lock; clears it on success.
+    /// Returns `fetch`'s problem, nil when there was nothing to do or it succeeded.
+    func takeAndFetch(_ fetch: (StageRecord) -> String?) -> String? {
+        record.withLock { value in
+            guard let current = value else { return nil }
+            let problem = fetch(current)
+            if problem == nil { value = nil }
+            return problem
         }
     }
 }

@@ -2,8 +2,8 @@
 public enum StageOutcome: Sendable, Equatable {
     /// Nothing changed; nothing was done.
     case upToDate
-    /// Outputs were restored from the cache instead of running.
-    case restored(reasons: [RebuildReason])
+    /// Outputs were restored from the local or the remote cache instead of running.
+    case restored(reasons: [RebuildReason], from: RestoreSource = .localCache)
     /// The command ran and succeeded.
     case ran(reasons: [RebuildReason])
     /// Dry run: the stage would be restored.
@@ -22,6 +22,14 @@ public enum StageOutcome: Sendable, Equatable {
         default: return true
         }
     }
+}
+
+/// Where a restored stage's outputs came from.
+public enum RestoreSource: Sendable, Equatable {
+    case localCache
+    /// The remote cache: `bytes` downloaded; `deferred` when the outputs were left on the
+    /// server because nothing in this build needs them in the workspace.
+    case remote(bytes: Int64, deferred: Bool)
 }
 
 /// Why a stage failed, with the end of its log.

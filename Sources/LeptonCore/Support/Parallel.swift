@@ -1,4 +1,5 @@
 import Dispatch
+import Synchronization
 
 /// Splits `0..<count` into one contiguous range per core (fewer when there is little work) and
 /// runs `body` on each range in parallel, the last one on the calling thread; returns when all
@@ -17,6 +18,28 @@ enum Parallel {
             }
             if worker == workers - 1 { job() } else { Thread.detach(job) }
         }
+        for _ in 0..<workers { done.wait() }
+    }
+}
+
+extension Parallel {
+    /// Runs `body(index)` for every index in `0..<count` on up to `width` threads (the calling
+    /// thread included), each taking the next index as it becomes free: for work that waits on
+    /// the network rather than the CPU, where the width is a bound on transfers, not on cores.
+    static func forEachItem(count: Int, width: Int, _ body: @escaping @Sendable (Int) -> Void) {
+        let workers = max(1, min(width, count))
+        let next = Atomic<Int>(0)
+        let done = DispatchSemaphore(value: 0)
+        let job: @Sendable () -> Void = {
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                if index >= count { break }
+                body(index)
+            }
+            done.signal()
+        }
+        for _ in 0..<(workers - 1) { Thread.detach(job) }
+        job()
         for _ in 0..<workers { done.wait() }
     }
 }

@@ -84,7 +84,7 @@ struct BuilderTests {
         let summary = try harness.build()
         #expect(harness.runner.ran == [])
         #expect(harness.package.read("model.bin") == original)
-        guard case .restored(let reasons)? = summary.outcome(of: "train") else {
+        guard case .restored(let reasons, _)? = summary.outcome(of: "train") else {
             Issue.record("train was not restored: \(String(describing: summary.outcome(of: "train")))")
             return
         }

@@ -1,0 +1,81 @@
+import ArgumentParser
+import LeptonCore
+import LeptonRemote
+
+/// The remote cache options `build`, `push`, `pull` and `remote status` share.
+struct RemoteOptions: ParsableArguments {
+    @Option(
+        name: .customLong("remote"),
+        help: ArgumentHelp(
+            "The remote cache: a name from Lepton.config or an http(s) URL (default: $LEPTON_REMOTE_URL, else Lepton.config's default).",
+            valueName: "name-or-url"))
+    var remote: String?
+
+    @Flag(name: .customLong("no-remote"), help: "Use no remote cache, whatever is configured.")
+    var noRemote = false
+
+    @Flag(
+        name: .customLong("remote-upload"),
+        help: "Upload what runs to the remote cache (default: read-only; LEPTON_REMOTE_UPLOAD=1 does the same).")
+    var upload = false
+
+    @Flag(
+        name: .customLong("remote-required"),
+        help: "Fail with exit code 4 when the remote cache is unreachable, instead of going on without it.")
+    var required = false
+
+    /// The configured remote, nil when there is none.
+    ///
+    /// - Throws: ``ExitCodes/invalid`` for a bad name or URL, ``ExitCodes/remoteUnavailable``
+    ///   when `--remote-required` and the server cannot be reached.
+    func selection(workspace: Workspace, console: Console, forceUploads: Bool = false) throws -> RemoteSelection? {
+        do throws(LeptonError) {
+            var selection = try RemoteSelection.resolve(
+                root: workspace.root, flag: remote, disabled: noRemote, uploadFlag: upload, environment: Environment.all)
+            if forceUploads { selection?.uploads = true }
+            return selection
+        } catch {
+            console.error(console.red("error: ") + error.message)
+            throw ExitCodes.invalid
+        }
+    }
+
+    /// A client for the configured remote; nil when there is none, or when it cannot be used and
+    /// is not required (a warning says why).
+    func open(
+        workspace: Workspace, console: Console, observer: ConsoleRemoteObserver, forceUploads: Bool = false
+    ) throws -> RemoteCache? {
+        guard let selection = try selection(workspace: workspace, console: console, forceUploads: forceUploads) else {
+            if required {
+                console.error(
+                    console.red("error: ")
+                        + "--remote-required, but no remote cache is configured: add one with `lepton remote add NAME URL`, or set LEPTON_REMOTE_URL"
+                )
+                throw ExitCodes.invalid
+            }
+            return nil
+        }
+        let cache: RemoteCache
+        do throws(RemoteError) {
+            cache = try selection.makeCache(
+                local: ArtifactCache(directory: workspace.cacheDirectory), environment: Environment.all,
+                observer: observer)
+            if required { try cache.checkReachable() }
+        } catch {
+            if required {
+                console.error(console.red("error: ") + "the remote cache is required (--remote-required): \(error.message)")
+                throw ExitCodes.remoteUnavailable
+            }
+            console.error(console.yellow("warning: ") + "\(error.message); building without the remote cache")
+            return nil
+        }
+        return cache
+    }
+
+    /// After a command: with `--remote-required`, a remote that became unusable fails it.
+    func checkStillAvailable(_ cache: RemoteCache?, console: Console) throws {
+        guard required, let problem = cache?.unavailable else { return }
+        console.error(console.red("error: ") + "the remote cache is required (--remote-required): \(problem.message)")
+        throw ExitCodes.remoteUnavailable
+    }
+}

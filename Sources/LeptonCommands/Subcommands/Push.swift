@@ -1,0 +1,121 @@
+import ArgumentParser
+import LeptonCore
+
+extension LeptonCommand {
+    /// `lepton push [STAGE…]`: uploads what Lepton.lock records to the remote cache.
+    struct Push: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Upload the outputs and run-cache entries of built stages to the remote cache.",
+            discussion: """
+                Uploads, for each stage recorded in Lepton.lock (or the named ones), the blobs the server \
+                lacks and then the stage's run-cache entry, so another clone or CI job restores the stage \
+                instead of running it. Pushing is an explicit write: it needs no --remote-upload.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remoteOptions: RemoteOptions
+        @Argument(help: "Stages to push (default: all in Lepton.lock).") var stages: [String] = []
+
+        func run() throws {
+            let console = Console()
+            let workspace = try PackageSession.findWorkspace(global)
+            let records = try LockRecords.select(stages, workspace: workspace, console: console)
+            guard
+                let remote = try remoteOptions.open(
+                    workspace: workspace, console: console, observer: ConsoleRemoteObserver(console: console),
+                    forceUploads: true)
+            else {
+                console.error(console.red("error: ") + "no remote cache: add one with `lepton remote add NAME URL`")
+                throw ExitCodes.invalid
+            }
+            let local = ArtifactCache(directory: workspace.cacheDirectory)
+            var failed = 0
+            var pushed = 0
+            for (name, record) in records {
+                guard record.outputs.values.allSatisfy(local.contains) else {
+                    console.line("  \(console.yellow("skipped"))  \(name) \(console.dim("(its outputs are not in the local cache; build it first)"))")
+                    failed += 1
+                    continue
+                }
+                let entry =
+                    local.runEntry(for: record.key)
+                    ?? RunCacheEntry(
+                        key: record.key, stage: name, outputs: record.outputs,
+                        created: Int(SystemClock().fileTimeNow() / 1_000_000_000))
+                do throws(RemoteError) {
+                    let before = remote.stats.uploadedBytes
+                    try remote.upload(entry)
+                    pushed += 1
+                    console.line("  pushed   \(name) \(console.dim("(\(Format.bytes(remote.stats.uploadedBytes - before)) sent)"))")
+                } catch {
+                    console.line("  \(console.red("FAILED"))   \(name): \(error.message)")
+                    failed += 1
+                }
+            }
+            console.line(console.dim(RemoteReport.line(remote)))
+            console.line("pushed \(pushed) of \(records.count) stage\(records.count == 1 ? "" : "s")")
+            try remoteOptions.checkStillAvailable(remote, console: console)
+            if failed > 0 { throw ExitCodes.failure }
+        }
+    }
+
+    /// `lepton pull [STAGE…]`: downloads what Lepton.lock records and puts it in the workspace.
+    struct Pull: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Download the outputs Lepton.lock records from the remote cache into the workspace.",
+            discussion: """
+                Downloads the blobs the local cache lacks (each verified against its digest) for every \
+                stage recorded in Lepton.lock (or the named ones), then restores the outputs whose content \
+                differs; an output you edited is kept in the local cache before it is replaced.
+                """)
+
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var remoteOptions: RemoteOptions
+        @Argument(help: "Stages to pull (default: all in Lepton.lock).") var stages: [String] = []
+
+        func run() throws {
+            let console = Console()
+            let workspace = try PackageSession.findWorkspace(global)
+            let records = try LockRecords.select(stages, workspace: workspace, console: console)
+            guard
+                let remote = try remoteOptions.open(
+                    workspace: workspace, console: console, observer: ConsoleRemoteObserver(console: console))
+            else {
+                console.error(console.red("error: ") + "no remote cache: add one with `lepton remote add NAME URL`")
+                throw ExitCodes.invalid
+            }
+            try workspace.prepare()
+            let lock = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton pull") { holder in
+                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
+            }
+            defer { withExtendedLifetime(lock) {} }
+            let local = ArtifactCache(directory: workspace.cacheDirectory)
+            var available: [String: StageRecord] = [:]
+            var failed = 0
+            for (name, record) in records {
+                do throws(RemoteError) {
+                    try remote.download(Array(record.outputs.values))
+                    available[name] = record
+                    if local.runEntry(for: record.key) == nil {
+                        try? local.writeRunEntry(
+                            RunCacheEntry(
+                                key: record.key, stage: name, outputs: record.outputs,
+                                created: Int(SystemClock().fileTimeNow() / 1_000_000_000)))
+                    }
+                } catch {
+                    console.line("  \(console.red("FAILED"))     \(name): \(error.message)")
+                    failed += 1
+                }
+            }
+            let changed = try OutputRestorer(
+                workspace: workspace, cache: local, console: console, verbose: global.verbose, dryRun: false
+            ).restore(available)
+            console.line(console.dim(RemoteReport.line(remote)))
+            console.line(
+                "pulled \(available.count) of \(records.count) stage\(records.count == 1 ? "" : "s"): \(changed) output\(changed == 1 ? "" : "s") changed"
+            )
+            try remoteOptions.checkStillAvailable(remote, console: console)
+            if failed > 0 { throw ExitCodes.failure }
+        }
+    }
+}

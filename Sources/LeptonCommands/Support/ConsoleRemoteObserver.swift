@@ -1,0 +1,50 @@
+import LeptonCore
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Prints remote-cache warnings, and on a terminal a live transfer line (bytes, rate, ETA) on
+/// standard error that is cleared when the batch ends. Off a terminal nothing but warnings is
+/// printed: CI logs get no control characters.
+final class ConsoleRemoteObserver: RemoteObserver {
+    let console: Console
+    let live: Bool
+    private let shown = Mutex(false)
+
+    init(console: Console) {
+        self.console = console
+        self.live =
+            isatty(STDERR_FILENO) != 0 && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+    }
+
+    func remoteWarning(_ message: String) {
+        clear()
+        console.error(console.yellow("warning: ") + message)
+    }
+
+    func transferProgress(_ progress: TransferProgress) {
+        guard live else { return }
+        if progress.finished {
+            clear()
+            return
+        }
+        let arrow = progress.direction == .download ? "↓" : "↑"
+        var text = "  \(arrow) \(Format.bytes(progress.bytes))"
+        if progress.totalBytes > 0 { text += " of \(Format.bytes(progress.totalBytes))" }
+        text += ", \(progress.files)/\(progress.totalFiles) files, \(Format.bytes(Int64(progress.rate)))/s"
+        if let left = progress.secondsLeft { text += ", \(Format.duration(left)) left" }
+        shown.withLock { shown in
+            Console.write("\r\u{1B}[K" + text, to: STDERR_FILENO)
+            shown = true
+        }
+    }
+
+    private func clear() {
+        shown.withLock { shown in
+            if shown { Console.write("\r\u{1B}[K", to: STDERR_FILENO) }
+            shown = false
+        }
+    }
+}
