@@ -44,11 +44,13 @@ struct StageExecutor: Sendable {
     }
 
     /// Restores the given outputs (those not already intact on disk).
-    func restore(_ outputs: [String: PathDigest], stage: String) throws(LeptonError) {
+    ///
+    /// - Parameter trusted: Objects just downloaded and verified (see ``ArtifactCache/restore(_:to:trusted:)``).
+    func restore(_ outputs: [String: PathDigest], stage: String, trusted: Set<String> = []) throws(LeptonError) {
         try checkOutputPaths(Array(outputs.keys), stage: stage)
         for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {
             if let current = try? hasher.digest(of: path), current == digest { continue }
-            try cache.restore(digest, to: workspace.absolute(path))
+            try cache.restore(digest, to: workspace.absolute(path), trusted: trusted)
             try remember(path, digest)
         }
     }

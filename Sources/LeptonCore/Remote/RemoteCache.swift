@@ -34,6 +34,8 @@ public final class RemoteCache: Sendable {
         var stats = RemoteStats()
         /// Blob sizes learnt from `HEAD`, for progress totals.
         var sizes: [String: Int64] = [:]
+        /// Blobs this command downloaded and verified.
+        var verified: Set<String> = []
     }
     private let state = Mutex(State())
 
@@ -56,6 +58,10 @@ public final class RemoteCache: Sendable {
     public var unavailable: RemoteError? { state.withLock { $0.unavailable } }
 
     public var stats: RemoteStats { state.withLock { $0.stats } }
+
+    /// The blobs this command downloaded, each verified against its digest on arrival: a restore
+    /// right after may copy them without hashing them again.
+    public var verifiedDownloads: Set<String> { state.withLock { $0.verified } }
 
     /// Checks that the server answers (a `HEAD` of an entry that does not exist), for commands
     /// that require it.
@@ -254,6 +260,7 @@ public final class RemoteCache: Sendable {
             state.withLock {
                 $0.stats.downloadedFiles += 1
                 $0.stats.downloadedBytes += received
+                $0.verified.insert(digest)
             }
             return true
         }

@@ -424,7 +424,7 @@ public final class Builder: @unchecked Sendable {
             return nil
         }
         do throws(LeptonError) {
-            try executor.restore(record.outputs, stage: stage.name)
+            try executor.restore(record.outputs, stage: stage.name, trusted: remote.verifiedDownloads)
             // Now local too: a later build restores it without the network.
             try executor.cache.writeRunEntry(entry)
         } catch {
@@ -446,7 +446,7 @@ public final class Builder: @unchecked Sendable {
                     return error.message
                 }
                 do throws(LeptonError) {
-                    try executor.restore(record.outputs, stage: name)
+                    try executor.restore(record.outputs, stage: name, trusted: remote.verifiedDownloads)
                     try executor.cache.writeRunEntry(
                         RunCacheEntry(
                             key: record.key, stage: name, outputs: record.outputs,

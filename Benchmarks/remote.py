@@ -1,0 +1,137 @@
+#!/usr/bin/env python3
+"""Remote cache benchmark: restores a pipeline of N outputs totalling S GiB from a loopback nginx
+(WebDAV, as teams run for Bazel) and prints Lepton's throughput next to curl's for the same
+files in the same run.
+
+  upload   `lepton build --remote-upload` in a first clone runs the N stages (each writes one
+           random file) and uploads every output and run-cache entry (reported, not compared)
+  restore  a fresh clone's `lepton build` (Leptonfile already evaluated, caches empty):
+           N run-cache lookups, HEADs of every blob, verified downloads into the local cache,
+           and restores into the workspace
+  curl     the same N blobs with curl: `--parallel --parallel-max T` (T = Lepton's transfers)
+           and one request after another, written to files
+
+Each restore/curl measurement is the best of --repeat runs, with every output and cache
+removed between runs (the server's files stay in the page cache for both tools).
+
+Usage: python3 Benchmarks/remote.py [--outputs 100] [--gib 1] [--repeat 3] [--transfers 8]
+Needs nginx (apt-get install nginx-light) and curl; builds a release lepton unless LEPTON_BIN
+is set. Prints a table; asserts nothing.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench import lepton_binary  # noqa: E402
+
+
+def leptonfile(outputs, size):
+    return f"""import LeptonDescription
+
+let stages: [Stage] = (0..<{outputs}).map {{ index in
+    .stage(name: "make\\(index)", command: .shell("mkdir -p out && head -c {size} /dev/urandom > out/\\(index).bin"),
+           outputs: [.file("out/\\(index).bin")])
+}}
+let pipeline = Pipeline(stages: stages)
+"""
+
+
+def write_clone(path, text):
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "Leptonfile"), "w") as f:
+        f.write(text)
+
+
+def run(cmd, cwd, env=None, allowed=(0,)):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode not in allowed:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
+    return seconds, result.stdout
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--outputs", type=int, default=100)
+    parser.add_argument("--gib", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--transfers", type=int, default=8)
+    args = parser.parse_args()
+    lepton = lepton_binary()
+    size = int(args.gib * (1 << 30)) // args.outputs
+    total = size * args.outputs
+
+    server = subprocess.Popen([sys.executable, os.path.join(ROOT, "Tests/RemoteServer/remote-server.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    ports = json.loads(server.stdout.readline())
+    url = f"http://127.0.0.1:{ports['nginx']}/cache"
+    work = tempfile.mkdtemp(prefix="lepton-remote-bench-")
+    env = dict(os.environ, LEPTON_REMOTE_TRANSFERS=str(args.transfers), NO_COLOR="1")
+    try:
+        text = leptonfile(args.outputs, size)
+        first = os.path.join(work, "first")
+        write_clone(first, text)
+        upload_seconds, _ = run([lepton, "build", "--remote", url, "--remote-upload", "-C", first], first, env)
+
+        second = os.path.join(work, "second")
+        write_clone(second, text)
+        run([lepton, "status", "-C", second], second, env, allowed=(0, 1))  # evaluates the Leptonfile once
+        lepton_times = []
+        for _ in range(args.repeat):
+            for name in ["out", ".lepton/cache", "Lepton.lock", ".lepton/noop.snapshot"]:
+                path = os.path.join(second, name)
+                shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (
+                    os.path.exists(path) and os.remove(path))
+            seconds, output = run([lepton, "build", "--remote", url, "-C", second], second, env)
+            if "ran " in output.replace("restored", ""):
+                sys.exit("the restore ran a stage:\n" + output)
+            lepton_times.append(seconds)
+
+        digests = sorted(json.load(open(os.path.join(second, "Lepton.lock")))["stages"].items())
+        blobs = [stage["outputs"][path]["digest"] if isinstance(stage["outputs"][path], dict) else None
+                 for _, stage in digests for path in stage.get("outputs", {})]
+        blobs = [b for b in blobs if b]
+        if len(blobs) != args.outputs:
+            sys.exit(f"expected {args.outputs} outputs in Lepton.lock, found {len(blobs)}")
+        target = os.path.join(work, "curl")
+
+        def curl(parallel):
+            shutil.rmtree(target, ignore_errors=True)
+            os.makedirs(target)
+            cmd = ["curl", "-s", "-f"] + (["--parallel", "--parallel-max", str(args.transfers)] if parallel else [])
+            for index, blob in enumerate(blobs):
+                cmd += ["-o", os.path.join(target, f"{index}.bin"), f"{url}/cas/{blob}"]
+            return run(cmd, work)[0]
+
+        curl_parallel = min(curl(True) for _ in range(args.repeat))
+        curl_serial = min(curl(False) for _ in range(args.repeat))
+        best = min(lepton_times)
+        best_curl = min(curl_parallel, curl_serial)
+        mib = total / (1 << 20)
+        print(f"remote cache restore: {args.outputs} outputs, {mib:.0f} MiB, loopback nginx "
+              f"(best of {args.repeat}; Lepton with {args.transfers} transfers per stage, --jobs = cores)")
+        print("| step | seconds | MiB/s | throughput vs the faster curl |")
+        print("| --- | --- | --- | --- |")
+        print(f"| lepton build --remote-upload (run + upload, first clone) | {upload_seconds:.2f} | - | - |")
+        print(f"| lepton build (fresh clone: look up, verify, download, restore all) | {best:.2f} | {mib / best:.0f} | "
+              f"{best_curl / best:.2f}x |")
+        print(f"| curl --parallel --parallel-max {args.transfers} | {curl_parallel:.2f} | {mib / curl_parallel:.0f} | "
+              f"{best_curl / curl_parallel:.2f}x |")
+        print(f"| curl, one file after another | {curl_serial:.2f} | {mib / curl_serial:.0f} | "
+              f"{best_curl / curl_serial:.2f}x |")
+    finally:
+        server.stdin.close()
+        server.wait(timeout=10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
