@@ -15,7 +15,7 @@ Each restore/curl measurement is the best of --repeat runs, with every output an
 removed between runs (the server's files stay in the page cache for both tools).
 
 Usage: python3 Benchmarks/remote.py [--outputs 100] [--gib 1] [--repeat 3] [--transfers 8]
-Needs nginx (apt-get install nginx-light) and curl; builds a release lepton unless LEPTON_BIN
+Needs nginx (apt-get install nginx) and curl; builds a release lepton unless LEPTON_BIN
 is set. Prints a table; asserts nothing.
 """
 import argparse

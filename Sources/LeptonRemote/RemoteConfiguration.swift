@@ -30,7 +30,9 @@ public struct RemoteConfiguration: Sendable, Equatable {
         let bytes = try fileSystem.read(path)
         func invalid(_ reason: String) -> LeptonError {
             LeptonError(
-                .usage, "\(path) is not a valid Lepton configuration: \(reason). Fix it, or recreate it with `lepton remote add`")
+                .usage,
+                "\(path) is not a valid Lepton configuration: \(reason). Fix it, or recreate it with `lepton remote add`"
+            )
         }
         let json: JSON
         do throws(JSONParseError) {
@@ -67,7 +69,12 @@ public struct RemoteConfiguration: Sendable, Equatable {
     ///
     /// - Throws: ``LeptonError/Code/usage`` for a bad name or URL (one with credentials in it).
     public mutating func add(name: String, url: String, makeDefault: Bool) throws(LeptonError) {
-        guard !name.isEmpty, name.utf8.allSatisfy({ $0 == 45 || $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) }) else {
+        guard !name.isEmpty,
+            name.utf8.allSatisfy({
+                $0 == 45 || $0 == 95 || $0 == 46 || (48...57).contains($0) || (65...90).contains($0)
+                    || (97...122).contains($0)
+            })
+        else {
             throw LeptonError(.usage, "remote name '\(name)' must use letters, digits, '-', '_' or '.'")
         }
         if let problem = RemoteConfiguration.problem(url: url) { throw LeptonError(.usage, problem) }

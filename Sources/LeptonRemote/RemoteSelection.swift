@@ -17,7 +17,8 @@ public struct RemoteSelection: Sendable, Equatable {
         root: String, flag: String?, disabled: Bool, uploadFlag: Bool, environment: [String: String]
     ) throws(LeptonError) -> RemoteSelection? {
         if disabled { return nil }
-        let uploads = uploadFlag || ["1", "true", "yes"].contains(environment["LEPTON_REMOTE_UPLOAD"]?.lowercased() ?? "")
+        let uploads =
+            uploadFlag || ["1", "true", "yes"].contains(environment["LEPTON_REMOTE_UPLOAD"]?.lowercased() ?? "")
         if let flag {
             if flag.contains("://") {
                 if let problem = RemoteConfiguration.problem(url: flag) { throw LeptonError(.usage, problem) }

@@ -52,14 +52,15 @@ public final class RemoteServer: @unchecked Sendable {
         var byte: UInt8 = 0
         while read(output[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
         close(output[0])
-        guard let json = try? JSON.parse(line), let nginx = json["nginx"]?.intValue, let proxy = json["proxy"]?.intValue,
+        guard let json = try? JSON.parse(line), let nginx = json["nginx"]?.intValue,
+            let proxy = json["proxy"]?.intValue,
             let data = json["data"]?.stringValue
         else {
             close(input[1])
             var status: Int32 = 0
             waitpid(child, &status, 0)
             throw StartError(
-                description: "the remote cache server did not start (is nginx installed? apt-get install nginx-light)")
+                description: "the remote cache server did not start (is nginx installed? apt-get install nginx)")
         }
         nginxPort = nginx
         proxyPort = proxy
@@ -78,8 +79,12 @@ public final class RemoteServer: @unchecked Sendable {
     }
 
     /// Injects a fault into the next `count` matching requests through the proxy.
-    public func inject(_ mode: String, matching: String = "", method: String? = nil, count: Int = 1, seconds: Double = 0) {
-        var fields = ["\"mode\": \"\(mode)\"", "\"match\": \"\(matching)\"", "\"count\": \(count)", "\"seconds\": \(seconds)"]
+    public func inject(
+        _ mode: String, matching: String = "", method: String? = nil, count: Int = 1, seconds: Double = 0
+    ) {
+        var fields = [
+            "\"mode\": \"\(mode)\"", "\"match\": \"\(matching)\"", "\"count\": \(count)", "\"seconds\": \(seconds)",
+        ]
         if let method { fields.append("\"method\": \"\(method)\"") }
         _ = request("POST", "/_faults", body: "{" + fields.joined(separator: ", ") + "}")
     }
@@ -128,6 +133,8 @@ public final class RemoteServer: @unchecked Sendable {
         guard !fileSystem.exists("/usr/sbin/nginx"), geteuid() == 0, fileSystem.exists("/usr/bin/apt-get") else {
             return
         }
-        _ = system("apt-get install -y -qq nginx-light >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx-light) >/dev/null 2>&1")
+        _ = system(
+            "apt-get install -y -qq nginx >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq nginx) >/dev/null 2>&1"
+        )
     }
 }

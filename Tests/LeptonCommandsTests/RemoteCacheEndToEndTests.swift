@@ -81,11 +81,14 @@ struct RemoteCacheEndToEndTests {
         #expect(anonymous.output.contains("401 Unauthorized"))
         #expect(anonymous.output.contains("LEPTON_REMOTE_USER"))
         package.remove(".lepton")
-        let environment = ["LEPTON_REMOTE_USER": "lepton", "LEPTON_REMOTE_PASSWORD": "pa55word", "LEPTON_REMOTE_UPLOAD": "1"]
+        let environment = [
+            "LEPTON_REMOTE_USER": "lepton", "LEPTON_REMOTE_PASSWORD": "pa55word", "LEPTON_REMOTE_UPLOAD": "1",
+        ]
         let allowed = LeptonBinary.run(["build", "--remote", url], in: package.root, environment: environment)
         #expect(allowed.status == 0 && allowed.output.contains("uploaded"), "\(allowed.output)")
         #expect(!allowed.output.contains("pa55word"))
-        let config = LeptonBinary.run(["remote", "add", "x", "http://lepton:pa55word@127.0.0.1/cache"], in: package.root)
+        let config = LeptonBinary.run(
+            ["remote", "add", "x", "http://lepton:pa55word@127.0.0.1/cache"], in: package.root)
         #expect(config.status == 2 && config.output.contains("never stores them"), "\(config.output)")
     }
 

@@ -10,8 +10,10 @@ import _LeptonTestSupport
 private let digest = ContentHash.of(text: "hello remote\n")
 private let bytes = Array("hello remote\n".utf8)
 
-private func store(_ server: RemoteServer, _ location: String = "cache", proxy: Bool = false,
-                   credentials: RemoteCredentials = RemoteCredentials(), stall: Int = 30) throws -> HTTPBlobStore {
+private func store(
+    _ server: RemoteServer, _ location: String = "cache", proxy: Bool = false,
+    credentials: RemoteCredentials = RemoteCredentials(), stall: Int = 30
+) throws -> HTTPBlobStore {
     try HTTPBlobStore(url: server.url(location, proxy: proxy), credentials: credentials, stallTimeout: stall)
 }
 
@@ -83,7 +85,9 @@ struct HTTPBlobStoreTests {
         let refused = failure { () throws(RemoteError) in try anonymous.put(.cas, digest, bytes: bytes) }
         #expect(refused?.kind == .denied)
         #expect(refused?.message.contains("401") == true && refused?.message.contains("LEPTON_REMOTE_TOKEN") == true)
-        let basic = RemoteCredentials.fromEnvironment(["LEPTON_REMOTE_USER": "lepton", "LEPTON_REMOTE_PASSWORD": "pa55word"])
+        let basic = RemoteCredentials.fromEnvironment([
+            "LEPTON_REMOTE_USER": "lepton", "LEPTON_REMOTE_PASSWORD": "pa55word",
+        ])
         try store(server, "basic", credentials: basic).put(.cas, digest, bytes: bytes)
         let token = RemoteCredentials.fromEnvironment(["LEPTON_REMOTE_TOKEN": "s3cret"])
         try store(server, "token", credentials: token).put(.cas, digest, bytes: bytes)
@@ -166,7 +170,8 @@ struct RemoteConfigurationTests {
         #expect(try resolve(nil)?.url == "https://team.example.com")
         #expect(try resolve(nil)?.uploads == false)
         #expect(try resolve(nil, ["LEPTON_REMOTE_URL": "http://env.example.com"])?.url == "http://env.example.com")
-        #expect(try resolve("other", ["LEPTON_REMOTE_URL": "http://env.example.com"])?.url == "https://other.example.com")
+        #expect(
+            try resolve("other", ["LEPTON_REMOTE_URL": "http://env.example.com"])?.url == "https://other.example.com")
         #expect(try resolve(nil, ["LEPTON_REMOTE_UPLOAD": "1"])?.uploads == true)
         #expect(try resolve(nil, upload: true)?.uploads == true)
         #expect(throws: LeptonError.self) { try resolve("nope") }

@@ -41,7 +41,7 @@ def find_nginx():
     for candidate in [shutil.which("nginx"), "/usr/sbin/nginx", "/usr/local/sbin/nginx"]:
         if candidate and os.path.exists(candidate):
             return candidate
-    sys.exit("remote-server: nginx is not installed (Debian/Ubuntu: apt-get install nginx-light)")
+    sys.exit("remote-server: nginx is not installed (Debian/Ubuntu: apt-get install nginx)")
 
 
 def nginx_config(prefix, port):

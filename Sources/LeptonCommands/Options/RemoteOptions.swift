@@ -31,7 +31,8 @@ struct RemoteOptions: ParsableArguments {
     func selection(workspace: Workspace, console: Console, forceUploads: Bool = false) throws -> RemoteSelection? {
         do throws(LeptonError) {
             var selection = try RemoteSelection.resolve(
-                root: workspace.root, flag: remote, disabled: noRemote, uploadFlag: upload, environment: Environment.all)
+                root: workspace.root, flag: remote, disabled: noRemote, uploadFlag: upload, environment: Environment.all
+            )
             if forceUploads { selection?.uploads = true }
             return selection
         } catch {
@@ -63,7 +64,8 @@ struct RemoteOptions: ParsableArguments {
             if required { try cache.checkReachable() }
         } catch {
             if required {
-                console.error(console.red("error: ") + "the remote cache is required (--remote-required): \(error.message)")
+                console.error(
+                    console.red("error: ") + "the remote cache is required (--remote-required): \(error.message)")
                 throw ExitCodes.remoteUnavailable
             }
             console.error(console.yellow("warning: ") + "\(error.message); building without the remote cache")

@@ -51,7 +51,9 @@ extension LeptonCommand {
 
         @Option(
             name: .customLong("summary-json"),
-            help: ArgumentHelp("Write a JSON summary of the build (stages, outcomes, remote traffic) to this file.", valueName: "file"))
+            help: ArgumentHelp(
+                "Write a JSON summary of the build (stages, outcomes, remote traffic) to this file.", valueName: "file")
+        )
         var summaryJSON: String?
 
         func validate() throws {

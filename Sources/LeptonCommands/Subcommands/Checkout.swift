@@ -48,8 +48,10 @@ extension LeptonCommand {
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
             defer { withExtendedLifetime(lock) {} }
-            let changed = try OutputRestorer(workspace: workspace, cache: cache, console: console, verbose: global.verbose, dryRun: dryRun)
-                .restore(chosen)
+            let changed = try OutputRestorer(
+                workspace: workspace, cache: cache, console: console, verbose: global.verbose, dryRun: dryRun
+            )
+            .restore(chosen)
             if dryRun {
                 console.line("\(changed) output\(changed == 1 ? "" : "s") would change")
                 return

@@ -33,7 +33,9 @@ extension LeptonCommand {
             var pushed = 0
             for (name, record) in records {
                 guard record.outputs.values.allSatisfy(local.contains) else {
-                    console.line("  \(console.yellow("skipped"))  \(name) \(console.dim("(its outputs are not in the local cache; build it first)"))")
+                    console.line(
+                        "  \(console.yellow("skipped"))  \(name) \(console.dim("(its outputs are not in the local cache; build it first)"))"
+                    )
                     failed += 1
                     continue
                 }
@@ -46,7 +48,9 @@ extension LeptonCommand {
                     let before = remote.stats.uploadedBytes
                     try remote.upload(entry)
                     pushed += 1
-                    console.line("  pushed   \(name) \(console.dim("(\(Format.bytes(remote.stats.uploadedBytes - before)) sent)"))")
+                    console.line(
+                        "  pushed   \(name) \(console.dim("(\(Format.bytes(remote.stats.uploadedBytes - before)) sent)"))"
+                    )
                 } catch {
                     console.line("  \(console.red("FAILED"))   \(name): \(error.message)")
                     failed += 1

@@ -91,7 +91,8 @@ extension LeptonCommand {
 
         struct Status: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "For each stage in Lepton.lock, whether its outputs are in the local and in the remote cache.",
+                abstract:
+                    "For each stage in Lepton.lock, whether its outputs are in the local and in the remote cache.",
                 discussion: "Exit code 1 when some stage's outputs are in neither.")
             @OptionGroup var global: GlobalOptions
             @OptionGroup var remoteOptions: RemoteOptions

@@ -7,7 +7,8 @@ enum RemoteReport {
         var parts = ["remote \(remote.location): \(stats.hits) hit\(stats.hits == 1 ? "" : "s")"]
         parts.append("\(stats.misses) miss\(stats.misses == 1 ? "" : "es")")
         if stats.downloadedFiles > 0 {
-            var text = "downloaded \(Format.bytes(stats.downloadedBytes)) in \(stats.downloadedFiles) file\(stats.downloadedFiles == 1 ? "" : "s")"
+            var text =
+                "downloaded \(Format.bytes(stats.downloadedBytes)) in \(stats.downloadedFiles) file\(stats.downloadedFiles == 1 ? "" : "s")"
             if stats.downloadSeconds > 0 {
                 text += " (\(Format.bytes(Int64(Double(stats.downloadedBytes) / stats.downloadSeconds)))/s)"
             }

@@ -111,8 +111,11 @@ public struct ArtifactCache: Sendable {
     /// The new content is assembled beside the target and renamed over it, so a failure leaves
     /// the old content in place.
     ///
-    /// - Parameter trusted: Objects verified moments ago (downloads from a remote cache), copied
-    ///   in the kernel without hashing them again; every other object is verified while copied.
+    /// - Parameters:
+    ///   - digest: The output's digest.
+    ///   - absolute: Where it goes.
+    ///   - trusted: Objects verified moments ago (downloads from a remote cache), copied in the
+    ///     kernel without hashing them again; every other object is verified while copied.
     /// - Throws: ``LeptonError/Code/cacheMiss`` when an object is missing or damaged.
     public func restore(_ digest: PathDigest, to absolute: String, trusted: Set<String> = []) throws(LeptonError) {
         try fileSystem.createDirectories(RelativePath.parent(absolute) ?? "/")

@@ -25,7 +25,8 @@ public struct RunCacheEntry: Sendable, Equatable {
             outputs[path] = digest
         }
         self.init(
-            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0)
+            key: key, stage: json["stage"]?.stringValue ?? "", outputs: outputs, created: json["created"]?.intValue ?? 0
+        )
     }
 
     /// The entry as stored (version 1 JSON).

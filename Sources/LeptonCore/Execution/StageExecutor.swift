@@ -45,7 +45,11 @@ struct StageExecutor: Sendable {
 
     /// Restores the given outputs (those not already intact on disk).
     ///
-    /// - Parameter trusted: Objects just downloaded and verified (see ``ArtifactCache/restore(_:to:trusted:)``).
+    /// - Parameters:
+    ///   - outputs: The outputs by path.
+    ///   - stage: The stage they belong to, for messages.
+    ///   - trusted: Objects just downloaded and verified (see ``ArtifactCache/restore(_:to:trusted:)``).
+    /// - Throws: ``LeptonError`` when an object is missing or damaged, or a path escapes.
     func restore(_ outputs: [String: PathDigest], stage: String, trusted: Set<String> = []) throws(LeptonError) {
         try checkOutputPaths(Array(outputs.keys), stage: stage)
         for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {

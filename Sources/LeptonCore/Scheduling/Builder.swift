@@ -336,7 +336,8 @@ public final class Builder: @unchecked Sendable {
     }
 
     /// Restores or runs a stage and checks its quality gates, on a worker thread.
-    private func perform(_ index: Int, _ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?) {
+    private func perform(_ index: Int, _ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?)
+    {
         let (outcome, record) = performWithoutGates(index, stage, decision)
         let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
         guard !stage.gates.isEmpty || !pipelineGates.isEmpty, !options.dryRun, record != nil else {

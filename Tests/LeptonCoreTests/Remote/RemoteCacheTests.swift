@@ -105,7 +105,9 @@ struct RemoteCacheTests {
         let other = fixture.otherMachine()
         #expect(throws: RemoteError.self) { try fixture.remote(local: other).download(Array(entry.outputs.values)) }
         #expect(other.allObjects().isEmpty)
-        let leftovers = (try? FileSystem().list(other.directory + "/objects/" + String(entry.outputs["model.bin"]!.digest.prefix(2)))) ?? []
+        let leftovers =
+            (try? FileSystem().list(
+                other.directory + "/objects/" + String(entry.outputs["model.bin"]!.digest.prefix(2)))) ?? []
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers.map(\.name))")
     }
 
@@ -148,7 +150,9 @@ struct RemoteCacheTests {
         let entry = RunCacheEntry(
             key: String(repeating: "ef", count: 32), stage: "s",
             outputs: ["out": PathDigest(kind: .folder, digest: digest)], created: 1)
-        for blob in [file, digest] { fixture.store.setBlob(.cas, blob, try FileSystem().read(fixture.local.objectPath(blob))) }
+        for blob in [file, digest] {
+            fixture.store.setBlob(.cas, blob, try FileSystem().read(fixture.local.objectPath(blob)))
+        }
         fixture.store.setBlob(.ac, entry.key, entry.bytes)
         #expect(fixture.remote(local: fixture.otherMachine()).lookup(entry.key) == nil)
     }

@@ -41,7 +41,8 @@ struct BuilderRemoteTests {
         let second = machine()
         let summary = try second.build(options(store, second, uploads: false))
         #expect(second.runner.ran.isEmpty)
-        #expect(summary.outcome(of: "prepare") == .restored(reasons: [.newStage], from: .remote(bytes: 0, deferred: true)))
+        #expect(
+            summary.outcome(of: "prepare") == .restored(reasons: [.newStage], from: .remote(bytes: 0, deferred: true)))
         guard case .restored(_, .remote(_, deferred: false))? = summary.outcome(of: "evaluate") else {
             Issue.record("evaluate was not downloaded: \(String(describing: summary.outcome(of: "evaluate")))")
             return
