@@ -11,10 +11,12 @@ files in the same run.
   curl     the same N blobs with curl: `--parallel --parallel-max T` (T = Lepton's transfers)
            and one request after another, written to files
 
-Each restore/curl measurement is the best of --repeat runs, with every output and cache
-removed between runs (the server's files stay in the page cache for both tools).
+Each restore/curl measurement is the best of --repeat runs, the three interleaved, with every
+output and cache removed and dirty pages written back (sync) before each run; the server's files stay in the page
+cache for both tools. Lepton writes every byte twice (the local cache and the workspace), curl
+once, so the disk's write-back speed matters.
 
-Usage: python3 Benchmarks/remote.py [--outputs 100] [--gib 1] [--repeat 3] [--transfers 8]
+Usage: python3 Benchmarks/remote.py [--outputs 100] [--gib 1] [--repeat 5] [--transfers 8]
 Needs nginx (apt-get install nginx) and curl; builds a release lepton unless LEPTON_BIN
 is set. Prints a table; asserts nothing.
 """
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -62,7 +65,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--outputs", type=int, default=100)
     parser.add_argument("--gib", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--transfers", type=int, default=8)
     args = parser.parse_args()
     lepton = lepton_binary()
@@ -84,49 +87,59 @@ def main():
         second = os.path.join(work, "second")
         write_clone(second, text)
         run([lepton, "status", "-C", second], second, env, allowed=(0, 1))  # evaluates the Leptonfile once
-        lepton_times = []
-        for _ in range(args.repeat):
+        digests = None
+        target = os.path.join(work, "curl")
+
+        def restore():
             for name in ["out", ".lepton/cache", "Lepton.lock", ".lepton/noop.snapshot"]:
                 path = os.path.join(second, name)
                 shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (
                     os.path.exists(path) and os.remove(path))
+            os.sync()  # every timed run starts with no dirty pages to write back
             seconds, output = run([lepton, "build", "--remote", url, "-C", second], second, env)
             if "ran " in output.replace("restored", ""):
                 sys.exit("the restore ran a stage:\n" + output)
-            lepton_times.append(seconds)
+            return seconds
 
-        digests = sorted(json.load(open(os.path.join(second, "Lepton.lock")))["stages"].items())
-        blobs = [stage["outputs"][path]["digest"] if isinstance(stage["outputs"][path], dict) else None
-                 for _, stage in digests for path in stage.get("outputs", {})]
-        blobs = [b for b in blobs if b]
-        if len(blobs) != args.outputs:
-            sys.exit(f"expected {args.outputs} outputs in Lepton.lock, found {len(blobs)}")
-        target = os.path.join(work, "curl")
-
-        def curl(parallel):
+        def curl(blobs, parallel):
             shutil.rmtree(target, ignore_errors=True)
             os.makedirs(target)
             cmd = ["curl", "-s", "-f"] + (["--parallel", "--parallel-max", str(args.transfers)] if parallel else [])
             for index, blob in enumerate(blobs):
                 cmd += ["-o", os.path.join(target, f"{index}.bin"), f"{url}/cas/{blob}"]
+            os.sync()
             return run(cmd, work)[0]
 
-        curl_parallel = min(curl(True) for _ in range(args.repeat))
-        curl_serial = min(curl(False) for _ in range(args.repeat))
+        # Interleaved, so that the machine's noise (write-back above all) hits every tool alike.
+        lepton_times, parallel_times, serial_times = [], [], []
+        for _ in range(args.repeat):
+            lepton_times.append(restore())
+            if digests is None:
+                stages = json.load(open(os.path.join(second, "Lepton.lock")))["stages"].values()
+                digests = [output["digest"] for stage in stages for output in stage.get("outputs", {}).values()]
+                if len(digests) != args.outputs:
+                    sys.exit(f"expected {args.outputs} outputs in Lepton.lock, found {len(digests)}")
+            parallel_times.append(curl(digests, True))
+            serial_times.append(curl(digests, False))
+        curl_parallel = min(parallel_times)
+        curl_serial = min(serial_times)
         best = min(lepton_times)
         best_curl = min(curl_parallel, curl_serial)
+        median_curl = min(statistics.median(parallel_times), statistics.median(serial_times))
         mib = total / (1 << 20)
         print(f"remote cache restore: {args.outputs} outputs, {mib:.0f} MiB, loopback nginx "
-              f"(best of {args.repeat}; Lepton with {args.transfers} transfers per stage, --jobs = cores)")
-        print("| step | seconds | MiB/s | throughput vs the faster curl |")
-        print("| --- | --- | --- | --- |")
-        print(f"| lepton build --remote-upload (run + upload, first clone) | {upload_seconds:.2f} | - | - |")
-        print(f"| lepton build (fresh clone: look up, verify, download, restore all) | {best:.2f} | {mib / best:.0f} | "
-              f"{best_curl / best:.2f}x |")
-        print(f"| curl --parallel --parallel-max {args.transfers} | {curl_parallel:.2f} | {mib / curl_parallel:.0f} | "
-              f"{best_curl / curl_parallel:.2f}x |")
-        print(f"| curl, one file after another | {curl_serial:.2f} | {mib / curl_serial:.0f} | "
-              f"{best_curl / curl_serial:.2f}x |")
+              f"(best and median of {args.repeat}, interleaved; Lepton with {args.transfers} transfers per stage, "
+              f"--jobs = cores)")
+        print("| step | best s | MiB/s | vs the faster curl (best) | median s | vs the faster curl (median) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        print(f"| lepton build --remote-upload (run + upload, first clone) | {upload_seconds:.2f} | - | - | - | - |")
+        rows = [("lepton build (fresh clone: look up, verify, download, restore all)", lepton_times),
+                (f"curl --parallel --parallel-max {args.transfers}", parallel_times),
+                ("curl, one file after another", serial_times)]
+        for label, times in rows:
+            median = statistics.median(times)
+            print(f"| {label} | {min(times):.2f} | {mib / min(times):.0f} | {best_curl / min(times):.2f}x | "
+                  f"{median:.2f} | {median_curl / median:.2f}x |")
     finally:
         server.stdin.close()
         server.wait(timeout=10)

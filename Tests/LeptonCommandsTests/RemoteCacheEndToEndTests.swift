@@ -45,6 +45,8 @@ struct RemoteCacheEndToEndTests {
         #expect(restored.status == 0, "\(restored.output)")
         #expect(stagesThatRan(restored.output).isEmpty, "\(restored.output)")
         #expect(restored.output.contains("build succeeded: 3 stages (3 restored)"))
+        #expect(!restored.output.contains("\u{1B}") && !restored.output.contains("\r"), "plain output off a terminal")
+        #expect(restored.output.contains("restored    prepare from remote (left on the server)"))
         #expect(second.read("metrics.json") == first.read("metrics.json"))
         // Lazy: the intermediate outputs were not downloaded, and nothing was uploaded.
         #expect(!second.exists("clean.csv") && !second.exists("model"))

@@ -36,6 +36,9 @@ public final class RemoteCache: Sendable {
         var sizes: [String: Int64] = [:]
         /// Blobs this command downloaded and verified.
         var verified: Set<String> = []
+        /// Download batches under way, and since when one has been (for wall-clock seconds).
+        var activeDownloads = 0
+        var downloadsSince: UInt64 = 0
     }
     private let state = Mutex(State())
 
@@ -180,7 +183,11 @@ public final class RemoteCache: Sendable {
         let meter = ProgressMeter(
             direction: .download, totalBytes: total, totalFiles: unique.count, observer: observer, clock: clock)
         let failure = Mutex<RemoteError?>(nil)
-        let started = clock.monotonicNow()
+        let now = clock.monotonicNow()
+        state.withLock { state in
+            if state.activeDownloads == 0 { state.downloadsSince = now }
+            state.activeDownloads += 1
+        }
         Parallel.forEachItem(count: unique.count, width: width) { index in
             guard failure.withLock({ $0 == nil }) else { return }
             do throws(RemoteError) {
@@ -193,8 +200,13 @@ public final class RemoteCache: Sendable {
             }
         }
         meter.finish()
-        let seconds = Double(clock.monotonicNow() - started) / 1e9
-        state.withLock { $0.stats.downloadSeconds += seconds }
+        let end = clock.monotonicNow()
+        state.withLock { state in
+            state.activeDownloads -= 1
+            if state.activeDownloads == 0 {
+                state.stats.downloadSeconds += Double(end &- state.downloadsSince) / 1e9
+            }
+        }
         if let error = failure.withLock({ $0 }) { throw error }
         return meter.bytes
     }

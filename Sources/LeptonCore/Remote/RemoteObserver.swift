@@ -44,7 +44,7 @@ public struct RemoteStats: Sendable, Equatable {
     public var corruptDownloads = 0
     /// Requests tried again after a retryable failure.
     public var retries = 0
-    /// Seconds spent downloading blobs (wall clock, batches in parallel counted once).
+    /// Wall-clock seconds during which at least one download batch was under way.
     public var downloadSeconds = 0.0
 
     public init() {}

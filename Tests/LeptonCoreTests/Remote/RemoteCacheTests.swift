@@ -59,6 +59,10 @@ struct RemoteCacheTests {
         #expect(bytes == 7)
         #expect(found.outputs.values.allSatisfy(other.contains))
         #expect(remote.stats.hits == 1 && remote.stats.downloadedFiles == 1)
+        // Progress: sizes learnt from HEAD give the total; the batch ends with a final report.
+        let last = try #require(fixture.observer.progress.last)
+        #expect(last.finished && last.direction == .download)
+        #expect(last.bytes == 7 && last.totalBytes == 7 && last.files == 1 && last.totalFiles == 1)
     }
 
     @Test func anEntryWhoseBlobIsMissingIsAMiss() throws {
