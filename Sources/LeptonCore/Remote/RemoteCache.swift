@@ -365,7 +365,7 @@ final class ProgressMeter: Sendable {
     let observer: (any RemoteObserver)?
     let clock: any Clock
     let started: UInt64
-    private let counts = Mutex(Counts())
+    private let counts: Mutex<Counts>
 
     init(
         direction: TransferProgress.Direction, totalBytes: Int64, totalFiles: Int, observer: (any RemoteObserver)?,
@@ -376,7 +376,10 @@ final class ProgressMeter: Sendable {
         self.totalFiles = totalFiles
         self.observer = observer
         self.clock = clock
-        self.started = clock.monotonicNow()
+        let now = clock.monotonicNow()
+        self.started = now
+        // The first report comes after 200 ms: short batches show no progress line at all.
+        self.counts = Mutex(Counts(lastReport: now))
     }
 
     var bytes: Int64 { counts.withLock { $0.bytes } }
