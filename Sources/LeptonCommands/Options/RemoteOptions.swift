@@ -68,7 +68,7 @@ struct RemoteOptions: ParsableArguments {
                     console.red("error: ") + "the remote cache is required (--remote-required): \(error.message)")
                 throw ExitCodes.remoteUnavailable
             }
-            console.error(console.yellow("warning: ") + "\(error.message); building without the remote cache")
+            console.error(console.yellow("warning: ") + "\(error.message); going on without the remote cache")
             return nil
         }
         return cache

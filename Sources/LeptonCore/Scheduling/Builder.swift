@@ -414,25 +414,36 @@ public final class Builder: @unchecked Sendable {
             fileSystem.status(RelativePath.join(workspace.root, $0)) == nil
         }
         if absent && !downloadsAtOnce.contains(index) {
-            deferred[index].store(record)
+            deferred[index].store(entry)
             return (.restored(reasons: reasons, from: .remote(bytes: 0, deferred: true)), record)
         }
+        switch downloadAndRestore(entry, stage: stage.name, remote: remote) {
+        case .success(let bytes):
+            return (.restored(reasons: reasons, from: .remote(bytes: bytes, deferred: false)), record)
+        case .failure(let problem):
+            observer.warning("stage '\(stage.name)': \(problem.message); running it instead")
+            return nil
+        }
+    }
+
+    /// Downloads a remote hit's outputs (verified), restores them into the workspace and records
+    /// the entry in the local run cache, so a later build restores them without the network.
+    private func downloadAndRestore(
+        _ entry: RunCacheEntry, stage: String, remote: RemoteCache
+    ) -> Result<Int64, RemoteError> {
         let bytes: Int64
         do throws(RemoteError) {
             bytes = try remote.download(Array(entry.outputs.values))
         } catch {
-            observer.warning("stage '\(stage.name)': \(error.message); running it instead")
-            return nil
+            return .failure(error)
         }
         do throws(LeptonError) {
-            try executor.restore(record.outputs, stage: stage.name, trusted: remote.verifiedDownloads)
-            // Now local too: a later build restores it without the network.
+            try executor.restore(entry.outputs, stage: stage, trusted: remote.verifiedDownloads)
             try executor.cache.writeRunEntry(entry)
         } catch {
-            observer.warning("stage '\(stage.name)': \(error.message); running it instead")
-            return nil
+            return .failure(RemoteError(.other, error.message))
         }
-        return (.restored(reasons: reasons, from: .remote(bytes: bytes, deferred: false)), record)
+        return .success(bytes)
     }
 
     /// Downloads and restores the deferred outputs of a stage's dependencies before it runs.
@@ -440,27 +451,16 @@ public final class Builder: @unchecked Sendable {
         guard let remote = options.remote else { return nil }
         for dependency in graph.dependencies[index] {
             let name = graph.pipeline.stages[dependency].name
-            let problem = deferred[dependency].takeAndFetch { record -> String? in
-                do throws(RemoteError) {
-                    try remote.download(Array(record.outputs.values))
-                } catch {
-                    return error.message
-                }
-                do throws(LeptonError) {
-                    try executor.restore(record.outputs, stage: name, trusted: remote.verifiedDownloads)
-                    try executor.cache.writeRunEntry(
-                        RunCacheEntry(
-                            key: record.key, stage: name, outputs: record.outputs,
-                            created: Int(clock.fileTimeNow() / 1_000_000_000)))
-                } catch {
-                    return error.message
+            let problem = deferred[dependency].takeAndFetch { entry -> RemoteError? in
+                if case .failure(let problem) = downloadAndRestore(entry, stage: name, remote: remote) {
+                    return problem
                 }
                 return nil
             }
             if let problem {
                 return StageFailure(
                     message:
-                        "its input from stage '\(name)' could not be downloaded from the remote cache (\(problem)); build again, or with --no-remote to run '\(name)' here"
+                        "its input from stage '\(name)' could not be downloaded from the remote cache (\(problem.message)); build again, or with --no-remote to run '\(name)' here"
                 )
             }
         }
@@ -468,17 +468,17 @@ public final class Builder: @unchecked Sendable {
     }
 }
 
-/// Outputs a remote hit left on the server; the first stage that needs them downloads them
+/// A remote hit's outputs left on the server; the first stage that needs them downloads them
 /// while others that need them wait.
 final class DeferredOutputs: Sendable {
-    private let record = Mutex<StageRecord?>(nil)
+    private let entry = Mutex<RunCacheEntry?>(nil)
 
-    func store(_ value: StageRecord) { record.withLock { $0 = value } }
+    func store(_ value: RunCacheEntry) { entry.withLock { $0 = value } }
 
-    /// Runs `fetch` on the deferred record, if any, holding the lock; clears it on success.
+    /// Runs `fetch` on the deferred entry, if any, holding the lock; clears it on success.
     /// Returns `fetch`'s problem, nil when there was nothing to do or it succeeded.
-    func takeAndFetch(_ fetch: (StageRecord) -> String?) -> String? {
-        record.withLock { value in
+    func takeAndFetch(_ fetch: (RunCacheEntry) -> RemoteError?) -> RemoteError? {
+        entry.withLock { value in
             guard let current = value else { return nil }
             let problem = fetch(current)
             if problem == nil { value = nil }
