@@ -24,6 +24,8 @@ public final class Builder: @unchecked Sendable {
     private let deferred: [DeferredOutputs]
     /// Stages whose remote hits are downloaded at once (see ``remoteDownloadsAtOnce``).
     private let downloadsAtOnce: Set<Int>
+    /// Uploads of stages that ran, off the build's critical path; `build()` waits for them.
+    private let uploader = Mutex<WorkerPool?>(nil)
 
     public init(
         workspace: Workspace, pipeline: PipelineDescription, targets: TargetSources?, params: ParamsStore,
@@ -124,6 +126,9 @@ public final class Builder: @unchecked Sendable {
         let signal = DispatchSemaphore(value: 0)
         let pool = WorkerPool(threads: options.dryRun ? 1 : options.jobs)
         defer { pool.shutdown() }
+        if let remote = options.remote, remote.uploads, !options.dryRun {
+            uploader.withLock { $0 = WorkerPool(threads: 2) }
+        }
 
         var durations: [String: Double] = [:]
         func finish(_ stage: Int, _ outcome: StageOutcome, record: StageRecord?, seconds: Double) {
@@ -216,6 +221,10 @@ public final class Builder: @unchecked Sendable {
             }
         }
         phase("decide, run and restore stages")
+        if let uploads = uploader.withLock({ $0 }) {
+            uploads.shutdown()
+            phase("finish uploads")
+        }
         if !options.dryRun {
             try state.save(keeping: Set(graph.pipeline.stages.map(\.name)))
             if executor.hasher.statCache.isDirty { try? executor.hasher.statCache.save(to: workspace.statCacheFile) }
@@ -380,13 +389,7 @@ public final class Builder: @unchecked Sendable {
             if let failure = downloadDeferredInputs(of: index) { return (.failed(failure), nil) }
             switch executor.run(stage, record: record) {
             case .success(let result):
-                if let remote = options.remote, remote.uploads, let entry = executor.cache.runEntry(for: result.key) {
-                    do throws(RemoteError) {
-                        try remote.upload(entry)
-                    } catch {
-                        observer.warning("stage '\(stage.name)': not uploaded to the remote cache: \(error.message)")
-                    }
-                }
+                upload(result.key, stage: stage.name)
                 return (.ran(reasons: reasons), result)
             case .failure(let failure): return (.failed(failure), nil)
             }
@@ -444,6 +447,20 @@ public final class Builder: @unchecked Sendable {
             return .failure(RemoteError(.other, error.message))
         }
         return .success(bytes)
+    }
+
+    /// Queues the upload of a stage that ran (its blobs, then its entry) when the build may write;
+    /// dependents do not wait for it.
+    private func upload(_ key: String, stage: String) {
+        guard let remote = options.remote, let uploads = uploader.withLock({ $0 }) else { return }
+        uploads.submit { [self] in
+            guard !cancelled.load(ordering: .relaxed), let entry = executor.cache.runEntry(for: key) else { return }
+            do throws(RemoteError) {
+                try remote.upload(entry)
+            } catch {
+                observer.warning("stage '\(stage)': not uploaded to the remote cache: \(error.message)")
+            }
+        }
     }
 
     /// Downloads and restores the deferred outputs of a stage's dependencies before it runs.

@@ -1,4 +1,6 @@
+import Dispatch
 import LeptonCore
+import Synchronization
 import Testing
 import _LeptonTestSupport
 
@@ -121,5 +123,59 @@ struct BuilderRemoteTests {
         #expect(!summary.failed)
         #expect(harness.runner.ran.count == 3)
         #expect(options.remote?.unavailable != nil)
+    }
+}
+
+/// A store whose entry uploads wait (up to 5 s) until `release()`: shows whether a build waits
+/// for uploads before running the next stage.
+private final class GatedStore: BlobStore {
+    let inner = FakeBlobStore()
+    let gate = DispatchSemaphore(value: 0)
+    let events = Mutex<[String]>([])
+
+    var location: String { inner.location }
+    func release() {
+        events.withLock { $0.append("released") }
+        gate.signal()
+    }
+    func size(of namespace: BlobNamespace, _ key: String) throws(RemoteError) -> Int64? {
+        try inner.size(of: namespace, key)
+    }
+    func get(
+        _ namespace: BlobNamespace, _ key: String, into sink: (UnsafeRawBufferPointer) -> Bool
+    ) throws(RemoteError) -> Bool {
+        try inner.get(namespace, key, into: sink)
+    }
+    func put(_ namespace: BlobNamespace, _ key: String, file path: String, size: Int64) throws(RemoteError) {
+        try inner.put(namespace, key, file: path, size: size)
+    }
+    func put(_ namespace: BlobNamespace, _ key: String, bytes: [UInt8]) throws(RemoteError) {
+        if events.withLock({ $0.isEmpty }) {
+            _ = gate.wait(timeout: .now() + 5)
+        }
+        events.withLock { $0.append("uploaded entry") }
+        try inner.put(namespace, key, bytes: bytes)
+    }
+}
+
+struct BuilderUploadTests {
+    @Test func dependentsDoNotWaitForUploadsButTheBuildDoes() throws {
+        let store = GatedStore()
+        let harness = machine()
+        harness.runner.on("train") { _ in
+            store.release()
+            harness.package.write("model.bin", "model")
+            return 0
+        }
+        var options = BuildOptions(jobs: 1)
+        options.remote = RemoteCache(
+            store: store, local: ArtifactCache(directory: harness.package.workspace.cacheDirectory), uploads: true,
+            retry: RetryPolicy(attempts: 1, initialDelay: 0))
+        let summary = try harness.build(options)
+        #expect(!summary.failed)
+        // train ran while prepare's upload was still waiting; all three entries were uploaded
+        // before build() returned.
+        #expect(store.events.withLock { $0 }.first == "released")
+        #expect(store.inner.keys.filter { $0.hasPrefix("ac/") }.count == 3)
     }
 }
