@@ -96,7 +96,14 @@ public final class RemoteCache: Sendable {
             state.withLock { $0.stats.hits += 1 }
             return entry
         } catch {
-            markUnavailable(error)
+            switch error.kind {
+            case .unreachable, .server, .denied:
+                markUnavailable(error)
+            case .corrupt, .full, .other:
+                // This entry only (an oversized answer, an unexpected status): a miss.
+                observer?.remoteWarning("the remote lookup of ac/\(key.prefix(12)) failed: \(error.message)")
+                state.withLock { $0.stats.misses += 1 }
+            }
             return nil
         }
     }

@@ -168,3 +168,16 @@ struct RemoteCacheTests {
         #expect(policy.delay(before: 6) <= 1)
     }
 }
+
+struct RemoteCacheLookupFailureTests {
+    @Test func anOddAnswerForOneEntryIsAMissNotAnOutage() throws {
+        let fixture = Fixture()
+        let entry = try fixture.entry(["a": "1"])
+        try fixture.remote(uploads: true).upload(entry)
+        fixture.store.inject(.fail(RemoteError(.other, "unexpected answer 418")), matching: "GET ac/")
+        let remote = fixture.remote(local: fixture.otherMachine())
+        #expect(remote.lookup(entry.key) == nil)
+        #expect(remote.unavailable == nil)
+        #expect(remote.lookup(entry.key) == entry)
+    }
+}
