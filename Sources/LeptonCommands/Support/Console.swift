@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,10 +15,36 @@ struct Console: Sendable {
     }
 
     /// Writes a line to standard output (unbuffered, so lines from stages interleave whole).
-    func line(_ text: String) { Console.write(text + "\n", to: STDOUT_FILENO) }
+    func line(_ text: String) {
+        Console.clearLive()
+        Console.write(text + "\n", to: STDOUT_FILENO)
+    }
 
     /// Writes a message to standard error.
-    func error(_ text: String) { Console.write(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO) }
+    func error(_ text: String) {
+        Console.clearLive()
+        Console.write(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
+    }
+
+    /// Whether a live status line (transfer progress) is on standard error.
+    private static let live = Mutex(false)
+
+    /// Shows (or replaces) the live status line on standard error; callers show it only on a
+    /// terminal. Any other output clears it first, so it never mixes with stage lines.
+    static func showLive(_ text: String) {
+        live.withLock { shown in
+            write("\r\u{1B}[K" + text, to: STDERR_FILENO)
+            shown = true
+        }
+    }
+
+    /// Removes the live status line, if shown.
+    static func clearLive() {
+        live.withLock { shown in
+            if shown { write("\r\u{1B}[K", to: STDERR_FILENO) }
+            shown = false
+        }
+    }
 
     static func write(_ text: String, to descriptor: Int32) {
         var bytes = Array(text.utf8)[...]

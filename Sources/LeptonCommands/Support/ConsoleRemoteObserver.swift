@@ -1,5 +1,4 @@
 import LeptonCore
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -11,7 +10,6 @@ import Synchronization
 final class ConsoleRemoteObserver: RemoteObserver {
     let console: Console
     let live: Bool
-    private let shown = Mutex(false)
 
     init(console: Console) {
         self.console = console
@@ -20,14 +18,13 @@ final class ConsoleRemoteObserver: RemoteObserver {
     }
 
     func remoteWarning(_ message: String) {
-        clear()
         console.error(console.yellow("warning: ") + message)
     }
 
     func transferProgress(_ progress: TransferProgress) {
         guard live else { return }
         if progress.finished {
-            clear()
+            Console.clearLive()
             return
         }
         let arrow = progress.direction == .download ? "↓" : "↑"
@@ -35,16 +32,6 @@ final class ConsoleRemoteObserver: RemoteObserver {
         if progress.totalBytes > 0 { text += " of \(Format.bytes(progress.totalBytes))" }
         text += ", \(progress.files)/\(progress.totalFiles) files, \(Format.bytes(Int64(progress.rate)))/s"
         if let left = progress.secondsLeft { text += ", \(Format.duration(left)) left" }
-        shown.withLock { shown in
-            Console.write("\r\u{1B}[K" + text, to: STDERR_FILENO)
-            shown = true
-        }
-    }
-
-    private func clear() {
-        shown.withLock { shown in
-            if shown { Console.write("\r\u{1B}[K", to: STDERR_FILENO) }
-            shown = false
-        }
+        Console.showLive(text)
     }
 }
