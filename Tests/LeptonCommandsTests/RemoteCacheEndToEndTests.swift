@@ -107,6 +107,8 @@ struct RemoteCacheEndToEndTests {
             environment: ["LEPTON_REMOTE_RETRY_DELAY": "0"])
         #expect(required.status == 4, "\(required.output)")
         #expect(required.output.contains("--remote-required"))
+        let push = LeptonBinary.run(["push"], in: package.root)
+        #expect(push.status == 2 && push.output.contains("no remote cache is configured"), "\(push.output)")
     }
 
     @Test func corruptDownloadsAreDiscardedAndNeverRestored() throws {

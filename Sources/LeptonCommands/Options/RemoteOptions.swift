@@ -74,6 +74,26 @@ struct RemoteOptions: ParsableArguments {
         return cache
     }
 
+    /// A client for commands whose point is the remote (`push`, `pull`, `remote status`): none
+    /// configured is a usage error (exit 2), one that cannot be used exits 4 with the reason.
+    func openForTransfers(workspace: Workspace, console: Console, forceUploads: Bool = false) throws -> RemoteCache {
+        guard let selection = try selection(workspace: workspace, console: console, forceUploads: forceUploads) else {
+            console.error(
+                console.red("error: ")
+                    + "no remote cache is configured: add one with `lepton remote add NAME URL`, set LEPTON_REMOTE_URL, or pass --remote URL"
+            )
+            throw ExitCodes.invalid
+        }
+        do throws(RemoteError) {
+            return try selection.makeCache(
+                local: ArtifactCache(directory: workspace.cacheDirectory), environment: Environment.all,
+                observer: ConsoleRemoteObserver(console: console))
+        } catch {
+            console.error(console.red("error: ") + error.message)
+            throw ExitCodes.remoteUnavailable
+        }
+    }
+
     /// After a command: with `--remote-required`, a remote that became unusable fails it.
     func checkStillAvailable(_ cache: RemoteCache?, console: Console) throws {
         guard required, let problem = cache?.unavailable else { return }

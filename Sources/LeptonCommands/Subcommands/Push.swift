@@ -20,14 +20,7 @@ extension LeptonCommand {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
-            guard
-                let remote = try remoteOptions.open(
-                    workspace: workspace, console: console, observer: ConsoleRemoteObserver(console: console),
-                    forceUploads: true)
-            else {
-                console.error(console.red("error: ") + "no remote cache: add one with `lepton remote add NAME URL`")
-                throw ExitCodes.invalid
-            }
+            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console, forceUploads: true)
             let local = ArtifactCache(directory: workspace.cacheDirectory)
             var failed = 0
             var pushed = 0
@@ -81,13 +74,7 @@ extension LeptonCommand {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
-            guard
-                let remote = try remoteOptions.open(
-                    workspace: workspace, console: console, observer: ConsoleRemoteObserver(console: console))
-            else {
-                console.error(console.red("error: ") + "no remote cache: add one with `lepton remote add NAME URL`")
-                throw ExitCodes.invalid
-            }
+            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
             try workspace.prepare()
             let lock = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton pull") { holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")

@@ -102,13 +102,7 @@ extension LeptonCommand {
                 let console = Console()
                 let workspace = try PackageSession.findWorkspace(global)
                 let records = try LockRecords.select(stages, workspace: workspace, console: console)
-                guard
-                    let remote = try remoteOptions.open(
-                        workspace: workspace, console: console, observer: ConsoleRemoteObserver(console: console))
-                else {
-                    console.error(console.red("error: ") + "no remote cache: add one with `lepton remote add NAME URL`")
-                    throw ExitCodes.invalid
-                }
+                let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
                 let local = ArtifactCache(directory: workspace.cacheDirectory)
                 var rows: [[String]] = []
                 var lost = 0
