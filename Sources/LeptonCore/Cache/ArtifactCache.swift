@@ -181,6 +181,24 @@ public struct ArtifactCache: Sendable {
         from source: String, to target: String, expected: String, mode: mode_t,
         mismatch: (String) -> LeptonError
     ) throws(LeptonError) {
+        try copy(from: source, to: target, mode: mode, expected: expected, mismatch: mismatch)
+    }
+
+    /// Copies a file with `copy_file_range` (no user-space buffer; a reflink where the file
+    /// system shares blocks), falling back to read/write, through a temporary file.
+    private func copyInKernel(from source: String, to target: String, mode: mode_t) throws(LeptonError) {
+        try copy(from: source, to: target, mode: mode, expected: nil) { _ in
+            LeptonError(.io, "internal: an unverified copy of '\(source)' was checked")
+        }
+    }
+
+    /// Copies `source` through a temporary file beside `target`, renamed into place at the end:
+    /// hashing every byte and refusing a mismatch (`mismatch(actual)`) when `expected` is given,
+    /// otherwise in the kernel where it can.
+    private func copy(
+        from source: String, to target: String, mode: mode_t, expected: String?,
+        mismatch: (String) -> LeptonError
+    ) throws(LeptonError) {
         let temporary = fileSystem.temporaryName(beside: target)
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw fileSystem.ioError("cannot read '\(source)'") }
@@ -188,55 +206,10 @@ public struct ArtifactCache: Sendable {
         let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard output >= 0 else { throw fileSystem.ioError("cannot write '\(temporary)'") }
         var stream = ContentHash.Stream()
+        var kernel = expected == nil
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         var failed = false
-        while true {
-            let count = read(input, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 {
-                failed = count < 0
-                break
-            }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            stream.update(chunk)
-            if !writeAll(output, chunk) {
-                failed = true
-                break
-            }
-        }
-        fchmod(output, mode)
-        close(output)
-        if failed {
-            let error = fileSystem.ioError("cannot copy '\(source)' to '\(target)'")
-            unlink(temporary)
-            throw error
-        }
-        let actual = stream.finalize()
-        guard actual == expected else {
-            unlink(temporary)
-            throw mismatch(actual)
-        }
-        if rename(temporary, target) != 0 {
-            let error = fileSystem.ioError("cannot write '\(target)'")
-            unlink(temporary)
-            throw error
-        }
-    }
-
-    /// Copies a file with `copy_file_range` (no user-space buffer; a reflink where the file
-    /// system shares blocks), falling back to read/write, through a temporary file.
-    private func copyInKernel(from source: String, to target: String, mode: mode_t) throws(LeptonError) {
-        let temporary = fileSystem.temporaryName(beside: target)
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw fileSystem.ioError("cannot read '\(source)'") }
-        defer { close(input) }
-        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw fileSystem.ioError("cannot write '\(temporary)'") }
-        var failed = false
-        var kernel = true
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
         while true {
             if kernel, let copyFileRange = KernelCopy.copyFileRange {
                 let count = copyFileRange(input, nil, output, nil, 1 << 30, 0)
@@ -256,15 +229,29 @@ public struct ArtifactCache: Sendable {
                 failed = count < 0
                 break
             }
-            if !writeAll(output, UnsafeRawBufferPointer(rebasing: buffer[0..<count])) {
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            if expected != nil { stream.update(chunk) }
+            if !writeAll(output, chunk) {
                 failed = true
                 break
             }
         }
         fchmod(output, mode)
         close(output)
-        if failed || rename(temporary, target) != 0 {
+        if failed {
             let error = fileSystem.ioError("cannot copy '\(source)' to '\(target)'")
+            unlink(temporary)
+            throw error
+        }
+        if let expected {
+            let actual = stream.finalize()
+            guard actual == expected else {
+                unlink(temporary)
+                throw mismatch(actual)
+            }
+        }
+        if rename(temporary, target) != 0 {
+            let error = fileSystem.ioError("cannot write '\(target)'")
             unlink(temporary)
             throw error
         }
