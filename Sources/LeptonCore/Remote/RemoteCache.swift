@@ -133,20 +133,15 @@ public final class RemoteCache: Sendable {
         }
         let unique = Array(Set(wanted.filter { !local.hasObject($0) }))
         let missing = Mutex<[String]>([])
-        let failure = Mutex<RemoteError?>(nil)
-        Parallel.forEachItem(count: unique.count, width: width) { index in
-            do throws(RemoteError) {
-                let digest = unique[index]
-                if let size = try self.retried({ () throws(RemoteError) in try self.store.size(of: .cas, digest) }) {
-                    self.state.withLock { $0.sizes[digest] = size }
-                } else {
-                    missing.withLock { $0.append(digest) }
-                }
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
+        let failure = inParallel(unique.count) { index throws(RemoteError) in
+            let digest = unique[index]
+            if let size = try self.retried({ () throws(RemoteError) in try self.store.size(of: .cas, digest) }) {
+                self.state.withLock { $0.sizes[digest] = size }
+            } else {
+                missing.withLock { $0.append(digest) }
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let failure { throw failure }
         return missing.withLock { $0 }.sorted()
     }
 
@@ -189,22 +184,16 @@ public final class RemoteCache: Sendable {
         let total = state.withLock { state in unique.reduce(Int64(0)) { $0 + (state.sizes[$1] ?? 0) } }
         let meter = ProgressMeter(
             direction: .download, totalBytes: total, totalFiles: unique.count, observer: observer, clock: clock)
-        let failure = Mutex<RemoteError?>(nil)
         let now = clock.monotonicNow()
         state.withLock { state in
             if state.activeDownloads == 0 { state.downloadsSince = now }
             state.activeDownloads += 1
         }
-        Parallel.forEachItem(count: unique.count, width: width) { index in
-            guard failure.withLock({ $0 == nil }) else { return }
-            do throws(RemoteError) {
-                guard try self.downloadObject(unique[index], progress: meter) else {
-                    throw RemoteError(.other, "the remote cache no longer has blob cas/\(unique[index])")
-                }
-                meter.fileDone()
-            } catch {
-                failure.withLock { $0 = $0 ?? error }
+        let failure = inParallel(unique.count) { index throws(RemoteError) in
+            guard try self.downloadObject(unique[index], progress: meter) else {
+                throw RemoteError(.other, "the remote cache no longer has blob cas/\(unique[index])")
             }
+            meter.fileDone()
         }
         meter.finish()
         let end = clock.monotonicNow()
@@ -214,7 +203,7 @@ public final class RemoteCache: Sendable {
                 state.stats.downloadSeconds += Double(end &- state.downloadsSince) / 1e9
             }
         }
-        if let error = failure.withLock({ $0 }) { throw error }
+        if let failure { throw failure }
         return meter.bytes
     }
 
@@ -300,28 +289,22 @@ public final class RemoteCache: Sendable {
             let meter = ProgressMeter(
                 direction: .upload, totalBytes: sizes.reduce(0, +), totalFiles: digests.count, observer: observer,
                 clock: clock)
-            let failure = Mutex<RemoteError?>(nil)
-            Parallel.forEachItem(count: digests.count, width: width) { index in
-                guard failure.withLock({ $0 == nil }) else { return }
-                do throws(RemoteError) {
-                    let digest = digests[index]
-                    if try self.retried({ () throws(RemoteError) in try self.store.size(of: .cas, digest) }) == nil {
-                        try self.retried { () throws(RemoteError) in
-                            try self.store.put(.cas, digest, file: self.local.objectPath(digest), size: sizes[index])
-                        }
-                        self.state.withLock {
-                            $0.stats.uploadedFiles += 1
-                            $0.stats.uploadedBytes += sizes[index]
-                        }
+            let failure = inParallel(digests.count) { index throws(RemoteError) in
+                let digest = digests[index]
+                if try self.retried({ () throws(RemoteError) in try self.store.size(of: .cas, digest) }) == nil {
+                    try self.retried { () throws(RemoteError) in
+                        try self.store.put(.cas, digest, file: self.local.objectPath(digest), size: sizes[index])
                     }
-                    meter.add(sizes[index])
-                    meter.fileDone()
-                } catch {
-                    failure.withLock { $0 = $0 ?? error }
+                    self.state.withLock {
+                        $0.stats.uploadedFiles += 1
+                        $0.stats.uploadedBytes += sizes[index]
+                    }
                 }
+                meter.add(sizes[index])
+                meter.fileDone()
             }
             meter.finish()
-            if let error = failure.withLock({ $0 }) { throw error }
+            if let failure { throw failure }
             try retried { () throws(RemoteError) in try store.put(.ac, entry.key, bytes: entry.bytes) }
             state.withLock { $0.stats.uploadedEntries += 1 }
         } catch {
@@ -342,6 +325,24 @@ public final class RemoteCache: Sendable {
     }
 
     // MARK: Failure handling
+
+    /// Runs `body` for every index in `0..<count`, up to ``width`` at a time; after the first
+    /// failure no new item starts. Returns that failure, for the caller to throw once it has
+    /// finished its own bookkeeping.
+    private func inParallel(
+        _ count: Int, _ body: @escaping @Sendable (Int) throws(RemoteError) -> Void
+    ) -> RemoteError? {
+        let failure = Mutex<RemoteError?>(nil)
+        Parallel.forEachItem(count: count, width: width) { index in
+            guard failure.withLock({ $0 == nil }) else { return }
+            do throws(RemoteError) {
+                try body(index)
+            } catch {
+                failure.withLock { $0 = $0 ?? error }
+            }
+        }
+        return failure.withLock { $0 }
+    }
 
     private func retried<T>(_ operation: () throws(RemoteError) -> T) throws(RemoteError) -> T {
         try retry.run(operation) { _, _ in state.withLock { $0.stats.retries += 1 } }
