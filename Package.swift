@@ -36,10 +36,16 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // Starts stage processes (fork + exec with PR_SET_PDEATHSIG, which posix_spawn cannot set).
+        .target(
+            name: "CLeptonSpawn",
+            exclude: ["README.md"]
+        ),
         // The engine: graph, hashing, state, cache, scheduling, execution. Never prints.
         .target(
             name: "LeptonCore",
             dependencies: [
+                "CLeptonSpawn",
                 "LeptonMetrics",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),

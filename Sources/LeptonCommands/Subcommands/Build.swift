@@ -160,14 +160,24 @@ struct BuildRun {
         let lock =
             options.dryRun
             ? nil
-            : try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton build") { holder in
+            : try WorkspaceLock(
+                workspace: workspace, command: "lepton build",
+                outputs: session.pipeline.stages.flatMap { $0.allOutputs.map(\.path) }
+            ) { holder in
                 console.error(
                     "waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
             }
+        for message in lock?.recovery.messages ?? [] { console.error(console.yellow("warning: ") + message) }
+        // Stages that read the params file themselves must see the --set values too.
+        let overlay = ParamsOverlay(workspace: workspace)
+        if !options.dryRun && !session.params.overrides.isEmpty {
+            try overlay.apply(session.params.overrides, pipeline: session.pipeline)
+        }
+        defer { if !options.dryRun && !session.params.overrides.isEmpty { overlay.recover() } }
         let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
-            statCache: statCache, runner: PosixProcessRunner(),
+            statCache: statCache, runner: PosixProcessRunner(registry: RunningProcesses(directory: workspace.runningDirectory)),
             observer: observer
                 ?? ConsoleObserver(
                     console: console, verbose: verbose,
@@ -176,7 +186,8 @@ struct BuildRun {
             options: options, graph: session.graph)
         let forwarder = SignalForwarder { builder.cancel() }
         let summary = try builder.build()
-        withExtendedLifetime((lock, forwarder)) {}
+        withExtendedLifetime(forwarder) {}
+        withExtendedLifetime(lock) {}
         return summary
     }
 

@@ -45,11 +45,16 @@ extension LeptonCommand.Cache {
             let workspace = try PackageSession.findWorkspace(global)
             let fileSystem = FileSystem()
             try workspace.prepare()
-            let lockHandle = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton cache gc") {
+            let lockHandle = try WorkspaceLock(workspace: workspace, command: "lepton cache gc", outputs: []) {
                 holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
+            // Damaged objects (torn by a power cut, tampered with) go first, so that no entry
+            // that needs one is kept.
+            let damaged = cache.allObjects().filter { (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest }
+            if !dryRun { for object in damaged { cache.removeObject(object.digest) } }
+            let damagedSet = Set(damaged.map(\.digest))
             var keep = Set<String>()
             if let bytes = try? fileSystem.read(workspace.lockFile) {
                 let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
@@ -74,6 +79,7 @@ extension LeptonCommand.Cache {
                 let tagged = taggedKeys.contains(entry.key)
                 if (tagged || (!workspaceOnly && intact && entry.created >= cutoff))
                     && entry.outputs.values.allSatisfy(cache.contains)
+                    && !cache.objects(of: entry.outputs.values).contains(where: damagedSet.contains)
                 {
                     for digest in entry.outputs.values { keep.formUnion(cache.objects(of: digest)) }
                 } else {
@@ -83,13 +89,18 @@ extension LeptonCommand.Cache {
             }
             var freed: Int64 = 0
             var removed = 0
-            for object in cache.allObjects() where !keep.contains(object.digest) {
+            for object in cache.allObjects() where !keep.contains(object.digest) && !damagedSet.contains(object.digest) {
                 removed += 1
                 freed += object.size
                 if !dryRun { cache.removeObject(object.digest) }
             }
             withExtendedLifetime(lockHandle) {}
             let verb = dryRun ? "would remove" : "removed"
+            if !damaged.isEmpty {
+                console.line(
+                    "\(verb) \(damaged.count) damaged object\(damaged.count == 1 ? "" : "s") (content that does not hash to its name)"
+                )
+            }
             console.line(
                 "\(verb) \(removed) object\(removed == 1 ? "" : "s") (\(Format.bytes(freed))) and \(droppedRuns) run-cache entr\(droppedRuns == 1 ? "y" : "ies"); kept \(keep.count) object\(keep.count == 1 ? "" : "s")"
             )

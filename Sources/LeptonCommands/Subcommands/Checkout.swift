@@ -33,21 +33,29 @@ extension LeptonCommand {
             }
             let chosen = record.stages.filter { stage.isEmpty || stage.contains($0.key) }.compactMapValues(\.record)
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
+            // Checked under the lock: a concurrent `cache gc` cannot remove an object between
+            // the check and the restore.
+            let lock = try WorkspaceLock(
+                workspace: workspace, command: "lepton checkout",
+                outputs: chosen.values.flatMap { Array($0.outputs.keys) }
+            ) { holder in
+                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
+            }
+            defer { withExtendedLifetime(lock) {} }
+            for message in lock.recovery.messages { console.error(console.yellow("warning: ") + message) }
+            let restorer = WorkspaceRestorer(workspace: workspace, cache: cache)
             let missing = chosen.flatMap { name, stageRecord in
-                stageRecord.outputs.filter { !cache.contains($0.value) }.map { "\($0.key) (stage '\(name)')" }
+                stageRecord.outputs.filter { output in
+                    (try? restorer.check([output.key: output.value], stage: name)) == nil
+                }.map { "\($0.key) (stage '\(name)')" }
             }
             guard missing.isEmpty else {
                 console.error(
                     console.red("error: ")
-                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")); "
+                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")) intact; "
                         + "nothing was changed (pull them from a remote cache, or rebuild that run's inputs)")
                 throw ExitCodes.failure
             }
-            try workspace.prepare()
-            let lock = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton checkout") { holder in
-                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
-            }
-            defer { withExtendedLifetime(lock) {} }
             let changed = try OutputRestorer(
                 workspace: workspace, cache: cache, console: console, verbose: global.verbose, dryRun: dryRun
             )

@@ -34,6 +34,20 @@ extension LeptonCommand {
                 throw ValidationError(
                     "no outputs recorded for stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
             }
+            // Like every command that changes the workspace, clean waits for a running build.
+            let buildLock =
+                dryRun
+                ? nil
+                : try WorkspaceLock(
+                    workspace: workspace, command: "lepton clean",
+                    outputs: lock.stages.values.flatMap { Array($0.outputs.keys) }
+                ) { holder in
+                    console.error("waiting for \(holder) to finish: it holds the build lock of this package")
+                }
+            defer { withExtendedLifetime(buildLock) {} }
+            for message in buildLock?.recovery.messages ?? [] {
+                console.error(console.yellow("warning: ") + message)
+            }
             let hasher = ContentHasher(root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile))
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
             var removed = 0
@@ -49,10 +63,10 @@ extension LeptonCommand {
                         console.line("  would remove \(path)")
                         continue
                     }
-                    if !cache.contains(recorded) {
-                        let manifest = recorded.kind == .folder ? try hasher.manifest(ofFolder: path) : nil
-                        try cache.storeOutput(at: workspace.absolute(path), digest: recorded, manifest: manifest)
-                    }
+                    // Stored (or verified, and re-stored over a damaged object) before removal:
+                    // the cache must really hold the only copy's bytes.
+                    let manifest = recorded.kind == .folder ? try hasher.manifest(ofFolder: path) : nil
+                    try cache.storeOutput(at: workspace.absolute(path), digest: recorded, manifest: manifest)
                     try fileSystem.remove(workspace.absolute(path))
                     console.line("  removed  \(path)")
                     removed += 1

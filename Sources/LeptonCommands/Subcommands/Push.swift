@@ -76,7 +76,7 @@ extension LeptonCommand {
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
             let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
             try workspace.prepare()
-            let lock = try BuildLock.acquire(path: workspace.buildLockFile, command: "lepton pull") { holder in
+            let lock = try WorkspaceLock(workspace: workspace, command: "lepton pull", outputs: []) { holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
             defer { withExtendedLifetime(lock) {} }

@@ -4,14 +4,14 @@ import Dispatch
     import Glibc
 #endif
 
-/// Turns SIGINT and SIGTERM into a call (cancelling the build), instead of killing Lepton
+/// Turns SIGINT, SIGTERM and SIGHUP (a closed terminal) into a call (cancelling the build), instead of killing Lepton
 /// before it can stop its children and save what finished. A second signal exits at once.
 final class SignalForwarder: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
 
     init(_ handler: @escaping @Sendable () -> Void) {
-        for number in [SIGINT, SIGTERM] {
+        for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [unowned self] in
@@ -31,5 +31,6 @@ final class SignalForwarder: @unchecked Sendable {
         for source in sources { source.cancel() }
         signal(SIGINT, SIG_DFL)
         signal(SIGTERM, SIG_DFL)
+        signal(SIGHUP, SIG_DFL)
     }
 }

@@ -33,22 +33,37 @@ public struct ArtifactCache: Sendable {
 
     public func hasObject(_ digest: String) -> Bool { fileSystem.status(objectPath(digest))?.kind == .file }
 
+    /// Whether the object for `digest` is present and hashes to its name. An object whose name
+    /// exists but whose content does not match (torn by a power cut: objects are not flushed to
+    /// disk) is removed, so it is stored again.
+    public func hasIntactObject(_ digest: String) -> Bool {
+        guard hasObject(digest) else { return false }
+        let path = objectPath(digest)
+        guard let actual = try? ContentHash.ofFile(path), actual == digest else {
+            try? fileSystem.remove(path)
+            return false
+        }
+        return true
+    }
+
     /// Stores bytes (a manifest or link target) under their digest.
     @discardableResult
     public func storeBytes(_ bytes: [UInt8]) throws(LeptonError) -> String {
         let digest = ContentHash.of(bytes)
-        if hasObject(digest) { return digest }
+        if hasIntactObject(digest) { return digest }
         let path = objectPath(digest)
         try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
         try fileSystem.writeAtomically(bytes, to: path, mode: 0o444, durable: false)
         return digest
     }
 
-    /// Copies a file into the cache, verifying that its content still has `digest`.
+    /// Copies a file into the cache, verifying that its content still has `digest`. An object
+    /// already there is checked first and replaced when damaged: callers remove the workspace
+    /// copy next, so the cache must really hold the bytes.
     ///
     /// - Throws: ``LeptonError/Code/io`` when the file changed while being stored.
     public func storeFile(_ source: String, digest: String) throws(LeptonError) {
-        if hasObject(digest) { return }
+        if hasIntactObject(digest) { return }
         let path = objectPath(digest)
         try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
         try copyVerified(from: source, to: path, expected: digest, mode: 0o444) { actual in
@@ -80,10 +95,13 @@ public struct ArtifactCache: Sendable {
         }
     }
 
-    /// The manifest of a cached folder, nil when missing or damaged.
+    /// The manifest of a cached folder, nil when missing, damaged or unsafe (a path that
+    /// leaves the folder, or a file under another entry, see ``TreeManifest/hasSafePaths``).
     public func manifest(_ digest: String) -> TreeManifest? {
-        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest else { return nil }
-        return TreeManifest(text: String(decoding: bytes, as: UTF8.self))
+        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest,
+            let manifest = TreeManifest(text: String(decoding: bytes, as: UTF8.self)), manifest.hasSafePaths
+        else { return nil }
+        return manifest
     }
 
     /// Whether every object an output needs is in the cache.
@@ -104,6 +122,9 @@ public struct ArtifactCache: Sendable {
         }
     }
 
+    /// Every object digest the outputs reference.
+    public func objects(of digests: some Sequence<PathDigest>) -> [String] { digests.flatMap { objects(of: $0) } }
+
     // MARK: Restore
 
     /// Restores an output into the workspace from the cache, replacing what is there.
@@ -118,16 +139,27 @@ public struct ArtifactCache: Sendable {
     ///     kernel without hashing them again; every other object is verified while copied.
     /// - Throws: ``LeptonError/Code/cacheMiss`` when an object is missing or damaged.
     public func restore(_ digest: PathDigest, to absolute: String, trusted: Set<String> = []) throws(LeptonError) {
+        let staging = try stage(digest, beside: absolute, trusted: trusted)
+        try commit(staging, digest, to: absolute)
+    }
+
+    /// Assembles an output from the cache in a temporary path beside `absolute` (first half of
+    /// ``restore(_:to:trusted:)``); returns that path. Nothing at `absolute` changes.
+    public func stage(_ digest: PathDigest, beside absolute: String, trusted: Set<String> = []) throws(LeptonError)
+        -> String
+    {
         try fileSystem.createDirectories(RelativePath.parent(absolute) ?? "/")
         let staging = fileSystem.temporaryName(beside: absolute)
         do throws(LeptonError) {
             switch digest.kind {
             case .file:
-                try restoreFile(digest.digest, executable: digest.executable, to: staging, trusted: trusted)
+                let mode = digest.mode.map { mode_t($0) } ?? (digest.executable ? 0o755 : 0o644)
+                try restoreFile(digest.digest, mode: mode, to: staging, trusted: trusted)
             case .folder:
                 guard let manifest = manifest(digest.digest) else {
                     throw LeptonError(
-                        .cacheMiss, "the cache has no intact manifest \(digest.digest.prefix(12)) for '\(absolute)'")
+                        .cacheMiss,
+                        "the cache has no intact, safe manifest \(digest.digest.prefix(12)) for '\(absolute)'")
                 }
                 try fileSystem.createDirectories(staging)
                 for entry in manifest.entries {
@@ -141,11 +173,22 @@ public struct ArtifactCache: Sendable {
                         }
                         symlink(String(decoding: bytes, as: UTF8.self), target)
                     } else {
-                        try restoreFile(
-                            entry.digest, executable: entry.kind == .executable, to: target, trusted: trusted)
+                        let mode: mode_t = entry.kind == .executable ? 0o777 : 0o666
+                        try restoreFile(entry.digest, mode: mode & ~ArtifactCache.umask, to: target, trusted: trusted)
                     }
                 }
             }
+        } catch {
+            try? fileSystem.remove(staging)
+            throw error
+        }
+        return staging
+    }
+
+    /// Renames an output assembled by ``stage(_:beside:trusted:)`` over `absolute`; the staged
+    /// copy is removed if that fails.
+    public func commit(_ staging: String, _ digest: PathDigest, to absolute: String) throws(LeptonError) {
+        do throws(LeptonError) {
             if let existing = fileSystem.status(absolute), existing.kind == .directory || digest.kind == .folder {
                 try fileSystem.remove(absolute)
             }
@@ -156,22 +199,36 @@ public struct ArtifactCache: Sendable {
         }
     }
 
+    /// The process's umask, which restored files inside folders follow.
+    static let umask: mode_t = {
+        let current = Glibc.umask(0o022)
+        Glibc.umask(current)
+        return current
+    }()
+
     private func restoreFile(
-        _ digest: String, executable: Bool, to target: String, trusted: Set<String>
+        _ digest: String, mode: mode_t, to target: String, trusted: Set<String>
     ) throws(LeptonError) {
         let source = objectPath(digest)
         guard hasObject(digest) else {
             throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
         }
         if trusted.contains(digest) {
-            try copyInKernel(from: source, to: target, mode: executable ? 0o755 : 0o644)
+            try copyInKernel(from: source, to: target, mode: mode)
             return
         }
-        try copyVerified(from: source, to: target, expected: digest, mode: executable ? 0o755 : 0o644) { actual in
-            LeptonError(
-                .cacheMiss,
-                "the cache object \(digest.prefix(12)) is damaged (its content hashes to \(actual.prefix(12))); it was not restored. Run `lepton cache gc` or delete it and build again"
-            )
+        do throws(LeptonError) {
+            try copyVerified(from: source, to: target, expected: digest, mode: mode) { actual in
+                LeptonError(
+                    .cacheMiss,
+                    "the cache object \(digest.prefix(12)) is damaged (its content hashes to \(actual.prefix(12))); it was removed from the cache and not restored"
+                )
+            }
+        } catch {
+            // A damaged object is never trusted again: removed, it is stored anew by the next
+            // run (or downloaded again).
+            if error.code == .cacheMiss { removeObject(digest) }
+            throw error
         }
     }
 

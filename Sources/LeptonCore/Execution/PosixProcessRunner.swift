@@ -1,20 +1,27 @@
+import CLeptonSpawn
 import Synchronization
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// Spawns commands with `posix_spawn` (about 1 ms each, against 50 ms for Foundation's
+/// Spawns commands with fork + exec in C (about 1 ms each, against 50 ms for Foundation's
 /// `Process.waitUntilExit`), each in its own process group so that cancelling a stage stops
-/// everything it started.
+/// everything it started, and on Linux with `PR_SET_PDEATHSIG`, so a killed Lepton takes its
+/// stages with it. Each running group is also recorded in a ``RunningProcesses`` folder when
+/// one is given, so the next build stops whatever a dead build's stages left running.
 public final class PosixProcessRunner: ProcessRunner {
     private let running = Mutex<Set<pid_t>>([])
     private let cancelled = Atomic<Bool>(false)
     /// How long a process group gets between SIGTERM and SIGKILL.
     let gracePeriod: Duration
 
-    public init(gracePeriod: Duration = .seconds(5)) {
+    /// Where running groups are recorded, if anywhere.
+    let registry: RunningProcesses?
+
+    public init(gracePeriod: Duration = .seconds(5), registry: RunningProcesses? = nil) {
         self.gracePeriod = gracePeriod
+        self.registry = registry
     }
 
     public func run(_ request: ProcessRequest) -> ProcessOutcome {
@@ -34,6 +41,7 @@ public final class PosixProcessRunner: ProcessRunner {
         case .success(let spawned): pid = spawned
         }
         running.withLock { _ = $0.insert(pid) }
+        registry?.started(pid, stage: request.stage)
         // A cancel that raced with the spawn must still reach this group.
         if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
         var status: Int32 = 0
@@ -45,6 +53,7 @@ public final class PosixProcessRunner: ProcessRunner {
         running.withLock { _ = $0.remove(pid) }
         // Reap anything the stage left behind in its group.
         kill(-pid, SIGKILL)
+        registry?.ended(pid)
         let signal = status & 0x7F
         if signal == 0 { return .exited((status >> 8) & 0xFF) }
         return .signaled(signal)
@@ -68,46 +77,31 @@ public final class PosixProcessRunner: ProcessRunner {
 
     private func spawn(_ request: ProcessRequest, outputDescriptor: Int32?) -> Result<pid_t, SpawnFailure> {
         guard let program = request.arguments.first else { return .failure(SpawnFailure("empty command")) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if let outputDescriptor {
-            posix_spawn_file_actions_adddup2(&actions, outputDescriptor, 1)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, request.logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        }
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Children get their standard descriptors (and requested extras), nothing else Lepton or
-        // its host holds. File actions run in order: this comes after the dups above.
-        if let closeFrom = PosixProcessRunner.addCloseFrom { _ = closeFrom(&actions, 3) }
-        for (descriptor, path) in request.extraOutputs {
-            posix_spawn_file_actions_addopen(&actions, descriptor, path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        }
-        guard let addChdir = PosixProcessRunner.addChdir else {
-            return .failure("this C library lacks posix_spawn_file_actions_addchdir_np (glibc 2.29 or later is needed)")
-        }
-        _ = addChdir(&actions, request.workingDirectory)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT] { sigaddset(&defaults, signal) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-        let environment = PosixProcessRunner.mergedEnvironment(request.environment)
+        let environment = PosixProcessRunner.mergedEnvironment(request.environment, withheld: request.withheld)
+        let extras = request.extraOutputs.sorted { $0.key < $1.key }
         var pid: pid_t = 0
         let result = withCStrings(request.arguments) { argv in
             withCStrings(environment) { envp in
-                posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
+                withCStrings(extras.map(\.value)) { extraPaths in
+                    let descriptors = extras.map(\.key)
+                    return descriptors.withUnsafeBufferPointer { fds in
+                        argv.withUnsafeBufferPointer { argvBuffer in
+                            envp.withUnsafeBufferPointer { envpBuffer in
+                                extraPaths.withUnsafeBufferPointer { pathsBuffer in
+                                    lepton_spawn(
+                                        UnsafeRawPointer(argvBuffer.baseAddress)?.assumingMemoryBound(
+                                            to: UnsafePointer<CChar>?.self),
+                                        UnsafeRawPointer(envpBuffer.baseAddress)?.assumingMemoryBound(
+                                            to: UnsafePointer<CChar>?.self),
+                                        request.workingDirectory, outputDescriptor ?? -1, request.logPath,
+                                        fds.baseAddress, UnsafeRawPointer(pathsBuffer.baseAddress)?.assumingMemoryBound(
+                                            to: UnsafePointer<CChar>?.self),
+                                        Int32(extras.count), &pid)
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         if result != 0 {
@@ -116,23 +110,13 @@ public final class PosixProcessRunner: ProcessRunner {
         return .success(pid)
     }
 
-    /// `posix_spawn_file_actions_addchdir_np`, which the Glibc module map does not export.
-    static let addChdir = CSymbol.load(
-        "posix_spawn_file_actions_addchdir_np",
-        as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32).self)
-
-    /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34), when the C library has it.
-    static let addCloseFrom = CSymbol.load(
-        "posix_spawn_file_actions_addclosefrom_np",
-        as: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-
-    static func mergedEnvironment(_ additions: [String: String]) -> [String] {
+    static func mergedEnvironment(_ additions: [String: String], withheld: Set<String> = []) -> [String] {
         var merged: [String] = []
         var index = 0
         while let entry = environ[index] {
             let text = String(cString: entry)
             let name = text.prefix { $0 != "=" }
-            if additions[String(name)] == nil { merged.append(text) }
+            if additions[String(name)] == nil && !withheld.contains(String(name)) { merged.append(text) }
             index += 1
         }
         for (name, value) in additions.sorted(by: { $0.key < $1.key }) { merged.append("\(name)=\(value)") }

@@ -8,6 +8,9 @@ public struct ProcessRequest: Sendable {
     public var workingDirectory: String
     /// Variables added to the inherited environment.
     public var environment: [String: String]
+    /// Inherited variables the process must not see (Lepton's own credentials, see
+    /// ``StageEnvironment/withheld``).
+    public var withheld: Set<String>
     /// Where standard output and standard error go.
     public var logPath: String
     /// Extra descriptors opened for writing in the child: descriptor number -> file path.
@@ -17,8 +20,9 @@ public struct ProcessRequest: Sendable {
 
     public init(
         stage: String, arguments: [String], workingDirectory: String, environment: [String: String], logPath: String,
-        extraOutputs: [Int32: String] = [:], onOutput: (@Sendable (String) -> Void)? = nil
+        extraOutputs: [Int32: String] = [:], withheld: Set<String> = [], onOutput: (@Sendable (String) -> Void)? = nil
     ) {
+        self.withheld = withheld
         self.extraOutputs = extraOutputs
         self.onOutput = onOutput
         self.stage = stage

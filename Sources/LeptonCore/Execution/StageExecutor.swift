@@ -51,12 +51,10 @@ struct StageExecutor: Sendable {
     ///   - trusted: Objects just downloaded and verified (see ``ArtifactCache/restore(_:to:trusted:)``).
     /// - Throws: ``LeptonError`` when an object is missing or damaged, or a path escapes.
     func restore(_ outputs: [String: PathDigest], stage: String, trusted: Set<String> = []) throws(LeptonError) {
-        try checkOutputPaths(Array(outputs.keys), stage: stage)
-        for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {
-            if let current = try? hasher.digest(of: path), current == digest { continue }
-            try cache.restore(digest, to: workspace.absolute(path), trusted: trusted)
-            try remember(path, digest)
-        }
+        let hasher = self.hasher
+        try WorkspaceRestorer(workspace: workspace, cache: cache).restore(
+            outputs, stage: stage, trusted: trusted, current: { path in (try? hasher.digest(of: path)) ?? nil },
+            restored: { (path, digest) throws(LeptonError) in try remember(path, digest) })
     }
 
     /// Runs a stage's command and, on success, hashes and stores its outputs.
@@ -82,7 +80,7 @@ struct StageExecutor: Sendable {
                 // The stage's parameter values as hashed (`--set` overrides included).
                 "LEPTON_PARAMS": JSON.object(record.params.mapValues { (try? JSON.parse($0)) ?? .string($0) })
                     .compactText,
-            ], logPath: logPath,
+            ], logPath: logPath, withheld: StageEnvironment.withheld,
             onOutput: onOutput)
         let outcome = runner.run(request)
         let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)

@@ -11,11 +11,20 @@ public struct PathDigest: Sendable, Equatable {
     public var digest: String
     /// Whether a file output carries an execute bit (folders record it per file).
     public var executable: Bool
+    /// A file's permission bits (`0o600`), restored with it; nil for folders (their files keep
+    /// only the execute bit, the rest follows the umask). Not part of the identity: a file
+    /// whose mode alone changed is up to date.
+    public var mode: UInt32?
 
-    public init(kind: Kind, digest: String, executable: Bool = false) {
+    public init(kind: Kind, digest: String, executable: Bool = false, mode: UInt32? = nil) {
         self.kind = kind
         self.digest = digest
         self.executable = executable
+        self.mode = mode
+    }
+
+    public static func == (left: PathDigest, right: PathDigest) -> Bool {
+        left.kind == right.kind && left.digest == right.digest && left.executable == right.executable
     }
 }
 
@@ -90,7 +99,9 @@ public struct ContentHasher: Sendable {
         if status.kind == .directory {
             return PathDigest(kind: .folder, digest: try manifest(ofFolder: path).digest)
         }
-        return PathDigest(kind: .file, digest: try fileDigest(path, status: status), executable: status.isExecutable)
+        return PathDigest(
+            kind: .file, digest: try fileDigest(path, status: status), executable: status.isExecutable,
+            mode: status.mode & 0o777)
     }
 
     /// The digest of a file, from the stat cache when it is still valid.

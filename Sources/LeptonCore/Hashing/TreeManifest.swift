@@ -34,14 +34,24 @@ public struct TreeManifest: Sendable, Equatable {
 
     public var digest: String { ContentHash.of(text: text) }
 
-    /// Whether every path stays inside the tree (relative, no `.` or `..` component): a
-    /// manifest from a remote cache is checked before anything is restored from it.
+    /// Whether every path stays inside the tree: relative, no empty, `.` or `..` component, and
+    /// no entry inside another entry (`l <digest> evil` then `f <digest> evil/planted.txt` would
+    /// write through the link). Every manifest, local or remote, is checked before anything is
+    /// restored from it.
     public var hasSafePaths: Bool {
-        entries.allSatisfy { entry in
-            !entry.path.hasPrefix("/")
-                && entry.path.split(separator: "/", omittingEmptySubsequences: false).allSatisfy {
-                    !$0.isEmpty && $0 != "." && $0 != ".."
-                }
+        let paths = Set(entries.map(\.path))
+        guard paths.count == entries.count else { return false }
+        return entries.allSatisfy { entry in
+            let parts = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            guard !entry.path.hasPrefix("/"), parts.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else {
+                return false
+            }
+            var prefix = ""
+            for part in parts.dropLast() {
+                prefix = prefix.isEmpty ? String(part) : prefix + "/" + part
+                if paths.contains(prefix) { return false }
+            }
+            return true
         }
     }
 

@@ -37,7 +37,14 @@ public struct StageDescription: Sendable, Equatable {
     }
 
     /// Every path the stage writes: outputs, then metrics files.
-    public var allOutputs: [PathSpec] { outputs + metrics.map { PathSpec(kind: .file, path: $0) } }
+    ///
+    /// A metrics file inside one of the stage's own output folders (dvclive's `eval/metrics.json`
+    /// beside `outputs: [.folder("eval")]`) is part of that folder, not an output of its own.
+    public var allOutputs: [PathSpec] {
+        outputs
+            + metrics.filter { file in !outputs.contains { RelativePath.isWithin(file, $0.path) } }
+            .map { PathSpec(kind: .file, path: $0) }
+    }
 }
 
 /// What a stage runs.

@@ -131,12 +131,17 @@ public final class Builder: @unchecked Sendable {
         }
 
         var durations: [String: Double] = [:]
+        var records: [String: StageRecord] = [:]
         func finish(_ stage: Int, _ outcome: StageOutcome, record: StageRecord?, seconds: Double) {
             let name = graph.pipeline.stages[stage].name
             outcomes[stage] = outcome
             durations[name] = seconds
             summary.append((name, outcome))
             if let record {
+                switch outcome {
+                case .upToDate, .ran, .restored: records[name] = record
+                default: break
+                }
                 for (path, digest) in record.outputs { upstream[path] = digest }
                 // Up to date means the same key, hence the same record: nothing to write.
                 if !options.dryRun && outcome != .upToDate { state.update(name, record) }
@@ -176,7 +181,13 @@ public final class Builder: @unchecked Sendable {
                 let seconds = Double(clock.monotonicNow() - decisionStart) / 1e9
                 switch decision {
                 case .upToDate(let record):
-                    finish(stage, .upToDate, record: record, seconds: seconds)
+                    // A gate is checked whenever its stage is in the build, up to date or not:
+                    // a tightened gate must fail the build.
+                    if !options.dryRun, let failure = gateFailure(of: graph.pipeline.stages[stage]) {
+                        finish(stage, .failed(failure), record: nil, seconds: seconds)
+                    } else {
+                        finish(stage, .upToDate, record: record, seconds: seconds)
+                    }
                 case .failed(let failure):
                     finish(stage, .failed(failure), record: nil, seconds: seconds)
                 case .restore(let record, let reasons) where options.dryRun:
@@ -245,7 +256,7 @@ public final class Builder: @unchecked Sendable {
         }
         return BuildSummary(
             outcomes: summary, seconds: Double(clock.monotonicNow() - start) / 1e9, interrupted: interrupted,
-            phases: phases, durations: durations)
+            phases: phases, durations: durations, records: records)
     }
 
     /// Certifies the state this build left (see ``NoOpSnapshot``); writes nothing if any status
@@ -348,23 +359,26 @@ public final class Builder: @unchecked Sendable {
     private func perform(_ index: Int, _ stage: StageDescription, _ decision: Decision) -> (StageOutcome, StageRecord?)
     {
         let (outcome, record) = performWithoutGates(index, stage, decision)
-        let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
-        guard !stage.gates.isEmpty || !pipelineGates.isEmpty, !options.dryRun, record != nil else {
-            return (outcome, record)
-        }
+        guard !options.dryRun, record != nil else { return (outcome, record) }
         switch outcome {
         case .ran, .restored, .upToDate: break
         default: return (outcome, record)
         }
-        if let failure = GateCheck.failure(
-            of: stage, pipelineGates: pipelineGates, root: workspace.root, baseline: options.gateBaseline)
-        {
+        if let failure = gateFailure(of: stage) {
             // Not promoted: the lock keeps the previous record and later stages do not run; the
             // outputs stay in the workspace for inspection and in the cache (a rebuild restores
             // and checks them again instead of rerunning).
             return (.failed(failure), nil)
         }
         return (outcome, record)
+    }
+
+    /// The stage's failed quality gates, nil when they hold or it has none.
+    private func gateFailure(of stage: StageDescription) -> StageFailure? {
+        let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
+        guard !stage.gates.isEmpty || !pipelineGates.isEmpty else { return nil }
+        return GateCheck.failure(
+            of: stage, pipelineGates: pipelineGates, root: workspace.root, baseline: options.gateBaseline)
     }
 
     private func performWithoutGates(

@@ -23,7 +23,10 @@ enum GateCheck {
         let values = MetricsFile.byName(metrics)
         var messages: [String] = []
         for text in stage.gates {
-            guard let gate = try? MetricGate(parsing: text) else { continue }
+            guard let gate = try? MetricGate(parsing: text) else {
+                messages.append("quality gate '\(text)' cannot be read; write it as e.g. 'accuracy >= 0.9'")
+                continue
+            }
             if let message = gate.failure(in: values, previous: baseline) { messages.append(message) }
         }
         for text in pipelineGates {

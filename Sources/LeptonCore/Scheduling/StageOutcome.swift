@@ -75,6 +75,9 @@ public struct BuildSummary: Sendable {
     public var phases: [(name: String, seconds: Double)] = []
     /// How long each stage that ran or was restored took, by name.
     public var durations: [String: Double] = [:]
+    /// The record each stage that is up to date, ran or was restored has after this build, by
+    /// name: what the run history records (never a record another build produced).
+    public var records: [String: StageRecord] = [:]
 
     public var failed: Bool {
         outcomes.contains { if case .failed = $0.outcome { return true } else { return false } }

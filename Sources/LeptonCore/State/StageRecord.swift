@@ -91,6 +91,9 @@ extension PathDigest {
     var json: JSON {
         var members: [String: JSON] = ["kind": .string(kind.rawValue), "digest": .string(digest)]
         if executable { members["executable"] = .bool(true) }
+        if kind == .file, let mode, mode != (executable ? 0o755 : 0o644) {
+            members["mode"] = .string(String(mode, radix: 8))
+        }
         return .object(members)
     }
 
@@ -98,6 +101,7 @@ extension PathDigest {
         guard let kindText = json["kind"]?.stringValue, let kind = Kind(rawValue: kindText),
             let digest = json["digest"]?.stringValue, ContentHash.isDigest(digest)
         else { return nil }
-        self.init(kind: kind, digest: digest, executable: json["executable"]?.boolValue ?? false)
+        let mode = json["mode"]?.stringValue.flatMap { UInt32($0, radix: 8) }.map { $0 & 0o777 }
+        self.init(kind: kind, digest: digest, executable: json["executable"]?.boolValue ?? false, mode: mode)
     }
 }

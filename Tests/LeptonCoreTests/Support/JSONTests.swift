@@ -13,6 +13,25 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try JSON.parse(text) }
     }
 
+    @Test(arguments: ["1-2e", "--", "-", "01", "1.", ".5", "1e", "1e+", "+1", "1.2.3", "0x10", "[1-2e]"])
+    func rejectsInvalidNumbers(text: String) {
+        #expect(throws: JSONParseError.self) { try JSON.parse(text) }
+    }
+
+    @Test(arguments: ["0", "-0", "12", "-3.25", "1e5", "1E-7", "2.5e+3", "[0,-1.5e2]"])
+    func acceptsValidNumbers(text: String) throws {
+        let value = try JSON.parse(text)
+        #expect(try JSON.parse(value.compactText) == value)
+    }
+
+    @Test func invalidNumberInParamsFileNamesTheFile() {
+        #expect {
+            try ParamsFile(path: "params.json", bytes: Array(#"{"train": {"lr": 1-2e}}"#.utf8))
+        } throws: { error in
+            (error as? LeptonError)?.message.contains("params.json") == true
+        }
+    }
+
     @Test func paramsValuesAreComparedCanonically() throws {
         let yaml = try ParamsFile(path: "p.yaml", bytes: Array("train:\n  lr: 1.0e-2\n  n: 3\n".utf8))
         let json = try ParamsFile(path: "p.json", bytes: Array(#"{"train": {"n": 3, "lr": 0.010}}"#.utf8))

@@ -1,0 +1,22 @@
+#ifndef LEPTON_SPAWN_H
+#define LEPTON_SPAWN_H
+
+#include <sys/types.h>
+
+/// Starts `argv[0]` (looked up on PATH when it has no '/') in a new process group, with
+/// standard input from /dev/null, standard output and error to `output_fd` (or, when it is -1,
+/// to `log_path`, truncated), no other inherited descriptor, `extra_count` descriptors opened
+/// for writing (`extra_fds[i]` onto `extra_paths[i]`), default signal handling, working
+/// directory `cwd`. On Linux the child is killed with SIGKILL when the thread that started it
+/// dies (PR_SET_PDEATHSIG), so a stage never outlives a killed Lepton.
+///
+/// Returns 0 and stores the pid, or an errno value (the exec's own failure included).
+int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
+                 const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
+                 pid_t *pid_out);
+
+/// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or 0
+/// when it does not exist or cannot be read: with the pid, it names one process for good.
+unsigned long long lepton_process_start_time(pid_t pid);
+
+#endif

@@ -1,0 +1,134 @@
+#define _GNU_SOURCE
+#include "lepton_spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+/// Closes every descriptor from `lowest` on except `keep`.
+static void close_from(int lowest, int keep) {
+#if defined(__linux__) && defined(SYS_close_range)
+    if (keep < lowest) {
+        if (syscall(SYS_close_range, (unsigned)lowest, ~0U, 0) == 0) return;
+    } else if ((keep == lowest || syscall(SYS_close_range, (unsigned)lowest, (unsigned)(keep - 1), 0) == 0)
+               && syscall(SYS_close_range, (unsigned)(keep + 1), ~0U, 0) == 0) {
+        return;
+    }
+#endif
+    long limit = sysconf(_SC_OPEN_MAX);
+    if (limit < 0 || limit > 65536) limit = 65536;
+    for (int fd = lowest; fd < limit; fd++)
+        if (fd != keep) close(fd);
+}
+
+/// Runs in the child between fork and exec: only async-signal-safe calls.
+static void child(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
+                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
+                  pid_t parent, int report) {
+    int error = 0;
+    sigset_t empty;
+    sigemptyset(&empty);
+    int defaults[] = {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD};
+    for (unsigned i = 0; i < sizeof defaults / sizeof defaults[0]; i++) signal(defaults[i], SIG_DFL);
+    sigprocmask(SIG_SETMASK, &empty, NULL);
+    setpgid(0, 0);
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // Lepton died before the line above
+#endif
+    int in = open("/dev/null", O_RDONLY);
+    if (in < 0 || dup2(in, 0) < 0) goto fail;
+    if (output_fd >= 0) {
+        if (dup2(output_fd, 1) < 0) goto fail;
+    } else {
+        int out = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (out < 0 || dup2(out, 1) < 0) goto fail;
+    }
+    if (dup2(1, 2) < 0) goto fail;
+    // Keep the report pipe (close-on-exec) out of the way of the extra descriptors.
+    int moved = fcntl(report, F_DUPFD_CLOEXEC, 1000);
+    report = moved >= 0 ? moved : report;
+    close_from(3, report);
+    for (int i = 0; i < extra_count; i++) {
+        int fd = open(extra_paths[i], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd < 0) goto fail;
+        if (fd != extra_fds[i]) {
+            if (dup2(fd, extra_fds[i]) < 0) goto fail;
+            close(fd);
+        }
+    }
+    if (chdir(cwd) != 0) goto fail;
+    execvpe(argv[0], (char *const *)argv, (char *const *)envp);
+fail:
+    error = errno;
+    if (report >= 0) {
+        ssize_t ignored = write(report, &error, sizeof error);
+        (void)ignored;
+    }
+    _exit(127);
+}
+
+int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
+                 const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
+                 pid_t *pid_out) {
+    int pipes[2];
+    if (pipe2(pipes, O_CLOEXEC) != 0) return errno;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        int error = errno;
+        close(pipes[0]);
+        close(pipes[1]);
+        return error;
+    }
+    if (pid == 0) {
+        close(pipes[0]);
+        child(argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count, parent, pipes[1]);
+    }
+    setpgid(pid, pid);  // also here, so a kill of the group right after the return reaches it
+    close(pipes[1]);
+    int error = 0;
+    ssize_t count;
+    do {
+        count = read(pipes[0], &error, sizeof error);
+    } while (count < 0 && errno == EINTR);
+    close(pipes[0]);
+    if (count == (ssize_t)sizeof error) {
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+        return error ? error : ENOEXEC;
+    }
+    *pid_out = pid;
+    return 0;
+}
+
+unsigned long long lepton_process_start_time(pid_t pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buffer[1024];
+    ssize_t count = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (count <= 0) return 0;
+    buffer[count] = 0;
+    // The command name (field 2) may hold spaces and parentheses: skip to the last ')'.
+    char *cursor = strrchr(buffer, ')');
+    if (!cursor) return 0;
+    cursor++;
+    // Fields 3.. follow; the start time is field 22.
+    for (int field = 3; field < 22; field++) {
+        cursor = strchr(cursor + 1, ' ');
+        if (!cursor) return 0;
+    }
+    return strtoull(cursor + 1, NULL, 10);
+}
