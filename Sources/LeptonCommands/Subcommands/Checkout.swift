@@ -52,7 +52,7 @@ extension LeptonCommand {
             guard missing.isEmpty else {
                 console.error(
                     console.red("error: ")
-                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")) intact; "
+                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")); "
                         + "nothing was changed (pull them from a remote cache, or rebuild that run's inputs)")
                 throw ExitCodes.failure
             }

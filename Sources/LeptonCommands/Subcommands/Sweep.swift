@@ -3,6 +3,10 @@ import Dispatch
 import LeptonCore
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 extension LeptonCommand {
     /// `lepton sweep --set KEY=V1,V2 …`: builds a grid of parameter combinations.
     struct Sweep: ParsableCommand {
@@ -80,6 +84,9 @@ extension LeptonCommand {
             for combination in combinations {
                 _ = try PackageSession.open(global, console: console, overrides: combination)
             }
+            // Whose copies these are: the next command removes them once this process is gone.
+            try FileSystem().createDirectories(session.workspace.stateDirectory + "/sweep")
+            try FileSystem().writeAtomically("\(getpid())\n", to: session.workspace.stateDirectory + "/sweep/owner")
             let copies = try (0..<width).map { try SweepWorkspace(session: session, index: $0) }
             defer {
                 for copy in copies { copy.remove() }

@@ -36,6 +36,11 @@ struct CSVReader {
                     throw TrainerError(
                         "\(path):\(number + 1): column '\(header[column])' holds '\(field)', which is not a number")
                 }
+                guard value.isFinite else {
+                    throw TrainerError(
+                        "\(path):\(number + 1): column '\(header[column])' holds '\(field)', which is not a finite number (NaN, infinity or too large for 32-bit floats); clean the data or drop the row"
+                    )
+                }
                 features.append(value)
             }
         }

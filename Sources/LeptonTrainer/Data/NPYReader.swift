@@ -61,6 +61,11 @@ enum NPYReader {
             default: throw TrainerError("\(path): unsupported dtype '\(type)'")
             }
         }
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            throw TrainerError(
+                "\(path): element \(bad) is \(values[bad]) (NaN, infinity or too large for 32-bit floats); the trainer needs finite numbers"
+            )
+        }
         return Tensor(shape: shape.isEmpty ? [1] : shape, values: values)
     }
 

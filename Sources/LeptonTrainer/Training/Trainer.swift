@@ -75,6 +75,11 @@ public final class Trainer {
                 let batch = train.subset(order[start..<end])
                 let output = model.forward(batch.features, training: true, logits: logits)
                 let (loss, gradient) = c.loss.evaluate(outputs: output, targets: batch.targets[...])
+                guard loss.isFinite else {
+                    throw TrainerError(
+                        "the loss became \(loss) in epoch \(epoch + 1) (samples \(start)-\(end)): training diverged; lower the learning rate, normalise the inputs (normalization: .standardize) or clip the targets. No checkpoint was written"
+                    )
+                }
                 lossSum += loss * Double(end - start)
                 if c.loss.isClassification {
                     let predicted = Evaluator.classes(of: output, loss: c.loss)
