@@ -1,4 +1,6 @@
+import Dispatch
 import LeptonCore
+import Synchronization
 
 /// Evaluates a Leptonfile into a ``PipelineDescription``, like SwiftPM's `ManifestLoader`:
 /// compile → evaluate → parse → convert, each a small step, with the result cached by
@@ -14,6 +16,13 @@ public struct LeptonfileLoader: Sendable {
     let runner: any ProcessRunner
     let fileSystem = FileSystem()
     static let cacheVersion = "lepton-leptonfile-cache v1"
+
+    /// Called once when running the compiled Leptonfile takes longer than ``slowAfter``
+    /// seconds (an endless loop looks like a hang otherwise).
+    public var onSlowEvaluation: (@Sendable (Double) -> Void)?
+    public var slowAfter: Double = 3
+    /// Seconds after which the evaluation is stopped and reported; nil waits for ever.
+    public var timeout: Double?
 
     public init(workspace: Workspace, runner: any ProcessRunner = PosixProcessRunner()) {
         self.workspace = workspace
@@ -118,10 +127,34 @@ public struct LeptonfileLoader: Sendable {
     private func evaluate(_ executable: String, in scratch: String) throws(LeptonError) -> [UInt8] {
         let output = scratch + "/description.json"
         let log = scratch + "/run.log"
+        let finished = Atomic<Bool>(false)
+        let timedOut = Atomic<Bool>(false)
+        if let onSlowEvaluation {
+            let after = slowAfter
+            DispatchQueue.global().asyncAfter(deadline: .now() + after) {
+                if !finished.load(ordering: .relaxed) { onSlowEvaluation(after) }
+            }
+        }
+        if let timeout {
+            let runner = self.runner
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) {
+                guard !finished.load(ordering: .relaxed) else { return }
+                timedOut.store(true, ordering: .relaxed)
+                runner.terminateAll()
+            }
+        }
         let outcome = runner.run(
             ProcessRequest(
                 stage: "leptonfile", arguments: [executable, "-fileno", "3"], workingDirectory: workspace.root,
-                environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output]))
+                environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output],
+                withheld: StageEnvironment.withheld))
+        finished.store(true, ordering: .relaxed)
+        if timedOut.load(ordering: .relaxed), let timeout {
+            throw LeptonError(
+                .leptonfileCrash,
+                "evaluating '\(workspace.leptonfile)' took longer than \(timeout) s (LEPTON_EVALUATION_TIMEOUT) and was stopped; does a loop in it never end?"
+            )
+        }
         // The crash report up to the register dump: the error, and the frame with the user's line.
         let printed = ((try? fileSystem.readText(log)) ?? "")
             .replacingVirtualPath(scratch + "/virtual/Leptonfile.swift", with: workspace.leptonfile)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonLoading
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -27,12 +28,34 @@ struct PackageSession {
         let workspace = try findWorkspace(options)
         let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source, key: String)
         let started = SystemClock().monotonicNow()
+        // Ctrl-C, SIGTERM or a closed terminal stop the compiler or the evaluation (an endless
+        // loop in the Leptonfile) and remove its temporary folder.
+        let runner = PosixProcessRunner(gracePeriod: .seconds(1))
+        var loader = LeptonfileLoader(workspace: workspace, runner: runner)
+        loader.onSlowEvaluation = { seconds in
+            console.error(
+                console.dim(
+                    "still evaluating the Leptonfile after \(Int(seconds)) s (Ctrl-C stops it; LEPTON_EVALUATION_TIMEOUT=SECONDS sets a limit)"
+                ))
+        }
+        loader.timeout = StageEvaluator.processEnvironment("LEPTON_EVALUATION_TIMEOUT").flatMap(Double.init)
+        let interrupted = Atomic<Bool>(false)
+        let forwarder = SignalForwarder(announce: false) {
+            interrupted.store(true, ordering: .relaxed)
+            runner.terminateAll()
+        }
         do {
-            loaded = try LeptonfileLoader(workspace: workspace).load()
+            loaded = try loader.load()
         } catch {
+            withExtendedLifetime(forwarder) {}
+            if interrupted.load(ordering: .relaxed) {
+                console.error("lepton: interrupted while evaluating the Leptonfile")
+                throw ExitCodes.interrupted
+            }
             console.error(console.red("error: ") + error.message)
             throw ExitCodes.invalid
         }
+        withExtendedLifetime(forwarder) {}
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - started) / 1e6
             let how = loaded.source == .cache ? "cached description" : "evaluated"
@@ -41,7 +64,16 @@ struct PackageSession {
                     "Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"
                 ))
         }
-        let targets = try loadTargets(options, workspace: workspace)
+        let usesTargets = loaded.pipeline.stages.contains { stage in
+            (stage.inputs + stage.code).contains { $0.kind == .target }
+        }
+        let targets: TargetSources?
+        do {
+            targets = try loadTargets(options, workspace: workspace, described: usesTargets)
+        } catch let error as LeptonError {
+            console.error(console.red("error: ") + error.message)
+            throw ExitCodes.invalid
+        }
         let overrides: [String: String]
         do {
             let declared = Set(loaded.pipeline.stages.flatMap { $0.params.filter { $0.inline == nil }.map(\.key) })
@@ -86,11 +118,18 @@ struct PackageSession {
         return workspace
     }
 
-    static func loadTargets(_ options: GlobalOptions, workspace: Workspace) throws -> TargetSources? {
+    /// The package's targets: the plugin's list, else (when a stage names targets) SwiftPM's
+    /// description of the package with dependencies, else the conventional layout.
+    static func loadTargets(_ options: GlobalOptions, workspace: Workspace, described: Bool = false) throws
+        -> TargetSources?
+    {
         if let file = options.resolvedSwiftPMTargets {
             return try TargetSources.load(pluginFile: absolutePath(file))
         }
         guard FileSystem().exists(workspace.root + "/Package.swift") else { return nil }
+        // A graph cached for this Package.swift is used whether or not a stage names targets,
+        // so the build and the no-op check always agree.
+        if let graph = try TargetSources.described(workspace: workspace, describe: described) { return graph }
         return TargetSources.conventional(root: workspace.root)
     }
 

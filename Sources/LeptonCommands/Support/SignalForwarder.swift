@@ -10,16 +10,19 @@ final class SignalForwarder: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
 
-    init(_ handler: @escaping @Sendable () -> Void) {
+    /// - Parameter announce: Whether the first signal prints that running stages are awaited.
+    init(announce: Bool = true, _ handler: @escaping @Sendable () -> Void) {
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler { [unowned self] in
                 self.count += 1
                 if self.count > 1 { _exit(130) }
-                Console.write(
+                if announce {
+                    Console.write(
                     "\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n",
                     to: STDERR_FILENO)
+                }
                 handler()
             }
             source.resume()

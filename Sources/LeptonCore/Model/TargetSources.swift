@@ -41,3 +41,89 @@ public struct TargetSources: Sendable, Equatable {
         return TargetSources(targets: targets, fromSwiftPM: false)
     }
 }
+
+extension TargetSources {
+    /// The package's real target graph, from `swift package describe --type json`: each
+    /// target's files (everything under its folder) plus those of every target it depends on,
+    /// transitively, so a `.target("featurize")` stage reruns when the `Features` library it
+    /// uses changes. The graph (folders and dependencies) is cached under `.lepton/targets/` by
+    /// the bytes of `Package.swift`; the files are listed anew every time, so a new file counts.
+    ///
+    /// - Parameter describe: Whether to ask SwiftPM when no graph is cached; without it, nil.
+    /// - Throws: ``LeptonError/Code/invalidPipeline`` when SwiftPM cannot describe the package
+    ///   (the stage's code would otherwise be under-tracked in silence).
+    public static func described(
+        workspace: Workspace, describe: Bool = true, runner: any ProcessRunner = PosixProcessRunner(),
+        fileSystem: FileSystem = FileSystem()
+    ) throws(LeptonError) -> TargetSources? {
+        let manifest = try fileSystem.read(workspace.absolute("Package.swift"))
+        let folder = workspace.stateDirectory + "/targets"
+        let cached = "\(folder)/\(ContentHash.of(manifest)).json"
+        var graph: [String: (path: String, dependencies: [String])] = [:]
+        if let bytes = try? fileSystem.read(cached), let json = try? JSON.parse(bytes),
+            let members = json["targets"]?.objectValue
+        {
+            for (name, value) in members {
+                guard let path = value["path"]?.stringValue else { continue }
+                graph[name] = (path, (value["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
+            }
+        } else {
+            guard describe else { return nil }
+            graph = try askSwiftPM(workspace: workspace, folder: folder, runner: runner, fileSystem: fileSystem)
+            let record = JSON.object([
+                "targets": .object(
+                    graph.mapValues {
+                        .object(["path": .string($0.path), "dependencies": .array($0.dependencies.map(JSON.string))])
+                    })
+            ])
+            try? fileSystem.writeAtomically(record.compactText, to: cached)
+        }
+        let glob = Glob(root: workspace.root, fileSystem: fileSystem)
+        var own: [String: [String]] = [:]
+        for (name, target) in graph { own[name] = glob.files(matching: "\(target.path)/**/*") }
+        var targets: [String: [String]] = [:]
+        for name in graph.keys {
+            var seen: Set<String> = [name]
+            var pending = [name]
+            var files = Set<String>()
+            while let next = pending.popLast() {
+                files.formUnion(own[next] ?? [])
+                for dependency in graph[next]?.dependencies ?? [] where seen.insert(dependency).inserted {
+                    pending.append(dependency)
+                }
+            }
+            targets[name] = files.sorted()
+        }
+        return TargetSources(targets: targets, fromSwiftPM: true)
+    }
+
+    private static func askSwiftPM(
+        workspace: Workspace, folder: String, runner: any ProcessRunner, fileSystem: FileSystem
+    ) throws(LeptonError) -> [String: (path: String, dependencies: [String])] {
+        try fileSystem.createDirectories(folder)
+        let output = fileSystem.temporaryName(beside: folder + "/describe.json")
+        let log = "\(folder)/describe.log"
+        defer { try? fileSystem.remove(output) }
+        let outcome = runner.run(
+            ProcessRequest(
+                stage: "swift package describe",
+                arguments: ["/bin/sh", "-c", "exec swift package describe --type json > \"$0\"", output],
+                workingDirectory: workspace.root, environment: [:], logPath: log,
+                withheld: StageEnvironment.withheld))
+        guard outcome == .exited(0), let bytes = try? fileSystem.read(output), let json = try? JSON.parse(bytes),
+            let described = json["targets"]?.arrayValue
+        else {
+            let reason = ((try? fileSystem.readText(log)) ?? "").split(separator: "\n").first.map(String.init) ?? ""
+            throw LeptonError(
+                .invalidPipeline,
+                "a stage names SwiftPM targets, but `swift package describe` could not read the package's target graph\(reason.isEmpty ? "" : " (\(reason))"); fix Package.swift, or build with `swift package lepton build`"
+            )
+        }
+        var graph: [String: (path: String, dependencies: [String])] = [:]
+        for target in described {
+            guard let name = target["name"]?.stringValue, let path = target["path"]?.stringValue else { continue }
+            graph[name] = (path, (target["target_dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
+        }
+        return graph
+    }
+}
