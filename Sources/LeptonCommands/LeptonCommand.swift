@@ -16,7 +16,9 @@ public struct LeptonCommand: ParsableCommand {
             combination of inputs is restored instead of recomputed.
 
             Exit codes: 0 success; 1 a stage failed (or, for `status`, something is stale); \
-            2 the Leptonfile or pipeline is invalid; 3 a quality gate failed; 64 bad usage; 130 interrupted.
+            2 the Leptonfile or pipeline is invalid; 3 a quality gate failed; 4 a required remote cache \
+            could not be used; 5 Lepton's own state (.lepton/, Lepton.lock) could not be read or written; \
+            64 bad usage; 130 interrupted.
             """,
         version: "0.1.0",
         subcommands: [

@@ -80,6 +80,14 @@ public struct Train: ParsableCommand {
                 "training \(configuration.layers.map(\.text).joined(separator: ",")) on \(dataset.count) samples "
                     + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet), "
                     + TrainerRun.buildKind)
+            if configuration.loss.isClassification && Set(dataset.targets).count < 2 {
+                console.error(
+                    "warning: every training sample has the same label; the model can only learn to predict it (check the label column and the data split)"
+                )
+            }
+            if dataset.sampleShape.reduce(1, *) == 0 {
+                console.error("warning: the training data has no feature columns, only labels")
+            }
             let trainer = Trainer(configuration, context: context)
             // Every epoch up to 20; beyond that about 20 lines, always including the last.
             let every = max(1, (configuration.epochs + 19) / 20)

@@ -115,13 +115,16 @@ class Suite:
                 raise RuntimeError(f"reference build for lr={lr} failed:\n{text}")
             self.reference[lr] = outputs_of(copy)
 
-    def verify(self, case, package, lr, note):
+    def verify(self, case, package, lr, note, gc=False):
         code, text = self.build(package, "-j2")
         problems = []
         if code != 0:
             problems.append(f"recovery build exited {code}: {text[-400:]}")
         if outputs_of(package) != self.reference[lr]:
             problems.append("outputs differ from a clean build")
+        if gc:
+            # A damaged object nothing needed stays until `cache gc`, which must remove it.
+            sh([self.lepton, "cache", "gc", "-C", package], package, env=self.env)
         bad = objects_intact(package)
         if bad:
             problems.append(f"{len(bad)} cache object(s) do not hash to their name")
@@ -133,6 +136,7 @@ class Suite:
             problems.append(f"leftovers in the package root: {leftovers}")
         if os.path.exists(self.outside):
             problems.append("something was written outside the package")
+            os.remove(self.outside)  # so that later cases are judged on their own
         self.record(case, not problems, f"{note}: {'; '.join(problems)}" if problems else "")
 
     # SIGKILL of `build -j2` at random moments, under changing inputs.
@@ -191,12 +195,13 @@ class Suite:
         objects_root = os.path.join(package, ".lepton", "cache", "objects")
         runs_root = os.path.join(package, ".lepton", "cache", "runs")
         for how in ["flip", "truncate", "delete", "swap", "entry-flip", "entry-truncate", "entry-delete"]:
-            for target in ["objects", "entries"]:
-                pass
             shutil.rmtree(os.path.join(package, "models"), ignore_errors=True)
             os.remove(os.path.join(package, "metrics.json")) if os.path.exists(os.path.join(package, "metrics.json")) else None
             root = runs_root if how.startswith("entry") else objects_root
             files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if not f.startswith(".")]
+            if len(files) < 2:  # gc of an earlier case left too little to tamper with: refill
+                self.build(package, "--force", "prepare", "--force", "train", "--force", "evaluate")
+                files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if not f.startswith(".")]
             victim = rng.choice(files)
             os.chmod(victim, 0o644)
             data = open(victim, "rb").read()
@@ -214,10 +219,10 @@ class Suite:
                 a, b = open(victim, "rb").read(), open(other, "rb").read()
                 open(victim, "wb").write(b)
                 open(other, "wb").write(a)
-            self.verify(f"tamper {how}", package, lr, how)
+            self.verify(f"tamper {how}", package, lr, how, gc=True)
             # clean and checkout must never drop the only intact copy
             sh([self.lepton, "clean", "-C", package], package, env=self.env)
-            self.verify(f"tamper {how} + clean", package, lr, how)
+            self.verify(f"tamper {how} + clean", package, lr, how, gc=True)
 
     # A hostile local run-cache entry whose folder manifest climbs out, or plants a file through
     # a symlink entry: a build must refuse it and write nothing outside.
@@ -312,6 +317,36 @@ class Suite:
         mode = os.stat(os.path.join(package, "secret.txt")).st_mode & 0o777
         self.record("restored mode kept", mode == 0o600, f"secret.txt came back {oct(mode)}")
 
+    # --set and sweep must be seen by a script that reads the params file itself (DVC style), and
+    # what is cached under an overridden key must be what the stage produced from that value.
+    def overrides_seen_by_scripts(self):
+        package = os.path.join(self.base, "overrides")
+        os.makedirs(package)
+        open(os.path.join(package, "params.yaml"), "w").write("# hand-tuned\ntrain:\n  n_est: 50\n")
+        open(os.path.join(package, "Leptonfile"), "w").write(
+            'import LeptonDescription\n'
+            'let pipeline = Pipeline(stages: [\n'
+            '    .stage(name: "train", command: "awk \'/n_est:/ {print $2}\' params.yaml > model.txt",\n'
+            '           params: ["train.n_est"], outputs: ["model.txt"])\n'
+            '])\n')
+        def model():
+            return open(os.path.join(package, "model.txt")).read().strip()
+        def params_text():
+            return open(os.path.join(package, "params.yaml")).read()
+        original = params_text()
+        self.build(package)
+        code, _ = self.build(package, "--set", "train.n_est=100")
+        ok = code == 0 and model() == "100" and params_text() == original
+        self.record("--set seen by a script", ok, f"exit {code}, model {model()}, params restored {params_text() == original}")
+        code, _ = sh([self.lepton, "sweep", "-C", package, "--set", "train.n_est=60,70", "-j", "2"], package, env=self.env)
+        ok = code == 0 and model() == "50" and params_text() == original
+        self.record("sweep seen by a script", ok, f"exit {code}, model {model()}")
+        for value in ["100", "60", "70"]:
+            open(os.path.join(package, "params.yaml"), "w").write(f"# hand-tuned\ntrain:\n  n_est: {value}\n")
+            code, _ = self.build(package)
+            self.record("restore after a real edit", code == 0 and model() == value,
+                        f"params say {value}, restored model says {model()}")
+
     def report(self):
         print()
         print(f"{'case':44} {'rounds':>7} {'survived':>9} {'lost':>5}")
@@ -340,6 +375,7 @@ def main():
         suite.references()
         suite.kill_lepton_alone()
         suite.credentials_and_modes()
+        suite.overrides_seen_by_scripts()
         suite.hostile_manifests()
         suite.tamper(rng)
         suite.kill_other_commands(max(8, args.rounds // 4), rng)

@@ -148,7 +148,8 @@ struct BuildRun {
             return summary
         case .failure(let error):
             session.console.error(session.console.red("error: ") + error.description)
-            throw ExitCodes.failure
+            // Only Lepton's own state throws here (a failing stage is a result): exit 5.
+            throw error.code == .invalidPipeline ? ExitCodes.invalid : ExitCodes.state
         }
     }
 
@@ -238,6 +239,7 @@ struct BuildRun {
             if case .failed(let failure) = item.outcome { return failure }
             return nil
         }
+        if failures.contains(where: \.isConfigurationError) { return ExitCodes.invalid }
         return failures.allSatisfy(\.isGateFailure) ? ExitCodes.gateFailed : ExitCodes.failure
     }
 }

@@ -63,6 +63,7 @@ extension LeptonCommand {
                     ])
                 }
                 console.line(JSON.object(["stale": .array(items), "stages": .int(summary.outcomes.count)]).prettyText)
+                if Status.hasConfigurationError(summary) { throw ExitCodes.invalid }
                 if !stale.isEmpty { throw ExitCodes.failure }
                 return
             }
@@ -75,7 +76,16 @@ extension LeptonCommand {
                 )
                 return
             }
+            if Status.hasConfigurationError(summary) { throw ExitCodes.invalid }
             throw ExitCodes.failure
+        }
+
+        /// Whether a stage could not be decided for a configuration error (exit code 2, as `build`).
+        static func hasConfigurationError(_ summary: BuildSummary) -> Bool {
+            summary.outcomes.contains {
+                if case .failed(let failure) = $0.outcome { return failure.isConfigurationError }
+                return false
+            }
         }
 
         static func explain(_ outcome: StageOutcome) -> String {

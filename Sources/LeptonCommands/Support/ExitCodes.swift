@@ -10,6 +10,9 @@ enum ExitCodes {
     static let gateFailed = ExitCode(3)
     /// `--remote-required` and the remote cache could not be used.
     static let remoteUnavailable = ExitCode(4)
+    /// Lepton's own state (`.lepton/`, `Lepton.lock`) could not be read or written: a
+    /// read-only or full disk, not a failed stage.
+    static let state = ExitCode(5)
     /// The build was interrupted by SIGINT or SIGTERM.
     static let interrupted = ExitCode(130)
 }

@@ -329,6 +329,9 @@ public struct ArtifactCache: Sendable {
         return RunEntry(bytes: bytes, key: key)
     }
 
+    /// Whether a run-cache entry file exists for the key, intact or not.
+    public func hasRunEntryFile(for key: String) -> Bool { fileSystem.status(runEntryPath(key)) != nil }
+
     /// Records a successful run. Its objects must already be stored.
     public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) {
         let path = runEntryPath(entry.key)

@@ -96,6 +96,14 @@ struct StageExecutor: Sendable {
             return .failure(StageFailure(message: message, logTail: tail, logPath: logPath))
         }
         var result = record
+        // A stage that rewrites its own input reruns on every build: say why.
+        for (path, digest) in record.inputs.sorted(by: { $0.key < $1.key }) {
+            if let now = try? hasher.digest(of: path), now.digest != digest {
+                observer?.warning(
+                    "stage '\(stage.name)' changed its own input '\(path)' while it ran, so it will run again on every build; write the result to another path"
+                )
+            }
+        }
         do throws(LeptonError) {
             for output in stage.allOutputs {
                 guard let digest = try hasher.digest(of: output.path) else {

@@ -333,7 +333,9 @@ public final class Builder: @unchecked Sendable {
         do throws(LeptonError) {
             record = try evaluator.record(for: description, upstream: upstream)
         } catch {
-            return .failed(StageFailure(message: error.message))
+            var failure = StageFailure(message: error.message)
+            failure.isConfigurationError = error.code == .invalidPipeline
+            return .failed(failure)
         }
         if options.force.contains(description.name) { return .run(record, reasons: [.forced]) }
         let cache = executor.cache
@@ -345,12 +347,21 @@ public final class Builder: @unchecked Sendable {
             return .run(record, reasons: problems)
         }
         let reasons = RebuildReason.differences(from: previous, to: record)
-        if let entry = cache.runEntry(for: record.key),
-            Set(entry.outputs.keys) == Set(description.allOutputs.map(\.path)),
-            entry.outputs.values.allSatisfy(cache.contains)
-        {
-            record.outputs = entry.outputs
-            return .restore(record, reasons: reasons)
+        if let entry = cache.runEntry(for: record.key) {
+            if Set(entry.outputs.keys) == Set(description.allOutputs.map(\.path)),
+                entry.outputs.values.allSatisfy(cache.contains)
+            {
+                record.outputs = entry.outputs
+                return .restore(record, reasons: reasons)
+            }
+            if !options.dryRun {
+                observer.warning(
+                    "stage '\(description.name)': the cache lacks an intact object or manifest of its earlier run with these inputs (damaged or removed by gc); running it"
+                )
+            }
+        } else if cache.hasRunEntryFile(for: record.key) && !options.dryRun {
+            observer.warning(
+                "stage '\(description.name)': its run-cache entry is damaged; running it (a new entry replaces it)")
         }
         return .run(record, reasons: reasons)
     }

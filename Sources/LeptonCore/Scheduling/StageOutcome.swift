@@ -40,6 +40,9 @@ public struct StageFailure: Error, Sendable, Equatable {
     public var logPath: String?
     /// The stage succeeded but a quality gate on its metrics failed.
     public var isGateFailure = false
+    /// The stage could not be decided because the pipeline's configuration is wrong (a missing
+    /// input, a params file that does not parse): exit code 2, as for an invalid Leptonfile.
+    public var isConfigurationError = false
 
     public init(message: String, logTail: [String] = [], logPath: String? = nil) {
         self.message = message
