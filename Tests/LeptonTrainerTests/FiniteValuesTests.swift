@@ -19,7 +19,8 @@ struct FiniteValuesTests {
 
     @Test func aLossThatBecomesNonFiniteFailsTheRun() {
         // Targets far beyond Float's range make the squared error overflow.
-        let data = Dataset(features: Tensor(shape: [4, 1], values: [1, 2, 3, 4]), targets: [3e38, -3e38, 3e38, -3e38])
+        let data = Dataset(
+            features: Tensor(shape: [4, 1], values: [1, 2, 3, 4]), targets: [3e38, -3e38, 3e38, -3e38])
         let configuration = TrainingConfiguration(
             layers: [.dense(units: 1)], loss: .meanSquaredError,
             optimizer: OptimizerConfiguration(kind: .sgd, learningRate: 10), epochs: 3, batchSize: 2, seed: 1)

@@ -178,7 +178,8 @@ struct BuildRun {
         let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
-            statCache: statCache, runner: PosixProcessRunner(registry: RunningProcesses(directory: workspace.runningDirectory)),
+            statCache: statCache,
+            runner: PosixProcessRunner(registry: RunningProcesses(directory: workspace.runningDirectory)),
             observer: observer
                 ?? ConsoleObserver(
                     console: console, verbose: verbose,

@@ -52,7 +52,9 @@ extension LeptonCommand.Cache {
             let cache = ArtifactCache(directory: workspace.cacheDirectory)
             // Damaged objects (torn by a power cut, tampered with) go first, so that no entry
             // that needs one is kept.
-            let damaged = cache.allObjects().filter { (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest }
+            let damaged = cache.allObjects().filter {
+                (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest
+            }
             if !dryRun { for object in damaged { cache.removeObject(object.digest) } }
             let damagedSet = Set(damaged.map(\.digest))
             var keep = Set<String>()
@@ -89,7 +91,8 @@ extension LeptonCommand.Cache {
             }
             var freed: Int64 = 0
             var removed = 0
-            for object in cache.allObjects() where !keep.contains(object.digest) && !damagedSet.contains(object.digest) {
+            for object in cache.allObjects() where !keep.contains(object.digest) && !damagedSet.contains(object.digest)
+            {
                 removed += 1
                 freed += object.size
                 if !dryRun { cache.removeObject(object.digest) }

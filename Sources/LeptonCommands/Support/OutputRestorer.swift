@@ -15,7 +15,9 @@ struct OutputRestorer {
         let (changes, unchanged) = try checkout.plan(stages)
         if verbose { for path in unchanged { console.line("  unchanged  \(path)") } }
         if dryRun {
-            for change in changes { console.line("  would restore  \(change.path) \(console.dim("(\(change.stage))"))") }
+            for change in changes {
+                console.line("  would restore  \(change.path) \(console.dim("(\(change.stage))"))")
+            }
             return changes.count
         }
         try checkout.apply(changes, records: stages)

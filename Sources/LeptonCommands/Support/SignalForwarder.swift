@@ -10,7 +10,9 @@ final class SignalForwarder: @unchecked Sendable {
     private var sources: [any DispatchSourceSignal] = []
     private var count = 0
 
-    /// - Parameter announce: Whether the first signal prints that running stages are awaited.
+    /// - Parameters:
+    ///   - announce: Whether the first signal prints that running stages are awaited.
+    ///   - handler: Called on the first signal.
     init(announce: Bool = true, _ handler: @escaping @Sendable () -> Void) {
         for number in [SIGINT, SIGTERM, SIGHUP] {
             signal(number, SIG_IGN)
@@ -20,8 +22,8 @@ final class SignalForwarder: @unchecked Sendable {
                 if self.count > 1 { _exit(130) }
                 if announce {
                     Console.write(
-                    "\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n",
-                    to: STDERR_FILENO)
+                        "\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n",
+                        to: STDERR_FILENO)
                 }
                 handler()
             }

@@ -94,7 +94,8 @@ public final class PosixProcessRunner: ProcessRunner {
                                         UnsafeRawPointer(envpBuffer.baseAddress)?.assumingMemoryBound(
                                             to: UnsafePointer<CChar>?.self),
                                         request.workingDirectory, outputDescriptor ?? -1, request.logPath,
-                                        fds.baseAddress, UnsafeRawPointer(pathsBuffer.baseAddress)?.assumingMemoryBound(
+                                        fds.baseAddress,
+                                        UnsafeRawPointer(pathsBuffer.baseAddress)?.assumingMemoryBound(
                                             to: UnsafePointer<CChar>?.self),
                                         Int32(extras.count), &pid)
                                 }

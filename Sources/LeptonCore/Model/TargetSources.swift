@@ -49,7 +49,12 @@ extension TargetSources {
     /// uses changes. The graph (folders and dependencies) is cached under `.lepton/targets/` by
     /// the bytes of `Package.swift`; the files are listed anew every time, so a new file counts.
     ///
-    /// - Parameter describe: Whether to ask SwiftPM when no graph is cached; without it, nil.
+    /// - Parameters:
+    ///   - workspace: The package.
+    ///   - describe: Whether to ask SwiftPM when no graph is cached.
+    ///   - runner: Runs `swift package describe`.
+    ///   - fileSystem: The file system.
+    /// - Returns: The targets' files, or nil when no graph is cached and `describe` is false.
     /// - Throws: ``LeptonError/Code/invalidPipeline`` when SwiftPM cannot describe the package
     ///   (the stage's code would otherwise be under-tracked in silence).
     public static func described(

@@ -330,7 +330,8 @@ private struct JSONParser {
         }
         func digits() throws(JSONParseError) {
             guard isDigit(index) else {
-                throw index < bytes.count ? error("invalid number: a digit is expected") : error("unexpected end of input")
+                throw index < bytes.count
+                    ? error("invalid number: a digit is expected") : error("unexpected end of input")
             }
             while isDigit(index) { index += 1 }
         }

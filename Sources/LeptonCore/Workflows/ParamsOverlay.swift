@@ -27,7 +27,8 @@ public struct ParamsOverlay: Sendable {
     var folder: String { workspace.stateDirectory + "/params-overlay" }
 
     /// The params files and keys each override goes to: every file a stage reads the key from.
-    public static func targets(of overrides: [String: String], pipeline: PipelineDescription) -> [String: [String: String]]
+    public static func targets(of overrides: [String: String], pipeline: PipelineDescription) -> [String: [String:
+        String]]
     {
         var files: [String: [String: String]] = [:]
         for stage in pipeline.stages {

@@ -8,6 +8,8 @@ public final class WorkspaceLock: Sendable {
     /// Takes the lock (waiting for its holder) and recovers.
     ///
     /// - Parameters:
+    ///   - workspace: The package.
+    ///   - command: What this process is, recorded for whoever waits next.
     ///   - outputs: The declared outputs, beside which temporaries are looked for.
     ///   - waiting: Called once with the holder's description before waiting.
     /// - Throws: ``LeptonError`` when `.lepton/` cannot be created or the lock file opened.

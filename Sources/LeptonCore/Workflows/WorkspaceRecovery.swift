@@ -48,6 +48,7 @@ public struct WorkspaceRecovery: Sendable {
     /// Cleans up.
     ///
     /// - Parameter outputs: The declared outputs (temporaries are looked for beside them).
+    /// - Returns: What was cleaned up.
     public func run(outputs: [String]) -> Report {
         var report = Report()
         report.stoppedStages = RunningProcesses(directory: workspace.runningDirectory).stopLeftovers()
@@ -93,7 +94,8 @@ public struct WorkspaceRecovery: Sendable {
     func removeDeadSweep() -> Bool {
         let folder = workspace.stateDirectory + "/sweep"
         guard fileSystem.status(folder) != nil else { return false }
-        if let owner = try? fileSystem.readText(folder + "/owner"), let pid = pid_t(owner.split(separator: "\n").first ?? ""),
+        if let owner = try? fileSystem.readText(folder + "/owner"),
+            let pid = pid_t(owner.split(separator: "\n").first ?? ""),
             WorkspaceRecovery.isAlive(pid)
         {
             return false

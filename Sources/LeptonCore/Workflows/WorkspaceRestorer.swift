@@ -67,8 +67,12 @@ public struct WorkspaceRestorer: Sendable {
     /// first, for all of them).
     ///
     /// - Parameters:
+    ///   - outputs: The outputs by path.
+    ///   - stage: Their stage, for messages.
+    ///   - trusted: Objects verified moments ago (remote downloads), copied without hashing again.
     ///   - current: The digest now in the workspace, nil when absent (skipped when equal).
     ///   - restored: Called after each output is in place.
+    /// - Throws: ``LeptonError`` from the checks (nothing written) or from a restore.
     public func restore(
         _ outputs: [String: PathDigest], stage: String, trusted: Set<String> = [],
         current: (String) -> PathDigest?, restored: (String, PathDigest) throws(LeptonError) -> Void = { _, _ in }

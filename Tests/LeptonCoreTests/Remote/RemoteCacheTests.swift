@@ -146,15 +146,24 @@ struct RemoteCacheTests {
         #expect(fixture.observer.warnings.count == 1)
     }
 
-    @Test func folderManifestsThatEscapeTheirFolderAreRefused() throws {
+    @Test(arguments: ["../../escape", "symlink-then-file", "/etc/escape"])
+    func folderManifestsThatEscapeTheirFolderAreRefused(how: String) throws {
         let fixture = Fixture()
         let file = try fixture.local.storeBytes(Array("x".utf8))
-        let manifest = TreeManifest(entries: [.init(kind: .file, digest: file, path: "../../escape")])
+        let link = try fixture.local.storeBytes(Array("/home/user/.ssh".utf8))
+        let manifest =
+            how == "symlink-then-file"
+            // A symlink entry, then a file under it: restoring would write through the link.
+            ? TreeManifest(entries: [
+                .init(kind: .symlink, digest: link, path: "evil"),
+                .init(kind: .file, digest: file, path: "evil/planted.txt"),
+            ])
+            : TreeManifest(entries: [.init(kind: .file, digest: file, path: how)])
         let digest = try fixture.local.storeBytes(Array(manifest.text.utf8))
         let entry = RunCacheEntry(
             key: String(repeating: "ef", count: 32), stage: "s",
             outputs: ["out": PathDigest(kind: .folder, digest: digest)], created: 1)
-        for blob in [file, digest] {
+        for blob in [file, link, digest] {
             fixture.store.setBlob(.cas, blob, try FileSystem().read(fixture.local.objectPath(blob)))
         }
         fixture.store.setBlob(.ac, entry.key, entry.bytes)

@@ -60,7 +60,8 @@ struct BuildTrustTests {
         }
         try harness.build()
         let withheld = Set((package.read("out.txt") ?? "").split(separator: ",").map(String.init))
-        #expect(withheld.isSuperset(of: ["LEPTON_REMOTE_TOKEN", "LEPTON_REMOTE_USER", "LEPTON_REMOTE_PASSWORD", "NETRC"]))
+        #expect(
+            withheld.isSuperset(of: ["LEPTON_REMOTE_TOKEN", "LEPTON_REMOTE_USER", "LEPTON_REMOTE_PASSWORD", "NETRC"]))
     }
 
     @Test func theRealRunnerRemovesWithheldVariables() {

@@ -13,7 +13,8 @@ struct RecoveryTests {
     private func pipeline(paramsFile: String = "params.yaml") -> PipelineDescription {
         PipelineDescription(
             name: "p", paramsFile: paramsFile,
-            stages: [StageDescription(name: "train", command: .shell("x"), params: [ParameterSpec(key: "train.n_est")])])
+            stages: [StageDescription(name: "train", command: .shell("x"), params: [ParameterSpec(key: "train.n_est")])]
+        )
     }
 
     /// A pid that no process has any more.
