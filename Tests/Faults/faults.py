@@ -147,14 +147,21 @@ class Suite:
             set_lr(package, lr)
             if rng.random() < 0.3:  # sometimes an edit of a source input too (reverted below)
                 os.utime(os.path.join(package, "data/raw.csv"))
+            written = open(os.path.join(package, "params.yaml")).read()
+            # Sometimes a build with --set: killed while the params file is overlaid, the next
+            # command must put it back, and the next build must build the file's values.
+            extra = ["--set", "train.lr=" + rng.choice(VARIANTS)] if rng.random() < 0.3 else []
             process = subprocess.Popen(
-                [self.lepton, "build", "-C", package, "-j2"], cwd=package, env=self.env,
+                [self.lepton, "build", "-C", package, "-j2", *extra], cwd=package, env=self.env,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             delay = rng.uniform(0.0, 2.5)
             time.sleep(delay)
             process.send_signal(signal.SIGKILL)
             process.wait()
-            self.verify("SIGKILL build -j2", package, lr, f"round {round_number} lr={lr} after {delay:.2f}s")
+            case = "SIGKILL build -j2 --set" if extra else "SIGKILL build -j2"
+            self.verify(case, package, lr, f"round {round_number} lr={lr} {' '.join(extra)} after {delay:.2f}s")
+            if open(os.path.join(package, "params.yaml")).read() != written:
+                self.record(case, False, f"round {round_number}: params.yaml was not put back")
 
     # SIGKILL of checkout, gc, sweep and train.
     def kill_other_commands(self, rounds, rng):

@@ -157,27 +157,33 @@ struct BuildRun {
         let console = session.console
         let workspace = session.workspace
         try workspace.prepare()
-        // Dry runs read state only; real builds hold the package's build lock.
+        // Dry runs read state only (recovering a dead build's leftovers first when no build
+        // runs, released at once); real builds hold the package's build lock.
+        let outputs = session.pipeline.stages.flatMap { $0.allOutputs.map(\.path) }
         let lock =
             options.dryRun
             ? nil
-            : try WorkspaceLock(
-                workspace: workspace, command: "lepton build",
-                outputs: session.pipeline.stages.flatMap { $0.allOutputs.map(\.path) }
-            ) { holder in
+            : try WorkspaceLock(workspace: workspace, command: "lepton build", outputs: outputs) { holder in
                 console.error(
                     "waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
             }
-        for message in lock?.recovery.messages ?? [] { console.error(console.yellow("warning: ") + message) }
+        let recovery =
+            lock?.recovery
+            ?? WorkspaceLock.recoverIfIdle(workspace: workspace, command: "lepton status", outputs: outputs)?.recovery
+        for message in recovery?.messages ?? [] { console.error(console.yellow("warning: ") + message) }
+        // A params file put back just now was read while still overlaid: read it again.
+        let params =
+            recovery?.restoredParamsFiles.isEmpty ?? true
+            ? session.params : ParamsStore(root: workspace.root, overrides: session.params.overrides)
         // Stages that read the params file themselves must see the --set values too.
         let overlay = ParamsOverlay(workspace: workspace)
-        if !options.dryRun && !session.params.overrides.isEmpty {
-            try overlay.apply(session.params.overrides, pipeline: session.pipeline)
+        if !options.dryRun && !params.overrides.isEmpty {
+            try overlay.apply(params.overrides, pipeline: session.pipeline)
         }
-        defer { if !options.dryRun && !session.params.overrides.isEmpty { overlay.recover() } }
+        defer { if !options.dryRun && !params.overrides.isEmpty { overlay.recover() } }
         let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
-            workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: session.params,
+            workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: params,
             statCache: statCache,
             runner: PosixProcessRunner(registry: RunningProcesses(directory: workspace.runningDirectory)),
             observer: observer

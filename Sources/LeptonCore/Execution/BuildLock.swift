@@ -15,6 +15,22 @@ public final class BuildLock: @unchecked Sendable {
         close(descriptor)
     }
 
+    /// Takes the lock if nobody holds it; nil otherwise (never waits).
+    ///
+    /// - Throws: ``LeptonError/Code/io`` when the lock file cannot be opened.
+    public static func tryAcquire(path: String, command: String) throws(LeptonError) -> BuildLock? {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw FileSystem().ioError("cannot open the build lock '\(path)'") }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        ftruncate(descriptor, 0)
+        let text = "process \(getpid()) (\(command))\n"
+        _ = Array(text.utf8).withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
+        return BuildLock(descriptor: descriptor)
+    }
+
     /// Takes the lock, waiting for its holder if there is one.
     ///
     /// - Parameters:

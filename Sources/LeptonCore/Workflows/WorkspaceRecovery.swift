@@ -47,16 +47,21 @@ public struct WorkspaceRecovery: Sendable {
 
     /// Cleans up.
     ///
-    /// - Parameter outputs: The declared outputs (temporaries are looked for beside them).
+    /// - Parameters:
+    ///   - outputs: The declared outputs (temporaries are looked for beside them).
+    ///   - holderDied: Whether the last holder of the build lock died holding it (see
+    ///     ``WorkspaceLock``); only then are the folders of every output listed, which costs a
+    ///     `readdir` per folder on a large pipeline. The package root and `.lepton/` are
+    ///     always looked at.
     /// - Returns: What was cleaned up.
-    public func run(outputs: [String]) -> Report {
+    public func run(outputs: [String], holderDied: Bool = true) -> Report {
         var report = Report()
         report.stoppedStages = RunningProcesses(directory: workspace.runningDirectory).stopLeftovers()
         let overlay = ParamsOverlay(workspace: workspace).recover()
         report.restoredParamsFiles = overlay.restored
         report.keptParamsFiles = overlay.kept
         var folders: Set<String> = ["", ".lepton", ".lepton/logs", ".lepton/leptonfile"]
-        for output in outputs {
+        for output in outputs where holderDied {
             if let parent = RelativePath.parent(output) { folders.insert(parent) }
         }
         for folder in folders {

@@ -83,6 +83,23 @@ struct RecoveryTests {
         #expect(package.exists(".hidden-user-file"))
     }
 
+    @Test func outputFoldersAreSearchedOnlyAfterALockHolderDied() throws {
+        let package = TemporaryPackage()
+        let dead = deadPid()
+        package.write("models/.model.bin.lepton-tmp.\(dead).7", "torn")
+        do {
+            let lock = try WorkspaceLock(workspace: package.workspace, command: "test", outputs: ["models/model.bin"]) {
+                _ in
+            }
+            #expect(lock.recovery.removedTemporaries == 0)  // released cleanly last time: not searched
+        }
+        #expect(!package.exists(".lepton/lock-held"))
+        package.write(".lepton/lock-held", "\(dead)\n")  // a holder killed with the lock held
+        let lock = try WorkspaceLock(workspace: package.workspace, command: "test", outputs: ["models/model.bin"]) { _ in }
+        #expect(lock.recovery.removedTemporaries == 1)
+        #expect(!package.exists("models/.model.bin.lepton-tmp.\(dead).7"))
+    }
+
     @Test func aDeadSweepsCopiesAreRemovedWithoutTouchingTheSharedCache() throws {
         let package = TemporaryPackage()
         let workspace = package.workspace
