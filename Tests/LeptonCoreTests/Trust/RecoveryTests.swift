@@ -95,7 +95,9 @@ struct RecoveryTests {
         }
         #expect(!package.exists(".lepton/lock-held"))
         package.write(".lepton/lock-held", "\(dead)\n")  // a holder killed with the lock held
-        let lock = try WorkspaceLock(workspace: package.workspace, command: "test", outputs: ["models/model.bin"]) { _ in }
+        let lock = try WorkspaceLock(workspace: package.workspace, command: "test", outputs: ["models/model.bin"]) {
+            _ in
+        }
         #expect(lock.recovery.removedTemporaries == 1)
         #expect(!package.exists("models/.model.bin.lepton-tmp.\(dead).7"))
     }
