@@ -43,69 +43,22 @@ extension LeptonCommand.Cache {
         func run() throws {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
-            let fileSystem = FileSystem()
-            try workspace.prepare()
-            let lockHandle = try WorkspaceLock(workspace: workspace, command: "lepton cache gc", outputs: []) {
-                holder in
+            let lock = try WorkspaceLock(workspace: workspace, command: "lepton cache gc", outputs: []) { holder in
                 console.error("waiting for \(holder) to finish: it holds the build lock of this package")
             }
-            let cache = ArtifactCache(directory: workspace.cacheDirectory)
-            // Damaged objects (torn by a power cut, tampered with) go first, so that no entry
-            // that needs one is kept.
-            let damaged = cache.allObjects().filter {
-                (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest
-            }
-            if !dryRun { for object in damaged { cache.removeObject(object.digest) } }
-            let damagedSet = Set(damaged.map(\.digest))
-            var keep = Set<String>()
-            if let bytes = try? fileSystem.read(workspace.lockFile) {
-                let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
-                for record in lock.stages.values {
-                    for digest in record.outputs.values { keep.formUnion(cache.objects(of: digest)) }
-                }
-            }
-            // Tagged runs (`lepton tag`) keep every object their outputs need, and their
-            // run-cache entries, whatever their age.
-            var taggedKeys = Set<String>()
-            for run in RunHistory(workspace: workspace).taggedRuns() {
-                for stage in run.stages.values {
-                    guard let record = stage.record else { continue }
-                    taggedKeys.insert(record.key)
-                    for digest in record.outputs.values { keep.formUnion(cache.objects(of: digest)) }
-                }
-            }
-            let cutoff = Int(time(nil)) - keepDays * 86_400
-            var droppedRuns = 0
-            for entry in cache.allRunEntries() {
-                let intact = !entry.outputs.isEmpty || entry.stage != ""
-                let tagged = taggedKeys.contains(entry.key)
-                if (tagged || (!workspaceOnly && intact && entry.created >= cutoff))
-                    && entry.outputs.values.allSatisfy(cache.contains)
-                    && !cache.objects(of: entry.outputs.values).contains(where: damagedSet.contains)
-                {
-                    for digest in entry.outputs.values { keep.formUnion(cache.objects(of: digest)) }
-                } else {
-                    droppedRuns += 1
-                    if !dryRun { cache.removeRunEntry(entry.key) }
-                }
-            }
-            var freed: Int64 = 0
-            var removed = 0
-            for object in cache.allObjects() where !keep.contains(object.digest) && !damagedSet.contains(object.digest)
-            {
-                removed += 1
-                freed += object.size
-                if !dryRun { cache.removeObject(object.digest) }
-            }
-            withExtendedLifetime(lockHandle) {}
+            defer { withExtendedLifetime(lock) {} }
+            let report = try GarbageCollector(workspace: workspace)
+                .collect(keepDays: keepDays, workspaceOnly: workspaceOnly, dryRun: dryRun)
             let verb = dryRun ? "would remove" : "removed"
-            if !damaged.isEmpty {
+            if report.damagedObjects > 0 {
+                let count = report.damagedObjects
                 console.line(
-                    "\(verb) \(damaged.count) damaged object\(damaged.count == 1 ? "" : "s") (content that does not hash to its name)"
-                )
+                    "\(verb) \(count) damaged object\(count == 1 ? "" : "s") (content that does not hash to its name)")
             }
+            let removed = report.removedObjects
+            let dropped = report.droppedRunEntries
             console.line(
-                "\(verb) \(removed) object\(removed == 1 ? "" : "s") (\(Format.bytes(freed))) and \(droppedRuns) run-cache entr\(droppedRuns == 1 ? "y" : "ies"); kept \(keep.count) object\(keep.count == 1 ? "" : "s")"
+                "\(verb) \(removed) object\(removed == 1 ? "" : "s") (\(Format.bytes(report.freedBytes))) and \(dropped) run-cache entr\(dropped == 1 ? "y" : "ies"); kept \(report.keptObjects) object\(report.keptObjects == 1 ? "" : "s")"
             )
         }
     }

@@ -51,6 +51,31 @@ struct BuildTrustTests {
         #expect(summary.records["make"] == nil)
     }
 
+    @Test func aFailedRunRecordsNoOutputsForTheStageThatFailed() throws {
+        let harness = EngineHarness(stages: [
+            stage("prepare", inputs: ["in.txt"], outputs: ["clean.txt"]),
+            stage("train", inputs: ["clean.txt"], outputs: ["model.bin"]),
+        ])
+        let package = harness.package
+        package.write("in.txt", "1\n")
+        harness.runner.on("prepare", harness.transforms("in.txt", to: "clean.txt"))
+        harness.runner.on("train", harness.transforms("clean.txt", to: "model.bin"))
+        let recorder = RunRecorder(workspace: package.workspace, pipeline: harness.pipeline)
+        let good = try #require(try recorder.record(try harness.build(), overrides: [:], started: 1_000_000_000_000))
+        #expect(good.stages["train"]?.record != nil)
+        package.write("in.txt", "2\n")
+        harness.runner.on("train") { _ in 1 }
+        let failed = try #require(try recorder.record(try harness.build(), overrides: [:], started: 2_000_000_000_000))
+        #expect(failed.status == "failed")
+        #expect(
+            failed.stages["prepare"]?.record?.outputs["clean.txt"]
+                == PathDigest(
+                    kind: .file, digest: ContentHash.of(text: "2\n")))
+        // Before the fix: the earlier run's record (key and outputs) read back from Lepton.lock.
+        #expect(failed.stages["train"]?.outcome == "failed")
+        #expect(failed.stages["train"]?.record == nil)
+    }
+
     @Test func stagesDoNotSeeLeptonsCredentials() throws {
         let harness = EngineHarness(stages: [stage("make", outputs: ["out.txt"])])
         let package = harness.package

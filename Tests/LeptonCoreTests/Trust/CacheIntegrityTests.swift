@@ -53,4 +53,30 @@ struct CacheIntegrityTests {
         // The rerun stored the previous output before removing it: intact again.
         #expect(try ContentHash.ofFile(cache.objectPath(digest)) == digest)
     }
+
+    @Test func garbageCollectionRemovesDamagedObjectsAndTheEntriesNeedingThem() throws {
+        let harness = EngineHarness(stages: [stage("make", inputs: ["in.txt"], outputs: ["out.txt"])])
+        let package = harness.package
+        package.write("in.txt", "1\n")
+        harness.runner.on("make", harness.transforms("in.txt", to: "out.txt") { "out of " + $0 })
+        try harness.build()
+        package.write("in.txt", "2\n")
+        try harness.build()
+        let cache = ArtifactCache(directory: package.workspace.cacheDirectory)
+        let old = ContentHash.of(text: "out of 1\n")
+        let current = ContentHash.of(text: "out of 2\n")
+        try damage(cache, old)
+        let collector = GarbageCollector(workspace: package.workspace)
+        let dry = try collector.collect(keepDays: 30, workspaceOnly: false, dryRun: true)
+        #expect(dry.damagedObjects == 1)
+        #expect(cache.hasObject(old))
+        let report = try collector.collect(keepDays: 30, workspaceOnly: false, dryRun: false)
+        #expect(report.damagedObjects == 1)
+        #expect(report.droppedRunEntries == 1)  // the first run's entry needed the damaged object
+        #expect(!cache.hasObject(old))
+        #expect(cache.hasIntactObject(current))
+        // Reverting now runs the stage instead of failing on the damaged object.
+        package.write("in.txt", "1\n")
+        #expect(try harness.ranStages() == ["make"])
+    }
 }

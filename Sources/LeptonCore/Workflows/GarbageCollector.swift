@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `lepton cache gc`: removes damaged cache objects, then every object that neither
+/// `Lepton.lock`, a tagged run nor a kept run-cache entry references.
+///
+/// Run it holding the build lock. Damaged objects (content that does not hash to the name:
+/// torn by a power cut, tampered with) go first, so that no entry needing one is kept.
+public struct GarbageCollector: Sendable {
+    public let workspace: Workspace
+    let fileSystem: FileSystem
+
+    public init(workspace: Workspace, fileSystem: FileSystem = FileSystem()) {
+        self.workspace = workspace
+        self.fileSystem = fileSystem
+    }
+
+    /// What was (or would be) removed and kept.
+    public struct Report: Sendable, Equatable {
+        public var damagedObjects = 0
+        public var removedObjects = 0
+        public var freedBytes: Int64 = 0
+        public var droppedRunEntries = 0
+        public var keptObjects = 0
+    }
+
+    /// Collects.
+    ///
+    /// - Parameters:
+    ///   - keepDays: Run-cache entries written within this many days are kept with their objects.
+    ///   - workspaceOnly: Keep only what `Lepton.lock` (and tagged runs) reference.
+    ///   - dryRun: Count, remove nothing.
+    ///   - now: The time, in seconds since the epoch.
+    /// - Returns: What was removed and kept.
+    /// - Throws: ``LeptonError`` when `Lepton.lock` is damaged (nothing is removed then).
+    public func collect(keepDays: Int, workspaceOnly: Bool, dryRun: Bool, now: Int = Int(time(nil)))
+        throws(LeptonError) -> Report
+    {
+        let cache = ArtifactCache(directory: workspace.cacheDirectory, fileSystem: fileSystem)
+        var report = Report()
+        var keep = Set<String>()
+        if let bytes = try? fileSystem.read(workspace.lockFile) {
+            let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
+            for record in lock.stages.values { keep.formUnion(cache.objects(of: record.outputs.values)) }
+        }
+        let damaged = Set(
+            cache.allObjects().filter { (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest }.map(
+                \.digest))
+        report.damagedObjects = damaged.count
+        if !dryRun { for digest in damaged { cache.removeObject(digest) } }
+        // Tagged runs (`lepton tag`) keep every object their outputs need, and their run-cache
+        // entries, whatever their age.
+        var taggedKeys = Set<String>()
+        for run in RunHistory(workspace: workspace).taggedRuns() {
+            for stage in run.stages.values {
+                guard let record = stage.record else { continue }
+                taggedKeys.insert(record.key)
+                keep.formUnion(cache.objects(of: record.outputs.values))
+            }
+        }
+        let cutoff = now - keepDays * 86_400
+        for entry in cache.allRunEntries() {
+            let intact = !entry.outputs.isEmpty || entry.stage != ""
+            let wanted = taggedKeys.contains(entry.key) || (!workspaceOnly && intact && entry.created >= cutoff)
+            let objects = cache.objects(of: entry.outputs.values)
+            if wanted && entry.outputs.values.allSatisfy(cache.contains) && !objects.contains(where: damaged.contains) {
+                keep.formUnion(objects)
+            } else {
+                report.droppedRunEntries += 1
+                if !dryRun { cache.removeRunEntry(entry.key) }
+            }
+        }
+        for object in cache.allObjects() where !keep.contains(object.digest) && !damaged.contains(object.digest) {
+            report.removedObjects += 1
+            report.freedBytes += object.size
+            if !dryRun { cache.removeObject(object.digest) }
+        }
+        report.keptObjects = keep.subtracting(damaged).count
+        return report
+    }
+}
