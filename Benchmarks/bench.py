@@ -51,7 +51,7 @@ def ninja_binary():
         except ImportError:
             return None
     for candidate in (from_pip(), "/usr/bin/ninja", shutil.which("ninja")):
-        if candidate and "shims" not in candidate:
+        if candidate and "shims" not in candidate and os.access(candidate, os.X_OK):
             return candidate
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "ninja"], check=True)
     found = from_pip()
