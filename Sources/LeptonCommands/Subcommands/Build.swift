@@ -185,7 +185,7 @@ struct BuildRun {
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: params,
             statCache: statCache,
-            runner: PosixProcessRunner(registry: RunningProcesses(directory: workspace.runningDirectory)),
+            runner: PosixProcessRunner(registry: RunningProcesses(path: workspace.runningFile)),
             observer: observer
                 ?? ConsoleObserver(
                     console: console, verbose: verbose,

@@ -56,7 +56,7 @@ public struct WorkspaceRecovery: Sendable {
     /// - Returns: What was cleaned up.
     public func run(outputs: [String], holderDied: Bool = true) -> Report {
         var report = Report()
-        report.stoppedStages = RunningProcesses(directory: workspace.runningDirectory).stopLeftovers()
+        report.stoppedStages = RunningProcesses(path: workspace.runningFile).stopLeftovers()
         let overlay = ParamsOverlay(workspace: workspace).recover()
         report.restoredParamsFiles = overlay.restored
         report.keptParamsFiles = overlay.kept
@@ -121,5 +121,5 @@ public struct WorkspaceRecovery: Sendable {
 
 extension Workspace {
     /// Where running stages' process groups are recorded (see ``RunningProcesses``).
-    public var runningDirectory: String { stateDirectory + "/running" }
+    public var runningFile: String { stateDirectory + "/running" }
 }
