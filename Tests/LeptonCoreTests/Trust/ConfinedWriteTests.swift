@@ -83,6 +83,37 @@ struct ConfinedWriteTests {
         #expect(!cache.hasObject(damagedB))
     }
 
+    @Test func cleanNeverRemovesAnythingOutsideThePackage() throws {
+        let package = TemporaryPackage()
+        let outside = TemporaryPackage("outside")
+        outside.write("precious.txt", "mine\n")
+        symlink(outside.root, package.root + "/linked")
+        let digest = PathDigest(kind: .file, digest: ContentHash.of(text: "mine\n"))
+        for path in ["linked/precious.txt", "../precious.txt", "/tmp/precious.txt"] {
+            var record = StageRecord(key: ContentHash.of(text: "k"), command: "c")
+            record.outputs[path] = digest
+            try FileSystem().writeAtomically(LockFile(stages: ["s": record]).text, to: package.workspace.lockFile)
+            #expect(throws: LeptonError.self) { _ = try OutputCleaner(workspace: package.workspace).plan(stages: []) }
+        }
+        #expect(outside.read("precious.txt") == "mine\n")
+    }
+
+    @Test func cleanStoresOverADamagedObjectBeforeRemoving() throws {
+        let harness = EngineHarness(stages: [stage("make", outputs: ["out.txt"])])
+        harness.runner.on("make", harness.writes("out.txt") { "only copy\n" })
+        try harness.build()
+        let cache = ArtifactCache(directory: harness.package.workspace.cacheDirectory)
+        let digest = ContentHash.of(text: "only copy\n")
+        chmod(cache.objectPath(digest), 0o644)
+        try FileSystem().writeAtomically(Array("torn".utf8), to: cache.objectPath(digest))
+        let cleaner = OutputCleaner(workspace: harness.package.workspace)
+        let removed = try cleaner.apply(try cleaner.plan(stages: []))
+        #expect(removed.map(\.path) == ["out.txt"])
+        #expect(try ContentHash.ofFile(cache.objectPath(digest)) == digest)
+        #expect(try harness.ranStages() == [])  // restored, not rerun
+        #expect(harness.package.read("out.txt") == "only copy\n")
+    }
+
     @Test func restoredFilesKeepTheirRecordedMode() throws {
         let package = TemporaryPackage()
         let cache = ArtifactCache(directory: package.workspace.cacheDirectory)
