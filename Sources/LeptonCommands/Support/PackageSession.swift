@@ -53,7 +53,8 @@ struct PackageSession {
                 throw ExitCodes.interrupted
             }
             console.error(console.red("error: ") + error.message)
-            throw ExitCodes.invalid
+            // `.lepton/` that cannot be written is not a Leptonfile problem.
+            throw error.code == .io ? ExitCodes.state : ExitCodes.invalid
         }
         withExtendedLifetime(forwarder) {}
         if options.verbose {

@@ -76,6 +76,41 @@ struct BuildTrustTests {
         #expect(failed.stages["train"]?.record == nil)
     }
 
+    @Test func aStageThatChangesItsOwnInputIsNamed() throws {
+        let harness = EngineHarness(stages: [stage("append", inputs: ["log.txt"], outputs: ["out.txt"])])
+        let package = harness.package
+        package.write("log.txt", "1\n")
+        harness.runner.on("append") { _ in
+            package.write("log.txt", (package.read("log.txt") ?? "") + "again\n")
+            package.write("out.txt", "x\n")
+            return 0
+        }
+        let observer = RecordingObserver()
+        try harness.build(observer: observer)
+        #expect(observer.warnings.contains { $0.contains("changed its own input 'log.txt'") }, "\(observer.warnings)")
+    }
+
+    @Test func aDamagedRunEntryRerunsWithAWarning() throws {
+        let harness = EngineHarness(stages: [stage("make", inputs: ["in.txt"], outputs: ["out.txt"])])
+        let package = harness.package
+        package.write("in.txt", "1\n")
+        harness.runner.on("make", harness.transforms("in.txt", to: "out.txt"))
+        try harness.build()
+        let key = try #require(
+            try LockFile(bytes: Array((package.read("Lepton.lock") ?? "").utf8), path: "Lepton.lock").stages["make"]?
+                .key)
+        package.write("in.txt", "2\n")
+        try harness.build()
+        // Back to the first input: its entry is damaged, so the stage runs, and says why.
+        package.write(".lepton/cache/runs/\(key.prefix(2))/\(key.dropFirst(2)).json", "{torn")
+        package.write("in.txt", "1\n")
+        let observer = RecordingObserver()
+        harness.runner.reset()
+        try harness.build(observer: observer)
+        #expect(harness.runner.ran == ["make"])
+        #expect(observer.warnings.contains { $0.contains("run-cache entry is damaged") }, "\(observer.warnings)")
+    }
+
     @Test func stagesDoNotSeeLeptonsCredentials() throws {
         let harness = EngineHarness(stages: [stage("make", outputs: ["out.txt"])])
         let package = harness.package
