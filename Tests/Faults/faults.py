@@ -273,11 +273,19 @@ class Suite:
     def kill_lepton_alone(self):
         package = os.path.join(self.base, "writer")
         os.makedirs(package)
+        # A real program (not a shell loop): the stage's process is Python, as in DVC projects.
+        open(os.path.join(package, "writer.py"), "w").write(
+            "import os, time\n"
+            "open('pid', 'w').write(str(os.getpid()))\n"
+            "os.makedirs('out', exist_ok=True)\n"
+            "with open('out/log', 'a') as f:\n"
+            "    for i in range(1, 201):\n"
+            "        f.write(f'{i}\\n'); f.flush(); time.sleep(0.02)\n")
         open(os.path.join(package, "Leptonfile"), "w").write(
             'import LeptonDescription\n'
             'let pipeline = Pipeline(stages: [\n'
-            '    .stage(name: "write", command: "echo $$ > pid; mkdir -p out; for i in $(seq 1 200); do echo $i >> out/log; sleep 0.02; done",\n'
-            '           inputs: ["in.txt"], outputs: [.folder("out")])\n'
+            '    .stage(name: "write", command: "python3 writer.py", inputs: ["in.txt"], code: ["writer.py"],\n'
+            '           outputs: [.folder("out")])\n'
             '])\n')
         for sig, name in [(signal.SIGKILL, "SIGKILL"), (signal.SIGHUP, "SIGHUP")]:
             open(os.path.join(package, "in.txt"), "w").write(name + "\n")

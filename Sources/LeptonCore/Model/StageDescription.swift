@@ -87,7 +87,8 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     /// `{param:…}` arguments.
     public func argv(tool: String, params: [String: String] = [:]) -> [String] {
         switch self {
-        case .shell(let line): return ["/bin/sh", "-c", CommandDescription.substitute(line, params)]
+        case .shell(let line):
+            return ["/bin/sh", "-c", CommandDescription.shellLine(CommandDescription.substitute(line, params))]
         case .exec(let arguments): return arguments.map { CommandDescription.substitute($0, params) }
         case .tool(let arguments, let settings):
             return [tool] + arguments.map { CommandDescription.substitute($0, params) } + settings
