@@ -47,23 +47,24 @@ extension Stage {
         }
         var settings: [(flag: String, value: Hyperparameter)] = optimizer.settings
         settings += [
-            ("--epochs", epochs), ("--batch-size", batchSize), ("--seed", seed),
-            ("--validation-split", validationSplit),
+            (TrainerFlag.epochs.option, epochs), (TrainerFlag.batchSize.option, batchSize),
+            (TrainerFlag.seed.option, seed), (TrainerFlag.validationSplit.option, validationSplit),
         ]
-        var arguments = ["train"] + data.arguments
-        arguments += ["--layers", model.map(\.text).joined(separator: ","), "--loss", loss.rawValue]
-        arguments += ["--schedule", schedule.text] + normalization.arguments
+        var arguments = [TrainerSubcommand.train.rawValue] + data.arguments
+        arguments += [TrainerFlag.layers.option, model.map(\.text).joined(separator: ",")]
+        arguments += [TrainerFlag.loss.option, loss.rawValue, TrainerFlag.schedule.option, schedule.text]
+        arguments += normalization.arguments
         for setting in settings { arguments += [setting.flag, setting.value.text] }
-        arguments += ["--checkpoint", checkpoint]
+        arguments += [TrainerFlag.checkpoint.option, checkpoint]
         var outputs: [Output] = [.file(checkpoint), .file(sidecar(of: checkpoint))]
         if let history {
-            arguments += ["--history", history]
+            arguments += [TrainerFlag.history.option, history]
             outputs.append(.file(history))
         }
-        if let metrics { arguments += ["--metrics", metrics] }
+        if let metrics { arguments += [TrainerFlag.metrics.option, metrics] }
         let stage = Stage.stage(
             name: name,
-            command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            command: Command(kind: .tool(arguments, settings: threadSettings(threads))),
             inputs: data.paths.map { .file($0) }, code: code, params: settings.compactMap(\.value.parameter),
             outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
         return stage
@@ -95,7 +96,8 @@ extension Stage {
         threads: Int? = nil,
         after: [String] = []
     ) -> Stage {
-        var arguments = ["evaluate", "--checkpoint", checkpoint] + data.arguments + ["--metrics", metrics]
+        var arguments = [TrainerSubcommand.evaluate.rawValue, TrainerFlag.checkpoint.option, checkpoint]
+        arguments += data.arguments + [TrainerFlag.metrics.option, metrics]
         for gate in gates where !(gate.contains(">") || gate.contains("<") || gate.contains("==")) {
             Dump.error("stage '\(name)': gate '\(gate)' needs a comparison, e.g. 'accuracy >= 0.9'")
         }
@@ -103,9 +105,14 @@ extension Stage {
         // a failed gate keeps the metrics in the cache and fails the build with exit status 3.
         return Stage.stage(
             name: name,
-            command: Command(kind: .tool(arguments, settings: threads.map { ["--threads", String($0)] } ?? [])),
+            command: Command(kind: .tool(arguments, settings: threadSettings(threads))),
             inputs: [.file(checkpoint), .file(sidecar(of: checkpoint))] + data.paths.map { .file($0) },
             metrics: [metrics], gates: gates, after: after)
+    }
+
+    /// `--threads N`, which changes speed only and so is not keyed.
+    static func threadSettings(_ threads: Int?) -> [String] {
+        threads.map { [TrainerFlag.threads.option, String($0)] } ?? []
     }
 
     /// `model.safetensors` → `model.json`.

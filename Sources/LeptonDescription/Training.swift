@@ -15,17 +15,21 @@ public struct TrainingData: Sendable {
     /// A CSV file with a header; `label` names the target column, every other column is a
     /// numeric feature. Gzip-compressed files are read as well.
     public static func csv(_ path: String, label: String) -> TrainingData {
-        TrainingData(arguments: ["--csv", path, "--label", label], paths: [path])
+        TrainingData(arguments: [TrainerFlag.csv.option, path, TrainerFlag.label.option, label], paths: [path])
     }
 
     /// IDX files as MNIST and Fashion-MNIST ship them (gzip or not): samples and labels.
     public static func idx(images: String, labels: String) -> TrainingData {
-        TrainingData(arguments: ["--idx-images", images, "--idx-labels", labels], paths: [images, labels])
+        TrainingData(
+            arguments: [TrainerFlag.idxImages.option, images, TrainerFlag.idxLabels.option, labels],
+            paths: [images, labels])
     }
 
     /// NumPy `.npy` arrays: features [n, …] and labels [n].
     public static func npy(features: String, labels: String) -> TrainingData {
-        TrainingData(arguments: ["--npy-features", features, "--npy-labels", labels], paths: [features, labels])
+        TrainingData(
+            arguments: [TrainerFlag.npyFeatures.option, features, TrainerFlag.npyLabels.option, labels],
+            paths: [features, labels])
     }
 }
 
@@ -129,8 +133,10 @@ public struct Optimizer: Sendable {
         epsilon: Hyperparameter = 1e-8, weightDecay: Hyperparameter = 0
     ) -> Optimizer {
         Optimizer(settings: [
-            ("--optimizer", Hyperparameter(text: "adam", parameter: nil)), ("--lr", learningRate), ("--beta1", beta1),
-            ("--beta2", beta2), ("--epsilon", epsilon), ("--weight-decay", weightDecay),
+            (TrainerFlag.optimizer.option, Hyperparameter(text: "adam", parameter: nil)),
+            (TrainerFlag.learningRate.option, learningRate), (TrainerFlag.beta1.option, beta1),
+            (TrainerFlag.beta2.option, beta2), (TrainerFlag.epsilon.option, epsilon),
+            (TrainerFlag.weightDecay.option, weightDecay),
         ])
     }
 
@@ -139,8 +145,9 @@ public struct Optimizer: Sendable {
         learningRate: Hyperparameter = 0.01, momentum: Hyperparameter = 0.9, weightDecay: Hyperparameter = 0
     ) -> Optimizer {
         Optimizer(settings: [
-            ("--optimizer", Hyperparameter(text: "sgd", parameter: nil)), ("--lr", learningRate),
-            ("--momentum", momentum), ("--weight-decay", weightDecay),
+            (TrainerFlag.optimizer.option, Hyperparameter(text: "sgd", parameter: nil)),
+            (TrainerFlag.learningRate.option, learningRate), (TrainerFlag.momentum.option, momentum),
+            (TrainerFlag.weightDecay.option, weightDecay),
         ])
     }
 }
@@ -174,10 +181,11 @@ public enum Normalization: Sendable {
 
     var arguments: [String] {
         switch self {
-        case .none: return ["--normalize", "none"]
-        case .scale(let factor): return ["--normalize", "scale", "--scale-factor", String(factor)]
-        case .minmax: return ["--normalize", "minmax"]
-        case .standardize: return ["--normalize", "standardize"]
+        case .none: return [TrainerFlag.normalize.option, "none"]
+        case .scale(let factor):
+            return [TrainerFlag.normalize.option, "scale", TrainerFlag.scaleFactor.option, String(factor)]
+        case .minmax: return [TrainerFlag.normalize.option, "minmax"]
+        case .standardize: return [TrainerFlag.normalize.option, "standardize"]
         }
     }
 }

@@ -24,6 +24,7 @@ struct DescriptionLibrary: Sendable {
         ("Pipeline.swift", PackageResources.Pipeline_swift),
         ("Stage.swift", PackageResources.Stage_swift),
         ("Stage+Training.swift", PackageResources.Stage_Training_swift),
+        ("TrainerFlag.swift", PackageResources.TrainerFlag_swift),
         ("Training.swift", PackageResources.Training_swift),
         ("Version.swift", PackageResources.Version_swift),
     ]

@@ -3,22 +3,26 @@ import LeptonTrainer
 
 /// Where `lepton train`, `evaluate` and `predict` read samples from: one of CSV, IDX or NPY.
 struct DataOptions: ParsableArguments {
-    @Option(help: "A CSV file with a header row (gzip allowed).")
+    @Option(name: .customLong(TrainerFlag.csv.rawValue), help: "A CSV file with a header row (gzip allowed).")
     var csv: String?
 
-    @Option(help: "The CSV column holding the label; every other column is a numeric feature.")
+    @Option(
+        name: .customLong(TrainerFlag.label.rawValue),
+        help: "The CSV column holding the label; every other column is a numeric feature.")
     var label: String?
 
-    @Option(name: .customLong("idx-images"), help: "An IDX file of samples, e.g. MNIST's train-images-idx3-ubyte.gz.")
+    @Option(
+        name: .customLong(TrainerFlag.idxImages.rawValue),
+        help: "An IDX file of samples, e.g. MNIST's train-images-idx3-ubyte.gz.")
     var idxImages: String?
 
-    @Option(name: .customLong("idx-labels"), help: "The IDX file of labels matching --idx-images.")
+    @Option(name: .customLong(TrainerFlag.idxLabels.rawValue), help: "The IDX file of labels matching --idx-images.")
     var idxLabels: String?
 
-    @Option(name: .customLong("npy-features"), help: "A NumPy .npy array of samples [n, …].")
+    @Option(name: .customLong(TrainerFlag.npyFeatures.rawValue), help: "A NumPy .npy array of samples [n, …].")
     var npyFeatures: String?
 
-    @Option(name: .customLong("npy-labels"), help: "A NumPy .npy array of labels [n].")
+    @Option(name: .customLong(TrainerFlag.npyLabels.rawValue), help: "A NumPy .npy array of labels [n].")
     var npyLabels: String?
 
     func validate() throws {

@@ -6,7 +6,7 @@ import LeptonTrainer
 /// `lepton evaluate`: measures a checkpoint on a dataset and checks quality gates.
 public struct Evaluate: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "evaluate",
+        commandName: TrainerSubcommand.evaluate.rawValue,
         abstract: "Compute a trained model's metrics on a dataset, optionally gating on them.",
         discussion: """
             Prints and writes loss, accuracy, macro precision/recall/F1, per-class scores and the \
@@ -15,18 +15,23 @@ public struct Evaluate: ParsableCommand {
             after writing the metrics. An `.evaluate(…)` stage in a Leptonfile runs this command.
             """)
 
-    @Option(help: "The model's weights (.safetensors); its sidecar is read from beside it.")
+    @Option(
+        name: .customLong(TrainerFlag.checkpoint.rawValue),
+        help: "The model's weights (.safetensors); its sidecar is read from beside it.")
     var checkpoint: String
 
     @OptionGroup(title: "Data") var data: DataOptions
 
-    @Option(help: "Where to write the metrics (JSON).")
+    @Option(name: .customLong(TrainerFlag.metrics.rawValue), help: "Where to write the metrics (JSON).")
     var metrics: String?
 
-    @Option(name: .customLong("require"), help: "A quality gate such as 'accuracy >= 0.9' (repeatable).")
+    @Option(
+        name: .customLong(TrainerFlag.require.rawValue), help: "A quality gate such as 'accuracy >= 0.9' (repeatable).")
     var gates: [String] = []
 
-    @Option(help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core).")
+    @Option(
+        name: .customLong(TrainerFlag.threads.rawValue),
+        help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core).")
     var threads: Int?
 
     public init() {}

@@ -3,14 +3,16 @@ import LeptonTrainer
 
 /// The optimiser settings of `lepton train`.
 struct OptimizationOptions: ParsableArguments {
-    @Option(help: "adam or sgd.") var optimizer = "adam"
-    @Option(name: .customLong("lr"), help: "The learning rate.") var learningRate = 0.001
-    @Option(help: "SGD momentum.") var momentum = 0.9
-    @Option(help: "Adam's first-moment decay.") var beta1 = 0.9
-    @Option(help: "Adam's second-moment decay.") var beta2 = 0.999
-    @Option(help: "Adam's epsilon.") var epsilon = 1e-8
-    @Option(name: .customLong("weight-decay"), help: "L2 weight decay.") var weightDecay = 0.0
-    @Option(help: "constant, cosine, or step:EVERY:GAMMA (multiply the rate by GAMMA every EVERY epochs).")
+    @Option(name: .customLong(TrainerFlag.optimizer.rawValue), help: "adam or sgd.") var optimizer = "adam"
+    @Option(name: .customLong(TrainerFlag.learningRate.rawValue), help: "The learning rate.") var learningRate = 0.001
+    @Option(name: .customLong(TrainerFlag.momentum.rawValue), help: "SGD momentum.") var momentum = 0.9
+    @Option(name: .customLong(TrainerFlag.beta1.rawValue), help: "Adam's first-moment decay.") var beta1 = 0.9
+    @Option(name: .customLong(TrainerFlag.beta2.rawValue), help: "Adam's second-moment decay.") var beta2 = 0.999
+    @Option(name: .customLong(TrainerFlag.epsilon.rawValue), help: "Adam's epsilon.") var epsilon = 1e-8
+    @Option(name: .customLong(TrainerFlag.weightDecay.rawValue), help: "L2 weight decay.") var weightDecay = 0.0
+    @Option(
+        name: .customLong(TrainerFlag.schedule.rawValue),
+        help: "constant, cosine, or step:EVERY:GAMMA (multiply the rate by GAMMA every EVERY epochs).")
     var schedule = "constant"
 
     /// The optimiser configuration.

@@ -5,14 +5,16 @@ import LeptonTrainer
 /// `lepton predict`: runs a trained model over samples and writes its predictions.
 public struct Predict: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "predict",
+        commandName: TrainerSubcommand.predict.rawValue,
         abstract: "Predict with a trained model: one CSV row per sample.",
         discussion: """
             Classification rows hold the predicted class and each class's probability; regression \
             rows hold the predicted value. Labels in the data are optional and ignored.
             """)
 
-    @Option(help: "The model's weights (.safetensors); its sidecar is read from beside it.")
+    @Option(
+        name: .customLong(TrainerFlag.checkpoint.rawValue),
+        help: "The model's weights (.safetensors); its sidecar is read from beside it.")
     var checkpoint: String
 
     @OptionGroup(title: "Data") var data: DataOptions
@@ -20,7 +22,9 @@ public struct Predict: ParsableCommand {
     @Option(help: "Where to write the predictions (CSV); standard output if omitted.")
     var output: String?
 
-    @Option(help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core).")
+    @Option(
+        name: .customLong(TrainerFlag.threads.rawValue),
+        help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core).")
     var threads: Int?
 
     public init() {}

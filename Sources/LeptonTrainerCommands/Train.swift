@@ -5,7 +5,7 @@ import LeptonTrainer
 /// `lepton train`: trains a model with the built-in trainer and writes its checkpoint.
 public struct Train: ParsableCommand {
     public static let configuration = CommandConfiguration(
-        commandName: "train",
+        commandName: TrainerSubcommand.train.rawValue,
         abstract: "Train a model with the built-in tensor trainer.",
         discussion: """
             Writes the weights to --checkpoint (safetensors, loadable by PyTorch) and a JSON sidecar \
@@ -22,40 +22,57 @@ public struct Train: ParsableCommand {
     @OptionGroup(title: "Data") var data: DataOptions
 
     @Option(
+        name: .customLong(TrainerFlag.layers.rawValue),
         help:
             "The layers, e.g. 'dense(256),relu,dropout(0.2),dense(10)'; also conv2d(F,K), maxpool(S), flatten, sigmoid, tanh, softmax."
     )
     var layers: String
 
-    @Option(help: "softmax-cross-entropy, binary-cross-entropy or mse.")
+    @Option(name: .customLong(TrainerFlag.loss.rawValue), help: "softmax-cross-entropy, binary-cross-entropy or mse.")
     var loss: String = LossFunction.softmaxCrossEntropy.rawValue
 
     @OptionGroup(title: "Optimisation") var optimization: OptimizationOptions
 
-    @Option(help: "Passes over the training data.") var epochs = 10
-    @Option(name: .customLong("batch-size"), help: "Samples per gradient step.") var batchSize = 32
-    @Option(help: "Seed of every random choice (weights, shuffles, dropout, the validation split).") var seed: UInt64 =
-        0
+    @Option(name: .customLong(TrainerFlag.epochs.rawValue), help: "Passes over the training data.") var epochs = 10
+    @Option(name: .customLong(TrainerFlag.batchSize.rawValue), help: "Samples per gradient step.") var batchSize = 32
+    @Option(
+        name: .customLong(TrainerFlag.seed.rawValue),
+        help: "Seed of every random choice (weights, shuffles, dropout, the validation split).") var seed: UInt64 =
+            0
 
-    @Option(name: .customLong("validation-split"), help: "Fraction held out to validate each epoch (0 for none).")
+    @Option(
+        name: .customLong(TrainerFlag.validationSplit.rawValue),
+        help: "Fraction held out to validate each epoch (0 for none).")
     var validationSplit = 0.0
 
-    @Option(help: "none, scale, minmax or standardize; fitted on the training data, stored with the model.")
+    @Option(
+        name: .customLong(TrainerFlag.normalize.rawValue),
+        help: "none, scale, minmax or standardize; fitted on the training data, stored with the model.")
     var normalize = "none"
 
-    @Option(name: .customLong("scale-factor"), help: "The factor of --normalize scale (1/255 for 8-bit images).")
+    @Option(
+        name: .customLong(TrainerFlag.scaleFactor.rawValue),
+        help: "The factor of --normalize scale (1/255 for 8-bit images).")
     var scaleFactor = 1.0
 
-    @Option(help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core). Results do not depend on it.")
+    @Option(
+        name: .customLong(TrainerFlag.threads.rawValue),
+        help: "Kernel threads (default: $LEPTON_TRAIN_THREADS, else every core). Results do not depend on it.")
     var threads: Int?
 
-    @Option(help: "Where to write the weights (.safetensors); the sidecar goes beside it.")
+    @Option(
+        name: .customLong(TrainerFlag.checkpoint.rawValue),
+        help: "Where to write the weights (.safetensors); the sidecar goes beside it.")
     var checkpoint: String
 
-    @Option(help: "Where to write the final metrics (JSON): training loss, validation metrics.")
+    @Option(
+        name: .customLong(TrainerFlag.metrics.rawValue),
+        help: "Where to write the final metrics (JSON): training loss, validation metrics.")
     var metrics: String?
 
-    @Option(help: "Where to write the per-epoch history (.json or .csv) for plots.")
+    @Option(
+        name: .customLong(TrainerFlag.history.rawValue),
+        help: "Where to write the per-epoch history (.json or .csv) for plots.")
     var history: String?
 
     public func validate() throws {

@@ -60,7 +60,7 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     case tool([String], settings: [String])
 
     /// The subcommands of Lepton's binary that the separate `lepton-trainer` also runs.
-    public static let trainerSubcommands: Set<String> = ["train", "evaluate", "predict"]
+    public static let trainerSubcommands = Set(TrainerSubcommand.allCases.map(\.rawValue))
 
     /// Whether this is a `tool` command the trainer binary can run (see ``trainerSubcommands``).
     public var runsTrainer: Bool {
