@@ -43,6 +43,7 @@ public struct LeptonfileLoader: Sendable {
             throw LeptonError(
                 .io, "cannot read '\(workspace.leptonfile)'; run `lepton init` to create one", cause: error)
         }
+        try ToolsVersion.check(bytes, leptonfile: workspace.leptonfile)
         let toolchain = try Toolchain.find()
         let key = cacheKey(bytes, toolchain: toolchain)
         let cachePath = workspace.loaderDirectory + "/description.bin"

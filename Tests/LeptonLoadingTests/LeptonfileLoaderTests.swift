@@ -24,6 +24,18 @@ struct LeptonfileLoaderTests {
         }
     }
 
+    @Test(arguments: [
+        ("// lepton-tools-version: 0.2\n", "needs lepton-tools-version 0.2, and this Lepton provides 0.1"),
+        ("// lepton-tools-version: 1.0\n", "needs lepton-tools-version 1.0"),
+        ("// lepton-tools-version: next\n", ":1: the lepton-tools-version line cannot be read"),
+    ])
+    func aNewerOrUnreadableToolsVersionIsRefusedBeforeCompiling(line: String, message: String) {
+        let (error, package) = loadError(line + "import LeptonDescription\nlet pipeline = Pipeline(stages: [])\n")
+        #expect(error?.code == .leptonfileVersion)
+        #expect(error?.message.contains(message) == true, "\(String(describing: error))")
+        #expect(!package.exists(".lepton/leptonfile"))  // refused before anything was compiled
+    }
+
     @Test func loadsEveryKindOfDeclarationIncludingStagesMadeInALoop() throws {
         let (pipeline, source, _) = try load(
             """
