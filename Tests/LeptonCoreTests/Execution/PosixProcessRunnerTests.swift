@@ -54,8 +54,9 @@ struct PosixProcessRunnerTests {
     @Test func childrenInheritOnlyTheirStandardDescriptors() {
         let package = TemporaryPackage()
         let lines = Lines()
-        _ = PosixProcessRunner().run(request(package, "ls /proc/$$/fd", lines: lines))
-        #expect(lines.all.sorted() == ["0", "1", "2"] || lines.all.sorted() == ["0", "1", "2", "3"])
+        // The shell's descriptors, listed by a child (whose own directory handle is not among them).
+        _ = PosixProcessRunner().run(request(package, "ls /proc/$$/fd; true", lines: lines))
+        #expect(lines.all.sorted() == ["0", "1", "2"])
     }
 
     @Test func aMissingProgramCannotLaunch() {
