@@ -21,6 +21,9 @@ public struct LeptonfileLoader: Sendable {
     /// seconds (an endless loop looks like a hang otherwise).
     public var onSlowEvaluation: (@Sendable (Double) -> Void)?
     public var slowAfter: Double = 3
+    /// Called once, with the holder's description, when another process is evaluating the same
+    /// package's Leptonfile and this one waits for its result.
+    public var onWaiting: (@Sendable (String) -> Void)?
     /// Seconds after which the evaluation is stopped and reported; nil waits for ever.
     public var timeout: Double?
 
@@ -50,6 +53,13 @@ public struct LeptonfileLoader: Sendable {
         if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         try workspace.prepare()
         try fileSystem.createDirectories(workspace.loaderDirectory)
+        // One evaluation at a time per package: a second build waits for the first and then
+        // finds its result in the cache instead of compiling the same Leptonfile again.
+        let compiling = try BuildLock.acquire(
+            path: workspace.loaderDirectory + "/evaluate.lock", command: "lepton"
+        ) { holder in onWaiting?(holder) }
+        defer { withExtendedLifetime(compiling) {} }
+        if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         let library = try DescriptionLibrary.prepare(
             in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")

@@ -64,4 +64,61 @@ struct EvaluationTimeoutTests {
         #expect(evaluators(in: package).isEmpty)
         #expect(leftovers(in: package).isEmpty)
     }
+
+    /// A Leptonfile that takes the compiler several seconds.
+    private func slowToCompile() -> TemporaryPackage {
+        let package = TemporaryPackage("compile")
+        var lines = ["import LeptonDescription", "let pipeline = Pipeline(stages: ["]
+        for index in 0..<1500 {
+            lines.append(
+                "    .stage(name: \"s\(index)\", command: \"echo \(index) > o\(index)\", inputs: [\"in.txt\"], outputs: [\"o\(index)\"]),"
+            )
+        }
+        package.write("Leptonfile", (lines + ["])"]).joined(separator: "\n") + "\n")
+        package.write("in.txt", "x\n")
+        return package
+    }
+
+    /// Compiler processes working on this package's Leptonfile.
+    private func compilers(of package: TemporaryPackage) -> [String] {
+        ((try? FileSystem().list("/proc")) ?? []).compactMap { entry in
+            guard Int(entry.name) != nil, let bytes = try? FileSystem().read("/proc/\(entry.name)/cmdline") else {
+                return nil
+            }
+            let command = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+            return command.contains(package.root) && command.contains("swift") ? entry.name : nil
+        }
+    }
+
+    @Test func ctrlCWhileCompilingStopsEveryCompilerProcess() {
+        let package = slowToCompile()
+        let running = LeptonBinary.start(["build"], in: package.root)
+        let clock = SystemClock()
+        let started = clock.monotonicNow()
+        while !compilers(of: package).contains(where: { name in
+            (try? FileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
+        }) && clock.monotonicNow() - started < 60_000_000_000 {
+            usleep(20_000)
+        }
+        running.signal(SIGINT)
+        let result = running.wait()
+        #expect(result.status == 130, "\(result.output)")
+        usleep(300_000)
+        // Before: swift-frontend, in a process group of its own, went on with parent 1.
+        #expect(compilers(of: package).isEmpty, "\(compilers(of: package))")
+    }
+
+    @Test func twoBuildsNeverCompileTheSameLeptonfileAtOnce() {
+        let package = slowToCompile()
+        let first = LeptonBinary.start(["dag", "-v"], in: package.root)
+        let clock = SystemClock()
+        let started = clock.monotonicNow()
+        while compilers(of: package).isEmpty && clock.monotonicNow() - started < 60_000_000_000 { usleep(20_000) }
+        let second = LeptonBinary.run(["dag", "-v"], in: package.root)
+        let firstResult = first.wait()
+        #expect(firstResult.status == 0 && second.status == 0, "\(firstResult.output)\n\(second.output)")
+        #expect(firstResult.output.contains("Leptonfile: evaluated"), "\(firstResult.output)")
+        #expect(second.output.contains("to finish evaluating this Leptonfile"), "\(second.output)")
+        #expect(second.output.contains("Leptonfile: cached description"), "\(second.output)")
+    }
 }

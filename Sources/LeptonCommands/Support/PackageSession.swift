@@ -38,6 +38,9 @@ struct PackageSession {
                     "still evaluating the Leptonfile after \(Int(seconds)) s (Ctrl-C stops it; LEPTON_EVALUATION_TIMEOUT=SECONDS sets a limit)"
                 ))
         }
+        loader.onWaiting = { holder in
+            console.error(console.dim("waiting for \(holder) to finish evaluating this Leptonfile"))
+        }
         loader.timeout = StageEvaluator.processEnvironment("LEPTON_EVALUATION_TIMEOUT").flatMap(Double.init)
         let interrupted = Atomic<Bool>(false)
         let forwarder = SignalForwarder(announce: false) {

@@ -62,16 +62,21 @@ public final class PosixProcessRunner: ProcessRunner {
     public func terminateAll() {
         cancelled.store(true, ordering: .relaxed)
         let groups = running.withLock { $0 }
+        // Descendants in process groups of their own (a compiler's frontends) are stopped too;
+        // found before the signal, since they are reparented once their parent dies.
+        let descendants = ProcessTree.descendants(of: groups)
         for pid in groups { kill(-pid, SIGTERM) }
+        ProcessTree.signal(descendants, SIGTERM)
         let grace = gracePeriod
         let box = UnsafeSendableBox(self)
         Thread.detach {
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline {
-                if box.value.running.withLock({ $0.isEmpty }) { return }
+                if box.value.running.withLock({ $0.isEmpty }) { break }
                 usleep(20_000)
             }
             for pid in box.value.running.withLock({ $0 }) { kill(-pid, SIGKILL) }
+            ProcessTree.signal(descendants, SIGKILL)
         }
     }
 
