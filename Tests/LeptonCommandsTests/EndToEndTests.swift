@@ -29,27 +29,27 @@ private func fixture() -> TemporaryPackage {
 struct EndToEndTests {
     @Test func buildStatusAndTheirExitCodes() {
         let package = fixture()
-        let first = LeptonBinary.run(["build", "-j2"], in: package.root)  // ninja's and make's spelling
+        let first = InProcess.run(["build", "-j2"], in: package.root)  // ninja's and make's spelling
         #expect(first.status == 0, "\(first.output)")
         #expect(stagesThatRan(first.output) == ["prepare", "train", "evaluate"])
-        let second = LeptonBinary.run(["build"], in: package.root)
+        let second = InProcess.run(["build"], in: package.root)
         #expect(second.output.contains("nothing to do: 3 stages (3 up to date)"))
-        #expect(LeptonBinary.run(["status"], in: package.root).status == 0)
+        #expect(InProcess.run(["status"], in: package.root).status == 0)
 
         package.write("params.yaml", "train:\n  lr: 0.02\nother: 1\n")
-        let status = LeptonBinary.run(["status"], in: package.root)
+        let status = InProcess.run(["status"], in: package.root)
         #expect(status.status == 1)
         #expect(status.output.contains("train: param train.lr changed 0.01 -> 0.02"))
         #expect(status.output.contains("evaluate: upstream stage train will run first"))
         #expect(!status.output.contains("prepare:"))
-        let dryRun = LeptonBinary.run(["build", "--dry-run"], in: package.root)
+        let dryRun = InProcess.run(["build", "--dry-run"], in: package.root)
         #expect(dryRun.output.contains("would run   train"))
-        #expect(stagesThatRan(LeptonBinary.run(["build"], in: package.root).output) == ["train", "evaluate"])
+        #expect(stagesThatRan(InProcess.run(["build"], in: package.root).output) == ["train", "evaluate"])
     }
 
     @Test func anUnknownStageNameSuggestsTheNearest() {
         let package = fixture()
-        let result = LeptonBinary.run(["build", "trian"], in: package.root)
+        let result = InProcess.run(["build", "trian"], in: package.root)
         #expect(result.status == 64)
         #expect(result.output.contains("unknown stage 'trian'; did you mean 'train'?"))
     }
@@ -64,7 +64,7 @@ struct EndToEndTests {
                 .stage(name: "broken", command: "echo 'loss is NaN at epoch 3' >&2; exit 7", outputs: ["never"]),
             ])
             """)
-        let result = LeptonBinary.run(["build"], in: package.root)
+        let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 1)
         #expect(result.output.contains("FAILED      broken"))
         #expect(result.output.contains("command exited with status 7"))
@@ -83,7 +83,7 @@ struct EndToEndTests {
                 .stage(name: "b", command: "true", inputs: ["a.txt", "nowhere.csv"], outputs: ["b.txt"]),
             ])
             """)
-        let result = LeptonBinary.run(["build"], in: package.root)
+        let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 2)
         #expect(result.output.contains("dependency cycle:"))
         #expect(result.output.contains("input 'nowhere.csv' does not exist and no stage outputs it"))
@@ -127,7 +127,7 @@ struct EndToEndTests {
         package.write(
             "Leptonfile",
             "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages.joined(separator: ",\n"))\n])\n")
-        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)  // evaluates and caches the Leptonfile
+        #expect(InProcess.run(["dag"], in: package.root).status == 0)  // evaluates and caches the Leptonfile
         for round in 0..<6 {
             package.write("seed.txt", "seed \(round)\n")
             let running = LeptonBinary.start(["build", "--jobs", "2"], in: package.root)
@@ -137,11 +137,11 @@ struct EndToEndTests {
             usleep(200_000)  // orphaned stage commands finish
             let finishedBefore = Set(stagesThatRan(killed.output))
             try checkState(package)
-            let next = LeptonBinary.run(["build", "--jobs", "2"], in: package.root)
+            let next = InProcess.run(["build", "--jobs", "2"], in: package.root)
             #expect(next.status == 0, "\(next.output)")
             #expect(
                 finishedBefore.isDisjoint(with: stagesThatRan(next.output)), "round \(round): reran a finished stage")
-            let last = LeptonBinary.run(["build"], in: package.root)
+            let last = InProcess.run(["build"], in: package.root)
             #expect(last.output.contains("nothing to do"), "round \(round): \(last.output)")
         }
     }
@@ -177,7 +177,7 @@ struct EndToEndTests {
                 .stage(name: "slow", command: "touch started; sleep 1.5; echo done > out.txt", outputs: ["out.txt"]),
             ])
             """)
-        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
+        #expect(InProcess.run(["dag"], in: package.root).status == 0)
         let first = LeptonBinary.start(["build"], in: package.root)
         // The first build holds the lock once its stage runs.
         var waited = 0
@@ -186,7 +186,7 @@ struct EndToEndTests {
             waited += 1
             try #require(waited < 1000, "the first build never started its stage: \(first.output())")
         }
-        let second = LeptonBinary.run(["build"], in: package.root)
+        let second = InProcess.run(["build"], in: package.root)
         let firstResult = first.wait()
         #expect(firstResult.status == 0)
         #expect(second.status == 0)
@@ -196,10 +196,10 @@ struct EndToEndTests {
 
     @Test func cleanRemovesOnlyOutputsLeptonProducedAndBuildRestoresThem() {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
         package.write("model.bin", "edited by hand")
         package.write("notes.txt", "not an output")
-        let clean = LeptonBinary.run(["clean"], in: package.root)
+        let clean = InProcess.run(["clean"], in: package.root)
         #expect(clean.status == 0)
         #expect(!package.exists("clean.csv"))
         #expect(!package.exists("metrics.txt"))
@@ -207,36 +207,36 @@ struct EndToEndTests {
         #expect(clean.output.contains("kept     model.bin"))
         #expect(package.exists("notes.txt") && package.exists("raw.csv"))
         package.remove("model.bin")
-        let rebuild = LeptonBinary.run(["build"], in: package.root)
+        let rebuild = InProcess.run(["build"], in: package.root)
         #expect(stagesThatRan(rebuild.output) == [])
         #expect(package.exists("clean.csv") && package.exists("model.bin"))
     }
 
     @Test func cacheGCKeepsWhatTheLockNeedsAndDropsTheRest() {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
         package.write("params.yaml", "train:\n  lr: 0.02\nother: 1\n")
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
-        let kept = LeptonBinary.run(["cache", "gc"], in: package.root)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        let kept = InProcess.run(["cache", "gc"], in: package.root)
         #expect(kept.output.contains("removed 0 objects"), "\(kept.output)")
-        let dropped = LeptonBinary.run(["cache", "gc", "--workspace-only"], in: package.root)
+        let dropped = InProcess.run(["cache", "gc", "--workspace-only"], in: package.root)
         #expect(!dropped.output.contains("removed 0 objects"), "\(dropped.output)")
         package.remove("model.bin")
-        #expect(stagesThatRan(LeptonBinary.run(["build"], in: package.root).output) == [])
+        #expect(stagesThatRan(InProcess.run(["build"], in: package.root).output) == [])
         package.write("params.yaml", "train:\n  lr: 0.01\nother: 1\n")
-        #expect(stagesThatRan(LeptonBinary.run(["build"], in: package.root).output) == ["train", "evaluate"])
+        #expect(stagesThatRan(InProcess.run(["build"], in: package.root).output) == ["train", "evaluate"])
     }
 
     @Test func initWritesAStarterLeptonfileAndRefusesToOverwrite() {
         let package = TemporaryPackage("init")
         package.write(".gitignore", "build/")
-        let first = LeptonBinary.run(["init"], in: package.root)
+        let first = InProcess.run(["init"], in: package.root)
         #expect(first.status == 0)
         #expect(package.read("Leptonfile")?.contains(".target(\"Train\")") == true)
         #expect(
             package.read(".gitignore") == "build/\n# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n")
         package.write("Leptonfile", "mine")
-        let second = LeptonBinary.run(["init"], in: package.root)
+        let second = InProcess.run(["init"], in: package.root)
         #expect(second.status == 1)
         #expect(second.output.contains("already exists"))
         #expect(package.read("Leptonfile") == "mine")
@@ -244,10 +244,10 @@ struct EndToEndTests {
 
     @Test func dagPrintsTextMermaidAndDot() {
         let package = fixture()
-        #expect(LeptonBinary.run(["dag"], in: package.root).output.contains("evaluate <- train"))
-        #expect(LeptonBinary.run(["dag", "--format", "mermaid"], in: package.root).output.contains("s1 --> s2"))
+        #expect(InProcess.run(["dag"], in: package.root).output.contains("evaluate <- train"))
+        #expect(InProcess.run(["dag", "--format", "mermaid"], in: package.root).output.contains("s1 --> s2"))
         #expect(
-            LeptonBinary.run(["dag", "--format", "dot"], in: package.root).output.contains("\"train\" -> \"evaluate\";")
+            InProcess.run(["dag", "--format", "dot"], in: package.root).output.contains("\"train\" -> \"evaluate\";")
         )
     }
 }

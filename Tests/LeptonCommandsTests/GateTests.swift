@@ -25,10 +25,10 @@ private func fixture() -> TemporaryPackage {
 struct GateTests {
     @Test func aFailedGateFailsTheBuildWithStatus3AndPromotesNothing() {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
         #expect(package.read("deployed.bin") == "model 0.5\n")
 
-        let absolute = LeptonBinary.run(["build", "--set", "train.lr=0.01"], in: package.root)
+        let absolute = InProcess.run(["build", "--set", "train.lr=0.01"], in: package.root)
         #expect(absolute.status == 3, "\(absolute.output)")
         #expect(absolute.output.contains("quality gate failed: accuracy is 0.01, the build requires accuracy >= 0.02"))
         #expect(absolute.output.contains("build failed (quality gate)"))
@@ -36,17 +36,17 @@ struct GateTests {
         #expect(package.read("Lepton.lock")?.contains("\"train.lr\": 0.5") == true, "the lock keeps the accepted run")
 
         // Building the same failing combination again restores it and checks again: no rerun.
-        let again = LeptonBinary.run(["build", "--set", "train.lr=0.01"], in: package.root)
+        let again = InProcess.run(["build", "--set", "train.lr=0.01"], in: package.root)
         #expect(again.status == 3)
         #expect(package.read("runs.log")?.split(separator: "\n").count == 2, "\(again.output)")
 
-        let relative = LeptonBinary.run(["build", "--set", "train.lr=0.4"], in: package.root)
+        let relative = InProcess.run(["build", "--set", "train.lr=0.4"], in: package.root)
         #expect(relative.status == 3)
         #expect(
             relative.output.contains("m.json:accuracy >= previous - 10%: the last successful run gives 0.45"),
             "\(relative.output)")
 
-        let better = LeptonBinary.run(["build", "--set", "train.lr=0.48"], in: package.root)
+        let better = InProcess.run(["build", "--set", "train.lr=0.48"], in: package.root)
         #expect(better.status == 0, "\(better.output)")
         #expect(package.read("deployed.bin") == "model 0.48\n")
     }
@@ -62,7 +62,7 @@ struct GateTests {
                 .stage(name: "b", command: "true", gates: ["loss < 1"]),
             ])
             """)
-        let result = LeptonBinary.run(["build"], in: package.root)
+        let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 2)
         #expect(result.output.contains("stage 'a': invalid gate 'accuracy >= previous * 2'"), "\(result.output)")
         #expect(result.output.contains("stage 'b': gate 'loss < 1' needs metrics files"))
@@ -81,8 +81,8 @@ struct GateTests {
                 .stage(name: "other", command: "sh other.sh", metrics: ["other.json"]),
             ], gates: ["accuracy >= 0.3"])
             """)
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
-        let failed = LeptonBinary.run(["build", "--set", "train.lr=0.1"], in: package.root)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        let failed = InProcess.run(["build", "--set", "train.lr=0.1"], in: package.root)
         #expect(failed.status == 3, "\(failed.output)")
         #expect(failed.output.contains("quality gate failed: accuracy is 0.1, the build requires accuracy >= 0.3"))
         #expect(!failed.output.contains("failed      other"), "\(failed.output)")

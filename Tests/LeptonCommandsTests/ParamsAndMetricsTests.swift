@@ -29,56 +29,56 @@ private func fixture() -> TemporaryPackage {
 struct ParamsAndMetricsTests {
     @Test func setOverridesAValueForOneBuildAndTheNextBuildRestores() throws {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
-        let status = LeptonBinary.run(["status", "--set", "train.lr=0.003"], in: package.root)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        let status = InProcess.run(["status", "--set", "train.lr=0.003"], in: package.root)
         #expect(status.status == 1)
         #expect(status.output.contains("train: param train.lr changed 0.01 -> 0.003"), "\(status.output)")
-        let overridden = LeptonBinary.run(["build", "--set", "train.lr=0.003"], in: package.root)
+        let overridden = InProcess.run(["build", "--set", "train.lr=0.003"], in: package.root)
         #expect(stagesThatRan(overridden.output) == ["train"], "\(overridden.output)")
         #expect(package.read("Lepton.lock")?.contains("\"train.lr\": 0.003") == true)
         #expect(package.read("params.yaml")?.contains("lr: 0.01") == true)
-        let back = LeptonBinary.run(["build"], in: package.root)
+        let back = InProcess.run(["build"], in: package.root)
         #expect(stagesThatRan(back.output).isEmpty)
         #expect(back.output.contains("restored    train"), "\(back.output)")
         // The same value written differently is the same value.
-        let same = LeptonBinary.run(["build", "--set", "train.lr=1e-2"], in: package.root)
+        let same = InProcess.run(["build", "--set", "train.lr=1e-2"], in: package.root)
         #expect(same.output.contains("up to date  train"), "\(same.output)")
     }
 
     @Test func anUnknownOrMalformedSetIsAUsageError() {
         let package = fixture()
-        let unknown = LeptonBinary.run(["build", "--set", "train.lrr=1"], in: package.root)
+        let unknown = InProcess.run(["build", "--set", "train.lrr=1"], in: package.root)
         #expect(unknown.status == 64)
         #expect(unknown.output.contains("no stage declares the parameter 'train.lrr'; did you mean 'train.lr'?"))
-        let malformed = LeptonBinary.run(["build", "--set", "train.lr"], in: package.root)
+        let malformed = InProcess.run(["build", "--set", "train.lr"], in: package.root)
         #expect(malformed.status == 64)
         #expect(malformed.output.contains("is not KEY=VALUE"))
     }
 
     @Test func paramsShowListsValuesFilesAndReaders() {
         let package = fixture()
-        let table = LeptonBinary.run(["params", "show", "--set", "other=5"], in: package.root)
+        let table = InProcess.run(["params", "show", "--set", "other=5"], in: package.root)
         #expect(table.status == 0, "\(table.output)")
         #expect(table.output.contains("train.lr      0.01   params.yaml  train"), "\(table.output)")
         #expect(table.output.contains("other         5      params.yaml  prepare"), "\(table.output)")
-        let json = LeptonBinary.run(["params", "show", "--json"], in: package.root)
+        let json = InProcess.run(["params", "show", "--json"], in: package.root)
         let parsed = try? JSON.parse(json.output)
         #expect(parsed?["params"]?.arrayValue?.count == 3, "\(json.output)")
     }
 
     @Test func metricsShowFlattensAndSpeaksPrometheus() {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
-        let table = LeptonBinary.run(["metrics", "show"], in: package.root)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        let table = InProcess.run(["metrics", "show"], in: package.root)
         #expect(table.output.contains("train  m.json  eval.accuracy  0.9"), "\(table.output)")
         #expect(table.output.contains("train  h.csv   loss           0.25"), "\(table.output)")
         #expect(!table.output.contains("cm") && !table.output.contains("eval.name"))
-        let prometheus = LeptonBinary.run(["metrics", "show", "--format", "prometheus"], in: package.root)
+        let prometheus = InProcess.run(["metrics", "show", "--format", "prometheus"], in: package.root)
         #expect(prometheus.output.contains("# TYPE lepton_metric gauge"))
         #expect(
             prometheus.output.contains(#"lepton_metric{stage="train",file="m.json",name="eval.ok"} 1"#),
             "\(prometheus.output)")
-        let json = LeptonBinary.run(["metrics", "show", "--json"], in: package.root)
+        let json = InProcess.run(["metrics", "show", "--json"], in: package.root)
         #expect((try? JSON.parse(json.output))?["metrics"]?["h.csv"]?["epoch"]?.doubleValue == 2, "\(json.output)")
     }
 }

@@ -37,26 +37,26 @@ struct TargetGraphTests {
 
     @Test func anEditInADependencyTargetRerunsTheStage() {
         let package = fixture()
-        let first = LeptonBinary.run(["build"], in: package.root)
+        let first = InProcess.run(["build"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
         #expect(package.read("Lepton.lock")?.contains("Sources/Features/Features.swift") == true)
-        #expect(LeptonBinary.run(["build"], in: package.root).output.contains("nothing to do"))
+        #expect(InProcess.run(["build"], in: package.root).output.contains("nothing to do"))
         // Before the fix only Sources/featurize was tracked: this edit went unnoticed.
         package.write("Sources/Features/Features.swift", "public let featureCount = 5\n")
-        let status = LeptonBinary.run(["status"], in: package.root)
+        let status = InProcess.run(["status"], in: package.root)
         #expect(status.status == 1)
         #expect(status.output.contains("Sources/Features/Features.swift"), "\(status.output)")
-        #expect(stagesThatRan(LeptonBinary.run(["build"], in: package.root).output) == ["featurize"])
+        #expect(stagesThatRan(InProcess.run(["build"], in: package.root).output) == ["featurize"])
         // A new file in a dependency counts too (the graph is cached, the files are listed anew).
         package.write("Sources/Features/More.swift", "public let more = 1\n")
-        #expect(stagesThatRan(LeptonBinary.run(["build"], in: package.root).output) == ["featurize"])
+        #expect(stagesThatRan(InProcess.run(["build"], in: package.root).output) == ["featurize"])
     }
 
     @Test func aPackageSwiftPMCannotDescribeIsAClearError() {
         let package = fixture()
         package.write(
             "Package.swift", "// swift-tools-version:6.1\nimport PackageDescription\nlet package = Package(\n")
-        let result = LeptonBinary.run(["build"], in: package.root)
+        let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 2, "\(result.output)")
         #expect(result.output.contains("swift package describe"), "\(result.output)")
     }

@@ -4,26 +4,26 @@ import Synchronization
     import Glibc
 #endif
 
-/// Writes to the terminal: colours only on a terminal and without `NO_COLOR`.
+/// Writes to the task's ``Terminal``: colours only on a terminal and without `NO_COLOR`.
 struct Console: Sendable {
     let colors: Bool
+    let terminal: any Terminal
 
-    init() {
-        colors =
-            isatty(STDOUT_FILENO) != 0 && getenv("NO_COLOR") == nil
-            && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+    init(terminal: any Terminal = TerminalScope.current) {
+        self.terminal = terminal
+        colors = terminal.isInteractive(error: false) && getenv("NO_COLOR") == nil
     }
 
     /// Writes a line to standard output (unbuffered, so lines from stages interleave whole).
     func line(_ text: String) {
-        Console.clearLive()
-        Console.write(text + "\n", to: STDOUT_FILENO)
+        Console.clearLive(terminal: terminal)
+        terminal.write(text + "\n", error: false)
     }
 
     /// Writes a message to standard error.
     func error(_ text: String) {
-        Console.clearLive()
-        Console.write(text.hasSuffix("\n") ? text : text + "\n", to: STDERR_FILENO)
+        Console.clearLive(terminal: terminal)
+        terminal.write(text.hasSuffix("\n") ? text : text + "\n", error: true)
     }
 
     /// Whether a live status line (transfer progress) is on standard error.
@@ -31,28 +31,18 @@ struct Console: Sendable {
 
     /// Shows (or replaces) the live status line on standard error; callers show it only on a
     /// terminal. Any other output clears it first, so it never mixes with stage lines.
-    static func showLive(_ text: String) {
+    static func showLive(_ text: String, terminal: any Terminal = TerminalScope.current) {
         live.withLock { shown in
-            write("\r\u{1B}[K" + text, to: STDERR_FILENO)
+            terminal.write("\r\u{1B}[K" + text, error: true)
             shown = true
         }
     }
 
     /// Removes the live status line, if shown.
-    static func clearLive() {
+    static func clearLive(terminal: any Terminal = TerminalScope.current) {
         live.withLock { shown in
-            if shown { write("\r\u{1B}[K", to: STDERR_FILENO) }
+            if shown { terminal.write("\r\u{1B}[K", error: true) }
             shown = false
-        }
-    }
-
-    static func write(_ text: String, to descriptor: Int32) {
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return }
-            bytes = bytes.dropFirst(count)
         }
     }
 

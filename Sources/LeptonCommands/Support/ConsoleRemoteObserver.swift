@@ -13,8 +13,7 @@ final class ConsoleRemoteObserver: RemoteObserver {
 
     init(console: Console) {
         self.console = console
-        self.live =
-            isatty(STDERR_FILENO) != 0 && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+        self.live = console.terminal.isInteractive(error: true)
     }
 
     func remoteWarning(_ message: String) {
@@ -24,7 +23,7 @@ final class ConsoleRemoteObserver: RemoteObserver {
     func transferProgress(_ progress: TransferProgress) {
         guard live else { return }
         if progress.finished {
-            Console.clearLive()
+            Console.clearLive(terminal: console.terminal)
             return
         }
         let arrow = progress.direction == .download ? "↓" : "↑"
@@ -32,6 +31,6 @@ final class ConsoleRemoteObserver: RemoteObserver {
         if progress.totalBytes > 0 { text += " of \(Format.bytes(progress.totalBytes))" }
         text += ", \(progress.files)/\(progress.totalFiles) files, \(Format.bytes(Int64(progress.rate)))/s"
         if let left = progress.secondsLeft { text += ", \(Format.duration(left)) left" }
-        Console.showLive(text)
+        Console.showLive(text, terminal: console.terminal)
     }
 }

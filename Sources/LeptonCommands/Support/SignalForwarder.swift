@@ -21,9 +21,9 @@ final class SignalForwarder: @unchecked Sendable {
                 self.count += 1
                 if self.count > 1 { _exit(130) }
                 if announce {
-                    Console.write(
+                    StandardTerminal().write(
                         "\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)\n",
-                        to: STDERR_FILENO)
+                        error: true)
                 }
                 handler()
             }

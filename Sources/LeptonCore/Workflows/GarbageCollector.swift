@@ -62,7 +62,7 @@ public struct GarbageCollector: Sendable {
         let cutoff = now - keepDays * 86_400
         for entry in cache.allRunEntries() {
             let intact = !entry.outputs.isEmpty || entry.stage != ""
-            let wanted = taggedKeys.contains(entry.key) || (!workspaceOnly && intact && entry.created >= cutoff)
+            let wanted = taggedKeys.contains(entry.key) || (!workspaceOnly && intact && entry.created > cutoff)
             let objects = cache.objects(of: entry.outputs.values)
             if wanted && entry.outputs.values.allSatisfy(cache.contains) && !objects.contains(where: damaged.contains) {
                 keep.formUnion(objects)
