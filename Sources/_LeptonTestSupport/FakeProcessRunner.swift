@@ -51,6 +51,9 @@ public final class RecordingObserver: BuildObserver {
     public func warning(_ message: String) { state.withLock { $0.warnings.append(message) } }
 
     public var warnings: [String] { state.withLock { $0.warnings } }
+
+    /// The outcome reported for a stage so far, nil before it finished.
+    public func outcome(of stage: String) -> StageOutcome? { state.withLock { $0.finished[stage] } }
 }
 
 /// A clock the test moves by hand.

@@ -137,18 +137,16 @@ struct BuilderTests {
     @Test func independentStagesThatAreRunningFinishAfterAFailure() throws {
         let harness = chain()
         let package = harness.package
-        harness.runner.on("prepare") { _ in
-            package.write("prepare-started", "1")
-            return 1
-        }
+        let observer = RecordingObserver()
+        harness.runner.on("prepare") { _ in 1 }
         harness.runner.on("lint") { _ in
-            // Still running when prepare fails: it must be allowed to finish and be recorded.
-            while package.read("prepare-started") == nil { usleep(1000) }
-            usleep(200_000)
+            // Still running when the build has taken prepare's failure in: it must be allowed to
+            // finish and be recorded. Waits for that event, not for a time.
+            while observer.outcome(of: "prepare") == nil { usleep(1000) }
             package.write("lint.txt", "done")
             return 0
         }
-        let summary = try harness.build(BuildOptions(jobs: 2))
+        let summary = try harness.build(BuildOptions(jobs: 2), observer: observer)
         #expect(summary.failed)
         #expect(summary.outcome(of: "lint") == .ran(reasons: [.newStage]))
         #expect(summary.outcome(of: "train") == .skipped(because: "'prepare' did not build"))
