@@ -177,10 +177,9 @@ struct BuildRun {
             ? session.params : ParamsStore(root: workspace.root, overrides: session.params.overrides)
         // Stages that read the params file themselves must see the --set values too.
         let overlay = ParamsOverlay(workspace: workspace)
-        if !options.dryRun && !params.overrides.isEmpty {
-            try overlay.apply(params.overrides, pipeline: session.pipeline)
-        }
-        defer { if !options.dryRun && !params.overrides.isEmpty { overlay.recover() } }
+        let overlaid = !options.dryRun && !params.overrides.isEmpty
+        if overlaid { try overlay.apply(params.overrides, pipeline: session.pipeline) }
+        defer { if overlaid { overlay.recover() } }
         let statCache = StatCache.load(from: workspace.statCacheFile)
         let builder = Builder(
             workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: params,

@@ -31,7 +31,7 @@ struct Console: Sendable {
 
     /// Shows (or replaces) the live status line on standard error; callers show it only on a
     /// terminal. Any other output clears it first, so it never mixes with stage lines.
-    static func showLive(_ text: String, terminal: any Terminal = TerminalScope.current) {
+    static func showLive(_ text: String, terminal: any Terminal) {
         live.withLock { shown in
             terminal.write("\r\u{1B}[K" + text, error: true)
             shown = true
@@ -39,7 +39,7 @@ struct Console: Sendable {
     }
 
     /// Removes the live status line, if shown.
-    static func clearLive(terminal: any Terminal = TerminalScope.current) {
+    static func clearLive(terminal: any Terminal) {
         live.withLock { shown in
             if shown { terminal.write("\r\u{1B}[K", error: true) }
             shown = false

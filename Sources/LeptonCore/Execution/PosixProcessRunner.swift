@@ -5,11 +5,11 @@ import Synchronization
     import Glibc
 #endif
 
-/// Spawns commands with fork + exec in C (about 1 ms each, against 50 ms for Foundation's
+/// Spawns commands with clone + exec in C (about 1 ms each, against 50 ms for Foundation's
 /// `Process.waitUntilExit`), each in its own process group so that cancelling a stage stops
 /// everything it started, and on Linux with `PR_SET_PDEATHSIG`, so a killed Lepton takes its
-/// stages with it. Each running group is also recorded in a ``RunningProcesses`` folder when
-/// one is given, so the next build stops whatever a dead build's stages left running.
+/// stages with it. Each running group is also recorded in a ``RunningProcesses`` file when one
+/// is given, so the next build stops whatever a dead build's stages left running.
 public final class PosixProcessRunner: ProcessRunner {
     private let running = Mutex<Set<pid_t>>([])
     private let cancelled = Atomic<Bool>(false)

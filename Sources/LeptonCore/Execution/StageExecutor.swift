@@ -13,8 +13,9 @@ struct StageExecutor: Sendable {
     let toolPath: String
     /// An optimized `lepton-trainer` for the trainer's tool commands, when the plugin built one.
     let trainerToolPath: String?
-    /// The package root with every symlink resolved, for the output path check.
-    let realRoot: String
+    /// The one confined path into the workspace: restores, and the check of output paths
+    /// before a run (made once: it resolves the package root's symlinks).
+    let restorer: WorkspaceRestorer
 
     init(
         workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
@@ -28,19 +29,7 @@ struct StageExecutor: Sendable {
         self.runner = runner
         self.clock = clock
         self.observer = observer
-        realRoot = FileSystem().realPath(workspace.root) ?? workspace.root
-    }
-
-    /// Refuses to write through a symlink that leads out of the package root.
-    func checkOutputPaths(_ paths: [String], stage: String) throws(LeptonError) {
-        for path in paths {
-            if let link = PipelineValidator.symlinkEscape(
-                path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem)
-            {
-                throw LeptonError(
-                    .invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
-            }
-        }
+        restorer = WorkspaceRestorer(workspace: workspace, cache: cache)
     }
 
     /// Restores the given outputs (those not already intact on disk).
@@ -52,7 +41,7 @@ struct StageExecutor: Sendable {
     /// - Throws: ``LeptonError`` when an object is missing or damaged, or a path escapes.
     func restore(_ outputs: [String: PathDigest], stage: String, trusted: Set<String> = []) throws(LeptonError) {
         let hasher = self.hasher
-        try WorkspaceRestorer(workspace: workspace, cache: cache).restore(
+        try restorer.restore(
             outputs, stage: stage, trusted: trusted, current: { path in (try? hasher.digest(of: path)) ?? nil },
             restored: { (path, digest) throws(LeptonError) in try remember(path, digest) })
     }
@@ -129,7 +118,7 @@ struct StageExecutor: Sendable {
     /// Before a run: outputs left from an earlier run are saved to the cache (nothing is lost)
     /// and removed, so that a declared output the command fails to write is noticed.
     private func prepareOutputs(of stage: StageDescription) throws(LeptonError) {
-        try checkOutputPaths(stage.allOutputs.map(\.path), stage: stage.name)
+        for output in stage.allOutputs { try restorer.checkPath(output.path, stage: stage.name) }
         for output in stage.allOutputs {
             let absolute = workspace.absolute(output.path)
             if let parent = RelativePath.parent(absolute) { try fileSystem.createDirectories(parent) }

@@ -44,9 +44,10 @@ public struct GarbageCollector: Sendable {
             let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
             for record in lock.stages.values { keep.formUnion(cache.objects(of: record.outputs.values)) }
         }
+        // One listing of the objects serves both passes: damaged ones, then unreferenced ones.
+        let listed = cache.allObjects()
         let damaged = Set(
-            cache.allObjects().filter { (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest }.map(
-                \.digest))
+            listed.filter { (try? ContentHash.ofFile(cache.objectPath($0.digest))) != $0.digest }.map(\.digest))
         report.damagedObjects = damaged.count
         if !dryRun { for digest in damaged { cache.removeObject(digest) } }
         // Tagged runs (`lepton tag`) keep every object their outputs need, and their run-cache
@@ -71,7 +72,7 @@ public struct GarbageCollector: Sendable {
                 if !dryRun { cache.removeRunEntry(entry.key) }
             }
         }
-        for object in cache.allObjects() where !keep.contains(object.digest) && !damaged.contains(object.digest) {
+        for object in listed where !keep.contains(object.digest) && !damaged.contains(object.digest) {
             report.removedObjects += 1
             report.freedBytes += object.size
             if !dryRun { cache.removeObject(object.digest) }

@@ -2,10 +2,11 @@
 /// pull`), all or nothing as far as the file system allows.
 ///
 /// Run it holding the build lock. In order: every output whose content differs is planned;
-/// every path and object is checked and verified (``WorkspaceRestorer/check(_:stage:verifyObjects:)``,
-/// hashing each object) — a problem here changes nothing; content the cache does not hold yet
-/// (an output edited by hand) is stored, so nothing is lost; every output is assembled beside
-/// its target; only then are they renamed into place, one after another.
+/// every path, manifest and object is checked (``WorkspaceRestorer/check(_:stage:)``); content
+/// the cache does not hold yet (an output edited by hand) is stored, so nothing is lost; every
+/// output is assembled beside its target, each object hashed while it is copied (a damaged one
+/// is refused and removed, and every staged copy discarded); only then are they renamed into
+/// place, one after another. A problem before the first rename changes nothing.
 public struct OutputCheckout: Sendable {
     public let workspace: Workspace
     public let cache: ArtifactCache
@@ -57,7 +58,7 @@ public struct OutputCheckout: Sendable {
             wanted.append((change, digest))
         }
         for (change, digest) in wanted {
-            try restorer.check([change.path: digest], stage: change.stage, verifyObjects: true)
+            try restorer.check([change.path: digest], stage: change.stage)
         }
         let hasher = ContentHasher(root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile))
         for (change, _) in wanted {

@@ -21,11 +21,12 @@ public struct WorkspaceRestorer: Sendable {
         realRoot = fileSystem.realPath(workspace.root) ?? workspace.root
     }
 
-    /// Checks that every output may be written where it says and the cache holds it intact.
+    /// Checks that every output may be written where it says and the cache holds it: folder
+    /// manifests intact and safe, every object present (its bytes are verified as it is copied).
     ///
     /// - Throws: ``LeptonError/Code/invalidPipeline`` for a path that leaves the package;
     ///   ``LeptonError/Code/cacheMiss`` for a missing, damaged or unsafe manifest or object.
-    public func check(_ outputs: [String: PathDigest], stage: String, verifyObjects: Bool = false) throws(LeptonError) {
+    public func check(_ outputs: [String: PathDigest], stage: String) throws(LeptonError) {
         for (path, digest) in outputs.sorted(by: { $0.key < $1.key }) {
             try checkPath(path, stage: stage)
             var objects = [digest.digest]
@@ -39,11 +40,10 @@ public struct WorkspaceRestorer: Sendable {
                 objects = manifest.entries.map(\.digest)
             }
             for object in objects {
-                let present = verifyObjects ? cache.hasIntactObject(object) : cache.hasObject(object)
-                if !present {
+                if !cache.hasObject(object) {
                     throw LeptonError(
                         .cacheMiss,
-                        "stage '\(stage)': the cache has no intact object \(object.prefix(12)) for '\(path)'")
+                        "stage '\(stage)': the cache has no object \(object.prefix(12)) for '\(path)'")
                 }
             }
         }
@@ -63,8 +63,8 @@ public struct WorkspaceRestorer: Sendable {
         }
     }
 
-    /// Restores the outputs whose workspace content differs (``check(_:stage:verifyObjects:)``
-    /// first, for all of them).
+    /// Restores the outputs whose workspace content differs (``check(_:stage:)`` first, for all
+    /// of them; every object is then hashed while it is copied).
     ///
     /// - Parameters:
     ///   - outputs: The outputs by path.
