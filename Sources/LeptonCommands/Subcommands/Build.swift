@@ -122,7 +122,7 @@ extension LeptonCommand {
     }
 }
 
-/// Runs a build with the build lock held and signals forwarded; shared by `build` and `status`.
+/// Renders a ``BuildSession`` on the console; shared by `build` and `status`.
 struct BuildRun {
     let session: PackageSession
     let options: BuildOptions
@@ -141,61 +141,48 @@ struct BuildRun {
         self.observer = observer
     }
 
+    /// Builds (or, with `--dry-run`, plans) with the build lock held and signals forwarded.
     func execute() throws -> BuildSummary {
-        let result: Result<BuildSummary, LeptonError> = Result { () throws(LeptonError) in try buildHoldingLock() }
-        switch result {
-        case .success(let summary):
-            return summary
-        case .failure(let error):
-            session.console.error(session.console.red("error: ") + error.description)
-            // Only Lepton's own state throws here (a failing stage is a result): exit 5.
-            throw error.code == .invalidPipeline ? ExitCodes.invalid : ExitCodes.state
-        }
+        try mapErrors { () throws(LeptonError) in try buildSession().build(options) }
     }
 
-    private func buildHoldingLock() throws(LeptonError) -> BuildSummary {
+    /// What a build would do now (`lepton status`), without the lock or any write.
+    func plan() throws -> Plan {
+        try mapErrors { () throws(LeptonError) in try buildSession().plan(options) }
+    }
+
+    private func buildSession() -> BuildSession {
         let console = session.console
-        let workspace = session.workspace
-        try workspace.prepare()
-        // Dry runs read state only (recovering a dead build's leftovers first when no build
-        // runs, released at once); real builds hold the package's build lock.
-        let outputs = session.pipeline.stages.flatMap { $0.allOutputs.map(\.path) }
-        let lock =
-            options.dryRun
-            ? nil
-            : try WorkspaceLock(workspace: workspace, command: "lepton build", outputs: outputs) { holder in
-                console.error(
-                    "waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
-            }
-        let recovery =
-            lock?.recovery
-            ?? WorkspaceLock.recoverIfIdle(workspace: workspace, command: "lepton status", outputs: outputs)?.recovery
-        for message in recovery?.messages ?? [] { console.error(console.yellow("warning: ") + message) }
-        // A params file put back just now was read while still overlaid: read it again.
-        let params =
-            recovery?.restoredParamsFiles.isEmpty ?? true
-            ? session.params : ParamsStore(root: workspace.root, overrides: session.params.overrides)
-        // Stages that read the params file themselves must see the --set values too.
-        let overlay = ParamsOverlay(workspace: workspace)
-        let overlaid = !options.dryRun && !params.overrides.isEmpty
-        if overlaid { try overlay.apply(params.overrides, pipeline: session.pipeline) }
-        defer { if overlaid { overlay.recover() } }
-        let statCache = StatCache.load(from: workspace.statCacheFile)
-        let builder = Builder(
-            workspace: workspace, pipeline: session.pipeline, targets: session.targets, params: params,
-            statCache: statCache,
-            runner: PosixProcessRunner(registry: RunningProcesses(path: workspace.runningFile)),
+        let pipeline = session.pipeline
+        var build = BuildSession(
+            workspace: session.workspace, pipeline: pipeline, graph: session.graph, targets: session.targets,
+            params: session.params,
             observer: observer
                 ?? ConsoleObserver(
                     console: console, verbose: verbose,
-                    showUpToDate: verbose || session.pipeline.stages.count <= ConsoleObserver.listUpToDateUpTo,
-                    showOutput: !quiet),
-            options: options, graph: session.graph)
-        let forwarder = SignalForwarder { builder.cancel() }
-        let summary = try builder.build()
-        withExtendedLifetime(forwarder) {}
-        withExtendedLifetime(lock) {}
-        return summary
+                    showUpToDate: verbose || pipeline.stages.count <= ConsoleObserver.listUpToDateUpTo,
+                    showOutput: !quiet))
+        build.waiting = { holder in
+            console.error(
+                "waiting for \(holder) to finish: it holds the build lock of this package (.lepton/build.lock)")
+        }
+        build.stopping = {
+            console.error("\nlepton: stopping; waiting for running stages to end (press Ctrl-C again to quit at once)")
+        }
+        return build
+    }
+
+    /// Only Lepton's own state throws here (a failing stage is a result): exit 5, or 2 for an
+    /// invalid pipeline.
+    private func mapErrors<T>(_ work: () throws(LeptonError) -> T) throws -> T {
+        let result: Result<T, LeptonError> = Result { () throws(LeptonError) in try work() }
+        switch result {
+        case .success(let value):
+            return value
+        case .failure(let error):
+            session.console.error(session.console.red("error: ") + error.description)
+            throw error.code == .invalidPipeline ? ExitCodes.invalid : ExitCodes.state
+        }
     }
 
     static func report(_ summary: BuildSummary, console: Console, dryRun: Bool) throws {

@@ -38,12 +38,12 @@ extension LeptonCommand {
             let session = try PackageSession.open(global, console: console, overrides: overrides)
             try session.checkStageNames(stages)
             let collector = CollectingObserver()
-            let summary = try BuildRun(
+            let plan = try BuildRun(
                 session: session, options: BuildOptions(targets: stages, dryRun: true), verbose: false,
                 observer: collector
-            ).execute()
+            ).plan()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
-            let stale = summary.outcomes.filter { $0.outcome.isStale }
+            let stale = plan.stale
             if json {
                 let items = stale.map { stage, outcome -> JSON in
                     var action = "run"
@@ -62,8 +62,8 @@ extension LeptonCommand {
                         "stage": .string(stage), "action": .string(action), "reasons": .array(reasons.map(JSON.string)),
                     ])
                 }
-                console.line(JSON.object(["stale": .array(items), "stages": .int(summary.outcomes.count)]).prettyText)
-                if Status.hasConfigurationError(summary) { throw ExitCodes.invalid }
+                console.line(JSON.object(["stale": .array(items), "stages": .int(plan.stages.count)]).prettyText)
+                if plan.hasConfigurationError { throw ExitCodes.invalid }
                 if !stale.isEmpty { throw ExitCodes.failure }
                 return
             }
@@ -72,20 +72,12 @@ extension LeptonCommand {
             }
             if stale.isEmpty {
                 console.line(
-                    "everything is up to date (\(summary.outcomes.count) stage\(summary.outcomes.count == 1 ? "" : "s"))"
+                    "everything is up to date (\(plan.stages.count) stage\(plan.stages.count == 1 ? "" : "s"))"
                 )
                 return
             }
-            if Status.hasConfigurationError(summary) { throw ExitCodes.invalid }
+            if plan.hasConfigurationError { throw ExitCodes.invalid }
             throw ExitCodes.failure
-        }
-
-        /// Whether a stage could not be decided for a configuration error (exit code 2, as `build`).
-        static func hasConfigurationError(_ summary: BuildSummary) -> Bool {
-            summary.outcomes.contains {
-                if case .failed(let failure) = $0.outcome { return failure.isConfigurationError }
-                return false
-            }
         }
 
         static func explain(_ outcome: StageOutcome) -> String {

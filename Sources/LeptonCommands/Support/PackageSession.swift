@@ -43,7 +43,7 @@ struct PackageSession {
         }
         loader.timeout = StageEvaluator.processEnvironment("LEPTON_EVALUATION_TIMEOUT").flatMap(Double.init)
         let interrupted = Atomic<Bool>(false)
-        let forwarder = SignalForwarder(announce: false) {
+        let forwarder = SignalForwarder {
             interrupted.store(true, ordering: .relaxed)
             runner.terminateAll()
         }

@@ -15,6 +15,14 @@ public enum StageOutcome: Sendable, Equatable {
     /// Not attempted because an upstream stage failed (or the build stopped).
     case skipped(because: String)
 
+    /// Whether the stage is done and its outputs are in place: up to date, ran, or restored.
+    public var isSuccess: Bool {
+        switch self {
+        case .upToDate, .ran, .restored: return true
+        default: return false
+        }
+    }
+
     /// Whether the stage did or would do work.
     public var isStale: Bool {
         switch self {

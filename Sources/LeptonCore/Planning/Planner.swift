@@ -1,0 +1,69 @@
+/// Decides each stage: up to date, restore from the run cache, or run, with the reasons.
+///
+/// The one place decisions are made, so that `lepton status`, `build --dry-run` and `build`
+/// agree by construction: the build asks it stage by stage as upstream outputs become known,
+/// and a dry run asks it the same way without running anything (see ``Plan``).
+struct Planner: Sendable {
+    let graph: BuildGraph
+    var evaluator: StageEvaluator
+    let cache: ArtifactCache
+    let force: Set<String>
+    let gateBaseline: [String: Double]
+    let root: String
+    /// Warnings about damaged cache entries go here; nil in a dry run (it repairs nothing).
+    let observer: (any BuildObserver)?
+
+    /// Decides a stage whose dependencies are decided.
+    ///
+    /// - Parameters:
+    ///   - previous: The stage's record in the lock, if any.
+    ///   - upstream: Output digests of the stages decided so far.
+    ///   - pendingDependency: A dependency whose outputs are unknown until it runs (dry run).
+    func decide(
+        _ stage: Int, previous: StageRecord?, upstream: [String: PathDigest], pendingDependency: Int? = nil
+    ) -> StageDecision {
+        if let pendingDependency {
+            return .pending(reasons: [.upstreamWillRun(graph.pipeline.stages[pendingDependency].name)])
+        }
+        let description = graph.pipeline.stages[stage]
+        var record: StageRecord
+        do throws(LeptonError) {
+            record = try evaluator.record(for: description, upstream: upstream)
+        } catch {
+            var failure = StageFailure(message: error.message)
+            failure.isConfigurationError = error.code == .invalidPipeline
+            return .failed(failure)
+        }
+        if force.contains(description.name) { return .run(record, reasons: [.forced]) }
+        if let previous, previous.key == record.key {
+            record.outputs = previous.outputs
+            let problems = evaluator.outputProblems(previous.outputs)
+            if problems.isEmpty { return .upToDate(record) }
+            if previous.outputs.values.allSatisfy(cache.contains) { return .restore(record, reasons: problems) }
+            return .run(record, reasons: problems)
+        }
+        let reasons = RebuildReason.differences(from: previous, to: record)
+        if let entry = cache.runEntry(for: record.key) {
+            if Set(entry.outputs.keys) == Set(description.allOutputs.map(\.path)),
+                entry.outputs.values.allSatisfy(cache.contains)
+            {
+                record.outputs = entry.outputs
+                return .restore(record, reasons: reasons)
+            }
+            observer?.warning(
+                "stage '\(description.name)': the cache lacks an intact object or manifest of its earlier run with these inputs (damaged or removed by gc); running it"
+            )
+        } else if cache.hasRunEntryFile(for: record.key) {
+            observer?.warning(
+                "stage '\(description.name)': its run-cache entry is damaged; running it (a new entry replaces it)")
+        }
+        return .run(record, reasons: reasons)
+    }
+
+    /// The stage's failed quality gates, nil when they hold or it has none.
+    func gateFailure(of stage: StageDescription) -> StageFailure? {
+        let pipelineGates = stage.metrics.isEmpty ? [] : graph.pipeline.gates
+        guard !stage.gates.isEmpty || !pipelineGates.isEmpty else { return nil }
+        return GateCheck.failure(of: stage, pipelineGates: pipelineGates, root: root, baseline: gateBaseline)
+    }
+}

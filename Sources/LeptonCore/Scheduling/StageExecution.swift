@@ -1,0 +1,32 @@
+/// What the coordinator hands decided stages to: the real execution restores and runs them,
+/// the dry run only reports what would happen (ninja's dry-run command runner).
+protocol StageExecution: Sendable {
+    /// How many stages may run or restore at once.
+    var jobs: Int { get }
+
+    /// Settles a decision on the coordinator thread when it needs no work (up to date, cannot
+    /// be decided, or any decision in a dry run); nil when it must be performed on a worker.
+    func settle(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult?
+
+    /// Restores or runs a stage, on a worker thread.
+    func perform(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult
+}
+
+/// A stage's outcome with the record it leaves (nil when it produced none it can vouch for).
+struct StageResult: Sendable {
+    var outcome: StageOutcome
+    var record: StageRecord?
+}
+
+/// The dry run: every decision is settled as its forecast, and nothing is touched.
+struct DryRunExecution: StageExecution {
+    var jobs: Int { 1 }
+
+    func settle(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult? {
+        StageResult(outcome: decision.forecast, record: decision.forecastRecord)
+    }
+
+    func perform(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult {
+        StageResult(outcome: decision.forecast, record: decision.forecastRecord)
+    }
+}
