@@ -43,11 +43,7 @@ extension LeptonCommand.Cache {
         func run() throws {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
-            let lock = try WorkspaceLock(workspace: workspace, command: "lepton cache gc", outputs: []) { holder in
-                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
-            }
-            defer { withExtendedLifetime(lock) {} }
-            let report = try GarbageCollector(workspace: workspace)
+            let report = try GarbageCollector(workspace: workspace, events: .printing(to: console))
                 .collect(keepDays: keepDays, workspaceOnly: workspaceOnly, dryRun: dryRun)
             let verb = dryRun ? "would remove" : "removed"
             if report.damagedObjects > 0 {

@@ -22,50 +22,24 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
-            let history = RunHistory(workspace: workspace)
-            let record: RunRecord
-            do { record = try history.resolve(name) } catch { throw ValidationError(error.message) }
-            let unknown = stage.filter { record.stages[$0]?.record == nil }
-            if !unknown.isEmpty {
-                throw ValidationError(
-                    "Run \(record.id) has no outputs of stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")); "
-                        + "its stages: \(record.stages.keys.sorted().joined(separator: ", ")).")
-            }
-            let chosen = record.stages.filter { stage.isEmpty || stage.contains($0.key) }.compactMapValues(\.record)
-            let cache = ArtifactCache(directory: workspace.cacheDirectory)
-            // Checked under the lock: a concurrent `cache gc` cannot remove an object between
-            // the check and the restore.
-            let lock = try WorkspaceLock(
-                workspace: workspace, command: "lepton checkout",
-                outputs: chosen.values.flatMap { Array($0.outputs.keys) }
-            ) { holder in
-                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
-            }
-            defer { withExtendedLifetime(lock) {} }
-            for message in lock.recovery.messages { console.error(console.yellow("warning: ") + message) }
-            let restorer = WorkspaceRestorer(workspace: workspace, cache: cache)
-            let missing = chosen.flatMap { name, stageRecord in
-                stageRecord.outputs.filter { output in
-                    (try? restorer.check([output.key: output.value], stage: name)) == nil
-                }.map { "\($0.key) (stage '\(name)')" }
-            }
-            guard missing.isEmpty else {
-                console.error(
-                    console.red("error: ")
-                        + "cannot check out run \(record.id): the cache no longer holds \(missing.sorted().joined(separator: ", ")); "
-                        + "nothing was changed (pull them from a remote cache, or rebuild that run's inputs)")
+            let result: RunCheckout.Result
+            do throws(LeptonError) {
+                result = try RunCheckout(workspace: workspace, events: .printing(to: console))
+                    .checkout(name, stages: stage, dryRun: dryRun)
+            } catch  where error.code == .usage {
+                throw ValidationError(error.message.prefix(1).uppercased() + error.message.dropFirst() + ".")
+            } catch {
+                console.error(console.red("error: ") + error.message)
                 throw ExitCodes.failure
             }
-            let changed = try OutputRestorer(
-                workspace: workspace, cache: cache, console: console, verbose: global.verbose, dryRun: dryRun
-            )
-            .restore(chosen)
+            OutputChanges.print(
+                result.changes, unchanged: result.unchanged, console: console, verbose: global.verbose, dryRun: dryRun)
+            let changed = result.changes.count
             if dryRun {
                 console.line("\(changed) output\(changed == 1 ? "" : "s") would change")
                 return
             }
-            try OutputRestorer.recordInLock(chosen, workspace: workspace)
-            console.line("checked out run \(record.id): \(changed) output\(changed == 1 ? "" : "s") changed")
+            console.line("checked out run \(result.run.id): \(changed) output\(changed == 1 ? "" : "s") changed")
         }
     }
 }

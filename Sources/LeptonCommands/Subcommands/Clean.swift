@@ -29,35 +29,22 @@ extension LeptonCommand {
             }
             // Like every command that changes the workspace, clean waits for a running build,
             // and reads the lock under the build lock.
-            let buildLock =
-                dryRun
-                ? nil
-                : try WorkspaceLock(workspace: workspace, command: "lepton clean", outputs: []) { holder in
-                    console.error("waiting for \(holder) to finish: it holds the build lock of this package")
-                }
-            defer { withExtendedLifetime(buildLock) {} }
-            for message in buildLock?.recovery.messages ?? [] {
-                console.error(console.yellow("warning: ") + message)
-            }
             let cleaner = OutputCleaner(workspace: workspace)
             let unknown = cleaner.unknownStages(stages)
             if !unknown.isEmpty {
                 throw ValidationError(
                     "no outputs recorded for stage(s) \(unknown.map { "'\($0)'" }.joined(separator: ", "))")
             }
-            let items = try cleaner.plan(stages: stages)
+            let (items, done) = try cleaner.clean(stages: stages, dryRun: dryRun, events: .printing(to: console))
             for item in items where item.action == .keepModified {
                 console.line(
                     "  kept     \(item.path) \(console.dim("(\(item.stage): modified since Lepton wrote it)"))")
             }
-            var removed = 0
             if dryRun {
                 for item in items where item.action == .remove { console.line("  would remove \(item.path)") }
-            } else {
-                let done = try cleaner.apply(items)
-                for item in done { console.line("  removed  \(item.path)") }
-                removed = done.count
             }
+            for item in done { console.line("  removed  \(item.path)") }
+            let removed = done.count
             console.line(
                 dryRun
                     ? "dry run: nothing removed"

@@ -113,7 +113,7 @@ extension LeptonCommand {
                 let console = Console()
                 let session = try PackageSession.open(global, console: console)
                 let current = RunRecorder.currentMetrics(session)
-                let old = try RunComparison.resolve(against, workspace: session.workspace, current: current)
+                let old = try RunComparison.resolving(against, workspace: session.workspace, current: current)
                 let files = Set(current.keys).union(old.metrics.keys).sorted()
                 var rows: [(file: String, name: String, old: Double?, new: Double?)] = []
                 for file in files {

@@ -80,7 +80,7 @@ extension LeptonCommand {
             func run() throws {
                 let console = Console()
                 let session = try PackageSession.open(global, console: console, overrides: overrides)
-                let old = try RunComparison.resolve(against, workspace: session.workspace)
+                let old = try RunComparison.resolving(against, workspace: session.workspace)
                 var current: [String: String] = [:]
                 for stage in session.pipeline.stages {
                     for parameter in stage.params where parameter.inline == nil {
@@ -110,6 +110,19 @@ extension LeptonCommand {
                 }
                 TablePrinter(console: console).print(header: ["param", old.label, "now"], rows: rows)
             }
+        }
+    }
+}
+
+extension RunComparison {
+    /// ``RunComparison/resolve(_:workspace:current:)``, a name that matches nothing being a usage error.
+    static func resolving(
+        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil
+    ) throws -> RunComparison {
+        do throws(LeptonError) {
+            return try resolve(name, workspace: workspace, current: current)
+        } catch {
+            throw ValidationError(error.message)
         }
     }
 }

@@ -75,32 +75,20 @@ extension LeptonCommand {
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
             let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
-            try workspace.prepare()
-            let lock = try WorkspaceLock(workspace: workspace, command: "lepton pull", outputs: []) { holder in
-                console.error("waiting for \(holder) to finish: it holds the build lock of this package")
+            let result: OutputPull.Result
+            do throws(LeptonError) {
+                result = try OutputPull(workspace: workspace, remote: remote, events: .printing(to: console))
+                    .pull(records)
+            } catch {
+                console.error(console.red("error: ") + error.message)
+                throw ExitCodes.failure
             }
-            defer { withExtendedLifetime(lock) {} }
-            let local = ArtifactCache(directory: workspace.cacheDirectory)
-            var available: [String: StageRecord] = [:]
-            var failed = 0
-            for (name, record) in records {
-                do throws(RemoteError) {
-                    try remote.download(Array(record.outputs.values))
-                    available[name] = record
-                    if local.runEntry(for: record.key) == nil {
-                        try? local.writeRunEntry(
-                            RunCacheEntry(
-                                key: record.key, stage: name, outputs: record.outputs,
-                                created: Int(SystemClock().fileTimeNow() / 1_000_000_000)))
-                    }
-                } catch {
-                    console.line("  \(console.red("FAILED"))     \(name): \(error.message)")
-                    failed += 1
-                }
-            }
-            let changed = try OutputRestorer(
-                workspace: workspace, cache: local, console: console, verbose: global.verbose, dryRun: false
-            ).restore(available)
+            for (name, message) in result.failed { console.line("  \(console.red("FAILED"))     \(name): \(message)") }
+            OutputChanges.print(
+                result.changes, unchanged: result.unchanged, console: console, verbose: global.verbose, dryRun: false)
+            let changed = result.changes.count
+            let failed = result.failed.count
+            let available = result.pulled
             console.line(console.dim(RemoteReport.line(remote)))
             console.line(
                 "pulled \(available.count) of \(records.count) stage\(records.count == 1 ? "" : "s"): \(changed) output\(changed == 1 ? "" : "s") changed"

@@ -152,29 +152,14 @@ extension LeptonCommand {
 }
 
 /// Stage records from Lepton.lock, for commands that work on what was built.
-enum LockRecords {
-    /// The named stages' records (all when none is named), sorted by name.
+extension LockRecords {
+    /// ``LockRecords/select(_:workspace:)``, its errors printed: exit 2 for an unknown stage, 1 otherwise.
     static func select(_ names: [String], workspace: Workspace, console: Console) throws -> [(String, StageRecord)] {
-        let fileSystem = FileSystem()
-        guard fileSystem.status(workspace.lockFile) != nil else {
-            console.error(console.red("error: ") + "\(LockFile.fileName) does not exist yet: run `lepton build` first")
-            throw ExitCodes.failure
-        }
-        let lock: LockFile
         do throws(LeptonError) {
-            lock = try LockFile(bytes: fileSystem.read(workspace.lockFile), path: LockFile.fileName)
+            return try select(names, workspace: workspace)
         } catch {
             console.error(console.red("error: ") + error.message)
-            throw ExitCodes.failure
+            throw error.code == .unknownStage ? ExitCodes.invalid : ExitCodes.failure
         }
-        let unknown = names.filter { lock.stages[$0] == nil }
-        if !unknown.isEmpty {
-            console.error(
-                console.red("error: ") + "\(LockFile.fileName) has no record of "
-                    + unknown.map { "'\($0)'" }.joined(separator: ", ")
-                    + " (it records: \(lock.stages.keys.sorted().joined(separator: ", "))); build it first")
-            throw ExitCodes.invalid
-        }
-        return lock.stages.filter { names.isEmpty || names.contains($0.key) }.sorted { $0.key < $1.key }
     }
 }

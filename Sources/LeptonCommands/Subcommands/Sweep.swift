@@ -75,7 +75,7 @@ extension LeptonCommand {
         }
 
         /// Builds the combinations `width` at a time, each in a copy of the package (see
-        /// ``SweepWorkspace``) by a `lepton build` process, and moves their runs into the history.
+        /// ``SweepRunner``), whose runs move into the history.
         private func buildInParallel(
             _ combinations: [[String]], width: Int, console: Console
         ) throws -> [(overrides: [String], id: String?, status: String, metrics: [String: Double])] {
@@ -84,49 +84,19 @@ extension LeptonCommand {
             for combination in combinations {
                 _ = try PackageSession.open(global, console: console, overrides: combination)
             }
-            // Whose copies these are: the next command removes them once this process is gone.
-            try FileSystem().createDirectories(session.workspace.stateDirectory + "/sweep")
-            try FileSystem().writeAtomically("\(getpid())\n", to: session.workspace.stateDirectory + "/sweep/owner")
-            let copies = try (0..<width).map { try SweepWorkspace(session: session, index: $0) }
-            defer {
-                for copy in copies { copy.remove() }
-                try? FileSystem().remove(session.workspace.stateDirectory + "/sweep")
-            }
-            let history = RunHistory(workspace: session.workspace)
-            let next = Atomic<Int>(0)
-            let finished = Mutex<[Int: RunRecord?]>([:])
-            let executable = BuildOptions.runningExecutable
             let quiet = json
-            DispatchQueue.concurrentPerform(iterations: width) { slot in
-                let copy = copies[slot]
-                while true {
-                    let index = next.add(1, ordering: .relaxed).oldValue
-                    guard index < combinations.count else { return }
-                    let combination = combinations[index]
-                    if !quiet {
-                        console.line(
-                            console.dim("[\(index + 1)/\(combinations.count)] \(combination.joined(separator: " "))"))
-                    }
-                    let before = Set(RunHistory(workspace: Workspace(root: copy.root)).all().map(\.id))
-                    let arguments =
-                        [executable, "build", "-C", copy.root, "-q", "-j", "1"]
-                        + combination.flatMap { ["--set", $0] }
-                    _ = PosixProcessRunner().run(
-                        ProcessRequest(
-                            stage: "sweep", arguments: arguments, workingDirectory: copy.root,
-                            environment: ["NO_COLOR": "1"], logPath: copy.root + "/.lepton/sweep.log"))
-                    let run = RunHistory(workspace: Workspace(root: copy.root)).all().first { !before.contains($0.id) }
-                    finished.withLock { $0[index] = run }
+            let runs = try SweepRunner(workspace: session.workspace, pipeline: session.pipeline).run(
+                combinations, width: width
+            ) { index in
+                if !quiet {
+                    console.line(
+                        console.dim(
+                            "[\(index + 1)/\(combinations.count)] \(combinations[index].joined(separator: " "))"))
                 }
             }
-            return try finished.withLock { runs in
-                try combinations.indices.map { index in
-                    guard let run = runs[index] ?? nil else {
-                        return (combinations[index], nil, "failed", [:])
-                    }
-                    try history.record(run)
-                    return (combinations[index], run.id, run.status, MetricsFile.byName(run.metrics))
-                }
+            return zip(combinations, runs).map { combination, run in
+                guard let run else { return (combination, nil, "failed", [:]) }
+                return (combination, run.id, run.status, MetricsFile.byName(run.metrics))
             }
         }
 

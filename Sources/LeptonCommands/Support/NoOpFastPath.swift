@@ -25,28 +25,21 @@ enum NoOpFastPath {
 
     /// The number of stages when the snapshot holds, nil otherwise (saying why with `-v`).
     static func check(_ options: GlobalOptions, console: Console) -> Int? {
-        func miss(_ reason: String) -> Int? {
-            if options.verbose { console.error(console.dim("no-op snapshot: \(reason); checking every stage")) }
+        let verdict: Result<Int, NoOpSnapshot.Miss>
+        if let workspace = try? PackageSession.findWorkspace(options) {
+            verdict = NoOpSnapshot.check(workspace: workspace) { environmentNames in
+                let targets = try PackageSession.loadTargets(options, workspace: workspace)
+                return context(workspace: workspace, targets: targets, environmentNames: environmentNames)
+            }
+        } else {
+            verdict = .failure(NoOpSnapshot.Miss("none from the last build"))
+        }
+        switch verdict {
+        case .success(let count):
+            return count
+        case .failure(let miss):
+            if options.verbose { console.error(console.dim("no-op snapshot: \(miss.reason); checking every stage")) }
             return nil
         }
-        guard let workspace = try? PackageSession.findWorkspace(options),
-            let bytes = try? FileSystem().read(workspace.noOpSnapshotFile)
-        else { return miss("none from the last build") }
-        guard let snapshot = NoOpSnapshot(bytes: bytes) else { return miss("damaged or of another version") }
-        let targets: TargetSources?
-        do {
-            targets = try PackageSession.loadTargets(options, workspace: workspace)
-        } catch {
-            return miss("the SwiftPM target list cannot be read (\(error))")
-        }
-        guard let current = context(workspace: workspace, targets: targets, environmentNames: snapshot.environmentNames)
-        else {
-            return miss("the Leptonfile cannot be read")
-        }
-        guard current == snapshot.context else {
-            return miss("the Leptonfile, the environment or the SwiftPM targets changed")
-        }
-        if let changed = snapshot.firstChange(root: workspace.root) { return miss("'\(changed)' changed") }
-        return snapshot.stageCount
     }
 }

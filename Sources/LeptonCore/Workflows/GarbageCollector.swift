@@ -5,14 +5,17 @@
 /// `lepton cache gc`: removes damaged cache objects, then every object that neither
 /// `Lepton.lock`, a tagged run nor a kept run-cache entry references.
 ///
-/// Run it holding the build lock. Damaged objects (content that does not hash to the name:
+/// It takes the build lock itself. Damaged objects (content that does not hash to the name:
 /// torn by a power cut, tampered with) go first, so that no entry needing one is kept.
 public struct GarbageCollector: Sendable {
     public let workspace: Workspace
+    public let events: WorkflowEvents
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, events: WorkflowEvents = WorkflowEvents(), fileSystem: FileSystem = FileSystem())
+    {
         self.workspace = workspace
+        self.events = events
         self.fileSystem = fileSystem
     }
 
@@ -25,7 +28,7 @@ public struct GarbageCollector: Sendable {
         public var keptObjects = 0
     }
 
-    /// Collects.
+    /// Collects, holding the build lock.
     ///
     /// - Parameters:
     ///   - keepDays: Run-cache entries written within this many days are kept with their objects.
@@ -36,6 +39,14 @@ public struct GarbageCollector: Sendable {
     /// - Throws: ``LeptonError`` when `Lepton.lock` is damaged (nothing is removed then).
     public func collect(keepDays: Int, workspaceOnly: Bool, dryRun: Bool, now: Int = Int(time(nil)))
         throws(LeptonError) -> Report
+    {
+        try WorkspaceLock.holding(workspace, command: "lepton cache gc", events: events) { () throws(LeptonError) in
+            try collectHoldingLock(keepDays: keepDays, workspaceOnly: workspaceOnly, dryRun: dryRun, now: now)
+        }
+    }
+
+    private func collectHoldingLock(keepDays: Int, workspaceOnly: Bool, dryRun: Bool, now: Int) throws(LeptonError)
+        -> Report
     {
         let cache = ArtifactCache(directory: workspace.cacheDirectory, fileSystem: fileSystem)
         var report = Report()

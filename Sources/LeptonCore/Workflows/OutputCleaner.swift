@@ -85,4 +85,17 @@ public struct OutputCleaner: Sendable {
         try? hasher.statCache.save(to: workspace.statCacheFile)
         return removed
     }
+
+    /// `lepton clean`: plans, and unless `dryRun` removes, holding the build lock (a dry run
+    /// only reads). Returns every planned item and the items removed.
+    public func clean(stages: [String], dryRun: Bool, events: WorkflowEvents = WorkflowEvents()) throws(LeptonError)
+        -> (planned: [Item], removed: [Item])
+    {
+        if dryRun { return (try plan(stages: stages), []) }
+        return try WorkspaceLock.holding(workspace, command: "lepton clean", events: events) {
+            () throws(LeptonError) -> (planned: [Item], removed: [Item]) in
+            let items = try plan(stages: stages)
+            return (items, try apply(items))
+        }
+    }
 }

@@ -1,28 +1,27 @@
-import ArgumentParser
-import LeptonCore
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// What `params diff` and `metrics diff` compare the workspace with: a recorded run, or a git
 /// revision's `Lepton.lock` (whose metrics files are read from the cache by digest).
-struct RunComparison {
+public struct RunComparison: Sendable {
     /// A label for the old side: `run ID` or `git REV`.
-    var label: String
-    var params: [String: String]
-    var metrics: [String: [String: Double]]
+    public var label: String
+    public var params: [String: String]
+    public var metrics: [String: [String: Double]]
 
     /// Resolves `name`: a run (id, prefix, tag, `latest`), else a git revision. With no name,
-    /// the latest run whose metrics (for `preferDifferentMetrics`) differ from `current`.
-    static func resolve(
+    /// the latest run whose metrics differ from `current` (the latest run when none does).
+    ///
+    /// - Throws: ``LeptonError`` ``LeptonError/Code/usage`` when nothing matches.
+    public static func resolve(
         _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil
-    ) throws -> RunComparison {
+    ) throws(LeptonError) -> RunComparison {
         let history = RunHistory(workspace: workspace)
         guard let name else {
             let runs = history.all()
             guard let latest = runs.first else {
-                throw ValidationError("No run is recorded yet; build first, or name a git revision.")
+                throw LeptonError(.usage, "No run is recorded yet; build first, or name a git revision.")
             }
             let chosen = current.flatMap { current in runs.first { $0.metrics != current } } ?? latest
             return RunComparison(label: "run \(chosen.id)", params: chosen.params, metrics: chosen.metrics)
@@ -31,7 +30,8 @@ struct RunComparison {
             return RunComparison(label: "run \(run.id)", params: run.params, metrics: run.metrics)
         }
         guard let lock = gitLock(name, root: workspace.root) else {
-            throw ValidationError(
+            throw LeptonError(
+                .usage,
                 "'\(name)' is neither a run nor a tag (see 'lepton runs') nor a git revision with a \(LockFile.fileName)."
             )
         }

@@ -1,6 +1,3 @@
-import Dispatch
-import LeptonCore
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -15,17 +12,15 @@ import LeptonCore
 /// package's: every combination stores into, and restores from, the one content-addressed cache
 /// (objects and entries are written to unique temporary names and renamed, so concurrent
 /// builds are safe), and the Leptonfile's DSL is compiled once.
-struct SweepWorkspace {
+struct SweepCopy {
     let root: String
     private let fileSystem = FileSystem()
 
-    /// Mirrors the package of `session` into `.lepton/sweep/<index>`.
-    init(session: PackageSession, index: Int) throws {
-        let workspace = session.workspace
+    /// Mirrors the package into `.lepton/sweep/<index>`, leaving out the declared `outputs`.
+    init(workspace: Workspace, outputs: Set<String>, index: Int) throws(LeptonError) {
         root = workspace.stateDirectory + "/sweep/\(index)"
         try? fileSystem.remove(root)
         try fileSystem.createDirectories(root)
-        let outputs = Set(session.pipeline.stages.flatMap { $0.allOutputs.map(\.path) })
         try mirror(from: workspace.root, to: root, relative: "", outputs: outputs)
         try fileSystem.createDirectories(root + "/.lepton")
         for name in ["cache", "leptonfile"] {
@@ -36,7 +31,9 @@ struct SweepWorkspace {
         }
     }
 
-    private func mirror(from source: String, to target: String, relative: String, outputs: Set<String>) throws {
+    private func mirror(from source: String, to target: String, relative: String, outputs: Set<String>)
+        throws(LeptonError)
+    {
         for entry in try fileSystem.list(source) {
             let path = relative.isEmpty ? entry.name : relative + "/" + entry.name
             if relative.isEmpty && (entry.name == ".lepton" || entry.name == ".git" || entry.name.hasPrefix(".build")) {
@@ -66,8 +63,6 @@ struct SweepWorkspace {
         try? fileSystem.remove(root)
     }
 
-    /// The runs this copy's builds recorded.
-    func recordedRuns(workspace: Workspace) -> [RunRecord] {
-        RunHistory(workspace: Workspace(root: root)).all()
-    }
+    /// The runs this copy's builds recorded, newest first.
+    var runs: [RunRecord] { RunHistory(workspace: Workspace(root: root)).all() }
 }
