@@ -21,32 +21,21 @@ extension LeptonCommand {
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
             let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console, forceUploads: true)
-            let local = ArtifactCache(directory: workspace.cacheDirectory)
             var failed = 0
             var pushed = 0
-            for (name, record) in records {
-                guard record.outputs.values.allSatisfy(local.contains) else {
+            OutputPush(workspace: workspace, remote: remote).push(records) { name, outcome in
+                switch outcome {
+                case .pushed(let bytes):
+                    pushed += 1
+                    console.line("  pushed   \(name) \(console.dim("(\(Format.bytes(bytes)) sent)"))")
+                case .notInLocalCache:
+                    failed += 1
                     console.line(
                         "  \(console.yellow("skipped"))  \(name) \(console.dim("(its outputs are not in the local cache; build it first)"))"
                     )
+                case .failed(let message):
                     failed += 1
-                    continue
-                }
-                let entry =
-                    local.runEntry(for: record.key)
-                    ?? RunCacheEntry(
-                        key: record.key, stage: name, outputs: record.outputs,
-                        created: Int(SystemClock().fileTimeNow() / 1_000_000_000))
-                do throws(RemoteError) {
-                    let before = remote.stats.uploadedBytes
-                    try remote.upload(entry)
-                    pushed += 1
-                    console.line(
-                        "  pushed   \(name) \(console.dim("(\(Format.bytes(remote.stats.uploadedBytes - before)) sent)"))"
-                    )
-                } catch {
-                    console.line("  \(console.red("FAILED"))   \(name): \(error.message)")
-                    failed += 1
+                    console.line("  \(console.red("FAILED"))   \(name): \(message)")
                 }
             }
             console.line(console.dim(RemoteReport.line(remote)))

@@ -103,29 +103,23 @@ extension LeptonCommand {
                 let workspace = try PackageSession.findWorkspace(global)
                 let records = try LockRecords.select(stages, workspace: workspace, console: console)
                 let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
-                let local = ArtifactCache(directory: workspace.cacheDirectory)
-                var rows: [[String]] = []
+                let availability: [OutputPush.Availability]
+                do throws(RemoteError) {
+                    availability = try OutputPush(workspace: workspace, remote: remote).availability(records)
+                } catch {
+                    console.error(console.red("error: ") + error.message)
+                    throw ExitCodes.remoteUnavailable
+                }
                 var lost = 0
-                for (name, record) in records {
-                    let outputs = Array(record.outputs.values)
-                    let localState = outputs.allSatisfy(local.contains) ? "yes" : "missing"
-                    let remoteState: String
-                    do throws(RemoteError) {
-                        let entry = try remote.hasEntry(record.key)
-                        let onServer = try remoteBlobsMissing(outputs, local: local, remote: remote)
-                        if entry && onServer == 0 {
-                            remoteState = "yes"
-                        } else if !entry {
-                            remoteState = "no entry"
-                        } else {
-                            remoteState = "\(onServer) blob\(onServer == 1 ? "" : "s") missing"
-                        }
-                    } catch {
-                        console.error(console.red("error: ") + error.message)
-                        throw ExitCodes.remoteUnavailable
-                    }
-                    if localState != "yes" && remoteState != "yes" { lost += 1 }
-                    rows.append([name, String(record.key.prefix(12)), localState, remoteState])
+                let rows = availability.map { stage -> [String] in
+                    let remoteState =
+                        stage.remote
+                        ? "yes"
+                        : !stage.remoteEntry
+                            ? "no entry"
+                            : "\(stage.remoteBlobsMissing) blob\(stage.remoteBlobsMissing == 1 ? "" : "s") missing"
+                    if !stage.local && !stage.remote { lost += 1 }
+                    return [stage.stage, String(stage.key.prefix(12)), stage.local ? "yes" : "missing", remoteState]
                 }
                 console.line("remote \(remote.location)")
                 TablePrinter(console: console).print(header: ["STAGE", "KEY", "LOCAL", "REMOTE"], rows: rows)
@@ -135,17 +129,6 @@ extension LeptonCommand {
                     console.line("\(lost) stage\(lost == 1 ? "" : "s") in neither cache: `lepton build` runs them")
                     throw ExitCodes.failure
                 }
-            }
-
-            /// How many of the outputs' blobs the server lacks (a folder whose manifest is not
-            /// local counts its manifest only).
-            private func remoteBlobsMissing(
-                _ outputs: [PathDigest], local: ArtifactCache, remote: RemoteCache
-            ) throws(RemoteError) -> Int {
-                let digests = Set(outputs.flatMap(local.objects(of:)))
-                var missing = 0
-                for digest in digests where try remote.store.size(of: .cas, digest) == nil { missing += 1 }
-                return missing
             }
         }
     }
