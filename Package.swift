@@ -41,10 +41,19 @@ let package = Package(
             name: "CLeptonSpawn",
             exclude: ["README.md"]
         ),
+        // The low-level pieces everything shares, depending on nothing: the one POSIX funnel
+        // (FileSystem, FileDescriptor, typed errno), strict JSON, the clock, the environment,
+        // diagnostics and the error type.
+        .target(
+            name: "LeptonSystem",
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // The engine: graph, hashing, state, cache, scheduling, execution. Never prints.
         .target(
             name: "LeptonCore",
             dependencies: [
+                "LeptonSystem",
                 "CLeptonSpawn",
                 "LeptonMetrics",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -56,7 +65,7 @@ let package = Package(
         // Compiles and evaluates a Leptonfile against the embedded DSL sources.
         .target(
             name: "LeptonLoading",
-            dependencies: ["LeptonCore", "LeptonMetrics"],
+            dependencies: ["LeptonSystem", "LeptonCore", "LeptonMetrics"],
             exclude: ["README.md"],
             resources: [.embedInCode("DescriptionSources")],
             swiftSettings: strictSettings
@@ -80,7 +89,7 @@ let package = Package(
         // the package's remote configuration. The engine's side is LeptonCore's RemoteCache.
         .target(
             name: "LeptonRemote",
-            dependencies: ["LeptonCore", "CLeptonHTTP"],
+            dependencies: ["LeptonSystem", "LeptonCore", "CLeptonHTTP"],
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
@@ -106,6 +115,7 @@ let package = Package(
         .target(
             name: "LeptonCommands",
             dependencies: [
+                "LeptonSystem",
                 "LeptonCore",
                 "LeptonLoading",
                 "LeptonRemote",
@@ -146,13 +156,13 @@ let package = Package(
         ),
         .target(
             name: "_LeptonTestSupport",
-            dependencies: ["LeptonCore"],
+            dependencies: ["LeptonSystem", "LeptonCore"],
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LeptonCoreTests",
-            dependencies: ["LeptonCore", "_LeptonTestSupport"],
+            dependencies: ["LeptonSystem", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -163,17 +173,17 @@ let package = Package(
         ),
         .testTarget(
             name: "LeptonLoadingTests",
-            dependencies: ["LeptonLoading", "LeptonCore", "_LeptonTestSupport"],
+            dependencies: ["LeptonSystem", "LeptonLoading", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LeptonRemoteTests",
-            dependencies: ["LeptonRemote", "LeptonCore", "_LeptonTestSupport"],
+            dependencies: ["LeptonSystem", "LeptonRemote", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LeptonCommandsTests",
-            dependencies: ["LeptonCommands", "LeptonCore", "_LeptonTestSupport"],
+            dependencies: ["LeptonSystem", "LeptonCommands", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// The compiled `LeptonDescription` module a Leptonfile links against.
 ///
@@ -40,7 +41,7 @@ struct DescriptionLibrary: Sendable {
 
     /// Finds the compiled library, compiling it first if needed.
     static func prepare(
-        in parent: String, toolchain: Toolchain, runner: any ProcessRunner, fileSystem: FileSystem = FileSystem()
+        in parent: String, toolchain: Toolchain, runner: any ProcessRunner, fileSystem: FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> DescriptionLibrary {
         let directory = "\(parent)/dsl-\(digest.prefix(16))"
         let library = DescriptionLibrary(directory: directory)

@@ -1,6 +1,7 @@
 import Foundation
 import LeptonCore
 import LeptonMetrics
+import LeptonSystem
 
 /// Decodes the envelope an evaluated Leptonfile writes and converts it to the host model,
 /// normalising paths and collecting every problem (like SwiftPM's `ManifestJSONParser`).

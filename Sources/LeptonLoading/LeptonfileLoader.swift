@@ -1,5 +1,6 @@
 import Dispatch
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 /// Evaluates a Leptonfile into a ``PipelineDescription``, like SwiftPM's `ManifestLoader`:
@@ -14,7 +15,7 @@ public struct LeptonfileLoader: Sendable {
 
     public let workspace: Workspace
     let runner: any ProcessRunner
-    let fileSystem = FileSystem()
+    let fileSystem = PosixFileSystem()
     static let cacheVersion = "lepton-leptonfile-cache v1"
 
     /// Called once when running the compiled Leptonfile takes longer than ``slowAfter``

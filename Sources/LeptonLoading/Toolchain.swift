@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -12,13 +13,13 @@ struct Toolchain: Sendable {
     /// 100 ms cost of asking it for its version on every build.
     let identity: String
 
-    static func find(fileSystem: FileSystem = FileSystem()) throws(LeptonError) -> Toolchain {
+    static func find(fileSystem: FileSystem = PosixFileSystem()) throws(LeptonError) -> Toolchain {
         var candidates: [String] = []
         for name in ["LEPTON_SWIFTC", "SWIFT_EXEC"] {
-            if let value = getenv(name) { candidates.append(String(cString: value)) }
+            if let value = Environment.raw(name) { candidates.append(value) }
         }
-        if let path = getenv("PATH") {
-            for folder in String(cString: path).split(separator: ":") { candidates.append("\(folder)/swiftc") }
+        if let path = Environment.raw("PATH") {
+            for folder in path.split(separator: ":") { candidates.append("\(folder)/swiftc") }
         }
         candidates.append("/usr/bin/swiftc")
         for candidate in candidates {

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// The `// lepton-tools-version: 0.1` line a Leptonfile may start with: the oldest Lepton whose
 /// DSL it is written for (like `swift-tools-version` in `Package.swift`).

@@ -1,5 +1,6 @@
 import CLeptonHTTP
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -76,13 +77,14 @@ public final class HTTPBlobStore: BlobStore {
     }
 
     public func put(_ namespace: BlobNamespace, _ key: String, file path: String, size: Int64) throws(RemoteError) {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw RemoteError(.other, "cannot read '\(path)': \(String(cString: strerror(errno)))")
+        let file: FileDescriptor
+        do throws(LeptonError) {
+            file = try PosixFileSystem().open(path, .read)
+        } catch {
+            throw RemoteError(.other, error.message)
         }
-        defer { close(descriptor) }
         let result = try perform("PUT", namespace, key) { request in
-            request.upload_fd = descriptor
+            request.upload_fd = file.raw
             request.upload_size = size
         }
         try check(result, "PUT", namespace, key)

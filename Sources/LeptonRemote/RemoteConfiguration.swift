@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// The package's named remote caches, in `Lepton.config` beside the Leptonfile (committed, so
 /// every clone and CI job finds the team's cache). It holds URLs only: credentials come from the
@@ -25,7 +26,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
     /// - Throws: ``LeptonError`` naming the file when it is not valid.
     public static func load(root: String) throws(LeptonError) -> RemoteConfiguration {
         let path = path(in: root)
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         guard fileSystem.status(path) != nil else { return RemoteConfiguration() }
         let bytes = try fileSystem.read(path)
         func invalid(_ reason: String) -> LeptonError {
@@ -59,7 +60,7 @@ public struct RemoteConfiguration: Sendable, Equatable {
         for remote in self.remotes { remotes[remote.name] = .object(["url": .string(remote.url)]) }
         var object: [String: JSON] = ["version": .int(1), "remotes": .object(remotes)]
         if let defaultRemote { object["default"] = .string(defaultRemote) }
-        try FileSystem().writeAtomically(
+        try PosixFileSystem().writeAtomically(
             Array((JSON.object(object).prettyText + "\n").utf8), to: RemoteConfiguration.path(in: root), durable: true)
     }
 

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// Which remote cache a command uses and how, from its flags, the environment and
 /// `Lepton.config`, in that order.

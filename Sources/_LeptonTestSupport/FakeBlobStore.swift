@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 /// An in-memory ``BlobStore`` that records every request and injects faults on demand: the
@@ -83,7 +84,7 @@ public final class FakeBlobStore: BlobStore {
 
     public func put(_ namespace: BlobNamespace, _ key: String, file path: String, size: Int64) throws(RemoteError) {
         if case .fail(let error) = take("PUT \(namespace.rawValue)/\(key)") { throw error }
-        guard let bytes = try? FileSystem().read(path) else { throw RemoteError(.other, "cannot read \(path)") }
+        guard let bytes = try? PosixFileSystem().read(path) else { throw RemoteError(.other, "cannot read \(path)") }
         setBlob(namespace, key, bytes)
     }
 

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 /// A ``ProcessRunner`` that runs no process: it records each stage it was asked to run, in
@@ -57,7 +58,7 @@ public final class RecordingObserver: BuildObserver {
 }
 
 /// A clock the test moves by hand.
-public final class ManualClock: LeptonCore.Clock {
+public final class ManualClock: LeptonSystem.Clock {
     private let now = Mutex<Int64>(1_700_000_000_000_000_000)
 
     public init() {}

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -129,7 +130,7 @@ public final class RemoteServer: @unchecked Sendable {
 
     /// As root with apt-get and no nginx (a fresh CI machine), installs Debian's nginx.
     private static func installNginxIfPossible() {
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         guard !fileSystem.exists("/usr/sbin/nginx"), geteuid() == 0, fileSystem.exists("/usr/bin/apt-get") else {
             return
         }

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -8,7 +9,7 @@ import LeptonCore
 public final class TemporaryPackage: @unchecked Sendable {
     /// The absolute path of the folder.
     public let root: String
-    public let fileSystem = FileSystem()
+    public let fileSystem = PosixFileSystem()
 
     public init(_ label: String = "pkg") {
         var template = Array("/tmp/lepton-test-\(label)-XXXXXX".utf8CString)

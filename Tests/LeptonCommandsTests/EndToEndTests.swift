@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -149,7 +150,7 @@ struct EndToEndTests {
     /// Whether a process no longer runs: it does not exist, or it is a zombie waiting for a
     /// parent (in containers, PID 1 may never reap orphans).
     private func isGone(_ pid: Int32) -> Bool {
-        guard let stat = try? FileSystem().readText("/proc/\(pid)/stat") else { return true }
+        guard let stat = try? PosixFileSystem().readText("/proc/\(pid)/stat") else { return true }
         guard let close = stat.lastIndex(of: ")") else { return true }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
         return state == "Z" || state == "X"
@@ -157,7 +158,7 @@ struct EndToEndTests {
 
     /// The lock parses, and every cache object's content matches its name.
     private func checkState(_ package: TemporaryPackage) throws {
-        if let bytes = try? FileSystem().read(package.root + "/Lepton.lock") {
+        if let bytes = try? PosixFileSystem().read(package.root + "/Lepton.lock") {
             _ = try LockFile(bytes: bytes, path: "Lepton.lock")
         }
         let cache = ArtifactCache(directory: package.root + "/.lepton/cache")

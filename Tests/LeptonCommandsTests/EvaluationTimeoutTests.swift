@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -24,9 +25,9 @@ struct EvaluationTimeoutTests {
 
     /// Processes whose executable lies in the package (the compiled Leptonfile).
     private func evaluators(in package: TemporaryPackage) -> [String] {
-        let root = FileSystem().realPath(package.root) ?? package.root
-        return ((try? FileSystem().list("/proc")) ?? []).compactMap { entry in
-            guard Int(entry.name) != nil, let exe = ContentHasher.readLinkText("/proc/\(entry.name)/exe"),
+        let root = PosixFileSystem().realPath(package.root) ?? package.root
+        return ((try? PosixFileSystem().list("/proc")) ?? []).compactMap { entry in
+            guard Int(entry.name) != nil, let exe = PosixFileSystem().readLink("/proc/\(entry.name)/exe"),
                 exe.hasPrefix(root)
             else { return nil }
             return entry.name
@@ -34,7 +35,7 @@ struct EvaluationTimeoutTests {
     }
 
     private func leftovers(in package: TemporaryPackage) -> [String] {
-        ((try? FileSystem().list(package.root + "/.lepton/leptonfile")) ?? []).map(\.name).filter {
+        ((try? PosixFileSystem().list(package.root + "/.lepton/leptonfile")) ?? []).map(\.name).filter {
             $0.contains("lepton-tmp")
         }
     }
@@ -81,8 +82,8 @@ struct EvaluationTimeoutTests {
 
     /// Compiler processes working on this package's Leptonfile.
     private func compilers(of package: TemporaryPackage) -> [String] {
-        ((try? FileSystem().list("/proc")) ?? []).compactMap { entry in
-            guard Int(entry.name) != nil, let bytes = try? FileSystem().read("/proc/\(entry.name)/cmdline") else {
+        ((try? PosixFileSystem().list("/proc")) ?? []).compactMap { entry in
+            guard Int(entry.name) != nil, let bytes = try? PosixFileSystem().read("/proc/\(entry.name)/cmdline") else {
                 return nil
             }
             let command = String(decoding: bytes.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
@@ -96,7 +97,7 @@ struct EvaluationTimeoutTests {
         let clock = SystemClock()
         let started = clock.monotonicNow()
         while !compilers(of: package).contains(where: { name in
-            (try? FileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
+            (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
         }) && clock.monotonicNow() - started < 60_000_000_000 {
             usleep(20_000)
         }

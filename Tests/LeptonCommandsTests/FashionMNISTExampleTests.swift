@@ -1,5 +1,6 @@
 import Foundation
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -13,11 +14,11 @@ struct FashionMNISTExampleTests {
             .deletingLastPathComponent().appendingPathComponent("Examples/fashion-mnist").path
         let package = TemporaryPackage("fashion-mnist")
         for file in ["Leptonfile", "params.yaml", "scripts/fetch.sh"] {
-            package.write(file, try FileSystem().readText(example + "/" + file))
+            package.write(file, try PosixFileSystem().readText(example + "/" + file))
         }
         let first = LeptonBinary.run(["build"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
-        let metrics = try JSON.parse(FileSystem().readText(package.root + "/metrics/test.json"))
+        let metrics = try JSON.parse(PosixFileSystem().readText(package.root + "/metrics/test.json"))
         let accuracy = metrics["accuracy"]?.doubleValue ?? 0
         #expect(accuracy >= 0.85, "test accuracy \(accuracy)")
         #expect(metrics["confusion_matrix"]?.arrayValue?.count == 10)

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import _LeptonTestSupport
 
 #if canImport(Glibc)
@@ -10,7 +11,7 @@ struct LeptonBinary {
     /// The `lepton` binary beside the test bundle, or `$LEPTON_BINARY`.
     static var path: String {
         if let override = getenv("LEPTON_BINARY") { return String(cString: override) }
-        let executable = FileSystem().realPath("/proc/self/exe") ?? ""
+        let executable = PosixFileSystem().realPath("/proc/self/exe") ?? ""
         return (RelativePath.parent(executable) ?? ".") + "/lepton"
     }
 
@@ -30,10 +31,10 @@ struct LeptonBinary {
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
             let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            return Result(status: code, output: (try? FileSystem().readText(log)) ?? "")
+            return Result(status: code, output: (try? PosixFileSystem().readText(log)) ?? "")
         }
 
-        func output() -> String { (try? FileSystem().readText(log)) ?? "" }
+        func output() -> String { (try? PosixFileSystem().readText(log)) ?? "" }
     }
 
     /// Starts `lepton ARGS` in `directory`, output (stdout and stderr) to a log file; with

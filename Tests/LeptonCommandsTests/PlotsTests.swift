@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -53,19 +54,19 @@ struct PlotsTests {
         _ = LeptonBinary.run(["sweep", "--set", "train.lr=0.6,0.7,0.8"], in: package.root)
         #expect(LeptonBinary.run(["plots", "-o", "report"], in: package.root).status == 0)
         let candidates = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"]
-        let browser = candidates.first { FileSystem().exists($0) }
+        let browser = candidates.first { PosixFileSystem().exists($0) }
         let chromium = try #require(browser, "install Chromium (apt-get install chromium); .ci/run does")
         let page = "file://\(package.root)/report/index.html"
         let flags = "--headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,1600"
         let screenshot = package.root + "/screenshot.png"
         let status = system("'\(chromium)' \(flags) --screenshot='\(screenshot)' '\(page)' > /dev/null 2>&1")
         #expect(status == 0)
-        let png = try FileSystem().read(screenshot)
+        let png = try PosixFileSystem().read(screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "a PNG")
         #expect(png.count > 20_000, "a blank page compresses to a few KB; charts do not (\(png.count) bytes)")
         let dom = package.root + "/dom.html"
         #expect(system("'\(chromium)' \(flags) --dump-dom '\(page)' > '\(dom)' 2>/dev/null") == 0)
-        let rendered = try FileSystem().readText(dom)
+        let rendered = try PosixFileSystem().readText(dom)
         #expect(rendered.contains("<svg") && rendered.contains("Metrics across runs"))
     }
 }

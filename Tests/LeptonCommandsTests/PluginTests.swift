@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -23,7 +24,7 @@ struct PluginTests {
         let log = directory + "/.plugin-test.log"
         let command = (["swift", "package"] + arguments).map { "'\($0)'" }.joined(separator: " ")
         let status = system("cd '\(directory)' && \(command) > '\(log)' 2>&1")
-        let output = (try? FileSystem().readText(log)) ?? ""
+        let output = (try? PosixFileSystem().readText(log)) ?? ""
         unlink(log)
         return ((status >> 8) & 0xFF, output)
     }

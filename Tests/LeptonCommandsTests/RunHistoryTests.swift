@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -89,7 +90,7 @@ struct RunHistoryTests {
         _ = InProcess.run(["build", "--set", "train.lr=0.5"], in: package.root)
         let cache = ArtifactCache(directory: package.root + "/.lepton/cache")
         let object = cache.objectPath(ContentHash.of(text: "model 0.01\n"))
-        try FileSystem().remove(object)
+        try PosixFileSystem().remove(object)
         let checkout = InProcess.run(["checkout", first], in: package.root)
         #expect(checkout.status == 1)
         #expect(checkout.output.contains("the cache no longer holds model.bin (stage 'train'); nothing was changed"))

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -71,7 +72,7 @@ struct SweepTests {
         #expect(runs.allSatisfy { $0["status"]?.stringValue == "succeeded" })
         let best = runs.first { $0["params"]?.arrayValue?.first?.stringValue == "train.lr=0.3" }
         #expect(best?["metrics"]?["accuracy"]?.doubleValue == 0.3)
-        #expect(!FileSystem().exists(package.root + "/.lepton/sweep"), "the copies are removed")
+        #expect(!PosixFileSystem().exists(package.root + "/.lepton/sweep"), "the copies are removed")
         #expect(package.read("model.bin") == "model 0.5 1\n")
 
         let again = try JSON.parse(LeptonBinary.run(arguments, in: package.root).output)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonLoading
+import LeptonSystem
 import LeptonTrainerCommands
 import Testing
 import _LeptonTestSupport
@@ -50,10 +51,10 @@ struct TrainerContractTests {
     @Test func everyDSLSourceFileIsEmbeddedInTheLoader() throws {
         // Tests/LeptonCommandsTests/ → the repository.
         let repository = RelativePath.parent(RelativePath.parent(RelativePath.parent(#filePath) ?? "") ?? "") ?? ""
-        let files = try FileSystem().list(repository + "/Sources/LeptonDescription").map(\.name).filter {
+        let files = try PosixFileSystem().list(repository + "/Sources/LeptonDescription").map(\.name).filter {
             $0.hasSuffix(".swift")
         }
-        let embedded = try FileSystem().list(repository + "/Sources/LeptonLoading/DescriptionSources").map(\.name)
+        let embedded = try PosixFileSystem().list(repository + "/Sources/LeptonLoading/DescriptionSources").map(\.name)
         #expect(Set(files) == Set(embedded))
     }
 }

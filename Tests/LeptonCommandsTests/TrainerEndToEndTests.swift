@@ -1,5 +1,6 @@
 import Foundation
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -38,9 +39,9 @@ struct TrainerEndToEndTests {
         let first = LeptonBinary.run(["build"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
         #expect(stagesThatRan(first.output) == ["train", "evaluate"])
-        let metrics = try JSON.parse(FileSystem().readText(package.root + "/metrics.json"))
+        let metrics = try JSON.parse(PosixFileSystem().readText(package.root + "/metrics.json"))
         #expect((metrics["accuracy"]?.doubleValue ?? 0) >= 0.8)
-        let model = try FileSystem().read(package.root + "/model/model.safetensors")
+        let model = try PosixFileSystem().read(package.root + "/model/model.safetensors")
 
         package.write("params.yaml", "train:\n  lr: 0.003\n  epochs: 3\n")
         let status = LeptonBinary.run(["status"], in: package.root)
@@ -48,26 +49,26 @@ struct TrainerEndToEndTests {
         #expect(status.output.contains("param train.lr changed 0.01 -> 0.003"), "\(status.output)")
         let second = LeptonBinary.run(["build"], in: package.root)
         #expect(stagesThatRan(second.output) == ["train", "evaluate"], "\(second.output)")
-        #expect(try FileSystem().read(package.root + "/model/model.safetensors") != model)
+        #expect(try PosixFileSystem().read(package.root + "/model/model.safetensors") != model)
 
         package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 3\n")
         let third = LeptonBinary.run(["build"], in: package.root)
         #expect(third.status == 0)
         #expect(stagesThatRan(third.output).isEmpty, "\(third.output)")
         #expect(third.output.contains("restored    train"), "\(third.output)")
-        #expect(try FileSystem().read(package.root + "/model/model.safetensors") == model)
+        #expect(try PosixFileSystem().read(package.root + "/model/model.safetensors") == model)
     }
 
     @Test func theThreadCountIsNotPartOfTheKeyAndRetrainingGivesTheSameBytes() throws {
         let package = fixture(threads: 1)
         #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
-        let model = try FileSystem().read(package.root + "/model/model.safetensors")
+        let model = try PosixFileSystem().read(package.root + "/model/model.safetensors")
         package.write("Leptonfile", leptonfile(threads: 2, gate: "accuracy >= 0.8"))
         let again = LeptonBinary.run(["build"], in: package.root)
         #expect(again.output.contains("nothing to do"), "\(again.output)")
         let forced = LeptonBinary.run(["build", "--force", "train"], in: package.root)
         #expect(stagesThatRan(forced.output) == ["train"], "\(forced.output)")  // early cutoff: same bytes
-        #expect(try FileSystem().read(package.root + "/model/model.safetensors") == model)
+        #expect(try PosixFileSystem().read(package.root + "/model/model.safetensors") == model)
     }
 
     @Test func aFailedQualityGateFailsTheBuildNamingMetricThresholdAndValue() {
@@ -77,7 +78,7 @@ struct TrainerEndToEndTests {
         #expect(result.output.contains("build failed (quality gate)"))
         #expect(result.output.contains("quality gate failed: accuracy is 0."), "\(result.output)")
         #expect(result.output.contains("the build requires accuracy >= 0.999"))
-        #expect(FileSystem().exists(package.root + "/model/model.safetensors"))
+        #expect(PosixFileSystem().exists(package.root + "/model/model.safetensors"))
     }
 
     @Test func predictWritesClassesAndProbabilities() throws {
@@ -94,7 +95,7 @@ struct TrainerEndToEndTests {
                 "the data has 65 values per sample (shape [65]) but the model was trained on 64"))
         let predict = LeptonBinary.run(arguments + ["--label", "digit"], in: package.root, packagePath: false)
         #expect(predict.status == 0, "\(predict.output)")
-        let lines = try FileSystem().readText(package.root + "/predictions.csv").split(separator: "\n")
+        let lines = try PosixFileSystem().readText(package.root + "/predictions.csv").split(separator: "\n")
         #expect(lines.count == 1798)
         #expect(lines[0] == "sample,prediction," + (0..<10).map { "p_\($0)" }.joined(separator: ","))
     }

@@ -1,5 +1,6 @@
 import LeptonCore
 import LeptonLoading
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 

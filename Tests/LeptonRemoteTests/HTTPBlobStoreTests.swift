@@ -1,5 +1,6 @@
 import LeptonCore
 import LeptonRemote
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -47,7 +48,7 @@ struct HTTPBlobStoreTests {
         try cache.put(.cas, digest, bytes: bytes)
         #expect(try cache.size(of: .cas, digest) == Int64(bytes.count))
         #expect(try download(cache, .cas, digest) == bytes)
-        #expect(FileSystem().exists("\(server.dataDirectory)/cache/cas/\(digest)"))
+        #expect(PosixFileSystem().exists("\(server.dataDirectory)/cache/cas/\(digest)"))
     }
 
     @Test func largeFilesAreStreamedBothWays() throws {
@@ -132,7 +133,7 @@ struct HTTPBlobStoreTests {
         server.inject("delay", matching: "/cas/", method: "GET", seconds: 3)
         let downloaded = try remote.download([PathDigest(kind: .file, digest: digest)])
         #expect(downloaded == Int64(bytes.count))
-        #expect(try FileSystem().read(remote.local.objectPath(digest)) == bytes)
+        #expect(try PosixFileSystem().read(remote.local.objectPath(digest)) == bytes)
         #expect(remote.stats.corruptDownloads >= 1)
         #expect(remote.stats.retries == 4, "500, corrupt, truncated, stalled: \(remote.stats)")
         #expect(server.stats()["GET cas"] == 5)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -26,29 +27,4 @@ public struct GlobalOptions: ParsableArguments {
 
     /// The plugin's target list: `--swiftpm-targets`, else `$LEPTON_SWIFTPM_TARGETS`.
     var resolvedSwiftPMTargets: String? { swiftPMTargets ?? Environment.value("LEPTON_SWIFTPM_TARGETS") }
-}
-
-/// Reads the process environment.
-enum Environment {
-    static func value(_ name: String) -> String? {
-        guard let raw = getenv(name) else { return nil }
-        let value = String(cString: raw)
-        return value.isEmpty ? nil : value
-    }
-}
-
-extension Environment {
-    /// The whole process environment.
-    static var all: [String: String] {
-        var result: [String: String] = [:]
-        var pointer = environ
-        while let entry = pointer.pointee {
-            let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-            pointer += 1
-        }
-        return result
-    }
 }

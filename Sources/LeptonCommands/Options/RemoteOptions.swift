@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonRemote
+import LeptonSystem
 
 /// The remote cache options `build`, `push`, `pull` and `remote status` share.
 struct RemoteOptions: ParsableArguments {

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// The `lepton plots` report: training curves from history files, metrics across runs, the runs
 /// table (sweeps included) and the stage graph, as one self-contained HTML page plus SVG files.
@@ -89,8 +90,8 @@ struct PlotReport {
 
     /// Per-epoch records of a JSON array of objects or a CSV, when they carry an `epoch`.
     private func epochRecords(_ path: String) -> [[String: Double]]? {
-        guard let status = FileSystem().status(session.workspace.absolute(path)), status.size < 5_000_000,
-            let text = try? FileSystem().readText(session.workspace.absolute(path))
+        guard let status = PosixFileSystem().status(session.workspace.absolute(path)), status.size < 5_000_000,
+            let text = try? PosixFileSystem().readText(session.workspace.absolute(path))
         else { return nil }
         if path.hasSuffix(".csv") {
             let lines = text.split(whereSeparator: \.isNewline)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonRemote
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton build [STAGE…]`: builds stages and whatever they need, running only what changed.

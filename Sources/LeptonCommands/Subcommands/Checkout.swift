@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton checkout RUN [--stage S…]`: puts an earlier run's outputs back (a model rollback).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton clean`: removes outputs Lepton produced, never anything else.
@@ -23,7 +24,7 @@ extension LeptonCommand {
         func run() throws {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
-            guard FileSystem().exists(workspace.lockFile) else {
+            guard PosixFileSystem().exists(workspace.lockFile) else {
                 console.line("nothing to clean: no \(LockFile.fileName)")
                 return
             }

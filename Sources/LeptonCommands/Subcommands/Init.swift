@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton init`: a starter Leptonfile and the `.gitignore` line for `.lepton/`.
@@ -14,7 +15,7 @@ extension LeptonCommand {
 
         func run() throws {
             let console = Console()
-            let fileSystem = FileSystem()
+            let fileSystem = PosixFileSystem()
             let root = PackageSession.absolutePath(packagePath ?? Environment.value("LEPTON_PACKAGE_PATH") ?? ".")
             let leptonfile = root + "/Leptonfile"
             if fileSystem.exists(leptonfile) {

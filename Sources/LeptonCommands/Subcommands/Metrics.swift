@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton metrics show`: the current values in the stages' metrics files.
@@ -37,7 +38,7 @@ extension LeptonCommand {
                 var rows: [(stage: String, file: String, name: String, value: Double)] = []
                 for stage in session.pipeline.stages {
                     for file in stage.metrics {
-                        guard let bytes = try? FileSystem().read(session.workspace.absolute(file)) else {
+                        guard let bytes = try? PosixFileSystem().read(session.workspace.absolute(file)) else {
                             console.error(
                                 console.yellow("warning: ")
                                     + "\(file) (stage '\(stage.name)') does not exist yet; build the stage")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton plots`: a self-contained HTML report with SVG charts.
@@ -23,7 +24,7 @@ extension LeptonCommand {
                 output.map { $0.hasPrefix("/") ? $0 : session.workspace.absolute($0) }
                 ?? session.workspace.stateDirectory + "/plots"
             let report = PlotReport(session: session, runs: RunHistory(workspace: session.workspace).all())
-            let fileSystem = FileSystem()
+            let fileSystem = PosixFileSystem()
             try fileSystem.createDirectories(folder)
             for (name, text) in report.files().sorted(by: { $0.key < $1.key }) {
                 try fileSystem.writeAtomically(text, to: folder + "/" + name)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton push [STAGE…]`: uploads what Lepton.lock records to the remote cache.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonRemote
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton remote add|remove|list|status`: the package's remote caches.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 extension LeptonCommand {

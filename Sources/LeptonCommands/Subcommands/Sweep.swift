@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton tag RUN NAME`, `lepton tag --delete NAME`, `lepton tag`: names for runs.

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// The `--summary-json` file: what a build did, for CI pipelines to read.
 ///
@@ -87,7 +88,7 @@ struct BuildSummaryFile {
     }
 
     func write(to path: String) throws(LeptonError) {
-        try FileSystem().writeAtomically(Array((json.prettyText + "\n").utf8), to: path, durable: false)
+        try PosixFileSystem().writeAtomically(Array((json.prettyText + "\n").utf8), to: path, durable: false)
     }
 }
 

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -11,7 +12,7 @@ struct Console: Sendable {
 
     init(terminal: any Terminal = TerminalScope.current) {
         self.terminal = terminal
-        colors = terminal.isInteractive(error: false) && getenv("NO_COLOR") == nil
+        colors = terminal.isInteractive(error: false) && Environment.raw("NO_COLOR") == nil
     }
 
     /// Writes a line to standard output (unbuffered, so lines from stages interleave whole).

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonLoading
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -110,7 +111,7 @@ struct PackageSession {
     static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {
         let start = absolutePath(options.resolvedPackagePath ?? ".")
         if options.resolvedPackagePath != nil {
-            guard FileSystem().exists(start + "/Leptonfile") else {
+            guard PosixFileSystem().exists(start + "/Leptonfile") else {
                 throw ValidationError("'\(start)' has no Leptonfile; run `lepton init` there to create one.")
             }
             return Workspace(root: start)
@@ -130,7 +131,7 @@ struct PackageSession {
         if let file = options.resolvedSwiftPMTargets {
             return try TargetSources.load(pluginFile: absolutePath(file))
         }
-        guard FileSystem().exists(workspace.root + "/Package.swift") else { return nil }
+        guard PosixFileSystem().exists(workspace.root + "/Package.swift") else { return nil }
         // A graph cached for this Package.swift is used whether or not a stage names targets,
         // so the build and the no-op check always agree.
         if let graph = try TargetSources.described(workspace: workspace, describe: described) { return graph }

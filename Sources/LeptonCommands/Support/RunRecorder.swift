@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 extension RunRecorder {
     /// Records `summary` for a loaded package, warning (not failing) when the history cannot

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -23,19 +24,12 @@ enum TerminalScope {
 /// Descriptors 1 and 2, written whole and unbuffered (so lines from stages interleave whole).
 struct StandardTerminal: Terminal {
     func write(_ text: String, error: Bool) {
-        let descriptor = error ? STDERR_FILENO : STDOUT_FILENO
-        var bytes = Array(text.utf8)[...]
-        while !bytes.isEmpty {
-            let count = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return }
-            bytes = bytes.dropFirst(count)
-        }
+        _ = Array(text.utf8).withUnsafeBytes { writeAll(error ? STDERR_FILENO : STDOUT_FILENO, $0) }
     }
 
     func isInteractive(error: Bool) -> Bool {
         isatty(error ? STDERR_FILENO : STDOUT_FILENO) != 0
-            && (getenv("TERM").map { String(cString: $0) } ?? "") != "dumb"
+            && Environment.raw("TERM") != "dumb"
     }
 }
 

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -17,7 +19,7 @@ public struct ArtifactCache: Sendable {
     public let directory: String
     let fileSystem: FileSystem
 
-    public init(directory: String, fileSystem: FileSystem = FileSystem()) {
+    public init(directory: String, fileSystem: FileSystem = PosixFileSystem()) {
         self.directory = directory
         self.fileSystem = fileSystem
     }
@@ -86,7 +88,7 @@ public struct ArtifactCache: Sendable {
             for entry in manifest.entries {
                 let child = RelativePath.join(absolute, entry.path)
                 if entry.kind == .symlink {
-                    try storeBytes(Array((ContentHasher.readLinkText(child) ?? "").utf8))
+                    try storeBytes(Array((fileSystem.readLink(child) ?? "").utf8))
                 } else {
                     try storeFile(child, digest: entry.digest)
                 }
@@ -171,7 +173,7 @@ public struct ArtifactCache: Sendable {
                         else {
                             throw LeptonError(.cacheMiss, "the cache lacks the link target of '\(entry.path)'")
                         }
-                        symlink(String(decoding: bytes, as: UTF8.self), target)
+                        try fileSystem.symlink(String(decoding: bytes, as: UTF8.self), at: target)
                     } else {
                         let mode: mode_t = entry.kind == .executable ? 0o777 : 0o666
                         try restoreFile(entry.digest, mode: mode & ~ArtifactCache.umask, to: target, trusted: trusted)
@@ -257,60 +259,60 @@ public struct ArtifactCache: Sendable {
         mismatch: (String) -> LeptonError
     ) throws(LeptonError) {
         let temporary = fileSystem.temporaryName(beside: target)
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw fileSystem.ioError("cannot read '\(source)'") }
-        defer { close(input) }
-        let output = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard output >= 0 else { throw fileSystem.ioError("cannot write '\(temporary)'") }
+        let input: FileDescriptor
+        let output: FileDescriptor
+        do throws(LeptonError) {
+            input = try fileSystem.open(source, .read)
+        } catch {
+            throw LeptonError.io("cannot read '\(source)'", error.errno ?? .current)
+        }
+        do throws(LeptonError) {
+            output = try fileSystem.open(temporary, .createExclusive, permissions: 0o600)
+        } catch {
+            throw LeptonError.io("cannot write '\(temporary)'", error.errno ?? .current)
+        }
         var stream = ContentHash.Stream()
-        var kernel = expected == nil
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
-        defer { buffer.deallocate() }
-        var failed = false
-        while true {
-            if kernel, let copyFileRange = KernelCopy.copyFileRange {
-                let count = copyFileRange(input, nil, output, nil, 1 << 30, 0)
-                if count > 0 { continue }
-                if count == 0 { break }
-                if errno == EINTR { continue }
-                if errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP {
-                    kernel = false
-                    continue
+        var failure: Errno?
+        switch expected == nil ? output.copyInKernel(from: input) : .unsupported {
+        case .done: break
+        case .failed: failure = .current
+        case .unsupported:
+            // Read and write (hashing every byte when a digest is expected), from where the
+            // kernel left off.
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+            defer { buffer.deallocate() }
+            while failure == nil {
+                let count: Int
+                do throws(LeptonError) {
+                    count = try input.read(into: buffer)
+                } catch {
+                    failure = error.errno ?? .current
+                    break
                 }
-                failed = true
-                break
-            }
-            let count = read(input, buffer.baseAddress, buffer.count)
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 {
-                failed = count < 0
-                break
-            }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            if expected != nil { stream.update(chunk) }
-            if !writeAll(output, chunk) {
-                failed = true
-                break
+                if count == 0 { break }
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                if expected != nil { stream.update(chunk) }
+                if !output.writeAll(chunk) { failure = .current }
             }
         }
-        fchmod(output, mode)
-        close(output)
-        if failed {
-            let error = fileSystem.ioError("cannot copy '\(source)' to '\(target)'")
-            unlink(temporary)
-            throw error
+        output.setPermissions(mode)
+        output.close()
+        if let failure {
+            try? fileSystem.remove(temporary)
+            throw LeptonError.io("cannot copy '\(source)' to '\(target)'", failure)
         }
         if let expected {
             let actual = stream.finalize()
             guard actual == expected else {
-                unlink(temporary)
+                try? fileSystem.remove(temporary)
                 throw mismatch(actual)
             }
         }
-        if rename(temporary, target) != 0 {
-            let error = fileSystem.ioError("cannot write '\(target)'")
-            unlink(temporary)
-            throw error
+        do throws(LeptonError) {
+            try fileSystem.move(temporary, to: target)
+        } catch {
+            try? fileSystem.remove(temporary)
+            throw LeptonError.io("cannot write '\(target)'", error.errno ?? .current)
         }
     }
 
@@ -377,23 +379,4 @@ public struct ArtifactCache: Sendable {
 
     /// Removes an object.
     public func removeObject(_ digest: String) { try? fileSystem.remove(objectPath(digest)) }
-}
-
-/// `copy_file_range(2)`, looked up at run time: Glibc's Swift module does not export it.
-private enum KernelCopy {
-    typealias Function =
-        @convention(c) (Int32, UnsafeMutablePointer<Int64>?, Int32, UnsafeMutablePointer<Int64>?, Int, UInt32) -> Int
-    nonisolated(unsafe) static let copyFileRange: Function? = dlsym(nil, "copy_file_range").map {
-        unsafeBitCast($0, to: Function.self)
-    }
-}
-
-extension ContentHasher {
-    /// The target text of a symlink, nil if it is not one.
-    public static func readLinkText(_ path: String) -> String? {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink(path, &buffer, buffer.count - 1)
-        guard count >= 0 else { return nil }
-        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// One successful run's outputs, by the key that produced them: a file under
 /// `.lepton/cache/runs/` and, with a remote cache, the blob at `ac/<key>`.
 public struct RunCacheEntry: Sendable, Equatable {

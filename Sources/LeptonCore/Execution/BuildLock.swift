@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -5,30 +7,20 @@
 /// One build at a time per package: an exclusive `flock` on `.lepton/build.lock`, which holds
 /// the owner's pid and command. The kernel releases it when the owner dies, even by SIGKILL,
 /// so it can never go stale.
-public final class BuildLock: @unchecked Sendable {
-    private let descriptor: Int32
+public final class BuildLock: Sendable {
+    private let file: FileDescriptor
 
-    private init(descriptor: Int32) { self.descriptor = descriptor }
+    private init(file: FileDescriptor) { self.file = file }
 
-    deinit {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
-    }
+    deinit { file.unlock() }
 
     /// Takes the lock if nobody holds it; nil otherwise (never waits).
     ///
     /// - Throws: ``LeptonError/Code/io`` when the lock file cannot be opened.
     public static func tryAcquire(path: String, command: String) throws(LeptonError) -> BuildLock? {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileSystem().ioError("cannot open the build lock '\(path)'") }
-        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
-            close(descriptor)
-            return nil
-        }
-        ftruncate(descriptor, 0)
-        let text = "process \(getpid()) (\(command))\n"
-        _ = Array(text.utf8).withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-        return BuildLock(descriptor: descriptor)
+        let file = try openLockFile(path)
+        guard try file.lockExclusively(wait: false) else { return nil }
+        return BuildLock(file: file, command: command)
     }
 
     /// Takes the lock, waiting for its holder if there is one.
@@ -42,22 +34,28 @@ public final class BuildLock: @unchecked Sendable {
     public static func acquire(path: String, command: String, waiting: (String) -> Void) throws(LeptonError)
         -> BuildLock
     {
-        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw FileSystem().ioError("cannot open the build lock '\(path)'") }
-        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+        let file = try openLockFile(path)
+        if try !file.lockExclusively(wait: false) {
             let holder =
-                (try? FileSystem().readText(path))?.split(separator: "\n").first.map(String.init) ?? "another process"
+                (try? PosixFileSystem().readText(path))?.split(separator: "\n").first.map(String.init) ?? ""
             waiting(holder.isEmpty ? "another process" : holder)
-            while flock(descriptor, LOCK_EX) != 0 {
-                if errno != EINTR {
-                    close(descriptor)
-                    throw FileSystem().ioError("cannot lock '\(path)'")
-                }
-            }
+            _ = try file.lockExclusively(wait: true)
         }
-        ftruncate(descriptor, 0)
-        let text = "process \(getpid()) (\(command))\n"
-        _ = Array(text.utf8).withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
-        return BuildLock(descriptor: descriptor)
+        return BuildLock(file: file, command: command)
+    }
+
+    private static func openLockFile(_ path: String) throws(LeptonError) -> FileDescriptor {
+        do throws(LeptonError) {
+            return try PosixFileSystem().open(path, .readWrite)
+        } catch {
+            throw LeptonError.io("cannot open the build lock '\(path)'", error.errno ?? .current)
+        }
+    }
+
+    /// Records the holder in the lock file for whoever waits next.
+    private convenience init(file: FileDescriptor, command: String) {
+        file.truncate(to: 0)
+        file.write(Array("process \(getpid()) (\(command))\n".utf8), at: 0)
+        self.init(file: file)
     }
 }

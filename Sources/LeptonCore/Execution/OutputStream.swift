@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -12,56 +14,37 @@
 ///   not hang the build.
 final class OutputStream: @unchecked Sendable {
     /// The end the child writes to; closed in the parent once the child has it.
-    private(set) var writeEnd: Int32
-    private let readEnd: Int32
-    private let log: Int32
+    private let writer: FileDescriptor
+    private let reader: FileDescriptor
+    private let log: FileDescriptor
+
+    /// The descriptor the child gets as stdout and stderr.
+    var writeEnd: Int32 { writer.raw }
 
     init?(logPath: String) {
-        var ends: [Int32] = [0, 0]
-        guard OutputStream.makePipe(&ends) else { return nil }
-        let log = open(logPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard log >= 0 else {
-            close(ends[0])
-            close(ends[1])
-            return nil
-        }
-        readEnd = ends[0]
-        writeEnd = ends[1]
+        guard let (reader, writer) = try? FileDescriptor.pipe(),
+            let log = try? PosixFileSystem().open(logPath, .truncate)
+        else { return nil }
+        self.reader = reader
+        self.writer = writer
         self.log = log
-    }
-
-    /// `pipe2(O_CLOEXEC)` (not exported by the Glibc module map), so that no child spawned
-    /// by another thread inherits either end; falls back to `pipe` + `FD_CLOEXEC`.
-    private static let pipe2 = CSymbol.load(
-        "pipe2", as: (@convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32).self)
-
-    private static func makePipe(_ ends: inout [Int32]) -> Bool {
-        if let pipe2 {
-            return ends.withUnsafeMutableBufferPointer { buffer in
-                buffer.baseAddress.map { pipe2($0, O_CLOEXEC) == 0 } ?? false
-            }
-        }
-        guard pipe(&ends) == 0 else { return false }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        return true
     }
 
     /// Closes everything when the child could not be started.
     func abandon() {
-        close(writeEnd)
-        close(readEnd)
-        close(log)
+        writer.close()
+        reader.close()
+        log.close()
     }
 
     /// Reads the child's output on the calling thread until the pipe closes, and reaps the
     /// child; returns its wait status. Once the child has exited, a process it left holding
     /// the pipe gets at most a second more.
     func pump(child: pid_t, onLine: @Sendable (String) -> Void) -> Int32 {
-        close(writeEnd)
-        writeEnd = -1
+        writer.close()
         defer {
-            close(readEnd)
-            close(log)
+            reader.close()
+            log.close()
         }
         var status: Int32 = 0
         var reaped = false
@@ -69,7 +52,7 @@ final class OutputStream: @unchecked Sendable {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            var poller = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+            var poller = pollfd(fd: reader.raw, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, reaped ? 100 : 50)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
@@ -86,10 +69,13 @@ final class OutputStream: @unchecked Sendable {
                 }
                 continue
             }
-            let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
-            if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
-            _ = buffer.withUnsafeBytes { writeAll(log, UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            guard
+                let count = try? buffer.withUnsafeMutableBytes({ bytes throws(LeptonError) in
+                    try reader.read(into: bytes)
+                }),
+                count > 0
+            else { break }
+            buffer.withUnsafeBytes { _ = log.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             pending.append(contentsOf: buffer[0..<count])
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 onLine(String(decoding: pending[..<newline], as: UTF8.self))

@@ -1,4 +1,5 @@
 import CLeptonSpawn
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -17,16 +18,11 @@ import Synchronization
 public final class RunningProcesses: Sendable {
     public let path: String
     let fileSystem: FileSystem
-    private let descriptor = Mutex<Int32>(-1)
+    private let file = Mutex<FileDescriptor?>(nil)
 
-    public init(path: String, fileSystem: FileSystem = FileSystem()) {
+    public init(path: String, fileSystem: FileSystem = PosixFileSystem()) {
         self.path = path
         self.fileSystem = fileSystem
-    }
-
-    deinit {
-        let open = descriptor.withLock { $0 }
-        if open >= 0 { close(open) }
     }
 
     /// Records a group that just started.
@@ -38,10 +34,9 @@ public final class RunningProcesses: Sendable {
     public func ended(_ pid: pid_t) { append("e \(pid)\n") }
 
     private func append(_ line: String) {
-        descriptor.withLock { open in
-            if open < 0 { open = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644) }
-            guard open >= 0 else { return }
-            _ = Array(line.utf8).withUnsafeBytes { writeAll(open, $0) }
+        file.withLock { open in
+            if open == nil { open = try? fileSystem.open(path, .append) }
+            open?.writeAll(Array(line.utf8))
         }
     }
 

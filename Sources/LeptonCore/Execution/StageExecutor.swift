@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Does the work of one stage on a worker thread: restores its outputs from the cache, or runs
 /// its command and stores what it wrote.
 struct StageExecutor: Sendable {
@@ -8,7 +10,7 @@ struct StageExecutor: Sendable {
     let clock: any Clock
     /// Receives the lines stages write, if anyone shows them.
     let observer: (any BuildObserver)?
-    let fileSystem = FileSystem()
+    let fileSystem = PosixFileSystem()
     /// Lepton's own binary, for `tool` commands.
     let toolPath: String
     /// An optimized `lepton-trainer` for the trainer's tool commands, when the plugin built one.

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Finds which declared outputs an input path touches, in O(depth + log n) per path instead of
 /// a scan of every output: an exact match, an output folder containing the path (by walking the
 /// path's ancestors), or outputs inside the path (a range of the sorted output paths).

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Checks a pipeline against the package on disk and returns every problem at once.
 ///
 /// Each message is lower case, names stages and paths in `'…'`, and says how to fix it.
@@ -6,7 +8,7 @@ public struct PipelineValidator: Sendable {
     public let targets: TargetSources?
     let fileSystem: FileSystem
 
-    public init(root: String, targets: TargetSources?, fileSystem: FileSystem = FileSystem()) {
+    public init(root: String, targets: TargetSources?, fileSystem: FileSystem = PosixFileSystem()) {
         self.root = root
         self.targets = targets
         self.fileSystem = fileSystem

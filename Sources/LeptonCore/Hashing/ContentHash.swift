@@ -1,4 +1,5 @@
 import Crypto
+import LeptonSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -27,17 +28,16 @@ public enum ContentHash {
     ///
     /// - Throws: ``LeptonError/Code/io`` naming the path.
     public static func ofFile(_ path: String) throws(LeptonError) -> String {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw FileSystem().ioError("cannot read '\(path)'") }
-        defer { close(descriptor) }
+        let file = try PosixFileSystem().open(path, .read)
         var hasher = SHA256()
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer.baseAddress, buffer.count)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileSystem().ioError("cannot read '\(path)'")
+            let count: Int
+            do throws(LeptonError) {
+                count = try file.read(into: buffer)
+            } catch {
+                throw LeptonError.io("cannot read '\(path)'", error.errno ?? .current)
             }
             if count == 0 { break }
             hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -53,11 +54,11 @@ public final class ObservationLog: Sendable {
 
 /// An open descriptor of the package root, closed when the last hasher copy goes.
 final class RootFolder: Sendable {
-    let descriptor: Int32
+    private let folder: FileDescriptor?
+    /// The descriptor for `*at` calls; -1 when the root cannot be opened (absolute paths then).
+    var descriptor: Int32 { folder?.raw ?? -1 }
 
-    init(path: String) { descriptor = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    init(path: String) { folder = try? PosixFileSystem().open(path, .directory) }
 }
 
 /// Hashes files and folders under the package root, consulting and feeding the ``StatCache``
@@ -75,7 +76,8 @@ public struct ContentHasher: Sendable {
     static let ignoredFolders: Set<String> = [".lepton", ".git", ".build", ".swiftpm"]
 
     public init(
-        root: String, statCache: StatCache, clock: any Clock = SystemClock(), fileSystem: FileSystem = FileSystem(),
+        root: String, statCache: StatCache, clock: any Clock = SystemClock(),
+        fileSystem: FileSystem = PosixFileSystem(),
         observations: ObservationLog? = nil
     ) {
         self.observations = observations
@@ -151,7 +153,7 @@ public struct ContentHasher: Sendable {
                 entries.append(.init(kind: status.isExecutable ? .executable : .file, digest: digest, path: relative))
             case .symlink:
                 if let observations { observations.record(child, fileSystem.status(RelativePath.join(root, child))) }
-                let target = ContentHasher.readLinkText(RelativePath.join(root, child)) ?? ""
+                let target = fileSystem.readLink(RelativePath.join(root, child)) ?? ""
                 entries.append(.init(kind: .symlink, digest: ContentHash.of(text: target), path: relative))
             case .other:
                 continue

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,7 +12,7 @@ public struct Glob: Sendable {
     /// Records the status of each folder before it is listed (see ``NoOpSnapshot``).
     let observations: ObservationLog?
 
-    public init(root: String, fileSystem: FileSystem = FileSystem(), observations: ObservationLog? = nil) {
+    public init(root: String, fileSystem: FileSystem = PosixFileSystem(), observations: ObservationLog? = nil) {
         self.root = root
         self.fileSystem = fileSystem
         self.observations = observations

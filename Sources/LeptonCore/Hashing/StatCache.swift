@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 /// Remembers file digests by (device, inode, size, mtime, ctime), so a build hashes only
@@ -73,7 +74,7 @@ public final class StatCache: Sendable {
     public var isDirty: Bool { updates.withLock { !$0.isEmpty } }
 
     /// Loads a cache file; a missing, old or damaged file gives an empty cache.
-    public static func load(from path: String, fileSystem: FileSystem = FileSystem()) -> StatCache {
+    public static func load(from path: String, fileSystem: FileSystem = PosixFileSystem()) -> StatCache {
         guard let bytes = try? fileSystem.read(path) else { return StatCache() }
         return StatCache(entries: parse(bytes))
     }
@@ -112,7 +113,9 @@ public final class StatCache: Sendable {
     }
 
     /// Writes the merged cache atomically, keeping only paths `keep` accepts.
-    public func save(to path: String, fileSystem: FileSystem = FileSystem(), keep: (String) -> Bool = { _ in true })
+    public func save(
+        to path: String, fileSystem: FileSystem = PosixFileSystem(), keep: (String) -> Bool = { _ in true }
+    )
         throws(LeptonError)
     {
         let recent = updates.withLock { $0 }
@@ -123,7 +126,7 @@ public final class StatCache: Sendable {
         let countOffset = writer.bytes.count
         writer.integer(UInt32(0))
         var count: UInt32 = 0
-        func write(_ key: String, _ entry: Entry) {
+        func add(_ key: String, _ entry: Entry) {
             guard keep(key), ContentHash.isDigest(entry.digest) else { return }
             writer.string(key)
             for value in [
@@ -135,8 +138,8 @@ public final class StatCache: Sendable {
             writer.bytes += ContentHash.bytes(fromHex: entry.digest)
             count += 1
         }
-        for (key, entry) in snapshot where recent[key] == nil { write(key, entry) }
-        for (key, entry) in recent { write(key, entry) }
+        for (key, entry) in snapshot where recent[key] == nil { add(key, entry) }
+        for (key, entry) in recent { add(key, entry) }
         withUnsafeBytes(of: count.littleEndian) {
             writer.bytes.replaceSubrange(countOffset..<(countOffset + 4), with: $0)
         }

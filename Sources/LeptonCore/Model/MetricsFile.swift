@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Reads a stage's metrics file: JSON, YAML or CSV, nested keys flattened with dots
 /// (`per_class.3.f1`), numbers and booleans kept (as 1/0); strings and arrays (a confusion
 /// matrix) are skipped.

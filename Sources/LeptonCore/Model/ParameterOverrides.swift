@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Parameter values given on the command line (`lepton build --set train.lr=0.003`).
 ///
 /// An override replaces the value a params file gives the key for one build, without editing

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Yams
 
 /// A parsed params file (JSON or YAML) whose values can be looked up by dotted key.

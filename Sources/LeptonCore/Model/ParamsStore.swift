@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The params files a pipeline reads, each loaded once per build.
 public final class ParamsStore: @unchecked Sendable {
     private let root: String
@@ -8,7 +10,7 @@ public final class ParamsStore: @unchecked Sendable {
     /// Values given on the command line (`--set key=value`), by key, as canonical JSON text.
     public let overrides: [String: String]
 
-    public init(root: String, overrides: [String: String] = [:], fileSystem: FileSystem = FileSystem()) {
+    public init(root: String, overrides: [String: String] = [:], fileSystem: FileSystem = PosixFileSystem()) {
         self.root = root
         self.overrides = overrides
         self.fileSystem = fileSystem

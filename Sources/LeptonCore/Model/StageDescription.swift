@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// One stage of a pipeline: its command and everything that decides whether it must rerun.
 public struct StageDescription: Sendable, Equatable {
     public var name: String

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The source files of the package's SwiftPM targets, by target name.
 ///
 /// The `swift package lepton` plugin hands Lepton the exact list (each target's files plus
@@ -15,7 +17,7 @@ public struct TargetSources: Sendable, Equatable {
     }
 
     /// Reads the file the plugin writes: `{"targets": {"Name": ["Sources/Name/a.swift", …]}}`.
-    public static func load(pluginFile path: String, fileSystem: FileSystem = FileSystem()) throws(LeptonError)
+    public static func load(pluginFile path: String, fileSystem: FileSystem = PosixFileSystem()) throws(LeptonError)
         -> TargetSources
     {
         let bytes = try fileSystem.read(path)
@@ -30,7 +32,7 @@ public struct TargetSources: Sendable, Equatable {
     }
 
     /// The conventional layout: each folder under `Sources/` and `Tests/` is a target.
-    public static func conventional(root: String, fileSystem: FileSystem = FileSystem()) -> TargetSources {
+    public static func conventional(root: String, fileSystem: FileSystem = PosixFileSystem()) -> TargetSources {
         var targets: [String: [String]] = [:]
         let glob = Glob(root: root, fileSystem: fileSystem)
         for top in ["Sources", "Tests", "Plugins"] {
@@ -59,7 +61,7 @@ extension TargetSources {
     ///   (the stage's code would otherwise be under-tracked in silence).
     public static func described(
         workspace: Workspace, describe: Bool = true, runner: any ProcessRunner = PosixProcessRunner(),
-        fileSystem: FileSystem = FileSystem()
+        fileSystem: FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> TargetSources? {
         let manifest = try fileSystem.read(workspace.absolute("Package.swift"))
         let folder = workspace.stateDirectory + "/targets"

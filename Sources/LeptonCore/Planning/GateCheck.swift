@@ -1,4 +1,5 @@
 import LeptonMetrics
+import LeptonSystem
 
 /// Checks a stage's quality gates against its metrics files.
 enum GateCheck {
@@ -11,7 +12,7 @@ enum GateCheck {
         var metrics: [String: [String: Double]] = [:]
         for file in stage.metrics {
             do throws(LeptonError) {
-                let bytes = try FileSystem().read(RelativePath.join(root, file))
+                let bytes = try PosixFileSystem().read(RelativePath.join(root, file))
                 let read = try MetricsFile.read(path: file, bytes: bytes)
                 metrics[file] = Dictionary(read.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })
             } catch {

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Decides each stage: up to date, restore from the run cache, or run, with the reasons.
 ///
 /// The one place decisions are made, so that `lepton status`, `build --dry-run` and `build`
@@ -16,9 +18,11 @@ struct Planner: Sendable {
     /// Decides a stage whose dependencies are decided.
     ///
     /// - Parameters:
+    ///   - stage: The stage, by index in the pipeline.
     ///   - previous: The stage's record in the lock, if any.
     ///   - upstream: Output digests of the stages decided so far.
     ///   - pendingDependency: A dependency whose outputs are unknown until it runs (dry run).
+    /// - Returns: What the stage needs, with the reasons.
     func decide(
         _ stage: Int, previous: StageRecord?, upstream: [String: PathDigest], pendingDependency: Int? = nil
     ) -> StageDecision {

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 extension StageEvaluator {

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -32,8 +34,7 @@ public struct StageEvaluator: Sendable {
 
     /// Reads a variable of this process's environment.
     public static func processEnvironment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        return String(cString: value)
+        Environment.raw(name)
     }
 
     /// The stage's record as of now, with its key and without outputs.

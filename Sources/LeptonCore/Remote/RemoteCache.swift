@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ public final class RemoteCache: Sendable {
     let retry: RetryPolicy
     let observer: (any RemoteObserver)?
     let clock: any Clock
-    private let fileSystem = FileSystem()
+    private let fileSystem = PosixFileSystem()
 
     private struct State {
         var unavailable: RemoteError?
@@ -219,9 +220,11 @@ public final class RemoteCache: Sendable {
         }
         return try retried { () throws(RemoteError) -> Bool in
             let temporary = fileSystem.temporaryName(beside: target)
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard descriptor >= 0 else {
-                throw RemoteError(.other, "cannot write '\(temporary)': \(String(cString: strerror(errno)))")
+            let file: FileDescriptor
+            do throws(LeptonError) {
+                file = try fileSystem.open(temporary, .createExclusive, permissions: 0o600)
+            } catch {
+                throw RemoteError(.other, error.message)
             }
             var stream = ContentHash.Stream()
             var received: Int64 = 0
@@ -230,7 +233,7 @@ public final class RemoteCache: Sendable {
             do throws(RemoteError) {
                 found = try store.get(.cas, digest) { chunk in
                     stream.update(chunk)
-                    guard writeAll(descriptor, chunk) else {
+                    guard file.writeAll(chunk) else {
                         writeFailed = true
                         return false
                     }
@@ -239,21 +242,21 @@ public final class RemoteCache: Sendable {
                     return true
                 }
             } catch {
-                close(descriptor)
-                unlink(temporary)
+                let reason = Errno.current
+                file.close()
+                try? fileSystem.remove(temporary)
                 progress?.add(-received)
-                throw writeFailed
-                    ? RemoteError(.other, "cannot write '\(temporary)': \(String(cString: strerror(errno)))") : error
+                throw writeFailed ? RemoteError(.other, "cannot write '\(temporary)': \(reason)") : error
             }
-            fchmod(descriptor, 0o444)
-            close(descriptor)
+            file.setPermissions(0o444)
+            file.close()
             guard found else {
-                unlink(temporary)
+                try? fileSystem.remove(temporary)
                 return false
             }
             let actual = stream.finalize()
             guard actual == digest else {
-                unlink(temporary)
+                try? fileSystem.remove(temporary)
                 progress?.add(-received)
                 state.withLock { $0.stats.corruptDownloads += 1 }
                 let message =
@@ -261,9 +264,11 @@ public final class RemoteCache: Sendable {
                 observer?.remoteWarning(message)
                 throw RemoteError(.corrupt, message)
             }
-            guard rename(temporary, target) == 0 else {
-                unlink(temporary)
-                throw RemoteError(.other, "cannot write '\(target)': \(String(cString: strerror(errno)))")
+            do throws(LeptonError) {
+                try fileSystem.move(temporary, to: target)
+            } catch {
+                try? fileSystem.remove(temporary)
+                throw RemoteError(.other, error.message)
             }
             state.withLock {
                 $0.stats.downloadedFiles += 1

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -45,12 +47,11 @@ public struct BuildOptions: Sendable {
 
     /// The running executable (`/proc/self/exe` resolved), else `lepton` on `PATH`.
     public static var runningExecutable: String {
-        FileSystem().realPath("/proc/self/exe") ?? "lepton"
+        PosixFileSystem().realPath("/proc/self/exe") ?? "lepton"
     }
 
     /// `$LEPTON_TRAINER_TOOL` when set and not empty.
     public static var environmentTrainerTool: String? {
-        guard let value = getenv("LEPTON_TRAINER_TOOL"), value.pointee != 0 else { return nil }
-        return String(cString: value)
+        Environment.value("LEPTON_TRAINER_TOOL")
     }
 }

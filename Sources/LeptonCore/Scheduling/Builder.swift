@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 /// Builds a pipeline: decides each stage in dependency order, runs or restores what changed,
@@ -69,7 +70,7 @@ public final class Builder: @unchecked Sendable {
         let start = clock.monotonicNow()
         var phases = PhaseTimer(clock: clock, start: start)
         try workspace.prepare()
-        try FileSystem().remove(workspace.noOpSnapshotFile)
+        try PosixFileSystem().remove(workspace.noOpSnapshotFile)
         var state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: true)
         phases.end("load lock and journal")
         let order = buildOrder()

@@ -1,4 +1,5 @@
 import Dispatch
+import LeptonSystem
 import Synchronization
 
 /// The build loop: decides each stage as its dependencies finish (through the ``Planner``),
@@ -32,8 +33,10 @@ struct Coordinator {
     /// Builds `order` (a dependency-closed set of stages).
     ///
     /// - Parameters:
+    ///   - order: The stages to build, by index.
     ///   - previous: A stage's record in the lock.
     ///   - promote: Called with each new record a stage leaves (not for up-to-date stages).
+    /// - Returns: Every stage's outcome in the order they finished, with durations and records.
     func run(
         _ order: [Int], previous: (String) -> StageRecord?, promote: (String, StageRecord) -> Void
     ) -> Result {

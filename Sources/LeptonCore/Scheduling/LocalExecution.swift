@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The real execution: restores stages from the run cache, looks up stages that must run in
 /// the remote cache first, runs the rest, and checks quality gates on what each leaves.
 struct LocalExecution: StageExecution {

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Times the phases of a build, in order (what `build --verbose` prints).
 struct PhaseTimer {
     let clock: any Clock

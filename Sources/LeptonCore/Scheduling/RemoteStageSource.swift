@@ -1,3 +1,4 @@
+import LeptonSystem
 import Synchronization
 
 /// The shared cache as a source of stages beside the local run cache: looks up stages that
@@ -59,7 +60,7 @@ final class RemoteStageSource: Sendable {
         else { return nil }
         var record = record
         record.outputs = entry.outputs
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         let absent = entry.outputs.keys.allSatisfy {
             fileSystem.status(RelativePath.join(workspace.root, $0)) == nil
         }

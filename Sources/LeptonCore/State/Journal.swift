@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -12,11 +14,9 @@ public final class Journal: @unchecked Sendable {
     static let header = "# lepton journal v1 lock="
 
     private let path: String
-    private var descriptor: Int32 = -1
+    private var file: FileDescriptor?
 
     init(path: String) { self.path = path }
-
-    deinit { if descriptor >= 0 { close(descriptor) } }
 
     /// The records a previous, interrupted build left, if they apply to a lock with this digest.
     static func replay(path: String, lockDigest: String, fileSystem: FileSystem) -> [String: StageRecord] {
@@ -39,17 +39,19 @@ public final class Journal: @unchecked Sendable {
 
     /// Starts a fresh journal for a lock with this digest (replacing any old one atomically).
     func start(lockDigest: String, fileSystem: FileSystem) throws(LeptonError) {
-        if descriptor >= 0 { close(descriptor) }
+        file = nil
         // Not flushed to disk: a lost header only makes the next build ignore a stale journal.
         try fileSystem.writeAtomically(Array((Journal.header + lockDigest + "\n").utf8), to: path, durable: false)
-        descriptor = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
-        if descriptor < 0 { throw fileSystem.ioError("cannot open the journal '\(path)'") }
+        do throws(LeptonError) {
+            file = try fileSystem.open(path, .append)
+        } catch {
+            throw LeptonError.io("cannot open the journal '\(path)'", error.errno ?? .current)
+        }
     }
 
     /// Appends one finished stage's record as a single write.
     func append(stage: String, record: StageRecord) {
-        guard descriptor >= 0 else { return }
-        let line = JSON.object(["stage": .string(stage), "record": record.json]).compactText + "\n"
-        _ = Array(line.utf8).withUnsafeBytes { writeAll(descriptor, $0) }
+        guard let file else { return }
+        file.writeAll(Array((JSON.object(["stage": .string(stage), "record": record.json]).compactText + "\n").utf8))
     }
 }

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// `Lepton.lock`: per stage, the key, input digests and output digests of its last successful
 /// build. Sorted, indented JSON, meant to be committed: with it and a cache, a fresh clone
 /// knows what is up to date without running anything.

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The lock as a build changes it: the records loaded from `Lepton.lock` (plus any an
 /// interrupted build left in the journal), updated stage by stage and saved at the end.
 struct LockState {
@@ -7,13 +9,13 @@ struct LockState {
     private var changed = false
     private let workspace: Workspace
     private let journal: Journal?
-    private let fileSystem = FileSystem()
+    private let fileSystem = PosixFileSystem()
 
     /// Loads the lock and replays the journal. A damaged lock is discarded with a warning.
     static func load(workspace: Workspace, observer: any BuildObserver, writeRecovered: Bool) throws(LeptonError)
         -> LockState
     {
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         var lock = LockFile()
         var lockDigest = "none"
         let status = fileSystem.status(workspace.lockFile)

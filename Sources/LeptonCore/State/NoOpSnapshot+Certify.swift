@@ -1,3 +1,5 @@
+import LeptonSystem
+
 extension NoOpSnapshot {
     /// Certifies the state a complete, successful build left: every status its decisions used
     /// (inputs, listed folders, params files, the lock). Writes nothing if any was unstable or
@@ -15,6 +17,6 @@ extension NoOpSnapshot {
         let snapshot = NoOpSnapshot(
             context: context, environmentNames: graph.pipeline.environmentNames,
             stageCount: graph.pipeline.stages.count, entries: entries)
-        try? FileSystem().writeAtomically(snapshot.bytes, to: file, durable: false)
+        try? PosixFileSystem().writeAtomically(snapshot.bytes, to: file, durable: false)
     }
 }

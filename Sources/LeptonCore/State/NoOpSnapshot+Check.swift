@@ -1,3 +1,5 @@
+import LeptonSystem
+
 extension NoOpSnapshot {
     /// Whether the snapshot of the last complete build still holds (the no-op fast path of
     /// `lepton build` and `lepton status`).
@@ -9,7 +11,7 @@ extension NoOpSnapshot {
     ///     be known (the Leptonfile cannot be read), which is a miss.
     /// - Returns: The number of stages when it holds, else why not (for `--verbose`).
     public static func check(workspace: Workspace, context: ([String]) throws -> String?) -> Swift.Result<Int, Miss> {
-        guard let bytes = try? FileSystem().read(workspace.noOpSnapshotFile) else {
+        guard let bytes = try? PosixFileSystem().read(workspace.noOpSnapshotFile) else {
             return .failure(Miss("none from the last build"))
         }
         guard let snapshot = NoOpSnapshot(bytes: bytes) else { return .failure(Miss("damaged or of another version")) }

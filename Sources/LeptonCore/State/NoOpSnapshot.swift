@@ -1,4 +1,5 @@
 import Dispatch
+import LeptonSystem
 import Synchronization
 
 /// `.lepton/noop-snapshot`: a certificate that nothing changed since the last complete build.
@@ -57,7 +58,7 @@ public struct NoOpSnapshot: Sendable, Equatable {
     }
 
     /// A recorded path whose status changed, nil when none did (for `--verbose`).
-    public func firstChange(root: String, fileSystem: FileSystem = FileSystem()) -> String? {
+    public func firstChange(root: String, fileSystem: FileSystem = PosixFileSystem()) -> String? {
         let folder = RootFolder(path: root)
         guard folder.descriptor >= 0 else { return root }
         let entries = UnsafeSendableBox(self.entries)

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -8,7 +10,7 @@
 /// fatal.
 public struct RunHistory: Sendable {
     public let directory: String
-    private let fileSystem = FileSystem()
+    private let fileSystem = PosixFileSystem()
 
     public init(workspace: Workspace) {
         directory = workspace.stateDirectory + "/history"

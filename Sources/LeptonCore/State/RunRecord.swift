@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// What one build did, kept in the run history (`.lepton/history/`): when, on which commit,
 /// with which parameter overrides, each stage's outcome, key, parameter values and output
 /// digests, and the metrics the build left.

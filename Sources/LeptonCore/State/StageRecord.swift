@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Everything recorded about one stage's last successful build: its key, the digest or value
 /// of every input, and the digests of its outputs. Lepton compares a new record with this one
 /// to say exactly why a stage is stale.

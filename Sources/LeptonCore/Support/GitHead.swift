@@ -1,9 +1,11 @@
+import LeptonSystem
+
 /// The commit a git work tree is at, read from `.git` files (no `git` process: recording a run
 /// must stay cheap). Handles `.git` files of worktrees and submodules and packed refs.
 public enum GitHead {
     /// The full commit id, or nil outside a git repository (or on a ref git has not written).
     public static func commit(of root: String) -> String? {
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         var directory = root
         var gitDirectory: String?
         while true {

@@ -1,4 +1,5 @@
 import Dispatch
+import LeptonSystem
 import Synchronization
 
 /// Splits `0..<count` into one contiguous range per core (fewer when there is little work) and

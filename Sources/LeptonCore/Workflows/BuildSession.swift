@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// One build of a loaded package as `lepton build` runs it: the build lock (with the clean-up
 /// of what a dead Lepton left), the `--set` overlay of params files, signals that stop the
 /// build, the builder, and the no-op snapshot it certifies. ``plan()`` is the same without the

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -12,8 +14,9 @@ public struct GarbageCollector: Sendable {
     public let events: WorkflowEvents
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, events: WorkflowEvents = WorkflowEvents(), fileSystem: FileSystem = FileSystem())
-    {
+    public init(
+        workspace: Workspace, events: WorkflowEvents = WorkflowEvents(), fileSystem: FileSystem = PosixFileSystem()
+    ) {
         self.workspace = workspace
         self.events = events
         self.fileSystem = fileSystem

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The stage records `Lepton.lock` holds, for commands that act on what was built (`push`,
 /// `pull`).
 public enum LockRecords {
@@ -7,7 +9,7 @@ public enum LockRecords {
     ///   ``LeptonError/Code/corruptState`` when it cannot be read, and
     ///   ``LeptonError/Code/unknownStage`` naming stages it has no record of.
     public static func select(_ names: [String], workspace: Workspace) throws(LeptonError) -> [(String, StageRecord)] {
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         guard fileSystem.status(workspace.lockFile) != nil else {
             throw LeptonError(.cacheMiss, "\(LockFile.fileName) does not exist yet: run `lepton build` first")
         }

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Puts recorded outputs into the workspace from the local cache (`lepton checkout`, `lepton
 /// pull`), all or nothing as far as the file system allows.
 ///
@@ -12,7 +14,7 @@ public struct OutputCheckout: Sendable {
     public let cache: ArtifactCache
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.cache = cache
         self.fileSystem = fileSystem

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// `lepton clean`: removes the outputs recorded in `Lepton.lock` whose content is still what
 /// Lepton wrote, never anything else.
 ///
@@ -10,7 +12,7 @@ public struct OutputCleaner: Sendable {
     public let workspace: Workspace
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

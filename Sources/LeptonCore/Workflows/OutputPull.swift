@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// `lepton pull`: downloads the outputs `Lepton.lock` records from the remote cache (each blob
 /// verified) and puts those whose content differs into the workspace, holding the build lock.
 /// An output edited by hand is kept in the local cache before it is replaced.

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// `lepton push`: uploads, per stage `Lepton.lock` records, the blobs the server lacks and then
 /// the stage's run-cache entry, so another clone or CI job restores the stage instead of
 /// running it. Reads only the local cache; needs no build lock.

@@ -1,3 +1,4 @@
+import LeptonSystem
 import Yams
 
 #if canImport(Glibc)
@@ -19,7 +20,7 @@ public struct ParamsOverlay: Sendable {
     public let workspace: Workspace
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// `lepton checkout RUN`: puts an earlier run's outputs back from the cache (a model rollback),
 /// holding the build lock, and records that run's stages in `Lepton.lock`.
 ///

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -41,7 +43,7 @@ public struct RunComparison: Sendable {
         for record in lock.stages.values {
             params.merge(record.params) { $1 }
             for (path, digest) in record.outputs where digest.kind == .file {
-                guard let bytes = try? FileSystem().read(cache.objectPath(digest.digest)),
+                guard let bytes = try? PosixFileSystem().read(cache.objectPath(digest.digest)),
                     let values = try? MetricsFile.read(path: path, bytes: bytes), !values.isEmpty,
                     isMetricsFile(path)
                 else { continue }

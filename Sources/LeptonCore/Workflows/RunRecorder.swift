@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// Records a finished build in the run history: what each stage did, the record each stage
 /// that succeeded has after it — taken from the build's own outcomes, so a failed or skipped
 /// stage records none and `checkout` can never restore outputs a run did not produce — the
@@ -7,7 +9,7 @@ public struct RunRecorder: Sendable {
     public let pipeline: PipelineDescription
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, pipeline: PipelineDescription, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, pipeline: PipelineDescription, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.pipeline = pipeline
         self.fileSystem = fileSystem

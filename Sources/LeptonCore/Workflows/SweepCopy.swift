@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -14,7 +16,7 @@
 /// builds are safe), and the Leptonfile's DSL is compiled once.
 struct SweepCopy {
     let root: String
-    private let fileSystem = FileSystem()
+    private let fileSystem = PosixFileSystem()
 
     /// Mirrors the package into `.lepton/sweep/<index>`, leaving out the declared `outputs`.
     init(workspace: Workspace, outputs: Set<String>, index: Int) throws(LeptonError) {
@@ -25,9 +27,7 @@ struct SweepCopy {
         try fileSystem.createDirectories(root + "/.lepton")
         for name in ["cache", "leptonfile"] {
             try fileSystem.createDirectories(workspace.stateDirectory + "/" + name)
-            if symlink(workspace.stateDirectory + "/" + name, root + "/.lepton/" + name) != 0 {
-                throw LeptonError(.io, "cannot link the sweep workspace's .lepton/\(name) to the package's")
-            }
+            try fileSystem.symlink(workspace.stateDirectory + "/" + name, at: root + "/.lepton/" + name)
         }
     }
 
@@ -47,8 +47,8 @@ struct SweepCopy {
                 try fileSystem.createDirectories(to)
                 try mirror(from: from, to: to, relative: path, outputs: outputs)
             case .symlink:
-                if let destination = ContentHasher.readLinkText(from) { _ = symlink(destination, to) }
-            case .file where entry.name != LockFile.fileName && link(from, to) == 0:
+                if let destination = fileSystem.readLink(from) { try? fileSystem.symlink(destination, at: to) }
+            case .file where entry.name != LockFile.fileName && (try? fileSystem.hardLink(from, at: to)) != nil:
                 continue
             default:
                 try fileSystem.writeAtomically(try fileSystem.read(from), to: to, durable: false)

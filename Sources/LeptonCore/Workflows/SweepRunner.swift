@@ -1,4 +1,5 @@
 import Dispatch
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -34,7 +35,7 @@ public struct SweepRunner: Sendable {
         throws(LeptonError) -> [RunRecord?]
     {
         let sweep = workspace.stateDirectory + "/sweep"
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         try fileSystem.createDirectories(sweep)
         try fileSystem.writeAtomically("\(getpid())\n", to: sweep + "/owner")
         defer { try? fileSystem.remove(sweep) }

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// What a workflow tells its caller while it works: that it waits for another Lepton's build
 /// lock, and warnings (a recovery's clean-up among them). The CLI prints them; tests collect them.
 public struct WorkflowEvents: Sendable {

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -14,7 +16,7 @@ public final class WorkspaceLock: Sendable {
     public let recovery: WorkspaceRecovery.Report
     private let marker: String
 
-    deinit { try? FileSystem().remove(marker) }
+    deinit { try? PosixFileSystem().remove(marker) }
 
     /// Takes the lock (waiting for its holder) and recovers.
     ///
@@ -42,7 +44,7 @@ public final class WorkspaceLock: Sendable {
     private static func markerPath(_ workspace: Workspace) -> String { workspace.stateDirectory + "/lock-held" }
 
     private static func recover(_ workspace: Workspace, outputs: [String], marker: String) -> WorkspaceRecovery.Report {
-        let fileSystem = FileSystem()
+        let fileSystem = PosixFileSystem()
         let died = fileSystem.exists(marker)
         try? fileSystem.writeAtomically(Array("\(getpid())\n".utf8), to: marker, durable: false)
         return WorkspaceRecovery(workspace: workspace, fileSystem: fileSystem).run(outputs: outputs, holderDied: died)

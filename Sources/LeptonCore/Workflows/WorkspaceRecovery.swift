@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -13,7 +15,7 @@ public struct WorkspaceRecovery: Sendable {
     public let workspace: Workspace
     let fileSystem: FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

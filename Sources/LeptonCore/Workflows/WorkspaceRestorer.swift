@@ -1,3 +1,5 @@
+import LeptonSystem
+
 /// The one confined path by which cached outputs are written into the workspace: builds,
 /// `checkout`, `pull` and remote downloads all restore through it.
 ///
@@ -14,7 +16,7 @@ public struct WorkspaceRestorer: Sendable {
     /// The package root with every symlink resolved.
     let realRoot: String
 
-    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = FileSystem()) {
+    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.cache = cache
         self.fileSystem = fileSystem

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -9,8 +10,8 @@ struct ArtifactCacheTests {
         let cache = ArtifactCache(directory: package.root + "/.lepton/cache")
         let digest = ContentHash.of(text: "weights")
         try cache.storeFile(package.root + "/model.bin", digest: digest)
-        FileSystem().setMode(cache.objectPath(digest), 0o644)
-        try FileSystem().writeAtomically("tampered", to: cache.objectPath(digest))
+        PosixFileSystem().setMode(cache.objectPath(digest), 0o644)
+        try PosixFileSystem().writeAtomically("tampered", to: cache.objectPath(digest))
         package.write("model.bin", "current")
         #expect(throws: LeptonError.self) {
             try cache.restore(PathDigest(kind: .file, digest: digest), to: package.root + "/model.bin")
@@ -38,7 +39,7 @@ struct ArtifactCacheTests {
         package.write("f", "x")
         let cache = ArtifactCache(directory: package.root + "/c")
         try cache.storeFile(package.root + "/f", digest: ContentHash.of(text: "x"))
-        let status = try #require(FileSystem().status(cache.objectPath(ContentHash.of(text: "x"))))
+        let status = try #require(PosixFileSystem().status(cache.objectPath(ContentHash.of(text: "x"))))
         #expect(status.mode & 0o222 == 0)
     }
 }

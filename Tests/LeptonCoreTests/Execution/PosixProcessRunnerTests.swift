@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Synchronization
 import Testing
 import _LeptonTestSupport
@@ -26,7 +27,7 @@ struct PosixProcessRunnerTests {
         let outcome = PosixProcessRunner().run(
             request(package, "echo $GREETING; echo err >&2; pwd; printf tail", lines: lines))
         #expect(outcome == .exited(0))
-        let root = FileSystem().realPath(package.root) ?? package.root
+        let root = PosixFileSystem().realPath(package.root) ?? package.root
         #expect(lines.all == ["hi", "err", root, "tail"])
         #expect(package.read("s.log") == "hi\nerr\n\(root)\ntail")
     }

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -12,7 +13,7 @@ struct HashingTests {
         let hasher = ContentHasher(root: package.root, statCache: cache, clock: clock)
         let first = try hasher.digest(of: "big.bin")
         #expect(cache.isDirty)
-        let status = try #require(FileSystem().status(package.root + "/big.bin"))
+        let status = try #require(PosixFileSystem().status(package.root + "/big.bin"))
         #expect(cache.digest(for: "big.bin", status: status) == first?.digest)
         #expect(first?.digest == ContentHash.of(text: String(repeating: "x", count: 100_000)))
         // The second read comes from the stat cache, not the file: seeded with a digest the
@@ -25,7 +26,7 @@ struct HashingTests {
     @Test func aFileRecordedWithinItsOwnTimestampTickIsRacyAndHashedAgain() throws {
         let package = TemporaryPackage()
         package.write("f.txt", "a")
-        let status = try #require(FileSystem().status(package.root + "/f.txt"))
+        let status = try #require(PosixFileSystem().status(package.root + "/f.txt"))
         let cache = StatCache()
         cache.record("f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime)
         #expect(cache.digest(for: "f.txt", status: status) == nil)
@@ -37,7 +38,7 @@ struct HashingTests {
     @Test func theStatCacheSurvivesASaveAndLoad() throws {
         let package = TemporaryPackage()
         package.write("f.txt", "a")
-        let status = try #require(FileSystem().status(package.root + "/f.txt"))
+        let status = try #require(PosixFileSystem().status(package.root + "/f.txt"))
         let cache = StatCache()
         cache.record(
             "f.txt", status: status, digest: ContentHash.of(text: "a"), recordedAt: status.mtime + 5_000_000_000)

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -110,7 +111,7 @@ struct RemoteCacheTests {
         #expect(throws: RemoteError.self) { try fixture.remote(local: other).download(Array(entry.outputs.values)) }
         #expect(other.allObjects().isEmpty)
         let leftovers =
-            (try? FileSystem().list(
+            (try? PosixFileSystem().list(
                 other.directory + "/objects/" + String(entry.outputs["model.bin"]!.digest.prefix(2)))) ?? []
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers.map(\.name))")
     }
@@ -164,7 +165,7 @@ struct RemoteCacheTests {
             key: String(repeating: "ef", count: 32), stage: "s",
             outputs: ["out": PathDigest(kind: .folder, digest: digest)], created: 1)
         for blob in [file, link, digest] {
-            fixture.store.setBlob(.cas, blob, try FileSystem().read(fixture.local.objectPath(blob)))
+            fixture.store.setBlob(.cas, blob, try PosixFileSystem().read(fixture.local.objectPath(blob)))
         }
         fixture.store.setBlob(.ac, entry.key, entry.bytes)
         #expect(fixture.remote(local: fixture.otherMachine()).lookup(entry.key) == nil)

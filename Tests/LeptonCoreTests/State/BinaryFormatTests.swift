@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -55,8 +56,8 @@ struct BinaryFormatTests {
                 "f\(index)", status: entryStatus, digest: ContentHash.of(text: "\(index)"), recordedAt: 10_000_000_000)
         }
         try cache.save(to: package.root + "/sc")
-        let bytes = try FileSystem().read(package.root + "/sc")
-        try FileSystem().writeAtomically(Array(bytes.prefix(bytes.count - 20)), to: package.root + "/sc")
+        let bytes = try PosixFileSystem().read(package.root + "/sc")
+        try PosixFileSystem().writeAtomically(Array(bytes.prefix(bytes.count - 20)), to: package.root + "/sc")
         let loaded = StatCache.load(from: package.root + "/sc")
         var found = 0
         for index in 0..<10 {

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 
 struct JSONTests {

@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -11,7 +12,7 @@ struct CacheIntegrityTests {
     private func damage(_ cache: ArtifactCache, _ digest: String, with text: String = "torn") throws {
         let path = cache.objectPath(digest)
         chmod(path, 0o644)
-        try FileSystem().writeAtomically(Array(text.utf8), to: path)
+        try PosixFileSystem().writeAtomically(Array(text.utf8), to: path)
     }
 
     @Test func storingReplacesAnObjectThatDoesNotHashToItsName() throws {

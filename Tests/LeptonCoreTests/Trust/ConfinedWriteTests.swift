@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
@@ -31,8 +32,8 @@ struct ConfinedWriteTests {
                 ["out": PathDigest(kind: .folder, digest: manifest)], stage: "s", current: { _ in nil })
         }
         #expect(!package.exists("out"))
-        #expect(!FileSystem().exists(package.root + "/../x"))
-        #expect(!FileSystem().exists(package.root + "/planted.txt"))
+        #expect(!PosixFileSystem().exists(package.root + "/../x"))
+        #expect(!PosixFileSystem().exists(package.root + "/planted.txt"))
     }
 
     @Test func aRecordedPathThatClimbsOutIsRefused() throws {
@@ -45,7 +46,7 @@ struct ConfinedWriteTests {
                 try restorer.restore([path: PathDigest(kind: .file, digest: object)], stage: "s", current: { _ in nil })
             }
         }
-        #expect(!FileSystem().exists(package.root + "/../escaped.txt"))
+        #expect(!PosixFileSystem().exists(package.root + "/../escaped.txt"))
     }
 
     @Test func checkoutDoesNotWriteThroughASymlinkLeavingThePackage() throws {
@@ -70,7 +71,7 @@ struct ConfinedWriteTests {
         let damagedB = try cache.storeBytes(Array("new b\n".utf8))
         let path = cache.objectPath(damagedB)
         chmod(path, 0o644)
-        try FileSystem().writeAtomically(Array("torn".utf8), to: path)
+        try PosixFileSystem().writeAtomically(Array("torn".utf8), to: path)
         var record = StageRecord(command: "c")
         record.outputs["a.txt"] = PathDigest(kind: .file, digest: goodA)
         record.outputs["b.txt"] = PathDigest(kind: .file, digest: damagedB)
@@ -92,7 +93,7 @@ struct ConfinedWriteTests {
         for path in ["linked/precious.txt", "../precious.txt", "/tmp/precious.txt"] {
             var record = StageRecord(key: ContentHash.of(text: "k"), command: "c")
             record.outputs[path] = digest
-            try FileSystem().writeAtomically(LockFile(stages: ["s": record]).text, to: package.workspace.lockFile)
+            try PosixFileSystem().writeAtomically(LockFile(stages: ["s": record]).text, to: package.workspace.lockFile)
             #expect(throws: LeptonError.self) { _ = try OutputCleaner(workspace: package.workspace).plan(stages: []) }
         }
         #expect(outside.read("precious.txt") == "mine\n")
@@ -105,7 +106,7 @@ struct ConfinedWriteTests {
         let cache = ArtifactCache(directory: harness.package.workspace.cacheDirectory)
         let digest = ContentHash.of(text: "only copy\n")
         chmod(cache.objectPath(digest), 0o644)
-        try FileSystem().writeAtomically(Array("torn".utf8), to: cache.objectPath(digest))
+        try PosixFileSystem().writeAtomically(Array("torn".utf8), to: cache.objectPath(digest))
         let cleaner = OutputCleaner(workspace: harness.package.workspace)
         let removed = try cleaner.apply(try cleaner.plan(stages: []))
         #expect(removed.map(\.path) == ["out.txt"])
@@ -130,7 +131,7 @@ struct ConfinedWriteTests {
         let lock = LockFile(stages: ["s": record])
         let reread = try LockFile(bytes: Array(lock.text.utf8), path: "Lepton.lock")
         try cache.restore(try #require(reread.stages["s"]?.outputs["secret.txt"]), to: package.root + "/secret.txt")
-        #expect(FileSystem().status(package.root + "/secret.txt")?.mode == 0o600)
+        #expect(PosixFileSystem().status(package.root + "/secret.txt")?.mode == 0o600)
     }
 }
 

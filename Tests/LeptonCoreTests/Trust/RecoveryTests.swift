@@ -1,5 +1,6 @@
 import Dispatch
 import LeptonCore
+import LeptonSystem
 import Synchronization
 import Testing
 import _LeptonTestSupport
@@ -109,7 +110,7 @@ struct RecoveryTests {
         package.write(".lepton/cache/objects/ab/cdef", "object")
         package.write(".lepton/sweep/owner", "\(deadPid())\n")
         package.write(".lepton/sweep/0/params.yaml", "x: 1\n")
-        try FileSystem().createDirectories(package.root + "/.lepton/sweep/0/.lepton")
+        try PosixFileSystem().createDirectories(package.root + "/.lepton/sweep/0/.lepton")
         symlink(workspace.cacheDirectory, package.root + "/.lepton/sweep/0/.lepton/cache")
         #expect(WorkspaceRecovery(workspace: workspace).run(outputs: []).removedSweepCopies)
         #expect(!package.exists(".lepton/sweep"))

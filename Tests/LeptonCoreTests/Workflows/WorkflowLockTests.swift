@@ -1,5 +1,6 @@
 import Dispatch
 import LeptonCore
+import LeptonSystem
 import Synchronization
 import Testing
 import _LeptonTestSupport
@@ -132,7 +133,7 @@ struct RunCheckoutTests {
         try harness.build()
         let cache = ArtifactCache(directory: harness.package.workspace.cacheDirectory)
         let digest = try #require(run.stages["train"]?.record?.outputs["model.bin"])
-        try FileSystem().remove(cache.objectPath(digest.digest))
+        try PosixFileSystem().remove(cache.objectPath(digest.digest))
         let before = (harness.package.read("clean.csv"), harness.package.read("model.bin"))
         do {
             _ = try RunCheckout(workspace: harness.package.workspace).checkout(run.id)

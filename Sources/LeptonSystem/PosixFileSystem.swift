@@ -4,41 +4,9 @@
     import Darwin
 #endif
 
-/// What `lstat` says about a path: the fields the stat cache keys on, and the kind.
-public struct FileStatus: Equatable, Sendable {
-    /// The kind of directory entry.
-    public enum Kind: UInt8, Sendable { case file, directory, symlink, other }
-
-    public var kind: Kind
-    public var device: UInt64
-    public var inode: UInt64
-    public var size: Int64
-    /// Modification time in nanoseconds since the epoch.
-    public var mtime: Int64
-    /// Status-change time in nanoseconds since the epoch; `touch` and `chmod` change it.
-    public var ctime: Int64
-    public var mode: UInt32
-
-    /// Whether any execute bit is set.
-    public var isExecutable: Bool { mode & 0o111 != 0 }
-
-    public init(kind: Kind, device: UInt64, inode: UInt64, size: Int64, mtime: Int64, ctime: Int64, mode: UInt32) {
-        self.kind = kind
-        self.device = device
-        self.inode = inode
-        self.size = size
-        self.mtime = mtime
-        self.ctime = ctime
-        self.mode = mode
-    }
-}
-
-/// The single funnel for Lepton's file I/O, over POSIX calls (not Foundation's file APIs,
-/// which cost ten times as much per `stat` on the no-op path).
-///
-/// Every write that must survive a crash goes through ``writeAtomically(_:to:mode:)``:
-/// a temporary file beside the target, flushed, then renamed over it.
-public struct FileSystem: Sendable {
+/// The real ``FileSystem``: POSIX calls (not Foundation's file APIs, which cost ten times as
+/// much per `stat` on the no-op path).
+public struct PosixFileSystem: FileSystem {
     public init() {}
 
     /// `lstat` of a path; nil when nothing is there.
@@ -70,17 +38,13 @@ public struct FileSystem: Sendable {
         return FileStatus(info)
     }
 
-    public func exists(_ path: String) -> Bool { status(path) != nil }
-
-    public func isDirectory(_ path: String) -> Bool { statusFollowingLinks(path)?.kind == .directory }
-
     /// Reads a whole file.
     ///
     /// - Throws: ``LeptonError/Code/io`` naming the path.
     public func read(_ path: String) throws(LeptonError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ioError("cannot read '\(path)'") }
-        defer { close(descriptor) }
+        defer { Glibc.close(descriptor) }
         var info = stat()
         let expected = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
         var result = [UInt8]()
@@ -98,38 +62,28 @@ public struct FileSystem: Sendable {
         return result
     }
 
-    /// Reads a whole file as UTF-8 text.
-    public func readText(_ path: String) throws(LeptonError) -> String {
-        String(decoding: try read(path), as: UTF8.self)
-    }
-
-    /// Writes bytes to a temporary file beside `path`, flushes it, and renames it over `path`.
-    /// A crash at any moment leaves either the old file or the new one.
-    ///
-    /// - Throws: ``LeptonError/Code/io`` naming the path; the temporary file is removed.
-    ///
-    /// `durable` also flushes the data to the disk before the rename (for the lock file and
-    /// state, which must survive a power cut); cache objects skip it because every restore
-    /// verifies their digest anyway.
-    public func writeAtomically(
-        _ bytes: some Collection<UInt8>, to path: String, mode: mode_t = 0o644, durable: Bool = true
-    ) throws(LeptonError) {
+    public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool) throws(LeptonError) {
         let temporary = temporaryName(beside: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        let descriptor = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw ioError("cannot write '\(path)'") }
-        var ok = Array(bytes).withUnsafeBytes { writeAll(descriptor, $0) }
+        var ok = bytes.withUnsafeBytes { writeAll(descriptor, $0) }
         ok = ok && (!durable || fsync(descriptor) == 0)
-        close(descriptor)
+        let failure = Errno.current
+        Glibc.close(descriptor)
         guard ok, rename(temporary, path) == 0 else {
-            let error = ioError("cannot write '\(path)'")
+            let error = LeptonError.io("cannot write '\(path)'", ok ? .current : failure)
             unlink(temporary)
             throw error
         }
+        // The rename itself survives a power cut only once the folder is flushed too.
+        if durable { syncFolder(RelativePath.parent(path) ?? ".") }
     }
 
-    /// Writes text atomically.
-    public func writeAtomically(_ text: String, to path: String) throws(LeptonError) {
-        try writeAtomically(Array(text.utf8), to: path)
+    private func syncFolder(_ path: String) {
+        let folder = Glibc.open(path.isEmpty ? "." : path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard folder >= 0 else { return }
+        _ = fsync(folder)
+        Glibc.close(folder)
     }
 
     /// Creates a folder and its parents.
@@ -198,50 +152,26 @@ public struct FileSystem: Sendable {
         utimensat(AT_FDCWD, path, nil, 0)
     }
 
-    /// A name beside `path` no other process or thread will choose.
-    public func temporaryName(beside path: String) -> String {
-        let parent = RelativePath.parent(path) ?? "."
-        let name = path.split(separator: "/").last.map(String.init) ?? "file"
-        return "\(parent)/.\(name).lepton-tmp.\(getpid()).\(UInt64.random(in: 0..<UInt64.max))"
+    public func hardLink(_ source: String, at path: String) throws(LeptonError) {
+        if link(source, path) != 0 { throw ioError("cannot link '\(path)' to '\(source)'") }
     }
 
-    func ioError(_ message: String) -> LeptonError {
-        let reason = String(cString: strerror(errno))
-        return LeptonError(.io, "\(message): \(reason)")
+    public func symlink(_ destination: String, at path: String) throws(LeptonError) {
+        if Glibc.symlink(destination, path) != 0 { throw ioError("cannot create the symlink '\(path)'") }
     }
-}
 
-/// Writes every byte of a buffer, retrying on short writes and EINTR.
-func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) -> Bool {
-    var offset = 0
-    while offset < buffer.count {
-        let count = write(descriptor, buffer.baseAddress.map { $0 + offset }, buffer.count - offset)
-        if count < 0 {
-            if errno == EINTR { continue }
-            return false
-        }
-        offset += count
+    public func readLink(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count >= 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
-    return true
-}
 
-extension FileStatus {
-    init(_ info: stat) {
-        let kind: Kind
-        switch info.st_mode & S_IFMT {
-        case S_IFREG: kind = .file
-        case S_IFDIR: kind = .directory
-        case S_IFLNK: kind = .symlink
-        default: kind = .other
-        }
-        self.init(
-            kind: kind,
-            device: UInt64(info.st_dev),
-            inode: UInt64(info.st_ino),
-            size: Int64(info.st_size),
-            mtime: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-            ctime: Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec),
-            mode: UInt32(info.st_mode & 0o7777)
-        )
+    public func open(_ path: String, _ mode: FileDescriptor.Mode, permissions: mode_t) throws(LeptonError)
+        -> FileDescriptor
+    {
+        let descriptor = Glibc.open(path, mode.flags | O_CLOEXEC, permissions)
+        guard descriptor >= 0 else { throw ioError("cannot open '\(path)'") }
+        return FileDescriptor(raw: descriptor)
     }
 }
