@@ -41,4 +41,14 @@ public final class TemporaryPackage: @unchecked Sendable {
 
     /// Sets a file's modification time to now without changing its content.
     public func touch(_ path: String) { fileSystem.touch(root + "/" + path) }
+
+    /// Moves a file's modification time by `seconds` (negative: into the past), so a test sees
+    /// a changed timestamp without waiting for the clock to tick.
+    public func shiftModificationTime(_ path: String, by seconds: Int) {
+        guard let status = fileSystem.status(root + "/" + path) else { return }
+        let target = status.mtime + Int64(seconds) * 1_000_000_000
+        let time = timespec(tv_sec: Int(target / 1_000_000_000), tv_nsec: Int(target % 1_000_000_000))
+        var times = [time, time]
+        _ = utimensat(AT_FDCWD, root + "/" + path, &times, 0)
+    }
 }
