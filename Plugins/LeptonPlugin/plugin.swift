@@ -8,8 +8,9 @@ import PackagePlugin
 /// its exit status, which SwiftPM would otherwise flatten to 1.
 ///
 /// SwiftPM builds a command plugin's tool in debug. That is fine for orchestration, but the
-/// built-in trainer's Swift code runs about 2x slower unoptimised, so when the Leptonfile has
-/// built-in trainer stages the plugin asks SwiftPM for a release build of the small
+/// built-in trainer's Swift code runs about 2x slower unoptimised, so when the loaded pipeline
+/// has built-in trainer stages (the tool says, not a search of the Leptonfile's text) the plugin
+/// asks SwiftPM for a release build of the small
 /// `lepton-trainer` product (about half a minute, once; later builds are incremental) and hands
 /// its path to the tool, which runs `.train`/`.evaluate` stages with it.
 /// `LEPTON_PLUGIN_TRAINER=debug` skips that.
@@ -29,11 +30,11 @@ struct LeptonPlugin: CommandPlugin {
         process.arguments = forwarded
         process.currentDirectoryURL = context.package.directoryURL
         var environment = ProcessInfo.processInfo.environment
-        if let optimized = try optimizedTool(for: context, environment: environment) {
-            environment["LEPTON_TRAINER_TOOL"] = optimized
-        }
         environment["LEPTON_SWIFTPM_TARGETS"] = targetsFile.path
         environment["LEPTON_PACKAGE_PATH"] = context.package.directoryURL.path
+        if let optimized = try optimizedTool(for: context, tool: tool.url, environment: environment) {
+            environment["LEPTON_TRAINER_TOOL"] = optimized
+        }
         process.environment = environment
         try process.run()
         process.waitUntilExit()
@@ -47,13 +48,11 @@ struct LeptonPlugin: CommandPlugin {
         }
     }
 
-    /// The path of a release build of `lepton-trainer` when the Leptonfile has built-in trainer
-    /// stages (`.train`, `.evaluate`, or `.lepton` commands), else nil.
-    private func optimizedTool(for context: PluginContext, environment: [String: String]) throws -> String? {
-        guard environment["LEPTON_PLUGIN_TRAINER"] != "debug" else { return nil }
-        let leptonfile = context.package.directoryURL.appendingPathComponent("Leptonfile")
-        guard let text = try? String(contentsOf: leptonfile, encoding: .utf8),
-            text.contains(".train(") || text.contains(".evaluate(") || text.contains(".lepton(")
+    /// The path of a release build of `lepton-trainer` when the pipeline has built-in trainer
+    /// stages (`.train`, `.evaluate`, `.predict`, or `.lepton` commands running them), else nil.
+    private func optimizedTool(for context: PluginContext, tool: URL, environment: [String: String]) throws -> String? {
+        guard environment["LEPTON_PLUGIN_TRAINER"] != "debug",
+            runsTrainer(tool: tool, in: context.package.directoryURL, environment: environment)
         else { return nil }
         let result = try packageManager.build(
             .product("lepton-trainer"),
@@ -69,6 +68,28 @@ struct LeptonPlugin: CommandPlugin {
             return nil
         }
         return artifact.url.path
+    }
+
+    /// Whether any stage runs the built-in trainer, as the tool's loaded description says
+    /// (`lepton dag --format json`; the evaluation is cached, so this costs a process start).
+    /// False when the Leptonfile cannot be loaded: the command itself then reports why.
+    private func runsTrainer(tool: URL, in directory: URL, environment: [String: String]) -> Bool {
+        let process = Process()
+        process.executableURL = tool
+        process.arguments = ["dag", "--format", "json"]
+        process.currentDirectoryURL = directory
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let stages = json["stages"] as? [[String: Any]]
+        else { return false }
+        return stages.contains { $0["runsTrainer"] as? Bool == true }
     }
 
     /// Writes `{"targets": {"Name": ["Sources/Name/a.swift", …]}}`: each target's own source

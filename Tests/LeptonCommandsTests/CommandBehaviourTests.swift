@@ -128,4 +128,40 @@ extension String {
     fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
+
+    /// What the SwiftPM plugin asks before building an optimized trainer: the loaded pipeline,
+    /// not the Leptonfile's text (a comment naming `.train(` is no trainer stage).
+    @Test func dagJSONSaysWhichStagesRunTheBuiltInTrainer() throws {
+        let package = TemporaryPackage("commands")
+        package.write("data/train.csv", "a,label\n0,0\n1,1\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            // A shell stage; not a .train( stage.
+            let shell = Stage.stage(name: "prepare", command: "cp data/train.csv data/clean.csv",
+                                    inputs: ["data/train.csv"], outputs: ["data/clean.csv"])
+            let pipeline = Pipeline(stages: [
+                shell,
+                .train(name: "fit", data: .csv("data/clean.csv", label: "label"), model: [.dense(2)],
+                       epochs: 1, checkpoint: "model.safetensors"),
+            ])
+            """)
+        let result = InProcess.run(["dag", "--format", "json"], in: package.root)
+        #expect(result.status == 0, "\(result.output)")
+        let stages = try JSON.parse(result.output)["stages"]?.arrayValue ?? []
+        #expect(stages.compactMap { $0["name"]?.stringValue } == ["prepare", "fit"])
+        #expect(stages.compactMap { $0["runsTrainer"]?.boolValue } == [false, true])
+        #expect(stages.last?["after"]?.arrayValue?.compactMap(\.stringValue) == ["prepare"])
+
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            // Only shell stages here, though this comment says .train( and .evaluate(.
+            let pipeline = Pipeline(stages: [.stage(name: "echo", command: "echo hi > out.txt", outputs: ["out.txt"])])
+            """)
+        let shellOnly = try JSON.parse(InProcess.run(["dag", "--format", "json"], in: package.root).output)
+        #expect(shellOnly["stages"]?.arrayValue?.compactMap { $0["runsTrainer"]?.boolValue } == [false])
+    }
 }

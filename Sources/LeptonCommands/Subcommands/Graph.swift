@@ -1,14 +1,19 @@
 import ArgumentParser
 import LeptonCore
+import LeptonSystem
 
 extension LeptonCommand {
     /// `lepton dag`: the stage graph as text, Mermaid or Graphviz DOT.
     struct Graph: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "dag", abstract: "Print the stage graph as text, Mermaid or Graphviz DOT.")
+            commandName: "dag", abstract: "Print the stage graph as text, Mermaid, Graphviz DOT, SVG or JSON.",
+            discussion: """
+                JSON: {"stages": [{"name", "after": [names], "command", "runsTrainer"}]}, in topological \
+                order; "runsTrainer" marks built-in trainer stages (`.train`, `.evaluate`, `.predict`).
+                """)
 
         enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-            case text, mermaid, dot, svg
+            case text, mermaid, dot, svg, json
         }
 
         @OptionGroup var global: GlobalOptions
@@ -25,6 +30,7 @@ extension LeptonCommand {
             case .mermaid: console.line(GraphRenderer.mermaid(graph))
             case .dot: console.line(GraphRenderer.dot(graph))
             case .svg: console.line(GraphRenderer.svg(graph))
+            case .json: console.line(GraphRenderer.json(graph).prettyText)
             }
         }
     }
@@ -45,6 +51,20 @@ enum GraphRenderer {
             lines.append(needs.isEmpty ? name : "\(name) <- \(needs.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The graph as JSON, for tools (the SwiftPM plugin asks it whether any stage runs the
+    /// built-in trainer).
+    static func json(_ graph: BuildGraph) -> JSON {
+        let stages = graph.topologicalOrder().map { index -> JSON in
+            let stage = graph.pipeline.stages[index]
+            return .object([
+                "name": .string(stage.name),
+                "after": .array(graph.dependencies[index].map { .string(graph.pipeline.stages[$0].name) }),
+                "command": .string(stage.command.canonical), "runsTrainer": .bool(stage.command.runsTrainer),
+            ])
+        }
+        return .object(["stages": .array(stages)])
     }
 
     static func mermaid(_ graph: BuildGraph) -> String {
