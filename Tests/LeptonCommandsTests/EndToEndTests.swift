@@ -147,6 +147,41 @@ struct EndToEndTests {
         }
     }
 
+    /// Documented: the first Ctrl-C waits for running stages to end; a second quits at once, and
+    /// the next command stops what was left running.
+    @Test func aSecondCtrlCQuitsAtOnceAndTheNextCommandStopsWhatWasLeft() throws {
+        let package = TemporaryPackage("ctrlc")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .stage(name: "stubborn", command: "trap '' INT TERM; sleep 60 & echo $! > child.pid; wait; wait",
+                       outputs: ["never"]),
+            ])
+            """)
+        let running = LeptonBinary.start(["build"], in: package.root)
+        try #require(
+            eventually(within: 120) { !(package.read("child.pid") ?? "").isEmpty }, "\(running.output())")
+        let child = Int32((package.read("child.pid") ?? "").split(separator: "\n").first.flatMap { Int32($0) } ?? 0)
+        running.signal(SIGINT)
+        #expect(eventually { running.output().contains("press Ctrl-C again to quit at once") }, "\(running.output())")
+        // The stage ignores SIGTERM, so the build waits (its grace period) ...
+        #expect(!isGone(child))
+        // ... until the second Ctrl-C, which quits at once.
+        let clock = SystemClock()
+        let second = clock.monotonicNow()
+        running.signal(SIGINT)
+        let result = running.wait()
+        #expect(result.status == 130, "\(result.output)")
+        #expect(clock.monotonicNow() - second < 3_000_000_000, "the second Ctrl-C did not quit at once")
+        let next = InProcess.run(["status"], in: package.root)
+        #expect(
+            next.output.contains("stopped stage process(es) an interrupted build left running: 'stubborn'"),
+            "\(next.output)")
+        #expect(eventually(within: 5) { isGone(child) }, "the stage's child \(child) survived the next command")
+    }
+
     /// Whether a process no longer runs: it does not exist, or it is a zombie waiting for a
     /// parent (in containers, PID 1 may never reap orphans).
     private func isGone(_ pid: Int32) -> Bool {
