@@ -13,7 +13,12 @@ loop) and the equivalent build.ninja, then times in one run, for both tools:
 
 plus the warm load of an unchanged Leptonfile and the re-hash of a touched 1 GiB input.
 
+With --baseline OTHER_LEPTON it also times another lepton binary (an earlier commit's) on the
+same pipelines in the same run, runs of the two interleaved: the cold build and the no-op build,
+with the ratio current/baseline (a refactoring must keep them within 10%).
+
 Usage: python3 Benchmarks/bench.py [--stages 1000] [--files 10] [--jobs 2] [--repeat 7] [--big-gib 1]
+                                   [--baseline PATH]
 Needs: a release build of lepton (built here unless LEPTON_BIN is set) and ninja (installed
 with pip if missing). Prints a table; asserts nothing.
 """
@@ -173,6 +178,8 @@ def bench_shape(shape, args, lepton, ninja, rows):
         lepton_noop = median(lep, folder, args.repeat)
         ninja_noop = median(nin, folder, args.repeat)
         rows.append((shape, "no-op build", lepton_noop, ninja_noop, "target <= 1.5x"))
+        if args.baseline:
+            compare_with_baseline(shape, args, lep, folder, rows)
 
         touch_inputs(folder)
         lepton_touched, output = timed(lep, folder)
@@ -198,6 +205,30 @@ def bench_shape(shape, args, lepton, ninja, rows):
         rows.append((shape, "one input file changed", lepton_one, ninja_one, note))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def compare_with_baseline(shape, args, lep, folder, rows):
+    """The current and the baseline binary on the same pipeline, runs interleaved: cold builds
+    (outputs and cache removed before each) and no-op builds. The ratio column is
+    current / baseline."""
+    base = [args.baseline] + lep[1:]
+    cold = {"current": [], "baseline": []}
+    for _ in range(2):
+        for name, command in (("current", lep), ("baseline", base)):
+            reset_outputs(folder)
+            elapsed, output = timed(command, folder)
+            assert ran_count(output) == args.stages, output[-2000:]
+            cold[name].append(elapsed)
+    timed(lep, folder)
+    timed(lep, folder)
+    noop = {"current": [], "baseline": []}
+    for _ in range(args.repeat):
+        for name, command in (("current", lep), ("baseline", base)):
+            noop[name].append(timed(command, folder)[0])
+    rows.append((shape, "cold build: current vs baseline", min(cold["current"]), min(cold["baseline"]),
+                 "ratio = current / baseline (within 10%)"))
+    rows.append((shape, "no-op build: current vs baseline", statistics.median(noop["current"]),
+                 statistics.median(noop["baseline"]), "ratio = current / baseline (within 10%)"))
 
 
 def hash_throughput(lepton, gib, rows):
@@ -233,6 +264,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--big-gib", type=float, default=1.0)
     parser.add_argument("--shapes", default="chain,wide")
+    parser.add_argument("--baseline", help="another lepton binary to time beside this one (an earlier commit)")
     args = parser.parse_args()
     lepton = lepton_binary()
     ninja = ninja_binary()
@@ -242,6 +274,8 @@ def main():
         bench_shape(shape, args, lepton, ninja, rows)
     if args.big_gib > 0:
         hash_throughput(lepton, args.big_gib, rows)
+    if args.baseline:
+        print(f"\nbaseline {args.baseline} (rows 'current vs baseline': ninja column = baseline)")
     print(f"\nlepton {lepton}\nninja {version}; {os.cpu_count()} cores; {args.stages} stages x {args.files} files\n")
     print(f"{'shape':<6} {'case':<40} {'lepton':>10} {'ninja':>10} {'ratio':>7}  note")
     for shape, case, mine, theirs, note in rows:

@@ -1,4 +1,3 @@
-import Foundation
 import LeptonCore
 import LeptonMetrics
 import LeptonSystem
@@ -8,20 +7,18 @@ import LeptonSystem
 enum LeptonfileJSONParser {
     static func parse(_ bytes: [UInt8], leptonfile: String) throws(LeptonError) -> PipelineDescription {
         // The version comes first: a mismatch means a mismatched LeptonDescription library.
-        struct VersionOnly: Decodable { var version: Int }
-        let data = Data(bytes)
-        guard let version = try? JSONDecoder().decode(VersionOnly.self, from: data) else {
+        guard let json = try? JSON.parse(bytes), let version = json["version"]?.intValue else {
             throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote an unreadable description")
         }
-        guard version.version == LeptonDescriptionVersion.current else {
+        guard version == LeptonDescriptionVersion.current else {
             throw LeptonError(
                 .leptonfileVersion,
-                "'\(leptonfile)' wrote description version \(version.version), but this lepton reads version \(LeptonDescriptionVersion.current), indicating use of a mismatched LeptonDescription library"
+                "'\(leptonfile)' wrote description version \(version), but this lepton reads version \(LeptonDescriptionVersion.current), indicating use of a mismatched LeptonDescription library"
             )
         }
         let envelope: Serialization.Envelope
         do {
-            envelope = try JSONDecoder().decode(Serialization.Envelope.self, from: data)
+            envelope = try JSONValueDecoder().decode(Serialization.Envelope.self, from: json)
         } catch {
             throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote a damaged description: \(error)")
         }
