@@ -26,7 +26,8 @@ private func fixture() -> TemporaryPackage {
 struct SweepTests {
     @Test func aSweepBuildsTheGridMarksTheBestAndCostsNothingTheSecondTime() throws {
         let package = fixture()
-        let first = LeptonBinary.run(
+        // One at a time, so in-process (parallel combinations start `lepton build` processes).
+        let first = InProcess.run(
             ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "-j", "1"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
         #expect(first.output.contains("[6/6] train.lr=0.2 train.width=2"))
@@ -37,7 +38,7 @@ struct SweepTests {
         #expect(package.read("runs.log")?.split(separator: "\n").count == 7)
         #expect(package.read("model.bin") == "model 0.5 1\n", "the workspace is back to the params file's values")
 
-        let second = LeptonBinary.run(
+        let second = InProcess.run(
             ["sweep", "--set", "train.lr=0.1,0.3,0.2", "--set", "train.width=1,2", "--json", "-j", "1"],
             in: package.root)
         #expect(package.read("runs.log")?.split(separator: "\n").count == 7, "cached combinations are not rerun")

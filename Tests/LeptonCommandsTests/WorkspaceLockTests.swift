@@ -49,18 +49,18 @@ struct WorkspaceLockTests {
 
     @Test func aMalformedParamsFileIsAConfigurationErrorForBuildAndStatus() {
         let package = fixture()
-        #expect(LeptonBinary.run(["build"], in: package.root).status == 0)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
         package.write("params.yaml", "train: [\n  lr: 0.2\n")
-        let build = LeptonBinary.run(["build"], in: package.root)
+        let build = InProcess.run(["build"], in: package.root)
         #expect(build.status == 2, "\(build.output)")
         #expect(build.output.contains("params.yaml"))
-        #expect(LeptonBinary.run(["status"], in: package.root).status == 2)
+        #expect(InProcess.run(["status"], in: package.root).status == 2)
     }
 
     @Test func unwritableStateIsExitCodeFiveNotAFailedStage() {
         let package = fixture()
         package.write(".lepton", "not a folder")  // as a read-only disk would, as root too
-        let result = LeptonBinary.run(["build"], in: package.root)
+        let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 5, "\(result.output)")
         #expect(result.output.contains(".lepton"), "\(result.output)")
     }
