@@ -1,4 +1,5 @@
 import LeptonCore
+import LeptonSystem
 
 /// Builds a pipeline description in a temporary package with a fake runner: the engine-level
 /// equivalent of ninja's `build_test.cc` fixture.
@@ -8,6 +9,9 @@ public final class EngineHarness: @unchecked Sendable {
     public var pipeline: PipelineDescription
     public var targets: TargetSources?
     public var overrides: [String: String] = [:]
+    /// The builds' clock: the system's, or a ``ManualClock`` to control what the engine
+    /// timestamps (run-cache entries, the stat cache's racy rule, durations).
+    public var clock: any LeptonSystem.Clock = SystemClock()
 
     public init(stages: [StageDescription], paramsFile: String = "params.yaml") {
         package = TemporaryPackage("engine")
@@ -26,7 +30,7 @@ public final class EngineHarness: @unchecked Sendable {
             workspace: workspace, pipeline: pipeline, targets: targets,
             params: ParamsStore(root: workspace.root, overrides: overrides),
             statCache: StatCache.load(from: workspace.statCacheFile), runner: runner, observer: observer,
-            options: options)
+            clock: clock, options: options)
         return try builder.build()
     }
 
