@@ -213,7 +213,7 @@ def compare_with_baseline(shape, args, lep, folder, rows):
     current / baseline."""
     base = [args.baseline] + lep[1:]
     cold = {"current": [], "baseline": []}
-    for _ in range(2):
+    for _ in range(3):
         for name, command in (("current", lep), ("baseline", base)):
             reset_outputs(folder)
             elapsed, output = timed(command, folder)
