@@ -8,9 +8,9 @@ import PackagePlugin
 /// its exit status, which SwiftPM would otherwise flatten to 1.
 ///
 /// SwiftPM builds a command plugin's tool in debug. That is fine for orchestration, but the
-/// built-in trainer's Swift code runs about 2x slower unoptimised, so when the loaded pipeline
-/// has built-in trainer stages (the tool says, not a search of the Leptonfile's text) the plugin
-/// asks SwiftPM for a release build of the small
+/// built-in trainer's Swift code runs about 2x slower unoptimised, so when a built-in trainer
+/// stage will run (the tool's plan says, `lepton status --json`; nothing is built on a no-op)
+/// the plugin asks SwiftPM for a release build of the small
 /// `lepton-trainer` product (about half a minute, once; later builds are incremental) and hands
 /// its path to the tool, which runs `.train`/`.evaluate` stages with it.
 /// `LEPTON_PLUGIN_TRAINER=debug` skips that.
@@ -32,8 +32,26 @@ struct LeptonPlugin: CommandPlugin {
         var environment = ProcessInfo.processInfo.environment
         environment["LEPTON_SWIFTPM_TARGETS"] = targetsFile.path
         environment["LEPTON_PACKAGE_PATH"] = context.package.directoryURL.path
-        if let optimized = try optimizedTool(for: context, tool: tool.url, environment: environment) {
+        // SwiftPM holds the build lock while the plugin runs: stages must not start `swift run`.
+        environment["LEPTON_INSIDE_SWIFTPM"] = "1"
+        // Build only what a stage that will run needs: on an up-to-date package, nothing; for
+        // commands that run no stage, nothing is asked.
+        let verb = forwarded.first { !$0.hasPrefix("-") } ?? "build"
+        let runsNoStage: Set = [
+            "status", "dag", "init", "clean", "cache", "params", "metrics", "runs", "tag", "checkout", "plots",
+            "remote", "push", "pull", "train", "evaluate", "predict", "help",
+        ]
+        let needs =
+            runsNoStage.contains(verb) || forwarded.contains("--dry-run") || forwarded.contains("-n")
+            ? (trainer: false, products: [])
+            : stageNeeds(tool: tool.url, in: context.package.directoryURL, environment: environment)
+        if needs.trainer, let optimized = try optimizedTrainer(environment: environment) {
             environment["LEPTON_TRAINER_TOOL"] = optimized
+        }
+        if !needs.products.isEmpty {
+            let productsFile = context.pluginWorkDirectoryURL.appendingPathComponent("lepton-products.json")
+            try buildProducts(needs.products, to: productsFile)
+            environment["LEPTON_PRODUCTS"] = productsFile.path
         }
         process.environment = environment
         try process.run()
@@ -43,17 +61,19 @@ struct LeptonPlugin: CommandPlugin {
             exit(128 + process.terminationStatus)
         }
         if process.terminationStatus != 0 {
-            Diagnostics.error("lepton exited with status \(process.terminationStatus)")
+            // `status` exits 1 when something is stale: an answer, not an error.
+            if process.terminationStatus == 1 && forwarded.first(where: { !$0.hasPrefix("-") }) == "status" {
+                Diagnostics.remark("lepton status: some stages are stale (exit status 1)")
+            } else {
+                Diagnostics.error("lepton exited with status \(process.terminationStatus)")
+            }
             exit(process.terminationStatus)
         }
     }
 
-    /// The path of a release build of `lepton-trainer` when the pipeline has built-in trainer
-    /// stages (`.train`, `.evaluate`, `.predict`, or `.lepton` commands running them), else nil.
-    private func optimizedTool(for context: PluginContext, tool: URL, environment: [String: String]) throws -> String? {
-        guard environment["LEPTON_PLUGIN_TRAINER"] != "debug",
-            runsTrainer(tool: tool, in: context.package.directoryURL, environment: environment)
-        else { return nil }
+    /// The path of a release build of `lepton-trainer`, for the built-in trainer stages.
+    private func optimizedTrainer(environment: [String: String]) throws -> String? {
+        guard environment["LEPTON_PLUGIN_TRAINER"] != "debug" else { return nil }
         let result = try packageManager.build(
             .product("lepton-trainer"),
             parameters: PackageManager.BuildParameters(configuration: .release, logging: .concise))
@@ -70,30 +90,67 @@ struct LeptonPlugin: CommandPlugin {
         return artifact.url.path
     }
 
-    /// Whether any stage runs the built-in trainer, as the tool's loaded description says
-    /// (`lepton dag --format json`; the evaluation is cached, so this costs a process start).
-    /// False when the Leptonfile cannot be loaded: the command itself then reports why.
-    private func runsTrainer(tool: URL, in directory: URL, environment: [String: String]) -> Bool {
+    /// What the stages that will run need built first, as the tool's plan says (`lepton status
+    /// --json`; with nothing stale it costs the no-op check): the optimized trainer for built-in
+    /// trainer stages, and the package's executable products for `.product` stages. Nothing
+    /// when the Leptonfile cannot be loaded: the command itself then reports why.
+    private func stageNeeds(tool: URL, in directory: URL, environment: [String: String])
+        -> (trainer: Bool, products: [(name: String, configuration: String)])
+    {
         let process = Process()
         process.executableURL = tool
-        process.arguments = ["dag", "--format", "json"]
+        process.arguments = ["status", "--json"]
         process.currentDirectoryURL = directory
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
+        guard (try? process.run()) != nil else { return (false, []) }
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0,
-            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let stages = json["stages"] as? [[String: Any]]
-        else { return false }
-        return stages.contains { $0["runsTrainer"] as? Bool == true }
+        guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let stale = json["stale"] as? [[String: Any]]
+        else { return (false, []) }
+        let running = stale.filter { $0["action"] as? String == "run" }
+        var products: [(name: String, configuration: String)] = []
+        for item in running {
+            guard let product = item["product"] as? [String: Any], let name = product["name"] as? String else {
+                continue
+            }
+            let configuration = product["configuration"] as? String ?? "release"
+            if !products.contains(where: { $0.name == name && $0.configuration == configuration }) {
+                products.append((name, configuration))
+            }
+        }
+        return (running.contains { $0["runsTrainer"] as? Bool == true }, products)
     }
 
-    /// Writes `{"targets": {"Name": ["Sources/Name/a.swift", …]}}`: each target's own source
-    /// files plus those of every target it depends on, relative to the package root.
+    /// Builds the products through SwiftPM (the plugin API, so no second SwiftPM waits for the
+    /// lock this one holds) and writes `{"name": "/path/to/binary"}` for the tool.
+    private func buildProducts(_ products: [(name: String, configuration: String)], to url: URL) throws {
+        var paths: [String: String] = [:]
+        for product in products {
+            let result = try packageManager.build(
+                .product(product.name),
+                parameters: PackageManager.BuildParameters(
+                    configuration: product.configuration == "debug" ? .debug : .release, logging: .concise))
+            guard result.succeeded else {
+                Diagnostics.error("could not build product '\(product.name)':\n\(result.logText)")
+                continue
+            }
+            if let artifact = result.builtArtifacts.first(where: {
+                $0.kind == .executable && $0.url.lastPathComponent == product.name
+            }) {
+                paths[product.name] = artifact.url.path
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: paths, options: [.sortedKeys])
+        try data.write(to: url)
+    }
+
+    /// Writes `{"targets": {"Name": ["Sources/Name/a.swift", …]}, "products": {"name": ["Target"]}}`:
+    /// each target's own source files plus those of every target it depends on, relative to the
+    /// package root, and the targets each product is made of.
     private func writeTargets(of package: Package, to url: URL) throws {
         let root = package.directoryURL.standardizedFileURL.path
         func relative(_ url: URL) -> String {
@@ -110,7 +167,10 @@ struct LeptonPlugin: CommandPlugin {
             for dependency in target.recursiveTargetDependencies { all.formUnion(files(dependency)) }
             targets[target.name] = all.sorted()
         }
-        let data = try JSONSerialization.data(withJSONObject: ["targets": targets], options: [.sortedKeys])
+        var products: [String: [String]] = [:]
+        for product in package.products { products[product.name] = product.targets.map(\.name) }
+        let data = try JSONSerialization.data(
+            withJSONObject: ["targets": targets, "products": products], options: [.sortedKeys])
         try data.write(to: url)
     }
 }

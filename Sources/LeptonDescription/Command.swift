@@ -14,6 +14,13 @@ public struct Command: ExpressibleByStringInterpolation, Sendable {
         /// Lepton's own binary with `arguments` (keyed) and `settings` (not keyed: they change
         /// how, not what, it computes, like a thread count).
         case tool([String], settings: [String])
+        /// An executable product of this package, built before the stage runs.
+        case product(String, arguments: [String], configuration: BuildConfiguration)
+    }
+
+    /// How a ``product(_:arguments:configuration:)`` stage's executable is compiled.
+    public enum BuildConfiguration: String, Sendable {
+        case debug, release
     }
 
     let kind: Kind
@@ -44,6 +51,25 @@ public struct Command: ExpressibleByStringInterpolation, Sendable {
     /// ```
     public static func lepton(_ arguments: [String]) -> Command {
         Command(kind: .tool(arguments, settings: []))
+    }
+
+    /// Runs an executable product of this SwiftPM package (`swift run` done right): Lepton
+    /// builds it before the stage runs — through SwiftPM's plugin API under `swift package
+    /// lepton`, with `swift build --product` from the CLI — and runs the binary with `arguments`
+    /// in the package root. The sources of the product's targets and of every target they
+    /// depend on are the stage's code automatically: editing a library the product uses reruns
+    /// the stage. (A shell `swift run` would deadlock under the plugin, which holds SwiftPM's
+    /// build lock.)
+    ///
+    /// ```swift
+    /// .stage(name: "featurize", command: .product("featurize", arguments: ["data/raw.csv", "data/features.csv"]),
+    ///        inputs: ["data/raw.csv"], outputs: ["data/features.csv"])
+    /// ```
+    public static func product(
+        _ name: String, arguments: [String] = [], configuration: BuildConfiguration = .release
+    ) -> Command {
+        if name.isEmpty { Dump.error("Command.product needs the name of an executable product") }
+        return Command(kind: .product(name, arguments: arguments, configuration: configuration))
     }
 
     /// A shell command line from a string literal.

@@ -34,13 +34,22 @@ enum Serialization {
         var after: [String]
     }
 
-    /// Exactly one of `shell`, `exec` and `tool` is set. `tool` runs Lepton's own binary;
+    /// Exactly one of `shell`, `exec`, `tool` and `product` is set. `tool` runs Lepton's own binary;
     /// `toolSettings` are arguments appended to it that do not enter the stage key.
     struct Command: Codable {
         var shell: String?
         var exec: [String]?
         var tool: [String]?
         var toolSettings: [String]?
+        /// An executable product of the package, built before the stage runs.
+        var product: Product?
+    }
+
+    /// `configuration` is `debug` or `release`.
+    struct Product: Codable {
+        var name: String
+        var arguments: [String]
+        var configuration: String
     }
 
     /// `kind` is one of `path`, `file`, `folder`, `glob`, `target`.

@@ -29,6 +29,10 @@ extension Serialization.Command {
         case .shell(let line): self.init(shell: line)
         case .exec(let arguments): self.init(exec: arguments)
         case .tool(let arguments, let settings): self.init(tool: arguments, toolSettings: settings)
+        case .product(let name, let arguments, let configuration):
+            self.init(
+                product: Serialization.Product(
+                    name: name, arguments: arguments, configuration: configuration.rawValue))
         }
     }
 }

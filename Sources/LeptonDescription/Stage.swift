@@ -7,9 +7,9 @@
 /// ```swift
 /// .stage(
 ///     name: "train",
-///     command: "swift run -c release train",
+///     command: .product("train", arguments: ["data/prepared"]),
 ///     inputs: ["data/prepared"],
-///     code: [.target("Train"), "scripts/train.sh"],
+///     code: ["scripts/train.sh"],
 ///     params: ["train.lr", "train.epochs", .value("seed", 42)],
 ///     environment: ["OMP_NUM_THREADS"],
 ///     outputs: ["models/model.safetensors"],

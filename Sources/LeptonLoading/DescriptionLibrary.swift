@@ -41,7 +41,8 @@ struct DescriptionLibrary: Sendable {
 
     /// Finds the compiled library, compiling it first if needed.
     static func prepare(
-        in parent: String, toolchain: Toolchain, runner: any ProcessRunner, fileSystem: FileSystem = PosixFileSystem()
+        in parent: String, toolchain: Toolchain, runner: any ProcessRunner,
+        fileSystem: any FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> DescriptionLibrary {
         let directory = "\(parent)/dsl-\(digest.prefix(16))"
         let library = DescriptionLibrary(directory: directory)

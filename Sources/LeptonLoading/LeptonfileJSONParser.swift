@@ -67,6 +67,13 @@ enum LeptonfileJSONParser {
             command = .shell(line)
         } else if let arguments = stage.command.tool {
             command = .tool(arguments, settings: stage.command.toolSettings ?? [])
+        } else if let product = stage.command.product {
+            if product.configuration != "debug" && product.configuration != "release" {
+                problems.append(
+                    "stage '\(stage.name)': product configuration '\(product.configuration)' is neither debug nor release"
+                )
+            }
+            command = .product(product.name, arguments: product.arguments, configuration: product.configuration)
         } else {
             command = .exec(stage.command.exec ?? [])
         }

@@ -13,7 +13,7 @@ struct Toolchain: Sendable {
     /// 100 ms cost of asking it for its version on every build.
     let identity: String
 
-    static func find(fileSystem: FileSystem = PosixFileSystem()) throws(LeptonError) -> Toolchain {
+    static func find(fileSystem: any FileSystem = PosixFileSystem()) throws(LeptonError) -> Toolchain {
         var candidates: [String] = []
         for name in ["LEPTON_SWIFTC", "SWIFT_EXEC"] {
             if let value = Environment.raw(name) { candidates.append(value) }

@@ -152,6 +152,13 @@ public struct PosixFileSystem: FileSystem {
         utimensat(AT_FDCWD, path, nil, 0)
     }
 
+    /// The process's working folder.
+    public func currentDirectory() -> String? {
+        guard let path = getcwd(nil, 0) else { return nil }
+        defer { free(path) }
+        return String(cString: path)
+    }
+
     public func hardLink(_ source: String, at path: String) throws(LeptonError) {
         if link(source, path) != 0 { throw ioError("cannot link '\(path)' to '\(source)'") }
     }

@@ -43,7 +43,11 @@ enum TrainerRun {
     /// How this binary was built, for the first line of `lepton train`: an unoptimised (debug)
     /// build runs the trainer's Swift code about 2x slower.
     static var buildKind: String {
-        _isDebugAssertConfiguration() ? "unoptimized debug build" : "optimized build"
+        #if DEBUG
+            return "unoptimized debug build"
+        #else
+            return "optimized build"
+        #endif
     }
 
     static func format(_ value: Double) -> String { String(format: "%.4f", value) }

@@ -122,12 +122,6 @@ struct CommandBehaviourTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(!result.output.contains("remote"), "\(result.output)")
     }
-}
-
-extension String {
-    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 
     /// What the SwiftPM plugin asks before building an optimized trainer: the loaded pipeline,
     /// not the Leptonfile's text (a comment naming `.train(` is no trainer stage).
@@ -163,5 +157,28 @@ extension String {
             """)
         let shellOnly = try JSON.parse(InProcess.run(["dag", "--format", "json"], in: package.root).output)
         #expect(shellOnly["stages"]?.arrayValue?.compactMap { $0["runsTrainer"]?.boolValue } == [false])
+    }
+
+    /// As make builds a file target: `lepton build PATH` builds the stage that produces it (and
+    /// what it needs), `status PATH` checks it, and a path nothing produces is named.
+    @Test func anOutputPathBuildsTheStageThatProducesIt() {
+        let package = fixture()
+        let build = InProcess.run(["build", "clean.csv"], in: package.root)
+        #expect(build.status == 0, "\(build.output)")
+        #expect(package.exists("clean.csv") && !package.exists("model.bin") && !package.exists("lint.txt"))
+        package.write("raw.csv", "c\nb\na\n")
+        let status = InProcess.run(["status", package.root + "/model.bin"], in: package.root)
+        #expect(status.status == 1)
+        #expect(status.output.contains("train:") && status.output.contains("prepare:"), "\(status.output)")
+        #expect(!status.output.contains("lint"), "\(status.output)")
+        let missing = InProcess.run(["build", "dist/model.tar"], in: package.root)
+        #expect(missing.status == 64)
+        #expect(missing.output.contains("unknown stage or output 'dist/model.tar'"), "\(missing.output)")
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

@@ -52,7 +52,7 @@ struct EndToEndTests {
         let package = fixture()
         let result = InProcess.run(["build", "trian"], in: package.root)
         #expect(result.status == 64)
-        #expect(result.output.contains("unknown stage 'trian'; did you mean 'train'?"))
+        #expect(result.output.contains("unknown stage or output 'trian'; did you mean 'train'?"))
     }
 
     @Test func aFailingStageFailsTheBuildWithItsLogTail() {

@@ -20,9 +20,12 @@ struct PluginTests {
         return path
     }()
 
-    private func swiftPackage(_ arguments: [String], in directory: String) -> (status: Int32, output: String) {
+    private func swiftPackage(_ arguments: [String], in directory: String, timeout: Int = 3600) -> (
+        status: Int32, output: String
+    ) {
         let log = directory + "/.plugin-test.log"
-        let command = (["swift", "package"] + arguments).map { "'\($0)'" }.joined(separator: " ")
+        let command = (["timeout", String(timeout), "swift", "package"] + arguments).map { "'\($0)'" }.joined(
+            separator: " ")
         let status = system("cd '\(directory)' && \(command) > '\(log)' 2>&1")
         let output = (try? PosixFileSystem().readText(log)) ?? ""
         unlink(log)
@@ -79,12 +82,68 @@ struct PluginTests {
         #expect(third.output.contains("ran         train"), "\(third.output)")
     }
 
+    /// `.product` stages run under the plugin (the plugin builds the product through SwiftPM)
+    /// and under the CLI (`swift build --product`) with identical outputs, and rerun through the
+    /// plugin when the library the product uses changes; a shell `swift run` under the plugin
+    /// fails at once with the fix instead of waiting forever for SwiftPM's lock.
+    @Test func productStagesRunUnderThePluginAndSwiftRunDoesNotHang() {
+        let package = fixture()
+        package.write(
+            "Package.swift",
+            """
+            // swift-tools-version:6.1
+            import PackageDescription
+            let package = Package(
+                name: "Model",
+                products: [.executable(name: "featurize", targets: ["Train"])],
+                dependencies: [.package(path: "\(PluginTests.repository)")],
+                targets: [
+                    .target(name: "Features", path: "Sources/Features"),
+                    .executableTarget(name: "Train", dependencies: ["Features"], path: "Sources/Train"),
+                ]
+            )
+            """)
+        package.write(
+            "Sources/Train/main.swift",
+            "import Features\nimport Foundation\nlet out = CommandLine.arguments[1]\ntry! String(featureCount).write(toFile: out, atomically: true, encoding: .utf8)\n"
+        )
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .stage(name: "featurize", command: .product("featurize", arguments: ["features.txt"], configuration: .debug),
+                       outputs: ["features.txt"]),
+                .stage(name: "shell", command: "swift run featurize other.txt", outputs: ["other.txt"]),
+            ])
+            """)
+        let first = swiftPackage(
+            ["--allow-writing-to-package-directory", "lepton", "build", "--keep-going"], in: package.root, timeout: 1200
+        )
+        #expect(first.status != 124, "the plugin build hung: \(first.output)")
+        #expect(first.output.contains("ran         featurize"), "\(first.output)")
+        #expect(first.output.contains("`swift run` inside `swift package lepton`"), "\(first.output)")
+        #expect(package.read("features.txt") == "4")
+        let viaPlugin = package.read("features.txt")
+
+        let cli = LeptonBinary.run(["build", "--force", "featurize"], in: package.root)
+        #expect(cli.status == 0, "\(cli.output)")
+        #expect(stagesThatRan(cli.output) == ["featurize"], "\(cli.output)")
+        #expect(package.read("features.txt") == viaPlugin, "the CLI and the plugin built different outputs")
+
+        package.write("Sources/Features/Features.swift", "public let featureCount = 7\n")
+        let again = swiftPackage(
+            ["--allow-writing-to-package-directory", "lepton", "build", "featurize"], in: package.root, timeout: 1200)
+        #expect(again.output.contains("ran         featurize"), "\(again.output)")
+        #expect(package.read("features.txt") == "7")
+    }
+
     @Test func thePluginReportsTheToolsExitStatus() {
         let package = fixture()
         let result = swiftPackage(
             ["--allow-writing-to-package-directory", "lepton", "build", "nosuchstage"], in: package.root)
         #expect(result.status != 0)
-        #expect(result.output.contains("unknown stage 'nosuchstage'"), "\(result.output)")
+        #expect(result.output.contains("unknown stage or output 'nosuchstage'"), "\(result.output)")
         #expect(result.output.contains("lepton exited with status 64"), "\(result.output)")
     }
 

@@ -15,7 +15,7 @@ extension LeptonCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "Stages to build (default: all).")
+        @Argument(help: "Stages, or outputs, to build (default: all); an output builds the stage that produces it.")
         var stages: [String] = []
 
         @Option(
@@ -75,13 +75,14 @@ extension LeptonCommand {
                 return
             }
             let session = try PackageSession.open(global, console: console, overrides: overrides)
-            try session.checkStageNames(stages + force)
+            let targets = try session.resolveTargets(stages)
+            let forced = try session.resolveTargets(force)
             var options = BuildOptions(
-                targets: stages, force: Set(force), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
+                targets: targets, force: Set(forced), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
                 keepGoing: keepGoing
             )
             // The snapshot's context does not hold overrides: a build with --set writes none.
-            if stages.isEmpty && !dryRun && overrides.isEmpty {
+            if targets.isEmpty && !dryRun && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
             if !session.pipeline.gates.isEmpty || session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {

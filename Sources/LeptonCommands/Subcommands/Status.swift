@@ -15,14 +15,15 @@ extension LeptonCommand {
 
         @OptionGroup var global: GlobalOptions
 
-        @Argument(help: "Stages to check (default: all).")
+        @Argument(help: "Stages, or outputs, to check (default: all).")
         var stages: [String] = []
 
         @Option(name: .customLong("set"), help: "Check as if a parameter had this value: KEY=VALUE (repeatable).")
         var overrides: [String] = []
 
         @Flag(
-            help: "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"restore\", \"reasons\"}], \"stages\": N}."
+            help:
+                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"restore\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N}."
         )
         var json = false
 
@@ -37,10 +38,10 @@ extension LeptonCommand {
                 return
             }
             let session = try PackageSession.open(global, console: console, overrides: overrides)
-            try session.checkStageNames(stages)
+            let targets = try session.resolveTargets(stages)
             let collector = CollectingObserver()
             let plan = try BuildRun(
-                session: session, options: BuildOptions(targets: stages, dryRun: true), verbose: false,
+                session: session, options: BuildOptions(targets: targets, dryRun: true), verbose: false,
                 observer: collector
             ).plan()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
@@ -59,9 +60,16 @@ extension LeptonCommand {
                         reasons = [failure.message]
                     case .upToDate, .skipped: break
                     }
-                    return .object([
+                    var item: [String: JSON] = [
                         "stage": .string(stage), "action": .string(action), "reasons": .array(reasons.map(JSON.string)),
-                    ])
+                    ]
+                    // What the SwiftPM plugin must build first for the stage to run.
+                    let command = session.graph.index[stage].map { session.pipeline.stages[$0].command }
+                    item["runsTrainer"] = .bool(command?.runsTrainer ?? false)
+                    if case .product(let name, _, let configuration)? = command {
+                        item["product"] = .object(["name": .string(name), "configuration": .string(configuration)])
+                    }
+                    return .object(item)
                 }
                 console.line(JSON.object(["stale": .array(items), "stages": .int(plan.stages.count)]).prettyText)
                 if plan.hasConfigurationError { throw ExitCodes.invalid }

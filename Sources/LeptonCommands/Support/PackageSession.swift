@@ -70,7 +70,8 @@ struct PackageSession {
                 ))
         }
         let usesTargets = loaded.pipeline.stages.contains { stage in
-            (stage.inputs + stage.code).contains { $0.kind == .target }
+            if case .product = stage.command { return true }
+            return (stage.inputs + stage.code).contains { $0.kind == .target }
         }
         let targets: TargetSources?
         do {
@@ -89,9 +90,10 @@ struct PackageSession {
         }
         let params = ParamsStore(root: workspace.root, overrides: overrides)
         let validationStart = SystemClock().monotonicNow()
-        let graph = BuildGraph(pipeline: loaded.pipeline)
+        let pipeline = loaded.pipeline.withProductCode(targets)
+        let graph = BuildGraph(pipeline: pipeline)
         let diagnostics = PipelineValidator(root: workspace.root, targets: targets)
-            .validate(loaded.pipeline, graph: graph, params: params, checkDisk: loaded.source == .evaluated)
+            .validate(pipeline, graph: graph, params: params, checkDisk: loaded.source == .evaluated)
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - validationStart) / 1e6
             console.error(console.dim("validated in \(Double(Int(milliseconds * 100)) / 100) ms"))
@@ -103,7 +105,7 @@ struct PackageSession {
         }
         if diagnostics.hasErrors { throw ExitCodes.invalid }
         return PackageSession(
-            workspace: workspace, pipeline: loaded.pipeline, loaderKey: loaded.key, graph: graph, targets: targets,
+            workspace: workspace, pipeline: pipeline, loaderKey: loaded.key, graph: graph, targets: targets,
             params: params,
             console: console)
     }
@@ -143,19 +145,43 @@ struct PackageSession {
         if path.hasPrefix("/") {
             joined = path
         } else {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            let cwd = getcwd(&buffer, buffer.count).map { _ in String(cString: buffer) } ?? "."
-            joined = cwd + "/" + path
+            joined = (PosixFileSystem().currentDirectory() ?? ".") + "/" + path
         }
         return "/" + (RelativePath.normalize(String(joined.dropFirst())) ?? "")
     }
 
     /// Checks that stage names given on the command line exist, suggesting the nearest.
+    /// Stage names for what the user named: a stage's name, or a path (relative to the package
+    /// root, or absolute inside it) that a stage produces or whose folder holds outputs, as make
+    /// builds a file target. Throws naming what matches nothing.
+    func resolveTargets(_ names: [String]) throws -> [String] {
+        let known = Set(pipeline.stages.map(\.name))
+        var result: [String] = []
+        var unknown: [String] = []
+        for name in names {
+            if known.contains(name) {
+                result.append(name)
+                continue
+            }
+            let relative =
+                name.hasPrefix(workspace.root + "/") ? String(name.dropFirst(workspace.root.count + 1)) : name
+            let producers = RelativePath.normalize(relative).map { graph.producers(touching: $0) } ?? []
+            if producers.isEmpty {
+                unknown.append(name)
+            } else {
+                result += producers.sorted().map { pipeline.stages[$0].name }
+            }
+        }
+        try checkStageNames(unknown)
+        var seen = Set<String>()
+        return result.filter { seen.insert($0).inserted }
+    }
+
     func checkStageNames(_ names: [String]) throws {
         let known = pipeline.stages.map(\.name)
         var problems: [String] = []
         for name in names where !known.contains(name) {
-            var message = "unknown stage '\(name)'"
+            var message = "unknown stage or output '\(name)'"
             if let suggestion = EditDistance.suggestion(for: name, among: known) {
                 message += "; did you mean '\(suggestion)'?"
             } else {

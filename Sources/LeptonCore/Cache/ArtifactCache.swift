@@ -17,9 +17,9 @@ public struct ArtifactCache: Sendable {
     public typealias RunEntry = RunCacheEntry
 
     public let directory: String
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(directory: String, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(directory: String, fileSystem: any FileSystem = PosixFileSystem()) {
         self.directory = directory
         self.fileSystem = fileSystem
     }

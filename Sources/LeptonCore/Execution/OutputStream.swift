@@ -30,6 +30,9 @@ final class OutputStream: @unchecked Sendable {
         self.log = log
     }
 
+    /// How long a stage must be quiet before a line it has not ended is shown (250 ms).
+    static let partialLineDelay: UInt64 = 250_000_000
+
     /// Closes everything when the child could not be started.
     func abandon() {
         writer.close()
@@ -50,12 +53,21 @@ final class OutputStream: @unchecked Sendable {
         var reaped = false
         var deadline: UInt64?
         var pending: [UInt8] = []
+        var lastData = SystemClock().monotonicNow()
+        var shownPartial = false
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             var poller = pollfd(fd: reader.raw, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, reaped ? 100 : 50)
             if ready < 0 && errno == EINTR { continue }
             if ready == 0 {
+                // A partial line (a prompt, "waiting for …" without a newline) is shown once
+                // the stage has been quiet for a moment; what follows starts a new line.
+                if !pending.isEmpty && SystemClock().monotonicNow() - lastData >= OutputStream.partialLineDelay {
+                    onLine(String(decoding: pending, as: UTF8.self))
+                    pending.removeAll()
+                    shownPartial = true
+                }
                 if !reaped, waitpid(child, &status, WNOHANG) == child {
                     reaped = true
                     // What the stage left running in its group goes now; only detached
@@ -76,7 +88,11 @@ final class OutputStream: @unchecked Sendable {
                 count > 0
             else { break }
             buffer.withUnsafeBytes { _ = log.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            lastData = SystemClock().monotonicNow()
             pending.append(contentsOf: buffer[0..<count])
+            // The newline that ends a line already shown in part ends it; it is no empty line.
+            if shownPartial && pending.first == UInt8(ascii: "\n") { pending.removeFirst() }
+            shownPartial = false
             while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
                 onLine(String(decoding: pending[..<newline], as: UTF8.self))
                 pending.removeSubrange(...newline)

@@ -19,7 +19,7 @@ struct ProcessTree {
 
     /// Every descendant of `roots` (not the roots themselves), from one pass over `/proc`; empty
     /// where there is no `/proc`.
-    static func descendants(of roots: Set<pid_t>, fileSystem: FileSystem = PosixFileSystem()) -> [Member] {
+    static func descendants(of roots: Set<pid_t>, fileSystem: any FileSystem = PosixFileSystem()) -> [Member] {
         guard !roots.isEmpty, let entries = try? fileSystem.list("/proc") else { return [] }
         var children: [pid_t: [(pid: pid_t, group: pid_t)]] = [:]
         for entry in entries {

@@ -17,10 +17,10 @@ import Synchronization
 /// process for good, so only Lepton's own stages are stopped.
 public final class RunningProcesses: Sendable {
     public let path: String
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
     private let file = Mutex<FileDescriptor?>(nil)
 
-    public init(path: String, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(path: String, fileSystem: any FileSystem = PosixFileSystem()) {
         self.path = path
         self.fileSystem = fileSystem
     }

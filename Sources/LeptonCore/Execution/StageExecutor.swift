@@ -15,15 +15,23 @@ struct StageExecutor: Sendable {
     let toolPath: String
     /// An optimized `lepton-trainer` for the trainer's tool commands, when the plugin built one.
     let trainerToolPath: String?
+    /// Whether Lepton runs inside `swift package lepton` (SwiftPM holds the build lock).
+    let insideSwiftPM: Bool
+    /// Builds the executables `.product` stages run.
+    let products: ProductBuilder
     /// The one confined path into the workspace: restores, and the check of output paths
     /// before a run (made once: it resolves the package root's symlinks).
     let restorer: WorkspaceRestorer
 
     init(
         workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
-        observer: (any BuildObserver)?, toolPath: String, trainerToolPath: String?
+        observer: (any BuildObserver)?, toolPath: String, trainerToolPath: String?, insideSwiftPM: Bool = false
     ) {
         self.toolPath = toolPath
+        self.insideSwiftPM = insideSwiftPM
+        self.products = ProductBuilder(
+            workspace: workspace, runner: runner, prebuilt: ProductBuilder.prebuiltFromEnvironment(),
+            insideSwiftPM: insideSwiftPM)
         self.trainerToolPath = trainerToolPath
         self.workspace = workspace
         self.cache = cache
@@ -50,10 +58,24 @@ struct StageExecutor: Sendable {
 
     /// Runs a stage's command and, on success, hashes and stores its outputs.
     func run(_ stage: StageDescription, record: StageRecord) -> Result<StageRecord, StageFailure> {
+        if insideSwiftPM, let invocation = stage.command.swiftPMInvocation {
+            return .failure(
+                StageFailure(
+                    message:
+                        "it runs `\(invocation)` inside `swift package lepton`, which holds SwiftPM's build lock: it would wait for it forever. Give it its own build folder (`\(invocation) --scratch-path .build-stages …`), or run `lepton build` outside SwiftPM"
+                ))
+        }
         do throws(LeptonError) {
             try prepareOutputs(of: stage)
         } catch {
             return .failure(StageFailure(message: error.message))
+        }
+        var product: String?
+        if case .product(let name, _, let configuration) = stage.command {
+            switch products.path(of: name, configuration: configuration) {
+            case .success(let path): product = path
+            case .failure(let failure): return .failure(failure)
+            }
         }
         let logPath = workspace.logDirectory + "/" + stage.name + ".log"
         var onOutput: (@Sendable (String) -> Void)?
@@ -64,7 +86,8 @@ struct StageExecutor: Sendable {
         let request = ProcessRequest(
             stage: stage.name,
             arguments: stage.command.argv(
-                tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, params: record.params),
+                tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, product: product,
+                params: record.params),
             workingDirectory: workspace.root,
             environment: [
                 "LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root,
@@ -153,7 +176,7 @@ struct StageExecutor: Sendable {
     }
 
     /// The last lines of a log file.
-    static func tail(of path: String, lines count: Int, fileSystem: FileSystem) -> [String] {
+    static func tail(of path: String, lines count: Int, fileSystem: any FileSystem) -> [String] {
         guard let bytes = try? fileSystem.read(path) else { return [] }
         let lines = bytes.suffix(64 * 1024).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         return lines.suffix(count + 1).map { String(decoding: $0, as: UTF8.self) }.drop { $0.isEmpty }.reversed()

@@ -6,9 +6,9 @@ import LeptonSystem
 public struct PipelineValidator: Sendable {
     public let root: String
     public let targets: TargetSources?
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(root: String, targets: TargetSources?, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(root: String, targets: TargetSources?, fileSystem: any FileSystem = PosixFileSystem()) {
         self.root = root
         self.targets = targets
         self.fileSystem = fileSystem
@@ -149,7 +149,7 @@ public struct PipelineValidator: Sendable {
     }
 
     /// The first symlink on the way to `path` that resolves outside the root, if any.
-    static func symlinkEscape(_ path: String, root: String, realRoot: String, fileSystem: FileSystem) -> String? {
+    static func symlinkEscape(_ path: String, root: String, realRoot: String, fileSystem: any FileSystem) -> String? {
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix = prefix.isEmpty ? String(component) : prefix + "/" + component

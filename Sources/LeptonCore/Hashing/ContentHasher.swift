@@ -67,7 +67,7 @@ public struct ContentHasher: Sendable {
     public let root: String
     public let statCache: StatCache
     let clock: any Clock
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
     private let rootFolder: RootFolder
     /// Where the statuses behind each digest are recorded, if anyone listens.
     public let observations: ObservationLog?
@@ -77,7 +77,7 @@ public struct ContentHasher: Sendable {
 
     public init(
         root: String, statCache: StatCache, clock: any Clock = SystemClock(),
-        fileSystem: FileSystem = PosixFileSystem(),
+        fileSystem: any FileSystem = PosixFileSystem(),
         observations: ObservationLog? = nil
     ) {
         self.observations = observations

@@ -8,11 +8,11 @@ import LeptonSystem
 /// component (as `fnmatch` reads them) and `**` for any number of folders.
 public struct Glob: Sendable {
     public let root: String
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
     /// Records the status of each folder before it is listed (see ``NoOpSnapshot``).
     let observations: ObservationLog?
 
-    public init(root: String, fileSystem: FileSystem = PosixFileSystem(), observations: ObservationLog? = nil) {
+    public init(root: String, fileSystem: any FileSystem = PosixFileSystem(), observations: ObservationLog? = nil) {
         self.root = root
         self.fileSystem = fileSystem
         self.observations = observations

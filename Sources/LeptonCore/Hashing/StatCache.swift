@@ -74,7 +74,7 @@ public final class StatCache: Sendable {
     public var isDirty: Bool { updates.withLock { !$0.isEmpty } }
 
     /// Loads a cache file; a missing, old or damaged file gives an empty cache.
-    public static func load(from path: String, fileSystem: FileSystem = PosixFileSystem()) -> StatCache {
+    public static func load(from path: String, fileSystem: any FileSystem = PosixFileSystem()) -> StatCache {
         guard let bytes = try? fileSystem.read(path) else { return StatCache() }
         return StatCache(entries: parse(bytes))
     }
@@ -114,7 +114,7 @@ public final class StatCache: Sendable {
 
     /// Writes the merged cache atomically, keeping only paths `keep` accepts.
     public func save(
-        to path: String, fileSystem: FileSystem = PosixFileSystem(), keep: (String) -> Bool = { _ in true }
+        to path: String, fileSystem: any FileSystem = PosixFileSystem(), keep: (String) -> Bool = { _ in true }
     )
         throws(LeptonError)
     {

@@ -3,14 +3,14 @@ import LeptonSystem
 /// The params files a pipeline reads, each loaded once per build.
 public final class ParamsStore: @unchecked Sendable {
     private let root: String
-    private let fileSystem: FileSystem
+    private let fileSystem: any FileSystem
     private var files: [String: Result<ParamsFile, LeptonError>] = [:]
     /// Each params file's status when it was read (nil if it changed while being read).
     public private(set) var statuses: [String: FileStatus?] = [:]
     /// Values given on the command line (`--set key=value`), by key, as canonical JSON text.
     public let overrides: [String: String]
 
-    public init(root: String, overrides: [String: String] = [:], fileSystem: FileSystem = PosixFileSystem()) {
+    public init(root: String, overrides: [String: String] = [:], fileSystem: any FileSystem = PosixFileSystem()) {
         self.root = root
         self.overrides = overrides
         self.fileSystem = fileSystem

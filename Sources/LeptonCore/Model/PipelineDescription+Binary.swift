@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 4
+    static let binaryVersion: UInt32 = 5
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -51,6 +51,11 @@ extension StageDescription {
             writer.integer(UInt8(2))
             writer.strings(arguments)
             writer.strings(settings)
+        case .product(let name, let arguments, let configuration):
+            writer.integer(UInt8(3))
+            writer.string(name)
+            writer.strings(arguments)
+            writer.string(configuration)
         }
         for specs in [inputs, code, outputs] {
             writer.integer(UInt32(specs.count))
@@ -84,6 +89,10 @@ extension StageDescription {
         case 2:
             guard let arguments = reader.strings(), let settings = reader.strings() else { return nil }
             command = .tool(arguments, settings: settings)
+        case 3:
+            guard let name = reader.string(), let arguments = reader.strings(), let configuration = reader.string()
+            else { return nil }
+            command = .product(name, arguments: arguments, configuration: configuration)
         default:
             return nil
         }

@@ -60,6 +60,9 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     /// `{param:LABEL}` in any command kind is replaced by the value of the stage's parameter
     /// LABEL (as hashed, `--set` overrides included).
     case tool([String], settings: [String])
+    /// An executable product of the package (`name`), built in `configuration` (`debug` or
+    /// `release`) before the stage runs, then run with `arguments`.
+    case product(String, arguments: [String], configuration: String)
 
     /// The subcommands of Lepton's binary that the separate `lepton-trainer` also runs.
     public static let trainerSubcommands = Set(TrainerSubcommand.allCases.map(\.rawValue))
@@ -81,19 +84,23 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
         case .exec(let arguments): return JSON.array(arguments.map(JSON.string)).compactText
         case .tool(let arguments, _):
             return "lepton/\(CommandDescription.toolVersion) " + JSON.array(arguments.map(JSON.string)).compactText
+        case .product(let name, let arguments, let configuration):
+            return "product \(name) -c \(configuration) " + JSON.array(arguments.map(JSON.string)).compactText
         }
     }
 
     /// The argument vector to spawn: `tool` is the path of Lepton's own binary (for `tool`
-    /// commands) and `params` the stage's parameter values by label (canonical JSON text), for
-    /// `{param:…}` arguments.
-    public func argv(tool: String, params: [String: String] = [:]) -> [String] {
+    /// commands), `product` the built executable (for `product` commands), and `params` the
+    /// stage's parameter values by label (canonical JSON text), for `{param:…}` arguments.
+    public func argv(tool: String, product: String? = nil, params: [String: String] = [:]) -> [String] {
         switch self {
         case .shell(let line):
             return ["/bin/sh", "-c", CommandDescription.shellLine(CommandDescription.substitute(line, params))]
         case .exec(let arguments): return arguments.map { CommandDescription.substitute($0, params) }
         case .tool(let arguments, let settings):
             return [tool] + arguments.map { CommandDescription.substitute($0, params) } + settings
+        case .product(let name, let arguments, _):
+            return [product ?? name] + arguments.map { CommandDescription.substitute($0, params) }
         }
     }
 

@@ -10,14 +10,22 @@ public struct TargetSources: Sendable, Equatable {
     public var targets: [String: [String]]
     /// Whether the list came from SwiftPM (the plugin) rather than the layout convention.
     public var fromSwiftPM: Bool
+    /// The package's products by name, with the targets each is made of (a `.product` stage's
+    /// code is those targets' sources); a product missing here is taken to be its target's name.
+    public var products: [String: [String]]
 
-    public init(targets: [String: [String]], fromSwiftPM: Bool) {
+    public init(targets: [String: [String]], fromSwiftPM: Bool, products: [String: [String]] = [:]) {
         self.targets = targets
         self.fromSwiftPM = fromSwiftPM
+        self.products = products
     }
 
-    /// Reads the file the plugin writes: `{"targets": {"Name": ["Sources/Name/a.swift", …]}}`.
-    public static func load(pluginFile path: String, fileSystem: FileSystem = PosixFileSystem()) throws(LeptonError)
+    /// The targets a product is made of: as SwiftPM says, else the target of the same name.
+    public func targets(ofProduct name: String) -> [String] { products[name] ?? [name] }
+
+    /// Reads the file the plugin writes: `{"targets": {"Name": ["Sources/Name/a.swift", …]},
+    /// "products": {"name": ["Target", …]}}`.
+    public static func load(pluginFile path: String, fileSystem: any FileSystem = PosixFileSystem()) throws(LeptonError)
         -> TargetSources
     {
         let bytes = try fileSystem.read(path)
@@ -28,11 +36,11 @@ public struct TargetSources: Sendable, Equatable {
         for (name, files) in members {
             targets[name] = (files.arrayValue ?? []).compactMap(\.stringValue).sorted()
         }
-        return TargetSources(targets: targets, fromSwiftPM: true)
+        return TargetSources(targets: targets, fromSwiftPM: true, products: products(in: json))
     }
 
     /// The conventional layout: each folder under `Sources/` and `Tests/` is a target.
-    public static func conventional(root: String, fileSystem: FileSystem = PosixFileSystem()) -> TargetSources {
+    public static func conventional(root: String, fileSystem: any FileSystem = PosixFileSystem()) -> TargetSources {
         var targets: [String: [String]] = [:]
         let glob = Glob(root: root, fileSystem: fileSystem)
         for top in ["Sources", "Tests", "Plugins"] {
@@ -61,12 +69,13 @@ extension TargetSources {
     ///   (the stage's code would otherwise be under-tracked in silence).
     public static func described(
         workspace: Workspace, describe: Bool = true, runner: any ProcessRunner = PosixProcessRunner(),
-        fileSystem: FileSystem = PosixFileSystem()
+        fileSystem: any FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> TargetSources? {
         let manifest = try fileSystem.read(workspace.absolute("Package.swift"))
         let folder = workspace.stateDirectory + "/targets"
         let cached = "\(folder)/\(ContentHash.of(manifest)).json"
         var graph: [String: (path: String, dependencies: [String])] = [:]
+        var products: [String: [String]] = [:]
         if let bytes = try? fileSystem.read(cached), let json = try? JSON.parse(bytes),
             let members = json["targets"]?.objectValue
         {
@@ -74,14 +83,17 @@ extension TargetSources {
                 guard let path = value["path"]?.stringValue else { continue }
                 graph[name] = (path, (value["dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
             }
+            products = TargetSources.products(in: json)
         } else {
             guard describe else { return nil }
-            graph = try askSwiftPM(workspace: workspace, folder: folder, runner: runner, fileSystem: fileSystem)
+            (graph, products) = try askSwiftPM(
+                workspace: workspace, folder: folder, runner: runner, fileSystem: fileSystem)
             let record = JSON.object([
                 "targets": .object(
                     graph.mapValues {
                         .object(["path": .string($0.path), "dependencies": .array($0.dependencies.map(JSON.string))])
-                    })
+                    }),
+                "products": .object(products.mapValues { .array($0.map(JSON.string)) }),
             ])
             try? fileSystem.writeAtomically(record.compactText, to: cached)
         }
@@ -101,12 +113,17 @@ extension TargetSources {
             }
             targets[name] = files.sorted()
         }
-        return TargetSources(targets: targets, fromSwiftPM: true)
+        return TargetSources(targets: targets, fromSwiftPM: true, products: products)
+    }
+
+    /// `{"products": {"name": ["Target", …]}}` of a target list.
+    private static func products(in json: JSON) -> [String: [String]] {
+        (json["products"]?.objectValue ?? [:]).mapValues { ($0.arrayValue ?? []).compactMap(\.stringValue) }
     }
 
     private static func askSwiftPM(
-        workspace: Workspace, folder: String, runner: any ProcessRunner, fileSystem: FileSystem
-    ) throws(LeptonError) -> [String: (path: String, dependencies: [String])] {
+        workspace: Workspace, folder: String, runner: any ProcessRunner, fileSystem: any FileSystem
+    ) throws(LeptonError) -> (targets: [String: (path: String, dependencies: [String])], products: [String: [String]]) {
         try fileSystem.createDirectories(folder)
         let output = fileSystem.temporaryName(beside: folder + "/describe.json")
         let log = "\(folder)/describe.log"
@@ -131,6 +148,11 @@ extension TargetSources {
             guard let name = target["name"]?.stringValue, let path = target["path"]?.stringValue else { continue }
             graph[name] = (path, (target["target_dependencies"]?.arrayValue ?? []).compactMap(\.stringValue))
         }
-        return graph
+        var products: [String: [String]] = [:]
+        for product in json["products"]?.arrayValue ?? [] {
+            guard let name = product["name"]?.stringValue else { continue }
+            products[name] = (product["targets"]?.arrayValue ?? []).compactMap(\.stringValue)
+        }
+        return (graph, products)
     }
 }

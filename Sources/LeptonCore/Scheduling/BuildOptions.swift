@@ -25,6 +25,11 @@ public struct BuildOptions: Sendable {
     /// ``toolPath``: `$LEPTON_TRAINER_TOOL`, which the SwiftPM plugin sets to an optimized
     /// `lepton-trainer`; nil uses ``toolPath``.
     public var trainerToolPath: String? = BuildOptions.environmentTrainerTool
+    /// Whether Lepton runs inside `swift package lepton`, which holds SwiftPM's build lock for
+    /// its whole run: stages that start `swift run`/`build`/`test` on the package's own build
+    /// folder then fail at once with the fix instead of waiting forever. The plugin sets
+    /// `LEPTON_INSIDE_SWIFTPM=1`.
+    public var insideSwiftPM = Environment.value("LEPTON_INSIDE_SWIFTPM") == "1"
     /// The metrics of the last successful run, by name and by `FILE:NAME`, for gates on
     /// `previous` (`loss <= previous`); empty passes them.
     public var gateBaseline: [String: Double] = [:]

@@ -39,7 +39,7 @@ public final class Builder: @unchecked Sendable {
         self.executor = StageExecutor(
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
             runner: runner, clock: clock, observer: observer, toolPath: options.toolPath,
-            trainerToolPath: options.trainerToolPath)
+            trainerToolPath: options.trainerToolPath, insideSwiftPM: options.insideSwiftPM)
     }
 
     /// Stops the build: no new stage starts, and running process groups are terminated.

@@ -19,7 +19,7 @@ public final class Journal: @unchecked Sendable {
     init(path: String) { self.path = path }
 
     /// The records a previous, interrupted build left, if they apply to a lock with this digest.
-    static func replay(path: String, lockDigest: String, fileSystem: FileSystem) -> [String: StageRecord] {
+    static func replay(path: String, lockDigest: String, fileSystem: any FileSystem) -> [String: StageRecord] {
         guard let bytes = try? fileSystem.read(path) else { return [:] }
         var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)[...]
         guard let first = lines.popFirst(), String(decoding: first, as: UTF8.self) == header + lockDigest else {
@@ -38,7 +38,7 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Starts a fresh journal for a lock with this digest (replacing any old one atomically).
-    func start(lockDigest: String, fileSystem: FileSystem) throws(LeptonError) {
+    func start(lockDigest: String, fileSystem: any FileSystem) throws(LeptonError) {
         file = nil
         // Not flushed to disk: a lost header only makes the next build ignore a stale journal.
         try fileSystem.writeAtomically(Array((Journal.header + lockDigest + "\n").utf8), to: path, durable: false)

@@ -58,7 +58,7 @@ public struct NoOpSnapshot: Sendable, Equatable {
     }
 
     /// A recorded path whose status changed, nil when none did (for `--verbose`).
-    public func firstChange(root: String, fileSystem: FileSystem = PosixFileSystem()) -> String? {
+    public func firstChange(root: String, fileSystem: any FileSystem = PosixFileSystem()) -> String? {
         let folder = RootFolder(path: root)
         guard folder.descriptor >= 0 else { return root }
         let entries = UnsafeSendableBox(self.entries)

@@ -23,14 +23,14 @@ public struct Workspace: Sendable {
     public func absolute(_ relative: String) -> String { RelativePath.join(root, relative) }
 
     /// Creates `.lepton/` and its folders, with a `.gitignore` inside that ignores everything.
-    public func prepare(fileSystem: FileSystem = PosixFileSystem()) throws(LeptonError) {
+    public func prepare(fileSystem: any FileSystem = PosixFileSystem()) throws(LeptonError) {
         for folder in [stateDirectory, cacheDirectory, logDirectory] { try fileSystem.createDirectories(folder) }
         let ignore = stateDirectory + "/.gitignore"
         if !fileSystem.exists(ignore) { try fileSystem.writeAtomically("# created by lepton\n*\n", to: ignore) }
     }
 
     /// Finds the package root: the nearest folder, from `start` up, holding a Leptonfile.
-    public static func find(from start: String, fileSystem: FileSystem = PosixFileSystem()) -> Workspace? {
+    public static func find(from start: String, fileSystem: any FileSystem = PosixFileSystem()) -> Workspace? {
         var current = start
         while true {
             if fileSystem.status(current + "/Leptonfile") != nil { return Workspace(root: current) }

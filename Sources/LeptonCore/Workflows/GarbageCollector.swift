@@ -12,10 +12,10 @@ import LeptonSystem
 public struct GarbageCollector: Sendable {
     public let workspace: Workspace
     public let events: WorkflowEvents
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
     public init(
-        workspace: Workspace, events: WorkflowEvents = WorkflowEvents(), fileSystem: FileSystem = PosixFileSystem()
+        workspace: Workspace, events: WorkflowEvents = WorkflowEvents(), fileSystem: any FileSystem = PosixFileSystem()
     ) {
         self.workspace = workspace
         self.events = events

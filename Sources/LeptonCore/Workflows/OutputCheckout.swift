@@ -12,9 +12,9 @@ import LeptonSystem
 public struct OutputCheckout: Sendable {
     public let workspace: Workspace
     public let cache: ArtifactCache
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.cache = cache
         self.fileSystem = fileSystem

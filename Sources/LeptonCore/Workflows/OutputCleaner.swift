@@ -10,9 +10,9 @@ import LeptonSystem
 /// removed, so `lepton build` restores it in an instant.
 public struct OutputCleaner: Sendable {
     public let workspace: Workspace
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

@@ -18,9 +18,9 @@ import Yams
 /// edited since, in which case the edit is kept.
 public struct ParamsOverlay: Sendable {
     public let workspace: Workspace
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

@@ -7,9 +7,9 @@ import LeptonSystem
 public struct RunRecorder: Sendable {
     public let workspace: Workspace
     public let pipeline: PipelineDescription
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(workspace: Workspace, pipeline: PipelineDescription, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, pipeline: PipelineDescription, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.pipeline = pipeline
         self.fileSystem = fileSystem

@@ -13,9 +13,9 @@ import LeptonSystem
 /// removed only when that process is gone.
 public struct WorkspaceRecovery: Sendable {
     public let workspace: Workspace
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
 
-    public init(workspace: Workspace, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.fileSystem = fileSystem
     }

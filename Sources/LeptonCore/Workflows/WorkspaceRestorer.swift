@@ -12,11 +12,11 @@ import LeptonSystem
 public struct WorkspaceRestorer: Sendable {
     public let workspace: Workspace
     public let cache: ArtifactCache
-    let fileSystem: FileSystem
+    let fileSystem: any FileSystem
     /// The package root with every symlink resolved.
     let realRoot: String
 
-    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: FileSystem = PosixFileSystem()) {
+    public init(workspace: Workspace, cache: ArtifactCache, fileSystem: any FileSystem = PosixFileSystem()) {
         self.workspace = workspace
         self.cache = cache
         self.fileSystem = fileSystem

@@ -32,6 +32,28 @@ struct PosixProcessRunnerTests {
         #expect(package.read("s.log") == "hi\nerr\n\(root)\ntail")
     }
 
+    /// A stage that prints a prompt without a newline and waits (SwiftPM's "Another instance of
+    /// SwiftPM … waiting") must show it, not sit silent: the partial line arrives while the stage
+    /// still runs. Here the stage waits for a file the test creates only when the line arrives.
+    @Test func aPartialLineIsShownWhileTheStageWaits() {
+        let package = TemporaryPackage()
+        let lines = Lines()
+        let root = package.root
+        var request = request(
+            package,
+            "printf 'waiting for the lock'; i=0; while [ ! -f go ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; echo; echo done"
+        )
+        request.onOutput = { line in
+            lines.add(line)
+            if line == "waiting for the lock" { package.write("go", "") }
+        }
+        let outcome = PosixProcessRunner().run(request)
+        #expect(outcome == .exited(0))
+        #expect(PosixFileSystem().exists(root + "/go"), "the partial line did not arrive while the stage waited")
+        #expect(lines.all == ["waiting for the lock", "done"])
+        #expect(package.read("s.log") == "waiting for the lock\ndone\n")
+    }
+
     @Test func aNonZeroExitIsAResult() {
         let package = TemporaryPackage()
         #expect(PosixProcessRunner().run(request(package, "exit 3")) == .exited(3))
