@@ -19,7 +19,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
@@ -35,6 +34,12 @@ let package = Package(
             name: "LeptonMetrics",
             exclude: ["README.md"],
             swiftSettings: strictSettings
+        ),
+        // SHA-256 with the CPU's SHA extensions (assembly generated with -O3, so debug builds
+        // hash at full speed too) or a portable function; replaces swift-crypto and BoringSSL.
+        .target(
+            name: "CLeptonHash",
+            exclude: ["README.md", "generate"]
         ),
         // Starts stage processes (fork + exec with PR_SET_PDEATHSIG, which posix_spawn cannot set).
         .target(
@@ -55,8 +60,8 @@ let package = Package(
             dependencies: [
                 "LeptonSystem",
                 "CLeptonSpawn",
+                "CLeptonHash",
                 "LeptonMetrics",
-                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["README.md"],

@@ -44,7 +44,8 @@ struct LeptonPlugin: CommandPlugin {
         let needs =
             runsNoStage.contains(verb) || forwarded.contains("--dry-run") || forwarded.contains("-n")
             ? (trainer: false, products: [])
-            : stageNeeds(tool: tool.url, in: context.package.directoryURL, environment: environment)
+            : stageNeeds(
+                tool: tool.url, in: context.package.directoryURL, environment: environment, forwarded: forwarded)
         if needs.trainer, let optimized = try optimizedTrainer(environment: environment) {
             environment["LEPTON_TRAINER_TOOL"] = optimized
         }
@@ -94,12 +95,14 @@ struct LeptonPlugin: CommandPlugin {
     /// --json`; with nothing stale it costs the no-op check): the optimized trainer for built-in
     /// trainer stages, and the package's executable products for `.product` stages. Nothing
     /// when the Leptonfile cannot be loaded: the command itself then reports why.
-    private func stageNeeds(tool: URL, in directory: URL, environment: [String: String])
+    private func stageNeeds(tool: URL, in directory: URL, environment: [String: String], forwarded: [String])
         -> (trainer: Bool, products: [(name: String, configuration: String)])
     {
         let process = Process()
         process.executableURL = tool
-        process.arguments = ["status", "--json"]
+        // With --force a stage may run that the plan calls up to date: take every stage then.
+        let everything = forwarded.contains("--force")
+        process.arguments = everything ? ["dag", "--format", "json"] : ["status", "--json"]
         process.currentDirectoryURL = directory
         process.environment = environment
         let output = Pipe()
@@ -109,9 +112,9 @@ struct LeptonPlugin: CommandPlugin {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let stale = json["stale"] as? [[String: Any]]
+            let stages = json[everything ? "stages" : "stale"] as? [[String: Any]]
         else { return (false, []) }
-        let running = stale.filter { $0["action"] as? String == "run" }
+        let running = everything ? stages : stages.filter { $0["action"] as? String == "run" }
         var products: [(name: String, configuration: String)] = []
         for item in running {
             guard let product = item["product"] as? [String: Any], let name = product["name"] as? String else {

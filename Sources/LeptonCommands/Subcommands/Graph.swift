@@ -8,8 +8,9 @@ extension LeptonCommand {
         static let configuration = CommandConfiguration(
             commandName: "dag", abstract: "Print the stage graph as text, Mermaid, Graphviz DOT, SVG or JSON.",
             discussion: """
-                JSON: {"stages": [{"name", "after": [names], "command", "runsTrainer"}]}, in topological \
-                order; "runsTrainer" marks built-in trainer stages (`.train`, `.evaluate`, `.predict`).
+                JSON: {"stages": [{"name", "after": [names], "command", "runsTrainer", "product"}]}, in \
+                topological order; "runsTrainer" marks built-in trainer stages (`.train`, `.evaluate`, \
+                `.predict`), "product" ({"name", "configuration"}) the executable a `.product` stage runs.
                 """)
 
         enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -58,11 +59,15 @@ enum GraphRenderer {
     static func json(_ graph: BuildGraph) -> JSON {
         let stages = graph.topologicalOrder().map { index -> JSON in
             let stage = graph.pipeline.stages[index]
-            return .object([
+            var item: [String: JSON] = [
                 "name": .string(stage.name),
                 "after": .array(graph.dependencies[index].map { .string(graph.pipeline.stages[$0].name) }),
                 "command": .string(stage.command.canonical), "runsTrainer": .bool(stage.command.runsTrainer),
-            ])
+            ]
+            if case .product(let name, _, let configuration) = stage.command {
+                item["product"] = .object(["name": .string(name), "configuration": .string(configuration)])
+            }
+            return .object(item)
         }
         return .object(["stages": .array(stages)])
     }
