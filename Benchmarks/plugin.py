@@ -115,8 +115,10 @@ def main():
         assert "nothing to do" in noop[2], noop[2][-2000:]
         rows.append(("plugin no-op", noop[0], noop[1], f"{noop[0] - floor[0]:+.2f} s wall over the floor (target <= 0.3 s)"))
         debug = subprocess.run(["swift", "build", "--show-bin-path"], cwd=folder, capture_output=True, text=True)
-        tool = os.path.join(debug.stdout.strip(), "lepton")
-        if os.access(tool, os.X_OK):
+        # SwiftPM names a plugin's tool `NAME-tool` in the debug folder.
+        tool = next((os.path.join(debug.stdout.strip(), name) for name in ("lepton-tool", "lepton")
+                     if os.access(os.path.join(debug.stdout.strip(), name), os.X_OK)), None)
+        if tool:
             cli = median_of([tool, "build"], folder, args.repeat)
             rows.append(("cli no-op (the plugin's debug tool)", cli[0], cli[1], ""))
         if os.environ.get("LEPTON_BIN"):
