@@ -62,12 +62,11 @@ struct LeptonPlugin: CommandPlugin {
             exit(128 + process.terminationStatus)
         }
         if process.terminationStatus != 0 {
-            // `status` exits 1 when something is stale: an answer, not an error.
-            if process.terminationStatus == 1 && forwarded.first(where: { !$0.hasPrefix("-") }) == "status" {
-                Diagnostics.remark("lepton status: some stages are stale (exit status 1)")
-            } else {
-                Diagnostics.error("lepton exited with status \(process.terminationStatus)")
-            }
+            // `status` exits 1 when something is stale: an answer, not an error. SwiftPM would
+            // print "error: Plugin ended with exit code 1" for it (and flattens every status to
+            // 1 anyway), so the plugin ends normally; the stale stages are already listed.
+            if process.terminationStatus == 1 && verb == "status" { return }
+            Diagnostics.error("lepton exited with status \(process.terminationStatus)")
             exit(process.terminationStatus)
         }
     }
