@@ -4,8 +4,11 @@ import LeptonSystem
 /// The compiled `LeptonDescription` module a Leptonfile links against.
 ///
 /// Its sources are embedded in the `lepton` binary (`.embedInCode`), so Lepton does not depend
-/// on a build folder that may be gone: the first evaluation compiles them (about 0.7 s) into
-/// `.lepton/leptonfile/dsl-<digest>/`, and every later one reuses that.
+/// on a build folder that may be gone. It is compiled (about 0.7 s) once per DSL and compiler
+/// into a user-level cache shared by every package and clone (`$LEPTON_CACHE_HOME`, else
+/// `$XDG_CACHE_HOME/lepton`, else `~/.cache/lepton`), the way SwiftPM ships PackageDescription
+/// prebuilt; where that cannot be written (a sandbox, a read-only home) into the package's
+/// `.lepton/leptonfile/`.
 struct DescriptionLibrary: Sendable {
     /// The folder holding `LeptonDescription.swiftmodule` and `libLeptonDescription.a`.
     let directory: String
@@ -39,14 +42,41 @@ struct DescriptionLibrary: Sendable {
         return ContentHash.of(all)
     }()
 
-    /// Finds the compiled library, compiling it first if needed.
+    /// The user-level cache folder, nil when no home is known.
+    static var userCache: String? {
+        if let folder = Environment.value("LEPTON_CACHE_HOME") { return folder }
+        if let folder = Environment.value("XDG_CACHE_HOME") { return folder + "/lepton" }
+        return Environment.value("HOME").map { $0 + "/.cache/lepton" }
+    }
+
+    /// Finds the compiled library in the user-level cache, else in `fallback` (the package's
+    /// loader folder), compiling it first where it is missing.
     static func prepare(
-        in parent: String, toolchain: Toolchain, runner: any ProcessRunner,
-        fileSystem: any FileSystem = PosixFileSystem()
+        in fallback: String, userCache: String? = DescriptionLibrary.userCache, toolchain: Toolchain,
+        runner: any ProcessRunner, fileSystem: any FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> DescriptionLibrary {
-        let directory = "\(parent)/dsl-\(digest.prefix(16))"
+        if let user = userCache,
+            let library = try? prepare(
+                at: user + "/" + folderName(toolchain), toolchain: toolchain, runner: runner, fileSystem: fileSystem)
+        {
+            return library
+        }
+        return try prepare(
+            at: fallback + "/" + folderName(toolchain), toolchain: toolchain, runner: runner, fileSystem: fileSystem)
+    }
+
+    /// `dsl-<digest of the DSL sources and the compiler>`: a module compiled by another compiler
+    /// cannot be imported.
+    static func folderName(_ toolchain: Toolchain) -> String {
+        "dsl-" + ContentHash.of(text: digest + "\n" + toolchain.identity).prefix(16)
+    }
+
+    private static func prepare(
+        at directory: String, toolchain: Toolchain, runner: any ProcessRunner, fileSystem: any FileSystem
+    ) throws(LeptonError) -> DescriptionLibrary {
         let library = DescriptionLibrary(directory: directory)
         if fileSystem.exists(directory + "/libLeptonDescription.a") { return library }
+        if let parent = RelativePath.parent(directory) { try fileSystem.createDirectories(parent) }
         let staging = fileSystem.temporaryName(beside: directory)
         try fileSystem.createDirectories(staging + "/src")
         defer { try? fileSystem.remove(staging) }
