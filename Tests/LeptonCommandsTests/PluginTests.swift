@@ -128,7 +128,7 @@ struct PluginTests {
         #expect(package.read("features.txt") == "4")
         let viaPlugin = package.read("features.txt")
 
-        let cli = LeptonBinary.run(["build", "--force", "featurize"], in: package.root)
+        let cli = LeptonBinary.run(["build", "featurize", "--force", "featurize"], in: package.root)
         #expect(cli.status == 0, "\(cli.output)")
         #expect(stagesThatRan(cli.output) == ["featurize"], "\(cli.output)")
         #expect(package.read("features.txt") == viaPlugin, "the CLI and the plugin built different outputs")
