@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonSystem
 import LeptonTrainerCommands
 
 #if canImport(Glibc)
@@ -34,7 +35,25 @@ public struct LeptonCommand: ParsableCommand {
 
 extension LeptonCommand {
     /// Parses the process's arguments and runs the chosen subcommand; never returns.
+    ///
+    /// A plain `lepton`, `lepton build` or `lepton status` first tries the no-op snapshot without
+    /// ArgumentParser: building its command tree (reflection, dynamic casts that scan every
+    /// protocol conformance of the binary) was a third of a no-op's CPU time.
     public static func run() -> Never {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty || arguments == ["build"] || arguments == ["status"] {
+            let console = Console()
+            let started = SystemClock().monotonicNow()
+            if let count = NoOpFastPath.check(PackageLocation(), console: console) {
+                if arguments == ["status"] {
+                    Status.reportUpToDate(count, console: console)
+                } else {
+                    Build.reportNoOp(
+                        count, seconds: Double(SystemClock().monotonicNow() - started) / 1e9, console: console)
+                }
+                Glibc.exit(0)
+            }
+        }
         main()
         Glibc.exit(0)
     }

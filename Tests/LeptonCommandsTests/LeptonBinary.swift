@@ -49,7 +49,11 @@ struct LeptonBinary {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var env = ["NO_COLOR=1", "PATH=\(String(cString: getenv("PATH")))", "HOME=\(directory)"]
+        // One user-level DSL cache for every test process: the DSL is compiled once per run.
+        var env = [
+            "NO_COLOR=1", "PATH=\(String(cString: getenv("PATH")))", "HOME=\(directory)",
+            "LEPTON_CACHE_HOME=/tmp/lepton-test-cache-\(getuid())",
+        ]
         for (name, value) in environment { env.append("\(name)=\(value)") }
         let argv = [path] + arguments + (packagePath ? ["-C", directory] : [])
         var pid: pid_t = 0

@@ -52,6 +52,21 @@ struct NoOpSnapshotTests {
         #expect(InProcess.run(["status"], in: package.root).output.contains("everything is up to date (2 stages)"))
     }
 
+    /// `lepton build` and `lepton status` with no other argument answer from the snapshot before
+    /// ArgumentParser runs; anything changed falls through to the parsed command.
+    @Test func plainBuildAndStatusAnswerBeforeTheArgumentsAreParsed() {
+        let package = settled()
+        let environment = ["LEPTON_PACKAGE_PATH": package.root]
+        let build = LeptonBinary.run(["build"], in: package.root, environment: environment, packagePath: false)
+        #expect(build.status == 0)
+        #expect(build.output.hasPrefix("nothing to do: 2 stages (2 up to date) in "), "\(build.output)")
+        let status = LeptonBinary.run(["status"], in: package.root, environment: environment, packagePath: false)
+        #expect(status.output == "everything is up to date (2 stages)\n", "\(status.output)")
+        package.write("data/b.csv", "2\n")
+        let changed = LeptonBinary.run(["build"], in: package.root, environment: environment, packagePath: false)
+        #expect(stagesThatRan(changed.output) == ["prepare", "train"], "\(changed.output)")
+    }
+
     @Test func aFileAddedToAFolderInputIsSeen() {
         let package = settled()
         package.write("data/b.csv", "2\n")

@@ -23,8 +23,23 @@ public struct GlobalOptions: ParsableArguments {
     public init() {}
 
     /// The package path: `-C`, else `$LEPTON_PACKAGE_PATH` (set by the SwiftPM plugin).
-    var resolvedPackagePath: String? { packagePath ?? Environment.value("LEPTON_PACKAGE_PATH") }
+    var resolvedPackagePath: String? { location.resolvedPackagePath }
 
     /// The plugin's target list: `--swiftpm-targets`, else `$LEPTON_SWIFTPM_TARGETS`.
+    var resolvedSwiftPMTargets: String? { location.resolvedSwiftPMTargets }
+
+    /// Where the package is, as a plain value (what the no-op fast path needs before parsing).
+    var location: PackageLocation {
+        PackageLocation(packagePath: packagePath, swiftPMTargets: swiftPMTargets, verbose: verbose)
+    }
+}
+
+/// Where the package and its target list are, and whether to say more.
+struct PackageLocation {
+    var packagePath: String?
+    var swiftPMTargets: String?
+    var verbose = false
+
+    var resolvedPackagePath: String? { packagePath ?? Environment.value("LEPTON_PACKAGE_PATH") }
     var resolvedSwiftPMTargets: String? { swiftPMTargets ?? Environment.value("LEPTON_SWIFTPM_TARGETS") }
 }

@@ -57,6 +57,13 @@ extension LeptonCommand {
         )
         var summaryJSON: String?
 
+        /// The line of a build the no-op snapshot answered.
+        static func reportNoOp(_ count: Int, seconds: Double, console: Console) {
+            console.line(
+                "nothing to do: \(count) stage\(count == 1 ? "" : "s") (\(count) up to date) in \(Format.duration(seconds))"
+            )
+        }
+
         func validate() throws {
             if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
         }
@@ -69,9 +76,7 @@ extension LeptonCommand {
             {
                 let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
                 if global.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
-                console.line(
-                    "nothing to do: \(count) stage\(count == 1 ? "" : "s") (\(count) up to date) in \(Format.duration(seconds))"
-                )
+                Build.reportNoOp(count, seconds: seconds, console: console)
                 return
             }
             let session = try PackageSession.open(global, console: console, overrides: overrides)

@@ -34,7 +34,7 @@ extension LeptonCommand {
                     console.line(JSON.object(["stale": .array([]), "stages": .int(count)]).prettyText)
                     return
                 }
-                console.line("everything is up to date (\(count) stage\(count == 1 ? "" : "s"))")
+                Status.reportUpToDate(count, console: console)
                 return
             }
             let session = try PackageSession.open(global, console: console, overrides: overrides)
@@ -87,6 +87,11 @@ extension LeptonCommand {
             }
             if plan.hasConfigurationError { throw ExitCodes.invalid }
             throw ExitCodes.failure
+        }
+
+        /// The line of a status the no-op snapshot answered.
+        static func reportUpToDate(_ count: Int, console: Console) {
+            console.line("everything is up to date (\(count) stage\(count == 1 ? "" : "s"))")
         }
 
         static func explain(_ outcome: StageOutcome) -> String {

@@ -24,7 +24,10 @@ enum NoOpFastPath {
     }
 
     /// The number of stages when the snapshot holds, nil otherwise (saying why with `-v`).
-    static func check(_ options: GlobalOptions, console: Console) -> Int? {
+    static func check(_ options: GlobalOptions, console: Console) -> Int? { check(options.location, console: console) }
+
+    /// The number of stages when the snapshot holds, nil otherwise (saying why with `-v`).
+    static func check(_ options: PackageLocation, console: Console) -> Int? {
         let verdict: Result<Int, NoOpSnapshot.Miss>
         if let workspace = try? PackageSession.findWorkspace(options) {
             verdict = NoOpSnapshot.check(workspace: workspace) { environmentNames in

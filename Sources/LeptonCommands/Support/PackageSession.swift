@@ -110,7 +110,9 @@ struct PackageSession {
             console: console)
     }
 
-    static func findWorkspace(_ options: GlobalOptions) throws -> Workspace {
+    static func findWorkspace(_ options: GlobalOptions) throws -> Workspace { try findWorkspace(options.location) }
+
+    static func findWorkspace(_ options: PackageLocation) throws -> Workspace {
         let start = absolutePath(options.resolvedPackagePath ?? ".")
         if options.resolvedPackagePath != nil {
             guard PosixFileSystem().exists(start + "/Leptonfile") else {
@@ -128,6 +130,12 @@ struct PackageSession {
     /// The package's targets: the plugin's list, else (when a stage names targets) SwiftPM's
     /// description of the package with dependencies, else the conventional layout.
     static func loadTargets(_ options: GlobalOptions, workspace: Workspace, described: Bool = false) throws
+        -> TargetSources?
+    {
+        try loadTargets(options.location, workspace: workspace, described: described)
+    }
+
+    static func loadTargets(_ options: PackageLocation, workspace: Workspace, described: Bool = false) throws
         -> TargetSources?
     {
         if let file = options.resolvedSwiftPMTargets {
