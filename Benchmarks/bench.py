@@ -211,20 +211,30 @@ def compare_with_baseline(shape, args, lep, folder, rows):
     """The current and the baseline binary on the same pipeline, runs interleaved: cold builds
     (outputs and cache removed before each) and no-op builds. The ratio column is
     current / baseline."""
+    # Each binary builds its own copy: their evaluated-Leptonfile caches and no-op snapshots
+    # differ when their DSLs do, and sharing a folder would measure re-evaluations.
+    other = folder + "-baseline"
+    shutil.rmtree(other, ignore_errors=True)
+    shutil.copytree(folder, other, symlinks=True)
     base = [args.baseline] + lep[1:]
+    places = {"current": (lep, folder), "baseline": (base, other)}
     cold = {"current": [], "baseline": []}
-    for _ in range(3):
-        for name, command in (("current", lep), ("baseline", base)):
-            reset_outputs(folder)
-            elapsed, output = timed(command, folder)
-            assert ran_count(output) == args.stages, output[-2000:]
-            cold[name].append(elapsed)
-    timed(lep, folder)
-    timed(lep, folder)
-    noop = {"current": [], "baseline": []}
-    for _ in range(args.repeat):
-        for name, command in (("current", lep), ("baseline", base)):
-            noop[name].append(timed(command, folder)[0])
+    try:
+        for _ in range(3):
+            for name, (command, where) in places.items():
+                reset_outputs(where)
+                elapsed, output = timed(command, where)
+                assert ran_count(output) == args.stages, output[-2000:]
+                cold[name].append(elapsed)
+        for command, where in places.values():
+            timed(command, where)
+            timed(command, where)
+        noop = {"current": [], "baseline": []}
+        for _ in range(args.repeat):
+            for name, (command, where) in places.items():
+                noop[name].append(timed(command, where)[0])
+    finally:
+        shutil.rmtree(other, ignore_errors=True)
     rows.append((shape, "cold build: current vs baseline", min(cold["current"]), min(cold["baseline"]),
                  "ratio = current / baseline (within 10%)"))
     rows.append((shape, "no-op build: current vs baseline", statistics.median(noop["current"]),

@@ -34,6 +34,23 @@ public struct LeptonCommand: ParsableCommand {
 }
 
 extension LeptonCommand {
+    /// `build` with nothing but a job count (`-j N`, `-jN`, `--jobs N`, `--jobs=N`), which a
+    /// no-op does not use.
+    static func isPlainBuild(_ arguments: [String]) -> Bool {
+        guard arguments.first == "build" else { return false }
+        var rest = arguments.dropFirst()
+        while let next = rest.popFirst() {
+            if next == "-j" || next == "--jobs" {
+                guard let count = rest.popFirst(), Int(count) != nil else { return false }
+            } else if next.hasPrefix("--jobs=") || (next.hasPrefix("-j") && next.count > 2) {
+                guard Int(next.drop { $0 != "=" && !$0.isNumber }.drop { $0 == "=" }) != nil else { return false }
+            } else {
+                return false
+            }
+        }
+        return true
+    }
+
     /// Parses the process's arguments and runs the chosen subcommand; never returns.
     ///
     /// A plain `lepton`, `lepton build` or `lepton status` first tries the no-op snapshot without
@@ -41,7 +58,7 @@ extension LeptonCommand {
     /// protocol conformance of the binary) was a third of a no-op's CPU time.
     public static func run() -> Never {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if arguments.isEmpty || arguments == ["build"] || arguments == ["status"] {
+        if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
             let console = Console()
             let started = SystemClock().monotonicNow()
             if let count = NoOpFastPath.check(PackageLocation(), console: console) {

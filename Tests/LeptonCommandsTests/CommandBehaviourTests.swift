@@ -3,6 +3,8 @@ import LeptonSystem
 import Testing
 import _LeptonTestSupport
 
+@testable import LeptonCommands
+
 /// Documented behaviours of the commands, run in-process (see ``InProcess``).
 @Suite(.serialized)
 struct CommandBehaviourTests {
@@ -180,5 +182,20 @@ struct CommandBehaviourTests {
 extension String {
     fileprivate func replacingOccurrences(_ target: String, _ replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
+
+/// What the no-op check before argument parsing accepts as a plain build.
+struct PlainBuildArgumentTests {
+    @Test(
+        arguments: [
+            (["build"], true), (["build", "-j", "2"], true), (["build", "-j2"], true),
+            (["build", "--jobs", "4"], true),
+            (["build", "--jobs=4"], true), (["build", "-j"], false), (["build", "-jx"], false),
+            (["build", "train"], false), (["build", "-v"], false), (["build", "--jobs", "2", "-C", "x"], false),
+            (["status"], false), ([], false),
+        ] as [([String], Bool)])
+    func plainBuilds(arguments: [String], plain: Bool) {
+        #expect(LeptonCommand.isPlainBuild(arguments) == plain)
     }
 }
