@@ -11,22 +11,3 @@ protocol StageExecution: Sendable {
     /// Restores or runs a stage, on a worker thread.
     func perform(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult
 }
-
-/// A stage's outcome with the record it leaves (nil when it produced none it can vouch for).
-struct StageResult: Sendable {
-    var outcome: StageOutcome
-    var record: StageRecord?
-}
-
-/// The dry run: every decision is settled as its forecast, and nothing is touched.
-struct DryRunExecution: StageExecution {
-    var jobs: Int { 1 }
-
-    func settle(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult? {
-        StageResult(outcome: decision.forecast, record: decision.forecastRecord)
-    }
-
-    func perform(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult {
-        StageResult(outcome: decision.forecast, record: decision.forecastRecord)
-    }
-}
