@@ -40,13 +40,17 @@ extension LeptonCommand {
         guard arguments.first == "build" else { return false }
         var rest = arguments.dropFirst()
         while let next = rest.popFirst() {
+            let count: Substring?
             if next == "-j" || next == "--jobs" {
-                guard let count = rest.popFirst(), Int(count) != nil else { return false }
-            } else if next.hasPrefix("--jobs=") || (next.hasPrefix("-j") && next.count > 2) {
-                guard Int(next.drop { $0 != "=" && !$0.isNumber }.drop { $0 == "=" }) != nil else { return false }
+                count = rest.popFirst().map { Substring($0) }
+            } else if next.hasPrefix("--jobs=") {
+                count = next.dropFirst("--jobs=".count)
+            } else if next.hasPrefix("-j") {
+                count = next.dropFirst(2)
             } else {
-                return false
+                count = nil
             }
+            guard let count, Int(count) != nil else { return false }
         }
         return true
     }

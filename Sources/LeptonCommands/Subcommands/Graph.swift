@@ -59,15 +59,12 @@ enum GraphRenderer {
     static func json(_ graph: BuildGraph) -> JSON {
         let stages = graph.topologicalOrder().map { index -> JSON in
             let stage = graph.pipeline.stages[index]
-            var item: [String: JSON] = [
+            let item: [String: JSON] = [
                 "name": .string(stage.name),
                 "after": .array(graph.dependencies[index].map { .string(graph.pipeline.stages[$0].name) }),
-                "command": .string(stage.command.canonical), "runsTrainer": .bool(stage.command.runsTrainer),
+                "command": .string(stage.command.canonical),
             ]
-            if case .product(let name, _, let configuration) = stage.command {
-                item["product"] = .object(["name": .string(name), "configuration": .string(configuration)])
-            }
-            return .object(item)
+            return .object(item.merging(stage.command.buildNeeds) { first, _ in first })
         }
         return .object(["stages": .array(stages)])
     }

@@ -60,16 +60,14 @@ extension LeptonCommand {
                         reasons = [failure.message]
                     case .upToDate, .skipped: break
                     }
-                    var item: [String: JSON] = [
+                    let item: [String: JSON] = [
                         "stage": .string(stage), "action": .string(action), "reasons": .array(reasons.map(JSON.string)),
                     ]
                     // What the SwiftPM plugin must build first for the stage to run.
-                    let command = session.graph.index[stage].map { session.pipeline.stages[$0].command }
-                    item["runsTrainer"] = .bool(command?.runsTrainer ?? false)
-                    if case .product(let name, _, let configuration)? = command {
-                        item["product"] = .object(["name": .string(name), "configuration": .string(configuration)])
-                    }
-                    return .object(item)
+                    let needs =
+                        session.graph.index[stage].map { session.pipeline.stages[$0].command.buildNeeds }
+                        ?? ["runsTrainer": .bool(false)]
+                    return .object(item.merging(needs) { first, _ in first })
                 }
                 console.line(JSON.object(["stale": .array(items), "stages": .int(plan.stages.count)]).prettyText)
                 if plan.hasConfigurationError { throw ExitCodes.invalid }
