@@ -55,11 +55,15 @@ struct DescriptionLibrary: Sendable {
         in fallback: String, userCache: String? = DescriptionLibrary.userCache, toolchain: Toolchain,
         runner: any ProcessRunner, fileSystem: any FileSystem = PosixFileSystem()
     ) throws(LeptonError) -> DescriptionLibrary {
-        if let user = userCache,
-            let library = try? prepare(
-                at: user + "/" + folderName(toolchain), toolchain: toolchain, runner: runner, fileSystem: fileSystem)
-        {
-            return library
+        if let user = userCache {
+            do throws(LeptonError) {
+                return try prepare(
+                    at: user + "/" + folderName(toolchain), toolchain: toolchain, runner: runner,
+                    fileSystem: fileSystem)
+            } catch {
+                // A compiler that fails fails in the package too: report it once, not after a second try.
+                if error.code == .leptonfileCompile { throw error }
+            }
         }
         return try prepare(
             at: fallback + "/" + folderName(toolchain), toolchain: toolchain, runner: runner, fileSystem: fileSystem)
