@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #ifdef __linux__
@@ -47,10 +48,10 @@ struct spawn_request {
     sigset_t parent_mask;
 };
 
-/// Runs in the child between clone and exec, on its own stack in Lepton's memory (the parent is
-/// suspended until the exec, as with vfork): only async-signal-safe calls, no allocation.
-static int child_main(void *argument) {
-    struct spawn_request *r = argument;
+/// Sets the child up and execs: standard descriptors, the extra outputs, the working directory,
+/// default signal handling. Only async-signal-safe calls, no allocation: it runs between clone
+/// and exec on a stack of its own in Lepton's memory, or in a supervisor's forked child.
+static void exec_child(struct spawn_request *r, int own_group) {
     int report = r->report;
     int error = 0;
     // Signals were blocked by the parent: reset every disposition to the default before
@@ -61,10 +62,11 @@ static int child_main(void *argument) {
     }
     sigset_t empty;
     sigemptyset(&empty);
-    setpgid(0, 0);
+    pid_t parent = getppid();
+    if (own_group) setpgid(0, 0);
 #ifdef __linux__
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != r->parent) _exit(127);  // Lepton died before the line above
+    if (getppid() != parent) _exit(127);  // the parent died before the line above
 #endif
     int in = open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0) goto fail;
@@ -99,9 +101,147 @@ fail:
     _exit(127);
 }
 
+/// The clone child: its own process group, then the exec.
+static int child_main(void *argument) {
+    exec_child(argument, 1);
+    return 127;
+}
+
+#ifdef __linux__
+/// Writes the decimal digits of `value` at `cursor`; returns the end.
+static char *put_number(char *cursor, long value) {
+    char digits[24];
+    int count = 0;
+    do {
+        digits[count++] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    while (count > 0) *cursor++ = digits[--count];
+    return cursor;
+}
+
+/// Signals the supervisor's own children (orphans of the tree come here: it is their
+/// subreaper), each child's process group too when it leads one. Returns how many it found.
+static int signal_children(int signal_number) {
+    char path[64] = "/proc/self/task/";
+    char *end = put_number(path + strlen(path), (long)getpid());
+    memcpy(end, "/children", sizeof "/children");
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    char buffer[4096];
+    ssize_t count = read(fd, buffer, sizeof buffer - 1);
+    close(fd);
+    if (count <= 0) return 0;
+    int found = 0;
+    long pid = 0;
+    for (ssize_t i = 0; i <= count; i++) {
+        char c = i < count ? buffer[i] : ' ';
+        if (c >= '0' && c <= '9') {
+            pid = pid * 10 + (c - '0');
+        } else if (pid > 0) {
+            if (getpgid((pid_t)pid) == (pid_t)pid) kill(-(pid_t)pid, signal_number);
+            kill((pid_t)pid, signal_number);
+            found++;
+            pid = 0;
+        }
+    }
+    return found;
+}
+
+/// Reaps every exited child without waiting; records the main child's status.
+static void reap(pid_t child, int *child_status, int *child_done) {
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        if (pid == child) {
+            *child_status = status;
+            *child_done = 1;
+        }
+    }
+}
+
+/// A supervisor process between Lepton and a command whose own children leave its process group
+/// (a compiler driver's frontends): it is the subreaper of the whole tree, so when the command
+/// ends, is stopped, or Lepton dies (PR_SET_PDEATHSIG), everything the command started is
+/// stopped — SIGTERM, then after `grace_ms` SIGKILL — and reaped before the supervisor exits
+/// with the command's status. Runs in a forked copy of Lepton: async-signal-safe calls only.
+static void supervise(struct spawn_request *r, int grace_ms) {
+    for (int number = 1; number < NSIG; number++) {
+        if (number == SIGKILL || number == SIGSTOP) continue;
+        signal(number, SIG_DFL);
+    }
+    struct rlimit no_core = {0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    setpgid(0, 0);
+    prctl(PR_SET_NAME, "lepton-supervise");
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != r->parent) _exit(127);
+    pid_t child = fork();
+    if (child == 0) exec_child(r, 0);
+    if (child < 0) {
+        int error = errno;
+        ssize_t ignored = write(r->report, &error, sizeof error);
+        (void)ignored;
+        _exit(127);
+    }
+    close(r->report);
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGHUP);
+    sigaddset(&stops, SIGQUIT);
+    sigaddset(&stops, SIGCHLD);
+    int child_status = 0, child_done = 0, stopped_by = 0;
+    while (!child_done) {
+        reap(child, &child_status, &child_done);
+        if (child_done) break;
+        struct timespec tick = {0, 100 * 1000 * 1000};
+        int received = sigtimedwait(&stops, NULL, &tick);
+        if (received > 0 && received != SIGCHLD) {
+            stopped_by = received;
+            break;
+        }
+    }
+    // Whatever the command left behind, or everything when it is being stopped.
+    if (stopped_by && grace_ms > 0) {
+        signal_children(SIGTERM);
+        for (int waited = 0; waited < grace_ms; waited += 20) {
+            reap(child, &child_status, &child_done);
+            if (signal_children(0) == 0) break;
+            struct timespec pause = {0, 20 * 1000 * 1000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    for (;;) {
+        reap(child, &child_status, &child_done);
+        if (signal_children(SIGKILL) == 0) break;
+        int status;
+        pid_t pid = waitpid(-1, &status, 0);
+        if (pid < 0 && errno == ECHILD) break;
+        if (pid == child) {
+            child_status = status;
+            child_done = 1;
+        }
+    }
+    int death = stopped_by ? stopped_by : (WIFSIGNALED(child_status) ? WTERMSIG(child_status) : 0);
+    if (death) {
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, death);
+        signal(death, SIG_DFL);
+        kill(getpid(), death);
+        sigprocmask(SIG_UNBLOCK, &only, NULL);
+        _exit(128 + death);
+    }
+    _exit(WIFEXITED(child_status) ? WEXITSTATUS(child_status) : 127);
+}
+#endif
+
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
-                 pid_t *pid_out) {
+                 int supervised_grace_ms, pid_t *pid_out) {
     int pipes[2];
     if (pipe2(pipes, O_CLOEXEC) != 0) return errno;
     struct spawn_request request = {argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count,
@@ -119,7 +259,14 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
     sigset_t all;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &request.parent_mask);
-    pid_t pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+    pid_t pid;
+#ifdef __linux__
+    if (supervised_grace_ms >= 0) {
+        pid = fork();
+        if (pid == 0) supervise(&request, supervised_grace_ms);
+    } else
+#endif
+        pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
     int clone_error = errno;
     pthread_sigmask(SIG_SETMASK, &request.parent_mask, NULL);
     munmap(stack, stack_size);

@@ -100,7 +100,8 @@ struct DescriptionLibrary: Sendable {
         let log = "\(staging)/compile.log"
         let outcome = runner.run(
             ProcessRequest(
-                stage: "leptonfile", arguments: arguments, workingDirectory: staging, environment: [:], logPath: log))
+                stage: "leptonfile", arguments: arguments, workingDirectory: staging, environment: [:], logPath: log,
+                supervisedGrace: .zero))
         guard outcome.succeeded else {
             let output = (try? fileSystem.readText(log)) ?? ""
             throw LeptonError(

@@ -121,7 +121,7 @@ public struct LeptonfileLoader: Sendable {
         let outcome = runner.run(
             ProcessRequest(
                 stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:],
-                logPath: log))
+                logPath: log, supervisedGrace: .zero))
         guard outcome.succeeded else {
             let output = ((try? fileSystem.readText(log)) ?? "")
                 .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
@@ -159,7 +159,7 @@ public struct LeptonfileLoader: Sendable {
             ProcessRequest(
                 stage: "leptonfile", arguments: [executable, "-fileno", "3"], workingDirectory: workspace.root,
                 environment: ["LEPTON_PACKAGE_DIRECTORY": workspace.root], logPath: log, extraOutputs: [3: output],
-                withheld: StageEnvironment.withheld))
+                withheld: StageEnvironment.withheld, supervisedGrace: .zero))
         finished.store(true, ordering: .relaxed)
         if timedOut.load(ordering: .relaxed), let timeout {
             throw LeptonError(

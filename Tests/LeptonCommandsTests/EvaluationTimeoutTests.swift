@@ -109,6 +109,24 @@ struct EvaluationTimeoutTests {
         #expect(eventually(within: 1) { compilers(of: package).isEmpty }, "\(compilers(of: package))")
     }
 
+    @Test func aKilledLeptonTakesTheCompilerWithIt() {
+        let package = slowToCompile()
+        let running = LeptonBinary.start(["build"], in: package.root)
+        let clock = SystemClock()
+        let started = clock.monotonicNow()
+        while !compilers(of: package).contains(where: { name in
+            (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
+        }) && clock.monotonicNow() - started < 60_000_000_000 {
+            usleep(20_000)
+        }
+        running.signal(SIGKILL)
+        _ = running.wait()
+        // Before: the driver died with Lepton (PR_SET_PDEATHSIG) but its frontend, in a process
+        // group of its own, compiled on for seconds with parent 1; now the supervisor between
+        // Lepton and the compiler stops the whole tree.
+        #expect(eventually(within: 1) { compilers(of: package).isEmpty }, "\(compilers(of: package))")
+    }
+
     @Test func twoBuildsNeverCompileTheSameLeptonfileAtOnce() {
         let package = slowToCompile()
         let first = LeptonBinary.start(["dag", "-v"], in: package.root)

@@ -10,10 +10,16 @@
 /// directory `cwd`. On Linux the child is killed with SIGKILL when the thread that started it
 /// dies (PR_SET_PDEATHSIG), so a stage never outlives a killed Lepton.
 ///
+/// With `supervised_grace_ms` >= 0 (Linux), a supervisor process sits between: the pid is the
+/// supervisor's, whose group also holds the command; it is the subreaper of everything the
+/// command starts, and when the command ends, is stopped (SIGTERM/SIGINT/SIGHUP to the
+/// supervisor) or Lepton dies, it stops what is left — even in other process groups — with
+/// SIGTERM and after the grace SIGKILL (0: at once), reaps it, and exits as the command did.
+///
 /// Returns 0 and stores the pid, or an errno value (the exec's own failure included).
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
-                 pid_t *pid_out);
+                 int supervised_grace_ms, pid_t *pid_out);
 
 /// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or 0
 /// when it does not exist or cannot be read: with the pid, it names one process for good.

@@ -85,6 +85,7 @@ public final class PosixProcessRunner: ProcessRunner {
         let environment = PosixProcessRunner.mergedEnvironment(request.environment, withheld: request.withheld)
         let extras = request.extraOutputs.sorted { $0.key < $1.key }
         var pid: pid_t = 0
+        let supervisedGrace = request.supervisedGrace.map { Int32($0 / .milliseconds(1)) } ?? -1
         let result = withCStrings(request.arguments) { argv in
             withCStrings(environment) { envp in
                 withCStrings(extras.map(\.value)) { extraPaths in
@@ -102,7 +103,7 @@ public final class PosixProcessRunner: ProcessRunner {
                                         fds.baseAddress,
                                         UnsafeRawPointer(pathsBuffer.baseAddress)?.assumingMemoryBound(
                                             to: UnsafePointer<CChar>?.self),
-                                        Int32(extras.count), &pid)
+                                        Int32(extras.count), supervisedGrace, &pid)
                                 }
                             }
                         }

@@ -17,11 +17,17 @@ public struct ProcessRequest: Sendable {
     public var extraOutputs: [Int32: String]
     /// Receives each complete line the process writes (stdout and stderr), as it comes.
     public var onOutput: (@Sendable (String) -> Void)?
+    /// When set, the command runs under a supervisor that stops everything it started — even
+    /// in process groups of their own, like a compiler driver's frontends — when it ends, when
+    /// it is stopped (SIGTERM, then SIGKILL after this grace) and when Lepton dies.
+    public var supervisedGrace: Duration?
 
     public init(
         stage: String, arguments: [String], workingDirectory: String, environment: [String: String], logPath: String,
-        extraOutputs: [Int32: String] = [:], withheld: Set<String> = [], onOutput: (@Sendable (String) -> Void)? = nil
+        extraOutputs: [Int32: String] = [:], withheld: Set<String> = [], onOutput: (@Sendable (String) -> Void)? = nil,
+        supervisedGrace: Duration? = nil
     ) {
+        self.supervisedGrace = supervisedGrace
         self.withheld = withheld
         self.extraOutputs = extraOutputs
         self.onOutput = onOutput

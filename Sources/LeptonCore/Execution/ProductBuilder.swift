@@ -57,7 +57,8 @@ final class ProductBuilder: Sendable {
         let outcome = runner.run(
             ProcessRequest(
                 stage: "build product \(name)", arguments: swift + ["--product", name],
-                workingDirectory: workspace.root, environment: [:], logPath: log, withheld: StageEnvironment.withheld))
+                workingDirectory: workspace.root, environment: [:], logPath: log, withheld: StageEnvironment.withheld,
+                supervisedGrace: .seconds(2)))
         let tail = StageExecutor.tail(of: log, lines: 20, fileSystem: PosixFileSystem())
         guard outcome == .exited(0) else {
             return .failure(

@@ -1,7 +1,12 @@
+import Dispatch
 import LeptonCore
 import LeptonSystem
 import Synchronization
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 import _LeptonTestSupport
 
 /// Collects the lines a process writes.
@@ -80,6 +85,41 @@ struct PosixProcessRunnerTests {
         // The shell's descriptors, listed by a child (whose own directory handle is not among them).
         _ = PosixProcessRunner().run(request(package, "ls /proc/$$/fd; true", lines: lines))
         #expect(lines.all.sorted() == ["0", "1", "2"])
+    }
+
+    /// A supervised command (the Leptonfile's compiler and evaluation) leaves nothing behind, not
+    /// even a process that moved to a session and group of its own, and keeps its exit status.
+    @Test func aSupervisedCommandLeavesNoProcessBehind() throws {
+        let package = TemporaryPackage()
+        var supervised = request(package, "setsid sleep 30 & echo $! > sleeper.pid; sleep 0.2; exit 3")
+        supervised.supervisedGrace = .zero
+        #expect(PosixProcessRunner().run(supervised) == .exited(3))
+        let sleeper = try #require(Int32((package.read("sleeper.pid") ?? "").filter(\.isNumber)))
+        // Before: `setsid` left the sleeper running with parent 1 after the command ended.
+        #expect(eventually(within: 1) { kill(sleeper, 0) != 0 })
+        var failing = request(package, "exec /no/such/program")
+        failing.supervisedGrace = .zero
+        #expect(PosixProcessRunner().run(failing) == .exited(127))
+        var missing = request(package, "")
+        missing.arguments = ["/no/such/program"]
+        missing.supervisedGrace = .zero
+        guard case .launchFailed = PosixProcessRunner().run(missing) else {
+            Issue.record("a missing program must not launch")
+            return
+        }
+    }
+
+    /// Stopping a supervised command stops it at once and reports the signal.
+    @Test func stoppingASupervisedCommandReportsTheSignal() {
+        let package = TemporaryPackage()
+        var supervised = request(package, "sleep 30")
+        supervised.supervisedGrace = .zero
+        let runner = PosixProcessRunner(gracePeriod: .seconds(5))
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { runner.terminateAll() }
+        let clock = SystemClock()
+        let started = clock.monotonicNow()
+        #expect(runner.run(supervised) == .signaled(SIGTERM))
+        #expect(clock.monotonicNow() - started < 4_000_000_000)
     }
 
     @Test func aMissingProgramCannotLaunch() {
