@@ -3,11 +3,11 @@ import LeptonCore
 import LeptonSystem
 import Synchronization
 import Testing
+import _LeptonTestSupport
 
 #if canImport(Glibc)
     import Glibc
 #endif
-import _LeptonTestSupport
 
 /// Collects the lines a process writes.
 private final class Lines: Sendable {
