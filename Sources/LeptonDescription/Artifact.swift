@@ -32,6 +32,10 @@ public struct Input: ExpressibleByStringInterpolation, Sendable {
     /// A file or folder, whichever it turns out to be.
     public init(stringLiteral value: String) { self.init(kind: .path, path: value) }
 
+    /// A file or folder named by a string that is not a literal (a loop's variable, a table's
+    /// column), as a literal would: `Input(path)`.
+    public init(_ path: String) { self.init(kind: .path, path: path) }
+
     init(kind: PathKind, path: String) {
         if path.isEmpty { Dump.error("an input has an empty path") }
         self.kind = kind
@@ -79,6 +83,10 @@ public struct Code: ExpressibleByStringInterpolation, Sendable {
     /// A file or folder, whichever it turns out to be.
     public init(stringLiteral value: String) { self.init(kind: .path, path: value) }
 
+    /// A file or folder named by a string that is not a literal (a loop's variable, a table's
+    /// column), as a literal would: `Code(path)`.
+    public init(_ path: String) { self.init(kind: .path, path: path) }
+
     init(kind: PathKind, path: String) {
         if path.isEmpty { Dump.error("a code input has an empty path") }
         self.kind = kind
@@ -113,6 +121,10 @@ public struct Output: ExpressibleByStringInterpolation, Sendable {
 
     /// A file or folder, whichever the command writes.
     public init(stringLiteral value: String) { self.init(kind: .path, path: value) }
+
+    /// A file or folder named by a string that is not a literal (a loop's variable, a table's
+    /// column), as a literal would: `Output(path)`.
+    public init(_ path: String) { self.init(kind: .path, path: path) }
 
     init(kind: PathKind, path: String) {
         if path.isEmpty { Dump.error("an output has an empty path") }

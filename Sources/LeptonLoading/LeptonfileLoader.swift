@@ -22,6 +22,10 @@ public struct LeptonfileLoader: Sendable {
     /// seconds (an endless loop looks like a hang otherwise).
     public var onSlowEvaluation: (@Sendable (Double) -> Void)?
     public var slowAfter: Double = 3
+    /// Called when the compiler took longer than ``slowCompileAfter`` seconds to type-check
+    /// one expression of the Leptonfile, with its warning (on the user's path and line).
+    public var onSlowCompile: (@Sendable (String) -> Void)?
+    public var slowCompileAfter: Double = 1.5
     /// Called once, with the holder's description, when another process is evaluating the same
     /// package's Leptonfile and this one waits for its result.
     public var onWaiting: (@Sendable (String) -> Void)?
@@ -116,21 +120,29 @@ public struct LeptonfileLoader: Sendable {
             toolchain.swiftc, "-vfsoverlay", scratch + "/overlay.json", virtual + "/Leptonfile.swift",
             "-module-name", "Leptonfile", "-I", library.directory, "-L", library.directory, "-lLeptonDescription",
             "-Onone", "-gline-tables-only", "-o", executable,
+            "-Xfrontend", "-warn-long-expression-type-checking=\(Int(slowCompileAfter * 1000))",
         ]
         let log = scratch + "/compile.log"
         let outcome = runner.run(
             ProcessRequest(
                 stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:],
                 logPath: log, supervisedGrace: .zero))
+        let printed = ((try? fileSystem.readText(log)) ?? "")
+            .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
+            .split(separator: "\n", omittingEmptySubsequences: false)
         guard outcome.succeeded else {
-            let output = ((try? fileSystem.readText(log)) ?? "")
-                .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
-                .split(separator: "\n", omittingEmptySubsequences: false)
+            let output =
+                printed
                 .filter {
                     !$0.hasPrefix("error: emit-module command failed") && !$0.hasPrefix("error: compile command failed")
                 }
                 .joined(separator: "\n")
             throw LeptonError(.leptonfileCompile, "the Leptonfile does not compile:\n\(output)")
+        }
+        if let onSlowCompile {
+            for line in printed where line.hasPrefix(workspace.leptonfile) && line.contains("to type-check") {
+                onSlowCompile(String(line))
+            }
         }
         return executable
     }

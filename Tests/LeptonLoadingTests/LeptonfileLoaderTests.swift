@@ -1,6 +1,7 @@
 import LeptonCore
 import LeptonLoading
 import LeptonSystem
+import Synchronization
 import Testing
 import _LeptonTestSupport
 
@@ -90,6 +91,48 @@ struct LeptonfileLoaderTests {
         #expect(train.metrics == ["metrics.json"])
         #expect(train.after == ["setup"])
         #expect(pipeline.stages[2].command == .shell("echo 1 > e1"))
+    }
+
+    /// A typed table and a loop: paths and commands held in variables, not literals.
+    @Test func stagesFromATypedTableTakePathsAndCommandsFromVariables() throws {
+        let (pipeline, _, _) = try load(
+            """
+            // lepton-tools-version: 0.1
+            import LeptonDescription
+
+            let table: [(String, String, [String], String)] = [
+                ("a", "cat x > a.txt", ["x"], "a.txt"),
+                ("b", "cat a.txt > b.txt", ["a.txt", "y"], "b.txt"),
+            ]
+            let pipeline = Pipeline(name: "table")
+            for (name, command, inputs, output) in table {
+                pipeline.stages.append(
+                    .stage(name: name, command: .shell(command), inputs: inputs.map { Input($0) }, code: [Code("tool.sh")],
+                           outputs: [Output(output)]))
+            }
+            """)
+        #expect(pipeline.stages.map(\.name) == ["a", "b"])
+        #expect(pipeline.stages[1].command == .shell("cat a.txt > b.txt"))
+        #expect(pipeline.stages[1].inputs == [PathSpec(kind: .path, path: "a.txt"), PathSpec(kind: .path, path: "y")])
+        #expect(pipeline.stages[1].code == [PathSpec(kind: .path, path: "tool.sh")])
+        #expect(pipeline.stages[1].outputs == [PathSpec(kind: .path, path: "b.txt")])
+    }
+
+    /// An expression the type checker takes long over is reported on the user's line.
+    @Test func aSlowExpressionIsReportedOnItsLine() throws {
+        let package = TemporaryPackage("loader")
+        let stages = (0..<60).map { "    .stage(name: \"s\($0)\", command: \"echo \($0) > o\($0)\", outputs: [\"o\($0)\"])," }
+        package.write(
+            "Leptonfile",
+            (["import LeptonDescription", "", "let pipeline = Pipeline(stages: ["] + stages + ["])"]).joined(separator: "\n"))
+        let warnings = Mutex<[String]>([])
+        var loader = LeptonfileLoader(workspace: package.workspace)
+        loader.slowCompileAfter = 0.001
+        loader.onSlowCompile = { line in warnings.withLock { $0.append(line) } }
+        _ = try loader.load()
+        let reported = warnings.withLock { $0 }
+        #expect(reported.count == 1, "\(reported)")
+        #expect(reported.first?.hasPrefix(package.root + "/Leptonfile:3:") == true, "\(reported)")
     }
 
     @Test func anUnchangedLeptonfileComesFromTheCacheAndAnEditReevaluates() throws {

@@ -39,6 +39,12 @@ struct PackageSession {
                     "still evaluating the Leptonfile after \(Int(seconds)) s (Ctrl-C stops it; LEPTON_EVALUATION_TIMEOUT=SECONDS sets a limit)"
                 ))
         }
+        loader.onSlowCompile = { warning in
+            console.error(
+                console.dim(
+                    "\(warning)\n  note: the Leptonfile's evaluation is cached until it changes; a table of plain values with a `for` loop type-checks in linear time (docs/Leptonfile.md, Limits)"
+                ))
+        }
         loader.onWaiting = { holder in
             console.error(console.dim("waiting for \(holder) to finish evaluating this Leptonfile"))
         }
