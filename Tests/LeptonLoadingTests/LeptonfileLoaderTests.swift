@@ -121,10 +121,13 @@ struct LeptonfileLoaderTests {
     /// An expression the type checker takes long over is reported on the user's line.
     @Test func aSlowExpressionIsReportedOnItsLine() throws {
         let package = TemporaryPackage("loader")
-        let stages = (0..<60).map { "    .stage(name: \"s\($0)\", command: \"echo \($0) > o\($0)\", outputs: [\"o\($0)\"])," }
+        let stages = (0..<60).map {
+            "    .stage(name: \"s\($0)\", command: \"echo \($0) > o\($0)\", outputs: [\"o\($0)\"]),"
+        }
         package.write(
             "Leptonfile",
-            (["import LeptonDescription", "", "let pipeline = Pipeline(stages: ["] + stages + ["])"]).joined(separator: "\n"))
+            (["import LeptonDescription", "", "let pipeline = Pipeline(stages: ["] + stages + ["])"]).joined(
+                separator: "\n"))
         let warnings = Mutex<[String]>([])
         var loader = LeptonfileLoader(workspace: package.workspace)
         loader.slowCompileAfter = 0.001
