@@ -69,83 +69,116 @@ public enum JSON: Equatable, Sendable {
     public static func int(_ value: Int) -> JSON { .number(String(value)) }
 
     /// Canonical compact text: sorted keys, no spaces.
-    public var compactText: String {
-        var out = ""
-        write(to: &out, indent: nil, level: 0)
-        return out
-    }
+    public var compactText: String { String(decoding: compactBytes, as: UTF8.self) }
 
     /// Sorted keys, two-space indentation, a trailing newline: the form of files meant for git.
-    public var prettyText: String {
-        var out = ""
-        write(to: &out, indent: "  ", level: 0)
-        out += "\n"
+    public var prettyText: String { String(decoding: prettyBytes, as: UTF8.self) }
+
+    /// ``compactText`` as UTF-8.
+    public var compactBytes: [UInt8] {
+        var out: [UInt8] = []
+        write(to: &out, pretty: false, level: 0)
         return out
     }
 
-    private func write(to out: inout String, indent: String?, level: Int) {
+    /// ``prettyText`` as UTF-8: what a file gets, without a detour through `String`.
+    public var prettyBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
+        write(to: &out, pretty: true, level: 0)
+        out.append(UInt8(ascii: "\n"))
+        return out
+    }
+
+    // Written into bytes, not a String: a 1,000-stage lock is over a megabyte, written on every
+    // build that changes anything.
+    private func write(to out: inout [UInt8], pretty: Bool, level: Int) {
         switch self {
-        case .null: out += "null"
-        case .bool(let flag): out += flag ? "true" : "false"
-        case .number(let text): out += text
+        case .null: out.append(contentsOf: JSON.nullBytes)
+        case .bool(let flag): out.append(contentsOf: flag ? JSON.trueBytes : JSON.falseBytes)
+        case .number(let text): out.append(contentsOf: text.utf8)
         case .string(let text): JSON.writeString(text, to: &out)
         case .array(let items):
-            if items.isEmpty { out += "[]"; return }
-            out += "["
+            if items.isEmpty {
+                out.append(contentsOf: JSON.emptyArray)
+                return
+            }
+            out.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                item.write(to: &out, indent: indent, level: level + 1)
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.newline(&out, pretty, level + 1)
+                item.write(to: &out, pretty: pretty, level: level + 1)
             }
-            newline(&out, indent, level)
-            out += "]"
+            JSON.newline(&out, pretty, level)
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            if members.isEmpty { out += "{}"; return }
-            out += "{"
-            // Byte order, not Unicode collation: canonical, and ten times cheaper on large locks.
-            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-                if index > 0 { out += "," }
-                newline(&out, indent, level + 1)
-                JSON.writeString(key, to: &out)
-                out += indent == nil ? ":" : ": "
-                members[key]?.write(to: &out, indent: indent, level: level + 1)
+            if members.isEmpty {
+                out.append(contentsOf: JSON.emptyObject)
+                return
             }
-            newline(&out, indent, level)
-            out += "}"
+            out.append(UInt8(ascii: "{"))
+            // Byte order, not Unicode collation: canonical, and ten times cheaper on large locks.
+            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            for (index, member) in sorted.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSON.newline(&out, pretty, level + 1)
+                JSON.writeString(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                member.value.write(to: &out, pretty: pretty, level: level + 1)
+            }
+            JSON.newline(&out, pretty, level)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private func newline(_ out: inout String, _ indent: String?, _ level: Int) {
-        guard let indent else { return }
-        out += "\n"
-        for _ in 0..<level { out += indent }
+    private static let nullBytes = Array("null".utf8)
+    private static let trueBytes = Array("true".utf8)
+    private static let falseBytes = Array("false".utf8)
+    private static let emptyArray = Array("[]".utf8)
+    private static let emptyObject = Array("{}".utf8)
+
+    private static func newline(_ out: inout [UInt8], _ pretty: Bool, _ level: Int) {
+        guard pretty else { return }
+        out.append(UInt8(ascii: "\n"))
+        for _ in 0..<(level * 2) { out.append(UInt8(ascii: " ")) }
     }
 
-    static func writeString(_ text: String, to out: inout String) {
-        out += "\""
-        // Almost every string (paths, digests, keys) needs no escape: append it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            out += text
-            out += "\""
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
+    static func writeString(_ text: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            // Almost every string (paths, digests, keys) needs no escape: append it whole.
+            var clean = true
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                clean = false
+                break
+            }
+            if clean {
+                out.append(contentsOf: bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case UInt8(ascii: "\n"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                case UInt8(ascii: "\t"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: [
+                        UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hex[Int(byte >> 4)],
+                        hex[Int(byte & 0xF)],
+                    ])
+                default:
+                    // UTF-8 bytes of other characters are copied as they are.
+                    out.append(byte)
                 }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

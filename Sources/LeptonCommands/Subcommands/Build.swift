@@ -86,8 +86,9 @@ extension LeptonCommand {
                 targets: targets, force: Set(forced), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
                 keepGoing: keepGoing
             )
-            // The snapshot's context does not hold overrides: a build with --set writes none.
-            if targets.isEmpty && !dryRun && overrides.isEmpty {
+            // The snapshot's context does not hold overrides: a build with --set writes none (and
+            // reads none). A dry run reads it to decide only what changed.
+            if targets.isEmpty && overrides.isEmpty {
                 options.snapshotContext = NoOpFastPath.context(of: session)
             }
             if !session.pipeline.gates.isEmpty || session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {

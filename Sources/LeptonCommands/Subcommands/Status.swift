@@ -40,10 +40,9 @@ extension LeptonCommand {
             let session = try PackageSession.open(global, console: console, overrides: overrides)
             let targets = try session.resolveTargets(stages)
             let collector = CollectingObserver()
-            let plan = try BuildRun(
-                session: session, options: BuildOptions(targets: targets, dryRun: true), verbose: false,
-                observer: collector
-            ).plan()
+            var options = BuildOptions(targets: targets, dryRun: true)
+            if targets.isEmpty && overrides.isEmpty { options.snapshotContext = NoOpFastPath.context(of: session) }
+            let plan = try BuildRun(session: session, options: options, verbose: false, observer: collector).plan()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
             let stale = plan.stale
             if json {

@@ -66,6 +66,16 @@ public struct BuildGraph: Sendable {
         return topologicalOrder().filter { needed.contains($0) }
     }
 
+    /// The given stages and every stage that depends on them, directly or not.
+    public func downstream(of roots: Set<Int>) -> Set<Int> {
+        var found = roots
+        var stack = Array(roots)
+        while let next = stack.popLast() {
+            for dependent in dependents[next] where found.insert(dependent).inserted { stack.append(dependent) }
+        }
+        return found
+    }
+
     /// Kahn's algorithm, taking ready stages in declaration order. Stages on a cycle are left out;
     /// ``findCycle()`` names them.
     public func topologicalOrder() -> [Int] {

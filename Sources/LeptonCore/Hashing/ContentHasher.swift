@@ -39,16 +39,11 @@ public final class ObservationLog: Sendable {
 
     func record(_ path: String, _ status: FileStatus?) { state.withLock { $0[path] = status } }
 
-    /// Everything observed, or nil if some path was unstable.
-    public func entries() -> [(path: String, status: FileStatus)]? {
-        let all = state.withLock { $0 }
-        var result: [(path: String, status: FileStatus)] = []
-        result.reserveCapacity(all.count)
-        for (path, status) in all {
-            guard let status else { return nil }
-            result.append((path, status))
-        }
-        return result.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+    /// Everything observed, sorted by path; a path that was unstable, racy or missing has
+    /// ``NoOpSnapshot/unsettled``, which no real status equals.
+    public func entries() -> [(path: String, status: FileStatus)] {
+        state.withLock { $0 }.map { ($0.key, $0.value ?? NoOpSnapshot.unsettled) }
+            .sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
     }
 }
 

@@ -14,6 +14,9 @@ struct Planner: Sendable {
     let root: String
     /// Warnings about damaged cache entries go here; nil in a dry run (it repairs nothing).
     let observer: (any BuildObserver)?
+    /// Stages the no-op snapshot still vouches for (see ``CertifiedStages``): up to date with
+    /// their record in the lock, decided without hashing anything.
+    var certified: Set<Int> = []
 
     /// Decides a stage whose dependencies are decided.
     ///
@@ -30,6 +33,7 @@ struct Planner: Sendable {
             return .pending(reasons: [.upstreamWillRun(graph.pipeline.stages[pendingDependency].name)])
         }
         let description = graph.pipeline.stages[stage]
+        if certified.contains(stage), let previous { return .upToDate(previous) }
         var record: StageRecord
         do throws(LeptonError) {
             record = try evaluator.record(for: description, upstream: upstream)

@@ -56,7 +56,9 @@ public final class Builder: @unchecked Sendable {
         let start = clock.monotonicNow()
         let state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: false)
         let order = buildOrder()
-        let coordinator = self.coordinator(planner(for: order, warnings: nil), execution: DryRunExecution())
+        let certified = certifiedStages()
+        let coordinator = self.coordinator(
+            planner(for: order, certified: certified, warnings: nil), execution: DryRunExecution())
         let result = coordinator.run(order, previous: { state.lock.stages[$0] }, promote: { _, _ in })
         return Plan(stages: result.outcomes, seconds: seconds(since: start))
     }
@@ -70,11 +72,13 @@ public final class Builder: @unchecked Sendable {
         let start = clock.monotonicNow()
         var phases = PhaseTimer(clock: clock, start: start)
         try workspace.prepare()
+        // Read before it is removed: the stages it still vouches for are not decided again.
+        let certified = certifiedStages()
         try PosixFileSystem().remove(workspace.noOpSnapshotFile)
         var state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: true)
-        phases.end("load lock and journal")
+        phases.end(certified == nil ? "load lock and journal" : "check the snapshot, load lock and journal")
         let order = buildOrder()
-        let planner = self.planner(for: order, warnings: observer)
+        let planner = self.planner(for: order, certified: certified, warnings: observer)
         phases.end("hash source inputs")
         let isCancelled: @Sendable () -> Bool = { [self] in self.isCancelled }
         let remote = options.remote.map {
@@ -99,7 +103,7 @@ public final class Builder: @unchecked Sendable {
         if let context = options.snapshotContext, !interrupted, complete {
             NoOpSnapshot.certify(
                 context: context, graph: graph, hasher: executor.hasher, params: evaluator.params,
-                lockStatus: state.status, to: workspace.noOpSnapshotFile)
+                lockStatus: state.status, carried: certified?.unchanged ?? [], to: workspace.noOpSnapshotFile)
             phases.end("write no-op snapshot")
         }
         return BuildSummary(
@@ -115,14 +119,23 @@ public final class Builder: @unchecked Sendable {
         return graph.closure(of: roots)
     }
 
-    /// The planner of a build of `order`, with the stages' source inputs hashed ahead (on all
-    /// cores: decisions must follow the graph, but source inputs do not).
-    private func planner(for order: [Int], warnings: (any BuildObserver)?) -> Planner {
+    /// The planner of a build of `order`, with the source inputs of the stages it must decide
+    /// hashed ahead (on all cores: decisions must follow the graph, but source inputs do not).
+    private func planner(for order: [Int], certified: CertifiedStages?, warnings: (any BuildObserver)?) -> Planner {
         var evaluator = self.evaluator
-        evaluator.prefetched = evaluator.prefetchSourceDigests(of: order, graph: graph)
+        let toDecide = certified.map { certified in order.filter { !certified.stages.contains($0) } } ?? order
+        evaluator.prefetched = evaluator.prefetchSourceDigests(of: toDecide, graph: graph)
         return Planner(
             graph: graph, evaluator: evaluator, cache: executor.cache, force: options.force,
-            gateBaseline: options.gateBaseline, root: workspace.root, observer: warnings)
+            gateBaseline: options.gateBaseline, root: workspace.root, observer: warnings,
+            certified: certified?.stages ?? [])
+    }
+
+    /// What the last build's snapshot still vouches for, for a build of the whole pipeline.
+    private func certifiedStages() -> CertifiedStages? {
+        guard options.targets.isEmpty, let context = options.snapshotContext else { return nil }
+        return CertifiedStages.read(
+            workspace: workspace, context: context, graph: graph, targets: evaluator.targets, force: options.force)
     }
 
     private func coordinator(_ planner: Planner, execution: any StageExecution) -> Coordinator {

@@ -15,12 +15,15 @@ public struct LockFile: Sendable, Equatable {
     public init(stages: [String: StageRecord] = [:]) { self.stages = stages }
 
     /// The file's text.
-    public var text: String {
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The file's bytes.
+    public var bytes: [UInt8] {
         JSON.object([
             "version": .int(LockFile.version),
             "generator": .string("lepton; commit this file, do not edit it by hand"),
             "stages": .object(stages.mapValues(\.json)),
-        ]).prettyText
+        ]).prettyBytes
     }
 
     /// Parses the file.

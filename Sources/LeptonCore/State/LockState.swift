@@ -32,9 +32,9 @@ struct LockState {
         guard writeRecovered else { return LockState(lock: lock, status: status, workspace: workspace, journal: nil) }
         if !recovered.isEmpty {
             observer.warning("recovered \(recovered.count) finished stage(s) from an interrupted build")
-            let text = lock.text
-            try fileSystem.writeAtomically(text, to: workspace.lockFile)
-            lockDigest = ContentHash.of(text: text)
+            let bytes = lock.bytes
+            try fileSystem.writeAtomically(bytes, to: workspace.lockFile)
+            lockDigest = ContentHash.of(bytes)
         }
         let journal = Journal(path: workspace.journalFile)
         try journal.start(lockDigest: lockDigest, fileSystem: fileSystem)
@@ -62,9 +62,9 @@ struct LockState {
         let before = lock.stages.count
         lock.stages = lock.stages.filter { stages.contains($0.key) }
         guard changed || lock.stages.count != before || !fileSystem.exists(workspace.lockFile) else { return }
-        let text = lock.text
-        try fileSystem.writeAtomically(text, to: workspace.lockFile)
-        try journal?.start(lockDigest: ContentHash.of(text: text), fileSystem: fileSystem)
+        let bytes = lock.bytes
+        try fileSystem.writeAtomically(bytes, to: workspace.lockFile)
+        try journal?.start(lockDigest: ContentHash.of(bytes), fileSystem: fileSystem)
         status = fileSystem.status(workspace.lockFile)
         changed = false
     }

@@ -1,4 +1,5 @@
 import LeptonSystem
+import Synchronization
 
 extension NoOpSnapshot {
     /// Whether the snapshot of the last complete build still holds (the no-op fast path of
@@ -25,8 +26,37 @@ extension NoOpSnapshot {
         guard current == snapshot.context else {
             return .failure(Miss("the Leptonfile, the environment or the SwiftPM targets changed"))
         }
-        if let changed = snapshot.firstChange(root: workspace.root) { return .failure(Miss("'\(changed)' changed")) }
-        return .success(snapshot.stageCount)
+        guard let scan = snapshot.scan(root: workspace.root) else {
+            return .failure(Miss("the package root cannot be read"))
+        }
+        guard let changed = scan.changed.first else { return .success(snapshot.stageCount) }
+        // The build that follows decides only the stages these changes reach, from this scan.
+        if let status = PosixFileSystem().status(workspace.noOpSnapshotFile) {
+            recentScan.withLock { $0 = RecentScan(file: workspace.noOpSnapshotFile, status: status, result: scan) }
+        }
+        return .failure(Miss("'\(changed)' changed"))
+    }
+
+    /// The scan of the last miss in this process, for ``CertifiedStages``: the same snapshot
+    /// file (by path and status) need not be scanned twice.
+    struct RecentScan: Sendable {
+        var file: String
+        var status: FileStatus
+        var result: (changed: [String], unchanged: [(path: String, status: FileStatus)])
+    }
+
+    static let recentScan = Mutex<RecentScan?>(nil)
+
+    /// The recent scan of `file` if it is still the same file, else a new scan.
+    func scan(file: String, root: String, fileSystem: any FileSystem) -> (
+        changed: [String], unchanged: [(path: String, status: FileStatus)]
+    )? {
+        if let recent = NoOpSnapshot.recentScan.withLock({ $0 }), recent.file == file,
+            fileSystem.status(file) == recent.status
+        {
+            return recent.result
+        }
+        return scan(root: root, fileSystem: fileSystem)
     }
 
     /// Why the snapshot does not hold.

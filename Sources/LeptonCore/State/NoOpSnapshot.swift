@@ -43,6 +43,11 @@ public struct NoOpSnapshot: Sendable, Equatable {
         self.entries = entries
     }
 
+    /// The status of a path that was unstable or racy when observed (written within its own
+    /// timestamp tick): equal to no status a file can have, so it always counts as changed.
+    public static let unsettled = FileStatus(
+        kind: .other, device: .max, inode: .max, size: -1, mtime: .min, ctime: .min, mode: 0)
+
     /// The context digest of a build: everything besides file statuses that can make a stage stale.
     public static func context(loaderKey: String, environment: [String: String?], targets: TargetSources?) -> String {
         var text = "lepton noop-snapshot v\(version)\nloader \(loaderKey)\n"
@@ -76,6 +81,35 @@ public struct NoOpSnapshot: Sendable, Equatable {
             }
         }
         return changed.withLock { $0 }
+    }
+
+    /// Every recorded path split by whether its status changed, from one parallel pass; nil when
+    /// the root cannot be opened.
+    func scan(root: String, fileSystem: any FileSystem = PosixFileSystem()) -> (
+        changed: [String], unchanged: [(path: String, status: FileStatus)]
+    )? {
+        let folder = RootFolder(path: root)
+        guard folder.descriptor >= 0 else { return nil }
+        let entries = UnsafeSendableBox(self.entries)
+        let changedFlags = Mutex<[Int]>([])
+        Parallel.forEachRange(count: self.entries.count, minimumPerWorker: 512) { range in
+            var found: [Int] = []
+            for index in range
+            where fileSystem.status(entries.value[index].path, relativeTo: folder.descriptor)
+                != entries.value[index].status
+            {
+                found.append(index)
+            }
+            if !found.isEmpty { changedFlags.withLock { $0 += found } }
+        }
+        let changedIndices = Set(changedFlags.withLock { $0 })
+        var changed: [String] = []
+        var unchanged: [(path: String, status: FileStatus)] = []
+        unchanged.reserveCapacity(self.entries.count - changedIndices.count)
+        for (index, entry) in self.entries.enumerated() {
+            if changedIndices.contains(index) { changed.append(entry.path) } else { unchanged.append(entry) }
+        }
+        return (changed, unchanged)
     }
 
     // MARK: File format

@@ -94,7 +94,7 @@ public struct OutputCheckout: Sendable {
             (try? fileSystem.read(workspace.lockFile)).flatMap { try? LockFile(bytes: $0, path: LockFile.fileName) }
             ?? LockFile()
         for (name, record) in stages { lock.stages[name] = record }
-        try fileSystem.writeAtomically(lock.text, to: workspace.lockFile)
+        try fileSystem.writeAtomically(lock.bytes, to: workspace.lockFile)
         try? fileSystem.remove(workspace.noOpSnapshotFile)
     }
 }
