@@ -1,4 +1,5 @@
 import ArgumentParser
+import LeptonCore
 import LeptonSystem
 import LeptonTrainerCommands
 
@@ -61,6 +62,8 @@ extension LeptonCommand {
     /// ArgumentParser: building its command tree (reflection, dynamic casts that scan every
     /// protocol conformance of the binary) was a third of a no-op's CPU time.
     public static func run() -> Never {
+        // One command per process: the no-op snapshot is read and scanned once for it.
+        NoOpSnapshot.reuseReadingsForThisProcess()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
             let console = Console()
@@ -74,8 +77,22 @@ extension LeptonCommand {
                 }
                 Glibc.exit(0)
             }
+            // Stale: still no need for the whole command tree, only this subcommand's.
+            if arguments == ["status"] { runAlone(Status.self, []) }
+            runAlone(Build.self, Array(arguments.dropFirst()))
         }
         main()
+        Glibc.exit(0)
+    }
+
+    /// Parses and runs one subcommand without the root command's tree; never returns.
+    private static func runAlone<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]) -> Never {
+        do {
+            var command = try type.parse(arguments)
+            try command.run()
+        } catch {
+            type.exit(withError: error)
+        }
         Glibc.exit(0)
     }
 }

@@ -114,6 +114,21 @@ struct NoOpSnapshotTests {
         #expect(settledAgain.read("all.csv") == "1\n")
     }
 
+    /// The executable reads and scans the snapshot once per command and decides from that
+    /// scan: an edit between two commands is still seen, and only its stage is restored.
+    @Test func theExecutableSeesAnEditAndRestoresOnlyItsStage() {
+        let package = settled()
+        package.remove("model.bin")
+        let rebuilt = LeptonBinary.run(["build", "-v"], in: package.root)
+        #expect(rebuilt.output.contains("restored    train"), "\(rebuilt.output)")
+        #expect(rebuilt.output.contains("build succeeded: 2 stages (1 restored, 1 up to date)"), "\(rebuilt.output)")
+        #expect(rebuilt.output.contains("check the snapshot"), "decided from the snapshot: \(rebuilt.output)")
+        #expect(package.exists("model.bin"))
+        package.write("data/a.csv", "2\n")
+        let status = LeptonBinary.run(["status"], in: package.root)
+        #expect(status.output.contains("prepare") && status.output.contains("train"), "\(status.output)")
+    }
+
     @Test func aTouchedButUnchangedInputIsRehashedOnceAndRunsNothing() {
         let package = settled()
         package.shiftModificationTime("data/a.csv", by: -10)

@@ -8,10 +8,18 @@ struct OutputIndex: Sendable {
     let producers: [String: Int]
     /// Output paths sorted by their UTF-8 bytes, for prefix ranges.
     private let sorted: [String]
+    /// Every folder above an output: only these can have outputs inside them.
+    private let folders: Set<String>
 
     init(producers: [String: Int]) {
         self.producers = producers
         sorted = producers.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var folders = Set<String>()
+        for path in producers.keys {
+            var ancestor = path
+            while let parent = RelativePath.parent(ancestor), folders.insert(parent).inserted { ancestor = parent }
+        }
+        self.folders = folders
     }
 
     /// The stages whose outputs equal, contain, or lie inside `path`.
@@ -23,6 +31,8 @@ struct OutputIndex: Sendable {
             if let stage = producers[parent] { found.insert(stage) }
             ancestor = parent
         }
+        // Most inputs are files no output lies in: skip the search for them.
+        guard folders.contains(path) else { return found }
         for inside in paths(inside: path) {
             if let stage = producers[inside] { found.insert(stage) }
         }

@@ -43,15 +43,20 @@ public final class StatCache: Sendable {
 
     /// The file starts with these 8 bytes and a 32-bit version.
     static let magic: [UInt8] = Array("LEPTONSC".utf8)
-    static let version: UInt32 = 2
+    static let version: UInt32 = 3
 
     private let snapshot: [String: Entry]
+    /// The file's status and size when it was loaded: updates may be appended to that file.
+    private let loaded: (status: FileStatus, entries: Int)?
     private let updates = Mutex<[String: Entry]>([:])
 
     /// An empty cache.
     public convenience init() { self.init(entries: [:]) }
 
-    init(entries: [String: Entry]) { snapshot = entries }
+    init(entries: [String: Entry], loaded: (status: FileStatus, entries: Int)? = nil) {
+        snapshot = entries
+        self.loaded = loaded
+    }
 
     /// The remembered digest, if the entry matches and is not racy.
     public func digest(for path: String, status: FileStatus) -> String? {
@@ -75,23 +80,32 @@ public final class StatCache: Sendable {
 
     /// Loads a cache file; a missing, old or damaged file gives an empty cache.
     public static func load(from path: String, fileSystem: any FileSystem = PosixFileSystem()) -> StatCache {
-        guard let bytes = try? fileSystem.read(path) else { return StatCache() }
-        return StatCache(entries: parse(bytes))
+        guard let status = fileSystem.status(path), let bytes = try? fileSystem.read(path) else { return StatCache() }
+        let (entries, clean) = parseToEnd(bytes)
+        // Appending is safe only to the very file read, ending on a whole entry (an append a
+        // crash cut short is compacted away by the next save instead).
+        let appendable = clean && fileSystem.status(path) == status && status.size == Int64(bytes.count)
+        return StatCache(entries: entries, loaded: appendable ? (status, entries.count) : nil)
     }
 
-    /// Reads the binary form: magic, version, count, then per entry the path length and bytes,
-    /// six 64-bit fields and the 32-byte digest. A damaged file yields what was read before
-    /// the damage (each entry is self-contained), an unknown version yields nothing.
-    static func parse(_ bytes: [UInt8]) -> [String: Entry] {
-        bytes.withUnsafeBytes { raw -> [String: Entry] in
+    /// Reads the binary form: magic, version, the count written with the file, then to the end
+    /// per entry the path length and bytes, six 64-bit fields and the 32-byte digest — entries
+    /// appended later (see ``saveUpdates(to:fileSystem:)``) follow, and a later entry of a path
+    /// wins. A damaged or torn tail yields what was read before it (each entry is
+    /// self-contained), an unknown version yields nothing.
+    static func parse(_ bytes: [UInt8]) -> [String: Entry] { parseToEnd(bytes).entries }
+
+    /// ``parse(_:)``, and whether the bytes ended exactly after a whole entry.
+    static func parseToEnd(_ bytes: [UInt8]) -> (entries: [String: Entry], clean: Bool) {
+        bytes.withUnsafeBytes { raw -> ([String: Entry], Bool) in
             guard raw.count >= 16, Array(raw[0..<8]) == magic,
                 raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self) == version
-            else { return [:] }
+            else { return ([:], false) }
             let count = Int(raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
             var entries: [String: Entry] = [:]
             entries.reserveCapacity(count)
             var offset = 16
-            for _ in 0..<count {
+            while offset < raw.count {
                 guard offset + 4 <= raw.count else { break }
                 let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
                 let fieldsStart = offset + 4 + length
@@ -108,8 +122,43 @@ public final class StatCache: Sendable {
                     mtime: field(3), ctime: field(4), recordedAt: field(5), digest: digest)
                 offset = fieldsStart + 80
             }
-            return entries
+            return (entries, offset == raw.count)
         }
+    }
+
+    /// Saves what this build learnt: appended to the file it was loaded from when that is still
+    /// the same file and the updates are few (a one-file edit in a large pipeline writes one
+    /// entry, not the whole cache), else rewritten whole (see ``save(to:fileSystem:keep:)``),
+    /// which also compacts what earlier appends left.
+    public func saveUpdates(to path: String, fileSystem: any FileSystem = PosixFileSystem()) throws(LeptonError) {
+        let recent = updates.withLock { $0 }
+        guard !recent.isEmpty else { return }
+        // Few updates, to the file as loaded, which earlier appends have not bloated (an entry
+        // is about 100 bytes): else one compacted rewrite.
+        guard let loaded, recent.count * 8 < max(loaded.entries, 64), fileSystem.status(path) == loaded.status,
+            loaded.status.size < Int64(loaded.entries) * 256
+        else { return try save(to: path, fileSystem: fileSystem) }
+        var writer = ByteWriter()
+        for (key, entry) in recent where ContentHash.isDigest(entry.digest) { StatCache.write(key, entry, to: &writer) }
+        let file = try fileSystem.open(path, .append)
+        defer { file.close() }
+        guard file.writeAll(writer.bytes) else {
+            let cause = Errno.current
+            // A partial entry must not be read with what a later append puts after it.
+            file.truncate(to: loaded.status.size)
+            throw LeptonError(.io, "cannot append to the stat cache '\(path)'", cause: cause)
+        }
+    }
+
+    private static func write(_ key: String, _ entry: Entry, to writer: inout ByteWriter) {
+        writer.string(key)
+        for value in [
+            Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime,
+            entry.recordedAt,
+        ] {
+            writer.integer(value)
+        }
+        writer.bytes += ContentHash.bytes(fromHex: entry.digest)
     }
 
     /// Writes the merged cache atomically, keeping only paths `keep` accepts.
@@ -128,14 +177,7 @@ public final class StatCache: Sendable {
         var count: UInt32 = 0
         func add(_ key: String, _ entry: Entry) {
             guard keep(key), ContentHash.isDigest(entry.digest) else { return }
-            writer.string(key)
-            for value in [
-                Int64(bitPattern: entry.device), Int64(bitPattern: entry.inode), entry.size, entry.mtime, entry.ctime,
-                entry.recordedAt,
-            ] {
-                writer.integer(value)
-            }
-            writer.bytes += ContentHash.bytes(fromHex: entry.digest)
+            StatCache.write(key, entry, to: &writer)
             count += 1
         }
         for (key, entry) in snapshot where recent[key] == nil { add(key, entry) }

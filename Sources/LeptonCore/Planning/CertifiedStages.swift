@@ -25,7 +25,7 @@ struct CertifiedStages: Sendable {
         workspace: Workspace, context: String, graph: BuildGraph, targets: TargetSources?, force: Set<String>,
         fileSystem: any FileSystem = PosixFileSystem()
     ) -> CertifiedStages? {
-        guard let bytes = try? fileSystem.read(workspace.noOpSnapshotFile), let snapshot = NoOpSnapshot(bytes: bytes),
+        guard case .success(let snapshot) = NoOpSnapshot.load(workspace.noOpSnapshotFile, fileSystem: fileSystem),
             snapshot.context == context, snapshot.stageCount == graph.pipeline.stages.count
         else { return nil }
         guard

@@ -94,7 +94,7 @@ public final class Builder: @unchecked Sendable {
         phases.end("decide, run and restore stages")
         if remote?.finish() == true { phases.end("finish uploads") }
         try state.save(keeping: Set(graph.pipeline.stages.map(\.name)))
-        if executor.hasher.statCache.isDirty { try? executor.hasher.statCache.save(to: workspace.statCacheFile) }
+        if executor.hasher.statCache.isDirty { try? executor.hasher.statCache.saveUpdates(to: workspace.statCacheFile) }
         phases.end("save lock and stat cache")
         let interrupted = isCancelled()
         let complete =

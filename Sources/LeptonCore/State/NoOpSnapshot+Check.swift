@@ -12,10 +12,11 @@ extension NoOpSnapshot {
     ///     be known (the Leptonfile cannot be read), which is a miss.
     /// - Returns: The number of stages when it holds, else why not (for `--verbose`).
     public static func check(workspace: Workspace, context: ([String]) throws -> String?) -> Swift.Result<Int, Miss> {
-        guard let bytes = try? PosixFileSystem().read(workspace.noOpSnapshotFile) else {
-            return .failure(Miss("none from the last build"))
+        let snapshot: NoOpSnapshot
+        switch load(workspace.noOpSnapshotFile) {
+        case .success(let loaded): snapshot = loaded
+        case .failure(let miss): return .failure(miss)
         }
-        guard let snapshot = NoOpSnapshot(bytes: bytes) else { return .failure(Miss("damaged or of another version")) }
         let current: String?
         do {
             current = try context(snapshot.environmentNames)
@@ -26,37 +27,62 @@ extension NoOpSnapshot {
         guard current == snapshot.context else {
             return .failure(Miss("the Leptonfile, the environment or the SwiftPM targets changed"))
         }
-        guard let scan = snapshot.scan(root: workspace.root) else {
+        let fileSystem = PosixFileSystem()
+        guard let scan = snapshot.scan(file: workspace.noOpSnapshotFile, root: workspace.root, fileSystem: fileSystem)
+        else {
             return .failure(Miss("the package root cannot be read"))
         }
         guard let changed = scan.changed.first else { return .success(snapshot.stageCount) }
         // The build that follows decides only the stages these changes reach, from this scan.
-        if let status = PosixFileSystem().status(workspace.noOpSnapshotFile) {
-            recentScan.withLock { $0 = RecentScan(file: workspace.noOpSnapshotFile, status: status, result: scan) }
-        }
         return .failure(Miss("'\(changed)' changed"))
     }
 
-    /// The scan of the last miss in this process, for ``CertifiedStages``: the same snapshot
-    /// file (by path and status) need not be scanned twice.
-    struct RecentScan: Sendable {
+    /// The snapshot file last read in this process, with its scan once one was made: `lepton
+    /// build` checks before and after parsing its arguments and then decides from the scan,
+    /// and the file need not be read, parsed or scanned more than once.
+    struct Recent: Sendable {
         var file: String
         var status: FileStatus
-        var result: (changed: [String], unchanged: [(path: String, status: FileStatus)])
+        var snapshot: NoOpSnapshot
+        var scan: (changed: [String], unchanged: [(path: String, status: FileStatus)])?
     }
 
-    static let recentScan = Mutex<RecentScan?>(nil)
+    static let recent = Mutex<Recent?>(nil)
 
-    /// The recent scan of `file` if it is still the same file, else a new scan.
+    /// Whether readings are kept for the rest of the process: only a process that runs one
+    /// command (the `lepton` executable) may, since a scan describes the files at one moment.
+    public static func reuseReadingsForThisProcess() { reusing.store(true, ordering: .relaxed) }
+    private static let reusing = Atomic<Bool>(false)
+
+    /// The snapshot in `file`, from this process's last reading while the file is unchanged.
+    static func load(_ file: String, fileSystem: any FileSystem = PosixFileSystem()) -> Swift.Result<NoOpSnapshot, Miss>
+    {
+        guard let status = fileSystem.status(file) else { return .failure(Miss("none from the last build")) }
+        let reuse = reusing.load(ordering: .relaxed)
+        if reuse, let known = recent.withLock({ $0 }), known.file == file, known.status == status {
+            return .success(known.snapshot)
+        }
+        guard let bytes = try? fileSystem.read(file) else { return .failure(Miss("none from the last build")) }
+        guard let snapshot = NoOpSnapshot(bytes: bytes) else { return .failure(Miss("damaged or of another version")) }
+        if reuse { recent.withLock { $0 = Recent(file: file, status: status, snapshot: snapshot, scan: nil) } }
+        return .success(snapshot)
+    }
+
+    /// The scan of `file`'s snapshot (this one), made once per process while the file is unchanged.
     func scan(file: String, root: String, fileSystem: any FileSystem) -> (
         changed: [String], unchanged: [(path: String, status: FileStatus)]
     )? {
-        if let recent = NoOpSnapshot.recentScan.withLock({ $0 }), recent.file == file,
-            fileSystem.status(file) == recent.status
+        let reuse = NoOpSnapshot.reusing.load(ordering: .relaxed)
+        if reuse, let known = NoOpSnapshot.recent.withLock({ $0 }), known.file == file, let scan = known.scan,
+            fileSystem.status(file) == known.status
         {
-            return recent.result
+            return scan
         }
-        return scan(root: root, fileSystem: fileSystem)
+        guard let scan = scan(root: root, fileSystem: fileSystem) else { return nil }
+        if reuse, let status = fileSystem.status(file) {
+            NoOpSnapshot.recent.withLock { $0 = Recent(file: file, status: status, snapshot: self, scan: scan) }
+        }
+        return scan
     }
 
     /// Why the snapshot does not hold.

@@ -49,6 +49,50 @@ struct HashingTests {
         #expect(StatCache.load(from: package.root + "/stat-cache").digest(for: "f.txt", status: status) == nil)
     }
 
+    /// A build that learnt a few digests appends them instead of rewriting the whole cache; a
+    /// later entry of a path wins, and an append a crash cut short is compacted away.
+    @Test func fewUpdatesAreAppendedAndATornAppendIsCompacted() throws {
+        let package = TemporaryPackage()
+        let file = package.root + "/stat-cache"
+        let fileSystem = PosixFileSystem()
+        var statuses: [String: FileStatus] = [:]
+        let cache = StatCache()
+        for index in 0..<100 {
+            package.write("f\(index).txt", "\(index)")
+            let status = try #require(fileSystem.status(package.root + "/f\(index).txt"))
+            statuses["f\(index).txt"] = status
+            cache.record(
+                "f\(index).txt", status: status, digest: ContentHash.of(text: "\(index)"),
+                recordedAt: status.mtime + 5_000_000_000)
+        }
+        try cache.save(to: file)
+        let size = try #require(fileSystem.status(file)).size
+
+        package.write("f7.txt", "seven")
+        let seven = try #require(fileSystem.status(package.root + "/f7.txt"))
+        let loaded = StatCache.load(from: file)
+        loaded.record(
+            "f7.txt", status: seven, digest: ContentHash.of(text: "seven"), recordedAt: seven.mtime + 5_000_000_000)
+        try loaded.saveUpdates(to: file)
+        let appended = try #require(fileSystem.status(file)).size
+        #expect(appended > size && appended < size + 200, "one entry appended: \(size) -> \(appended)")
+        let again = StatCache.load(from: file)
+        #expect(again.digest(for: "f7.txt", status: seven) == ContentHash.of(text: "seven"))
+        #expect(again.digest(for: "f8.txt", status: try #require(statuses["f8.txt"])) == ContentHash.of(text: "8"))
+
+        // A torn append: the entries before it still load, and the next save rewrites the file.
+        let bytes = try fileSystem.read(file)
+        try fileSystem.writeAtomically(Array(bytes.dropLast(10)), to: file)
+        let torn = StatCache.load(from: file)
+        #expect(torn.digest(for: "f8.txt", status: try #require(statuses["f8.txt"])) == ContentHash.of(text: "8"))
+        #expect(torn.digest(for: "f7.txt", status: seven) == nil)
+        torn.record(
+            "f7.txt", status: seven, digest: ContentHash.of(text: "seven"), recordedAt: seven.mtime + 5_000_000_000)
+        try torn.saveUpdates(to: file)
+        #expect(try #require(fileSystem.status(file)).size < appended, "compacted")
+        #expect(StatCache.load(from: file).digest(for: "f7.txt", status: seven) == ContentHash.of(text: "seven"))
+    }
+
     @Test func aFolderDigestIsAMerkleTreeOfItsFiles() throws {
         let package = TemporaryPackage()
         package.write("d/a.txt", "a")
