@@ -115,8 +115,8 @@ class Tool:
 
 class Lepton(Tool):
     name = "lepton"
-    state = (".lepton/cache", ".lepton/stat-cache", ".lepton/journal", ".lepton/noop", "Lepton.lock",
-             ".lepton/runs")
+    state = (".lepton/cache", ".lepton/stat-cache", ".lepton/journal", ".lepton/noop-snapshot", "Lepton.lock",
+             ".lepton/history", ".lepton/logs")
 
     def describe(self, folder, stages, typed=False):
         lines = ["import LeptonDescription", ""]

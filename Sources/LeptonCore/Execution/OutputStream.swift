@@ -16,18 +16,19 @@ final class OutputStream: @unchecked Sendable {
     /// The end the child writes to; closed in the parent once the child has it.
     private let writer: FileDescriptor
     private let reader: FileDescriptor
-    private let log: FileDescriptor
+    /// Opened when the first byte arrives: a quiet stage leaves no log (creating a file per
+    /// stage was a good part of a cold build's cost), and none of an earlier run.
+    private var log: FileDescriptor?
+    private let logPath: String
 
     /// The descriptor the child gets as stdout and stderr.
     var writeEnd: Int32 { writer.raw }
 
     init?(logPath: String) {
-        guard let (reader, writer) = try? FileDescriptor.pipe(),
-            let log = try? PosixFileSystem().open(logPath, .truncate)
-        else { return nil }
+        guard let (reader, writer) = try? FileDescriptor.pipe() else { return nil }
         self.reader = reader
         self.writer = writer
-        self.log = log
+        self.logPath = logPath
     }
 
     /// How long a stage must be quiet before a line it has not ended is shown (250 ms).
@@ -37,7 +38,6 @@ final class OutputStream: @unchecked Sendable {
     func abandon() {
         writer.close()
         reader.close()
-        log.close()
     }
 
     /// Reads the child's output on the calling thread until the pipe closes, and reaps the
@@ -47,7 +47,7 @@ final class OutputStream: @unchecked Sendable {
         writer.close()
         defer {
             reader.close()
-            log.close()
+            if let log { log.close() } else { try? PosixFileSystem().remove(logPath) }
         }
         var status: Int32 = 0
         var reaped = false
@@ -87,7 +87,8 @@ final class OutputStream: @unchecked Sendable {
                 }),
                 count > 0
             else { break }
-            buffer.withUnsafeBytes { _ = log.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            if log == nil { log = try? PosixFileSystem().open(logPath, .truncate) }
+            buffer.withUnsafeBytes { _ = log?.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             lastData = SystemClock().monotonicNow()
             pending.append(contentsOf: buffer[0..<count])
             // The newline that ends a line already shown in part ends it; it is no empty line.

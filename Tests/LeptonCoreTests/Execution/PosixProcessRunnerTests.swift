@@ -122,6 +122,17 @@ struct PosixProcessRunnerTests {
         #expect(clock.monotonicNow() - started < 4_000_000_000)
     }
 
+    /// A stage that prints nothing leaves no log (and none of an earlier run); one that prints
+    /// gets its output there.
+    @Test func aQuietStageLeavesNoLog() {
+        let package = TemporaryPackage()
+        package.write("s.log", "an earlier run's output\n")
+        #expect(PosixProcessRunner().run(request(package, "true", lines: Lines())) == .exited(0))
+        #expect(!package.exists("s.log"))
+        #expect(PosixProcessRunner().run(request(package, "echo said", lines: Lines())) == .exited(0))
+        #expect(package.read("s.log") == "said\n")
+    }
+
     @Test func aMissingProgramCannotLaunch() {
         let package = TemporaryPackage()
         let outcome = PosixProcessRunner().run(
