@@ -37,7 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def lepton_binary():
     if os.environ.get("LEPTON_BIN"):
-        return os.environ["LEPTON_BIN"]
+        return os.path.abspath(os.environ["LEPTON_BIN"])
     # A statically linked Swift runtime starts about 8 ms faster: the way to install lepton.
     flags = ["-c", "release", "--static-swift-stdlib", "--scratch-path", os.path.join(ROOT, ".build-release")]
     subprocess.run(["swift", "build", *flags, "--product", "lepton"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)

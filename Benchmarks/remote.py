@@ -110,8 +110,21 @@ def main():
             os.sync()
             return run(cmd, work)[0]
 
+        def push(round_number):
+            # A fresh prefix each round: the server lacks every blob, as for a first upload.
+            return run([lepton, "push", "--remote", f"{url}/push{round_number}", "-C", first], first, env)[0]
+
+        def curl_upload(files, round_number, parallel):
+            cmd = ["curl", "-s", "-f"] + (["--parallel", "--parallel-max", str(args.transfers)] if parallel else [])
+            kind = "p" if parallel else "s"
+            for index, path in enumerate(files):
+                cmd += ["-T", path, f"{url}/curl{kind}{round_number}/cas/{index}.bin"]
+            return run(cmd, work)[0]
+
         # Interleaved, so that the machine's noise (write-back above all) hits every tool alike.
         lepton_times, parallel_times, serial_times = [], [], []
+        push_times, upload_parallel, upload_serial = [], [], []
+        first_outputs = sorted(os.path.join(first, "out", name) for name in os.listdir(os.path.join(first, "out")))
         for _ in range(args.repeat):
             lepton_times.append(restore())
             if digests is None:
@@ -121,6 +134,10 @@ def main():
                     sys.exit(f"expected {args.outputs} outputs in Lepton.lock, found {len(digests)}")
             parallel_times.append(curl(digests, True))
             serial_times.append(curl(digests, False))
+            round_number = len(push_times)
+            push_times.append(push(round_number))
+            upload_parallel.append(curl_upload(first_outputs, round_number, True))
+            upload_serial.append(curl_upload(first_outputs, round_number, False))
         curl_parallel = min(parallel_times)
         curl_serial = min(serial_times)
         best = min(lepton_times)
@@ -140,6 +157,17 @@ def main():
             median = statistics.median(times)
             print(f"| {label} | {min(times):.2f} | {mib / min(times):.0f} | {best_curl / min(times):.2f}x | "
                   f"{median:.2f} | {median_curl / median:.2f}x |")
+        best_up = min(min(upload_parallel), min(upload_serial))
+        median_up = min(statistics.median(upload_parallel), statistics.median(upload_serial))
+        print(f"\nremote cache upload: the same {args.outputs} outputs into a prefix the server has none of")
+        print("| step | best s | MiB/s | vs the faster curl -T (best) | median s | vs the faster curl -T (median) |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        for label, times in [("lepton push (HEAD each blob, PUT blobs and run-cache entries)", push_times),
+                             (f"curl -T --parallel --parallel-max {args.transfers}", upload_parallel),
+                             ("curl -T, one file after another", upload_serial)]:
+            median = statistics.median(times)
+            print(f"| {label} | {min(times):.2f} | {mib / min(times):.0f} | {best_up / min(times):.2f}x | "
+                  f"{median:.2f} | {median_up / median:.2f}x |")
     finally:
         server.stdin.close()
         server.wait(timeout=10)
