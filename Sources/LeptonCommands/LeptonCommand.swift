@@ -64,6 +64,7 @@ extension LeptonCommand {
     public static func run() -> Never {
         // One command per process: the no-op snapshot is read and scanned once for it.
         NoOpSnapshot.reuseReadingsForThisProcess()
+        ProcessLifetime.keepUntilExit()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
             let console = Console()

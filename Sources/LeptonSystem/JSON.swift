@@ -92,7 +92,8 @@ public enum JSON: Equatable, Sendable {
 
     // Written into bytes, not a String: a 1,000-stage lock is over a megabyte, written on every
     // build that changes anything.
-    private func write(to out: inout [UInt8], pretty: Bool, level: Int) {
+    /// Writes the value at nesting `level` (see ``JSONStream``).
+    func write(to out: inout [UInt8], pretty: Bool, level: Int) {
         switch self {
         case .null: out.append(contentsOf: JSON.nullBytes)
         case .bool(let flag): out.append(contentsOf: flag ? JSON.trueBytes : JSON.falseBytes)

@@ -47,19 +47,36 @@ public struct PosixFileSystem: FileSystem {
         defer { Glibc.close(descriptor) }
         var info = stat()
         let expected = fstat(descriptor, &info) == 0 ? Int(info.st_size) : 0
-        var result = [UInt8]()
-        result.reserveCapacity(expected + 1)
-        var chunk = [UInt8](repeating: 0, count: Swift.max(65536, Swift.min(expected + 1, 1 << 24)))
+        var failed = false
+        // Straight into the array (no zero-filled chunk, no second copy: the lock, the stat
+        // cache and the snapshot of a large pipeline are megabytes each); one byte more than
+        // the size shows the end of the file.
+        var result = [UInt8](unsafeUninitializedCapacity: expected + 1) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < buffer.count {
+                let count = Glibc.read(descriptor, base + initialized, buffer.count - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failed = true
+                    return
+                }
+                if count == 0 { return }
+                initialized += count
+            }
+        }
+        if failed { throw ioError("cannot read '\(path)'") }
+        if result.count <= expected { return result }
+        // The file grew while being read: the rest in chunks.
+        var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
             let count = chunk.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw ioError("cannot read '\(path)'")
             }
-            if count == 0 { break }
+            if count == 0 { return result }
             result.append(contentsOf: chunk[0..<count])
         }
-        return result
     }
 
     public func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool) throws(LeptonError) {

@@ -31,7 +31,9 @@ public enum RelativePath {
 
     /// The parent of a relative path, or nil at the top.
     public static func parent(_ path: String) -> String? {
-        guard let slash = path.lastIndex(of: "/") else { return nil }
+        // On the UTF-8 bytes: a search by Character breaks graphemes, several times slower on
+        // the ten thousand input paths a large pipeline's graph looks up.
+        guard let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
         return String(path[..<slash])
     }
 }

@@ -110,6 +110,9 @@ struct PackageSession {
             console.error(label + diagnostic.message)
         }
         if diagnostics.hasErrors { throw ExitCodes.invalid }
+        ProcessLifetime.retain(loaded.pipeline)
+        ProcessLifetime.retain(pipeline)
+        ProcessLifetime.retain(graph)
         return PackageSession(
             workspace: workspace, pipeline: pipeline, loaderKey: loaded.key, graph: graph, targets: targets,
             params: params,

@@ -83,7 +83,7 @@ private struct PathOwners {
         var candidate = Substring(path)
         while true {
             found += exact[String(candidate)] ?? []
-            guard let slash = candidate.lastIndex(of: "/") else { break }
+            guard let slash = candidate.utf8.lastIndex(of: UInt8(ascii: "/")) else { break }
             candidate = candidate[..<slash]
         }
         return found.isEmpty ? nil : found

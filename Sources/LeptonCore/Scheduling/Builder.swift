@@ -60,6 +60,8 @@ public final class Builder: @unchecked Sendable {
         let coordinator = self.coordinator(
             planner(for: order, certified: certified, warnings: nil), execution: DryRunExecution())
         let result = coordinator.run(order, previous: { state.lock.stages[$0] }, promote: { _, _ in })
+        ProcessLifetime.retain(state.lock)
+        ProcessLifetime.retain(self)
         return Plan(stages: result.outcomes, seconds: seconds(since: start))
     }
 
@@ -106,6 +108,8 @@ public final class Builder: @unchecked Sendable {
                 lockStatus: state.status, carried: certified?.unchanged ?? [], to: workspace.noOpSnapshotFile)
             phases.end("write no-op snapshot")
         }
+        ProcessLifetime.retain(state.lock)
+        ProcessLifetime.retain(self)
         return BuildSummary(
             outcomes: result.outcomes, seconds: seconds(since: start), interrupted: interrupted,
             phases: phases.phases, durations: result.durations, records: result.records)

@@ -17,8 +17,27 @@ public struct LockFile: Sendable, Equatable {
     /// The file's text.
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// The file's bytes.
+    /// The file's bytes: sorted, indented JSON, written member by member.
     public var bytes: [UInt8] {
+        var stream = JSONStream(pretty: true, capacity: stages.count * 1536 + 256)
+        stream.beginObject()
+        stream.key("generator")
+        stream.string("lepton; commit this file, do not edit it by hand")
+        stream.key("stages")
+        stream.beginObject()
+        for (name, record) in stages.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            stream.key(name)
+            record.write(to: &stream)
+        }
+        stream.endObject()
+        stream.key("version")
+        stream.integer(LockFile.version)
+        stream.endObject()
+        return stream.finish()
+    }
+
+    /// The same bytes through a ``JSON`` tree: what ``bytes`` must equal.
+    var treeBytes: [UInt8] {
         JSON.object([
             "version": .int(LockFile.version),
             "generator": .string("lepton; commit this file, do not edit it by hand"),

@@ -40,7 +40,7 @@ public struct RunHistory: Sendable {
     public func record(_ run: RunRecord) throws(LeptonError) {
         try fileSystem.createDirectories(directory)
         try fileSystem.writeAtomically(
-            run.json.compactBytes + [0x0A], to: "\(directory)/\(run.id).json", durable: false)
+            run.compactBytes + [0x0A], to: "\(directory)/\(run.id).json", durable: false)
     }
 
     /// Every readable run, newest first.

@@ -84,6 +84,53 @@ public struct RunRecord: Sendable, Equatable {
         return .object(object)
     }
 
+    /// ``json``'s compact bytes, written member by member (a run of a large pipeline holds a
+    /// record per stage).
+    public var compactBytes: [UInt8] {
+        var stream = JSONStream(pretty: false, capacity: stages.count * 1024 + 512)
+        let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        stream.beginObject()
+        if let commit {
+            stream.key("commit")
+            stream.string(commit)
+        }
+        stream.key("id")
+        stream.string(id)
+        stream.key("metrics")
+        stream.value(.object(metrics.mapValues { .object($0.mapValues { .number(MetricsFile.text($0)) }) }))
+        stream.key("overrides")
+        stream.value(.object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }))
+        stream.key("seconds")
+        stream.value(.number(String(Double(Int(seconds * 1000)) / 1000)))
+        stream.key("stages")
+        stream.beginObject()
+        for name in stages.keys.sorted(by: byBytes) {
+            guard let stage = stages[name] else { continue }
+            stream.key(name)
+            stream.beginObject()
+            stream.key("outcome")
+            stream.string(stage.outcome)
+            if let record = stage.record {
+                stream.key("record")
+                record.write(to: &stream)
+            }
+            if let seconds = stage.seconds {
+                stream.key("seconds")
+                stream.value(.number(String(Double(Int(seconds * 1000)) / 1000)))
+            }
+            stream.endObject()
+        }
+        stream.endObject()
+        stream.key("started")
+        stream.integer(started)
+        stream.key("status")
+        stream.string(status)
+        stream.key("version")
+        stream.integer(RunRecord.version)
+        stream.endObject()
+        return stream.finish()
+    }
+
     /// Reads a record back; nil for another version or a damaged file.
     public init?(json: JSON) {
         guard json["version"]?.intValue == RunRecord.version, let id = json["id"]?.stringValue,

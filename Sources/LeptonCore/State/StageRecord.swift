@@ -71,6 +71,36 @@ extension StageRecord {
         ])
     }
 
+    /// Writes ``json`` member by member (the same bytes, without the tree).
+    func write(to stream: inout JSONStream) {
+        stream.beginObject()
+        stream.key("code")
+        stream.stringObject(code)
+        stream.key("command")
+        stream.string(command)
+        stream.key("environment")
+        stream.stringObject(environment)
+        stream.key("inputs")
+        stream.stringObject(inputs)
+        stream.key("key")
+        stream.string(key)
+        stream.key("outputs")
+        stream.beginObject()
+        for (path, digest) in outputs.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            stream.key(path)
+            digest.write(to: &stream)
+        }
+        stream.endObject()
+        stream.key("params")
+        stream.beginObject()
+        for (name, value) in params.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            stream.key(name)
+            stream.value((try? JSON.parse(value)) ?? .string(value))
+        }
+        stream.endObject()
+        stream.endObject()
+    }
+
     /// Reads the lock-file form; nil when a field is missing or damaged.
     init?(json: JSON) {
         guard let key = json["key"]?.stringValue, let command = json["command"]?.stringValue else { return nil }
@@ -97,6 +127,24 @@ extension PathDigest {
             members["mode"] = .string(String(mode, radix: 8))
         }
         return .object(members)
+    }
+
+    /// Writes ``json`` member by member.
+    func write(to stream: inout JSONStream) {
+        stream.beginObject()
+        stream.key("digest")
+        stream.string(digest)
+        if executable {
+            stream.key("executable")
+            stream.bool(true)
+        }
+        stream.key("kind")
+        stream.string(kind.rawValue)
+        if kind == .file, let mode, mode != (executable ? 0o755 : 0o644) {
+            stream.key("mode")
+            stream.string(String(mode, radix: 8))
+        }
+        stream.endObject()
     }
 
     init?(json: JSON) {

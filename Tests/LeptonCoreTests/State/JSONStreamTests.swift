@@ -1,0 +1,52 @@
+import LeptonSystem
+import Testing
+
+@testable import LeptonCore
+
+/// The lock and the run record are written member by member; the bytes must be exactly those
+/// of the canonical writer over a tree, which `Lepton.lock` in git has always held.
+struct JSONStreamTests {
+    private func record(_ seed: Int) -> StageRecord {
+        var record = StageRecord(
+            key: ContentHash.of(text: "key \(seed)"), command: "python3 train.py --seed \(seed) \"quoted\" \\ tab\t",
+            inputs: ["data/b.csv": ContentHash.of(text: "b"), "data/a.csv": ContentHash.of(text: "a"), "é/ü.txt": "x"],
+            params: [
+                "train.lr": "0.01", "arch": "\"mlp\"", "layers": "[64,32]", "opt": "{\"name\":\"adam\",\"b\":[1,2]}",
+            ],
+            environment: seed % 2 == 0 ? [:] : ["OMP_NUM_THREADS": "unset"])
+        record.code = seed % 3 == 0 ? [:] : ["train.py": ContentHash.of(text: "code")]
+        record.outputs = [
+            "model.bin": PathDigest(kind: .file, digest: ContentHash.of(text: "m"), executable: seed % 2 == 1),
+            "logs": PathDigest(kind: .folder, digest: ContentHash.of(text: "l")),
+            "run.sh": PathDigest(kind: .file, digest: ContentHash.of(text: "r"), mode: 0o600),
+        ]
+        return record
+    }
+
+    @Test func theLockIsWrittenAsTheTreeWouldBe() {
+        var stages: [String: StageRecord] = [:]
+        for seed in 0..<7 { stages["stage-\(seed)"] = record(seed) }
+        stages["z-empty"] = StageRecord(command: "true")
+        let lock = LockFile(stages: stages)
+        #expect(lock.bytes == lock.treeBytes)
+        #expect(LockFile().bytes == LockFile().treeBytes)
+    }
+
+    @Test func aRunRecordIsWrittenAsTheTreeWouldBe() {
+        let run = RunRecord(
+            id: "20261201-120000-000", started: 1_796_000_000, seconds: 12.3456, status: "succeeded",
+            commit: "abc123", overrides: ["train.lr": "0.02", "name": "\"x\""],
+            stages: [
+                "a": RunRecord.Stage(outcome: "ran", record: record(1), seconds: 1.23456),
+                "b": RunRecord.Stage(outcome: "failed", record: nil, seconds: nil),
+            ],
+            metrics: ["metrics.json": ["accuracy": 0.91, "loss": 0.25]])
+        #expect(run.compactBytes == run.json.compactBytes)
+        var bare = run
+        bare.commit = nil
+        bare.stages = [:]
+        bare.metrics = [:]
+        bare.overrides = [:]
+        #expect(bare.compactBytes == bare.json.compactBytes)
+    }
+}
