@@ -54,13 +54,29 @@ public final class Builder: @unchecked Sendable {
     /// state is written, nothing runs or is restored, and no lock is needed.
     public func plan() throws(LeptonError) -> Plan {
         let start = clock.monotonicNow()
-        let state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: false)
         let order = buildOrder()
         let certified = certifiedStages()
         let coordinator = self.coordinator(
             planner(for: order, certified: certified, warnings: nil), execution: DryRunExecution())
-        let result = coordinator.run(order, previous: { state.lock.stages[$0] }, promote: { _, _ in })
-        ProcessLifetime.retain(state.lock)
+        let previous: (String) -> StageRecord?
+        if let certified, let index = LockIndex.read(workspace) {
+            // A stage the snapshot vouches for, with nothing downstream decided again, is up to
+            // date whatever its record says: a plan reports it and reads nothing more.
+            let needed = Set(
+                graph.pipeline.stages.indices.filter { stage in
+                    !certified.stages.contains(stage)
+                        || graph.dependents[stage].contains { !certified.stages.contains($0) }
+                }
+                .map { graph.pipeline.stages[$0].name })
+            let vouched = StageRecord(command: "")
+            previous = { needed.contains($0) ? index.record($0) : vouched }
+            ProcessLifetime.retain(index)
+        } else {
+            let state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: false)
+            previous = { state.lock.stages[$0] }
+            ProcessLifetime.retain(state.lock)
+        }
+        let result = coordinator.run(order, previous: previous, promote: { _, _ in })
         ProcessLifetime.retain(self)
         return Plan(stages: result.outcomes, seconds: seconds(since: start))
     }

@@ -49,4 +49,25 @@ struct JSONStreamTests {
         bare.overrides = [:]
         #expect(bare.compactBytes == bare.json.compactBytes)
     }
+
+    /// A plan decodes only the records it needs: the member spans give the same records as the
+    /// whole parse, and a document not shaped as Lepton writes it is not indexed.
+    @Test func memberSpansFindEachRecordAsTheWholeParseDoes() throws {
+        var stages: [String: StageRecord] = [:]
+        for seed in 0..<5 { stages["stage-\(seed)"] = record(seed) }
+        let bytes = LockFile(stages: stages).bytes
+        let top = try #require(JSONMemberSpans.of(bytes))
+        #expect(Set(top.keys) == ["generator", "stages", "version"])
+        let spans = try #require(JSONMemberSpans.of(bytes, in: try #require(top["stages"])))
+        #expect(Set(spans.keys) == Set(stages.keys))
+        let whole = try LockFile(bytes: bytes, path: "Lepton.lock")
+        for (name, span) in spans {
+            #expect(StageRecord(json: try JSON.parse(bytes[span])) == whole.stages[name])
+        }
+        #expect(JSONMemberSpans.of(Array("{\"a\": [1, {\"b\": \"}\\\"\"}], \"c\": true}".utf8))?.count == 2)
+        #expect(JSONMemberSpans.of(Array("{\"a\\u0062\": 1}".utf8)) == nil, "escaped key")
+        #expect(JSONMemberSpans.of(Array("{\"a\": 1} x".utf8)) == nil, "trailing bytes")
+        #expect(JSONMemberSpans.of(Array("{\"a\": 1, \"a\": 2}".utf8)) == nil, "duplicate key")
+        #expect(JSONMemberSpans.of(Array("{\"a\": [1, 2}".utf8)) == nil, "unclosed")
+    }
 }
