@@ -42,7 +42,7 @@ struct PackageSession {
         loader.onSlowCompile = { warning in
             console.error(
                 console.dim(
-                    "\(warning)\n  note: the Leptonfile's evaluation is cached until it changes; a table of plain values with a `for` loop type-checks in linear time (docs/Leptonfile.md, Limits)"
+                    "\(warning)\n  note: the Swift type checker's work on one long literal grows faster than its length; split it into arrays of a few hundred (`let part1: [Stage] = [...]`, then `stages: part1 + part2`) or generate the stages in a loop (docs/Leptonfile.md, Limits). The evaluation is cached until the Leptonfile changes."
                 ))
         }
         loader.onWaiting = { holder in
