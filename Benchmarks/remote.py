@@ -58,7 +58,7 @@ def run(cmd, cwd, env=None, allowed=(0,)):
     seconds = time.perf_counter() - start
     if result.returncode not in allowed:
         sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout}\n{result.stderr}")
-    return seconds, result.stdout
+    return seconds, result.stdout + result.stderr
 
 
 def main():
@@ -90,16 +90,17 @@ def main():
         digests = None
         target = os.path.join(work, "curl")
 
-        def restore():
-            for name in ["out", ".lepton/cache", "Lepton.lock", ".lepton/noop.snapshot"]:
+        def restore(verbose=False):
+            for name in ["out", ".lepton/cache", "Lepton.lock", ".lepton/noop-snapshot", ".lepton/stat-cache"]:
                 path = os.path.join(second, name)
                 shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (
                     os.path.exists(path) and os.remove(path))
             os.sync()  # every timed run starts with no dirty pages to write back
-            seconds, output = run([lepton, "build", "--remote", url, "-C", second], second, env)
+            seconds, output = run([lepton, "build", "--remote", url, "-C", second] + (["-v"] if verbose else []),
+                                  second, env)
             if "ran " in output.replace("restored", ""):
                 sys.exit("the restore ran a stage:\n" + output)
-            return seconds
+            return (seconds, output) if verbose else seconds
 
         def curl(blobs, parallel):
             shutil.rmtree(target, ignore_errors=True)
@@ -157,6 +158,12 @@ def main():
             median = statistics.median(times)
             print(f"| {label} | {min(times):.2f} | {mib / min(times):.0f} | {best_curl / min(times):.2f}x | "
                   f"{median:.2f} | {median_curl / median:.2f}x |")
+        seconds, output = restore(verbose=True)
+        print(f"\nwhere one more restore's {seconds:.2f} s went (lepton build -v; the remote steps are summed over "
+              "the stages, which run in parallel):")
+        for line in output.splitlines():
+            if line.startswith(("remote:", "decide", "load lock", "hash source", "save lock", "write no-op")):
+                print("  " + line)
         best_up = min(min(upload_parallel), min(upload_serial))
         median_up = min(statistics.median(upload_parallel), statistics.median(upload_serial))
         print(f"\nremote cache upload: the same {args.outputs} outputs into a prefix the server has none of")

@@ -128,7 +128,7 @@ public final class Builder: @unchecked Sendable {
         ProcessLifetime.retain(self)
         return BuildSummary(
             outcomes: result.outcomes, seconds: seconds(since: start), interrupted: interrupted,
-            phases: phases.phases, durations: result.durations, records: result.records)
+            phases: phases.phases + (remote?.split ?? []), durations: result.durations, records: result.records)
     }
 
     /// The stages asked for with everything they need, in dependency order.

@@ -17,6 +17,9 @@ final class RemoteStageSource: Sendable {
     private let atOnce: Set<Int>
     /// Uploads of stages that ran; ``finish()`` waits for them.
     private let uploader: WorkerPool?
+    /// Nanoseconds spent per step of remote restores, summed over stages (`build -v`).
+    private let spent = Mutex<[String: UInt64]>([:])
+    private let clock = SystemClock()
 
     init(
         remote: RemoteCache, graph: BuildGraph, workspace: Workspace, executor: StageExecutor,
@@ -55,9 +58,10 @@ final class RemoteStageSource: Sendable {
     func restore(_ index: Int, _ stage: StageDescription, record: StageRecord, reasons: [RebuildReason])
         -> StageResult?
     {
-        guard let entry = remote.lookup(record.key),
-            Set(entry.outputs.keys) == Set(stage.allOutputs.map(\.path))
-        else { return nil }
+        let asked = clock.monotonicNow()
+        let found = remote.lookup(record.key)
+        count("look up run-cache entries", since: asked)
+        guard let entry = found, Set(entry.outputs.keys) == Set(stage.allOutputs.map(\.path)) else { return nil }
         var record = record
         record.outputs = entry.outputs
         let fileSystem = PosixFileSystem()
@@ -122,17 +126,34 @@ final class RemoteStageSource: Sendable {
     /// the entry in the local run cache, so a later build restores them without the network.
     private func downloadAndRestore(_ entry: RunCacheEntry, stage: String) -> Swift.Result<Int64, RemoteError> {
         let bytes: Int64
+        let started = clock.monotonicNow()
         do throws(RemoteError) {
             bytes = try remote.download(Array(entry.outputs.values))
         } catch {
             return .failure(error)
         }
+        count("download and verify blobs into the local cache", since: started)
+        let restoring = clock.monotonicNow()
         do throws(LeptonError) {
             try executor.restore(entry.outputs, stage: stage, trusted: remote.verifiedDownloads)
             try executor.cache.writeRunEntry(entry)
         } catch {
             return .failure(RemoteError(.other, error.message))
         }
+        count("copy into the workspace", since: restoring)
         return .success(bytes)
+    }
+
+    private func count(_ step: String, since start: UInt64) {
+        let elapsed = clock.monotonicNow() - start
+        spent.withLock { $0[step, default: 0] += elapsed }
+    }
+
+    /// Where remote restores spent their time, each step summed over the stages (which run in
+    /// parallel), for `build --verbose`.
+    var split: [(name: String, seconds: Double)] {
+        spent.withLock { $0 }.sorted { $0.key < $1.key }.map {
+            ("remote: \($0.key) (summed over stages)", Double($0.value) / 1e9)
+        }
     }
 }
