@@ -24,8 +24,11 @@ public struct LeptonfileLoader: Sendable {
     public var slowAfter: Double = 3
     /// Called when the compiler took longer than ``slowCompileAfter`` seconds to type-check
     /// one expression of the Leptonfile, with its warning (on the user's path and line).
+    /// Also called, once, when the whole compile took longer than ``slowWholeCompileAfter``
+    /// seconds and no single expression was to blame (many statements: code generation).
     public var onSlowCompile: (@Sendable (String) -> Void)?
     public var slowCompileAfter: Double = 1.5
+    public var slowWholeCompileAfter: Double = 5
     /// Called once, with the holder's description, when another process is evaluating the same
     /// package's Leptonfile and this one waits for its result.
     public var onWaiting: (@Sendable (String) -> Void)?
@@ -123,6 +126,8 @@ public struct LeptonfileLoader: Sendable {
             "-Xfrontend", "-warn-long-expression-type-checking=\(Int(slowCompileAfter * 1000))",
         ]
         let log = scratch + "/compile.log"
+        let clock = SystemClock()
+        let started = clock.monotonicNow()
         let outcome = runner.run(
             ProcessRequest(
                 stage: "leptonfile", arguments: arguments, workingDirectory: workspace.root, environment: [:],
@@ -140,8 +145,15 @@ public struct LeptonfileLoader: Sendable {
             throw LeptonError(.leptonfileCompile, "the Leptonfile does not compile:\n\(output)")
         }
         if let onSlowCompile {
-            for line in printed where line.hasPrefix(workspace.leptonfile) && line.contains("to type-check") {
-                onSlowCompile(String(line))
+            let slowExpressions = printed.filter {
+                $0.hasPrefix(workspace.leptonfile) && $0.contains("to type-check")
+            }
+            for line in slowExpressions { onSlowCompile(String(line)) }
+            let seconds = Double(clock.monotonicNow() - started) / 1e9
+            if slowExpressions.isEmpty && seconds > slowWholeCompileAfter {
+                onSlowCompile(
+                    "\(workspace.leptonfile): note: compiling the Leptonfile took \(Int(seconds)) s (no single expression; its length)"
+                )
             }
         }
         return executable

@@ -136,6 +136,15 @@ struct LeptonfileLoaderTests {
         let reported = warnings.withLock { $0 }
         #expect(reported.count == 1, "\(reported)")
         #expect(reported.first?.hasPrefix(package.root + "/Leptonfile:3:") == true, "\(reported)")
+
+        // A compile that is slow as a whole, no expression to blame, is reported too.
+        package.write("Leptonfile", "import LeptonDescription\nlet pipeline = Pipeline(stages: [])\n")
+        warnings.withLock { $0 = [] }
+        loader.slowCompileAfter = 60
+        loader.slowWholeCompileAfter = 0
+        _ = try loader.load()
+        let whole = warnings.withLock { $0 }
+        #expect(whole.count == 1 && whole.first?.contains("compiling the Leptonfile took") == true, "\(whole)")
     }
 
     @Test func anUnchangedLeptonfileComesFromTheCacheAndAnEditReevaluates() throws {
