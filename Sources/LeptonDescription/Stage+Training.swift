@@ -65,7 +65,8 @@ extension Stage {
         let stage = Stage.stage(
             name: name,
             command: Command(kind: .tool(arguments, settings: threadSettings(threads))),
-            inputs: data.paths.map { .file($0) }, code: code, params: settings.compactMap(\.value.parameter),
+            inputs: data.paths.map { .file($0) }, code: code,
+            params: settings.compactMap(\.value.parameter) + model.flatMap(\.parameters),
             outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
         return stage
     }

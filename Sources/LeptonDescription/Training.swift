@@ -38,9 +38,15 @@ public struct TrainingData: Sendable {
 /// ```swift
 /// model: [.dense(256), .relu, .dropout(0.2), .dense(10)]
 /// model: [.conv2d(filters: 8, kernel: 3, padding: 1), .relu, .maxPool(2), .dense(10)]
+/// model: [.dense(.param("model.hidden")), .relu, .dropout(.param("model.dropout")), .dense(10)]
 /// ```
+///
+/// A size or rate given as ``Hyperparameter/param(_:file:)`` is read from the params file and
+/// keyed like any parameter, so `lepton sweep --set model.hidden=64,128,256` tries each width.
 public struct Layer: Sendable {
     let text: String
+    /// The params-file keys the layer's settings come from.
+    var parameters: [Parameter] = []
 
     /// A fully connected layer with `units` outputs; flattens its input.
     public static func dense(_ units: Int) -> Layer {
@@ -79,6 +85,48 @@ public struct Layer: Sendable {
     public static func maxPool(_ size: Int) -> Layer {
         if size < 1 { Dump.error("maxPool(\(size)): the window must be at least 1") }
         return Layer(text: "maxpool(\(size))")
+    }
+
+    /// ``dense(_:)-(Int)`` with its width from the params file: `.dense(.param("model.hidden"))`.
+    public static func dense(_ units: Hyperparameter) -> Layer {
+        guard let parameter = units.parameter else { return dense(whole(units, "dense", "width")) }
+        return Layer(text: "dense(\(units.text))", parameters: [parameter])
+    }
+
+    /// ``dropout(_:)-(Double)`` with its rate from the params file.
+    public static func dropout(_ rate: Hyperparameter) -> Layer {
+        guard let parameter = rate.parameter else { return dropout(Double(rate.text) ?? -1) }
+        return Layer(text: "dropout(\(rate.text))", parameters: [parameter])
+    }
+
+    /// ``conv2d(filters:kernel:stride:padding:)-(Int,Int,Int,Int)`` with any size from the params file.
+    public static func conv2d(
+        filters: Hyperparameter, kernel: Hyperparameter, stride: Hyperparameter = 1, padding: Hyperparameter = 0
+    ) -> Layer {
+        let sizes = [filters, kernel, stride, padding]
+        guard sizes.contains(where: { $0.parameter != nil }) else {
+            return conv2d(
+                filters: whole(filters, "conv2d", "filters"), kernel: whole(kernel, "conv2d", "kernel"),
+                stride: whole(stride, "conv2d", "stride"), padding: whole(padding, "conv2d", "padding"))
+        }
+        return Layer(
+            text: "conv2d(\(filters.text),\(kernel.text),stride=\(stride.text),padding=\(padding.text))",
+            parameters: sizes.compactMap(\.parameter))
+    }
+
+    /// ``maxPool(_:)-(Int)`` with its window from the params file.
+    public static func maxPool(_ size: Hyperparameter) -> Layer {
+        guard let parameter = size.parameter else { return maxPool(whole(size, "maxPool", "window")) }
+        return Layer(text: "maxpool(\(size.text))", parameters: [parameter])
+    }
+
+    /// A literal size, which must be a whole number (`.dense(2.5)` is a mistake, not a width).
+    private static func whole(_ value: Hyperparameter, _ layer: String, _ what: String) -> Int {
+        guard let number = Int(value.text) else {
+            Dump.error("\(layer)(\(value.text)): the \(what) must be a whole number or .param(\"key\")")
+            return 1
+        }
+        return number
     }
 }
 

@@ -59,6 +59,27 @@ struct TrainerEndToEndTests {
         #expect(try PosixFileSystem().read(package.root + "/model/model.safetensors") == model)
     }
 
+    /// The architecture is a parameter like the learning rate: a changed width retrains with it
+    /// (and says why), and the checkpoint's sidecar records the layers that were trained.
+    @Test func aLayerWidthFromTheParamsFileRetrainsWhenItChanges() throws {
+        let package = fixture()
+        package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 2\nmodel:\n  hidden: 16\n")
+        package.write(
+            "Leptonfile",
+            leptonfile(threads: 1, gate: "accuracy >= 0.5").replacingOccurrences(
+                of: "model: [.dense(32), .relu, .dense(10)]",
+                with: "model: [.dense(.param(\"model.hidden\")), .relu, .dense(10)]"))
+        let first = LeptonBinary.run(["build"], in: package.root)
+        #expect(first.status == 0, "\(first.output)")
+        #expect(try PosixFileSystem().readText(package.root + "/model/model.json").contains("dense(16)"))
+        package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 2\nmodel:\n  hidden: 24\n")
+        let status = LeptonBinary.run(["status"], in: package.root)
+        #expect(status.output.contains("param model.hidden changed 16 -> 24"), "\(status.output)")
+        let second = LeptonBinary.run(["build"], in: package.root)
+        #expect(stagesThatRan(second.output) == ["train", "evaluate"], "\(second.output)")
+        #expect(try PosixFileSystem().readText(package.root + "/model/model.json").contains("dense(24)"))
+    }
+
     @Test func theThreadCountIsNotPartOfTheKeyAndRetrainingGivesTheSameBytes() throws {
         let package = fixture(threads: 1)
         #expect(LeptonBinary.run(["build"], in: package.root).status == 0)

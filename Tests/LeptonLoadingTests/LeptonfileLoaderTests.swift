@@ -241,6 +241,47 @@ struct LeptonfileLoaderTests {
         #expect(!evaluate.command.canonical.contains("--require"))
     }
 
+    /// Layer sizes and rates from the params file: keyed like any parameter, so a sweep can vary
+    /// the architecture; a literal that is no whole number is a DSL error, not a runtime one.
+    @Test func layerSizesAndRatesCanComeFromTheParamsFile() throws {
+        let (pipeline, _, _) = try load(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .train(
+                    name: "train", data: .csv("data/train.csv", label: "y"),
+                    model: [.conv2d(filters: .param("model.filters"), kernel: 3, padding: 1), .relu, .maxPool(2),
+                            .dense(.param("model.hidden")), .relu, .dropout(.param("model.dropout")), .dense(3)],
+                    checkpoint: "model/m.safetensors"),
+            ])
+            """)
+        let train = try #require(pipeline.stages.first)
+        guard case .tool(let arguments, _) = train.command else {
+            Issue.record("train is not a tool command: \(train.command)")
+            return
+        }
+        #expect(
+            arguments.contains(
+                "conv2d({param:model.filters},3,stride=1,padding=1),relu,maxpool(2),dense({param:model.hidden}),relu,dropout({param:model.dropout}),dense(3)"
+            ), "\(arguments)")
+        #expect(train.params.map(\.key).suffix(3) == ["model.filters", "model.hidden", "model.dropout"])
+        let command = train.command.argv(
+            tool: "lepton", product: nil,
+            params: ["model.filters": "8", "model.hidden": "64", "model.dropout": "0.1"])
+        #expect(command.contains("conv2d(8,3,stride=1,padding=1),relu,maxpool(2),dense(64),relu,dropout(0.1),dense(3)"))
+
+        let (error, _) = loadError(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(stages: [
+                .train(name: "train", data: .csv("d.csv", label: "y"), model: [.dense(2.5)], checkpoint: "m.safetensors"),
+            ])
+            """)
+        #expect(
+            error?.message.contains("dense(2.5): the width must be a whole number") == true,
+            "\(String(describing: error))")
+    }
+
     @Test func toolArgumentsTakeTheirParameterValuesFromTheStageRecord() {
         let command = CommandDescription.tool(
             ["train", "--lr", "{param:train.lr}", "--optimizer", "{param:opt}"], settings: ["--threads", "1"])
