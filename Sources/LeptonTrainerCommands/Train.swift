@@ -117,7 +117,10 @@ public struct Train: ParsableCommand {
                         console.line(TrainerRun.describe(report, epochs: configuration.epochs))
                     }
                 },
-                batchProgress: bar.map { bar in { bar.update($0) } })
+                batchProgress: bar.map { bar in { bar.update($0) } },
+                built: { model in
+                    for line in ModelSummary(model).lines { console.line(line) }
+                })
             var checkpoint = result.checkpoint
             checkpoint.training["data"] = source.paths
             try checkpoint.write(to: self.checkpoint)

@@ -72,6 +72,8 @@ struct TrainerEndToEndTests {
         let first = LeptonBinary.run(["build"], in: package.root)
         #expect(first.status == 0, "\(first.output)")
         #expect(try PosixFileSystem().readText(package.root + "/model/model.json").contains("dense(16)"))
+        // The model summary: 64 features -> 16 -> 10.
+        #expect(first.output.contains("total parameters: 1,210"), "\(first.output)")
         package.write("params.yaml", "train:\n  lr: 0.01\n  epochs: 2\nmodel:\n  hidden: 24\n")
         let status = LeptonBinary.run(["status"], in: package.root)
         #expect(status.output.contains("param model.hidden changed 16 -> 24"), "\(status.output)")

@@ -8,6 +8,8 @@ public final class Model {
     public let inputShape: [Int]
     /// The shape of one sample's output.
     public let outputShape: [Int]
+    /// The shape of one sample after each layer.
+    public let layerShapes: [[Int]]
     let layers: [any Layer]
 
     /// Builds the layers, initialising weights from `seed`.
@@ -21,7 +23,10 @@ public final class Model {
         let base = RandomGenerator(seed: seed)
         var shape = inputShape
         var layers: [any Layer] = []
+        var shapes: [[Int]] = []
         for (index, spec) in specs.enumerated() {
+            // The shape after this layer, however its case below ends.
+            defer { shapes.append(shape) }
             var random = base.derived(UInt64(index))
             switch spec {
             case .dense(let units):
@@ -57,6 +62,7 @@ public final class Model {
         }
         self.layers = layers
         self.outputShape = shape
+        self.layerShapes = shapes
     }
 
     /// Every trainable parameter, in layer order.

@@ -37,7 +37,8 @@ public final class Trainer {
     /// - Throws: ``TrainerError`` for a configuration that does not fit the data (labels beyond
     ///   the output width, a batch size below 1).
     public func train(
-        _ data: Dataset, progress: (EpochReport) -> Void = { _ in }, batchProgress: ((BatchProgress) -> Void)? = nil
+        _ data: Dataset, progress: (EpochReport) -> Void = { _ in }, batchProgress: ((BatchProgress) -> Void)? = nil,
+        built: (Model) -> Void = { _ in }
     ) throws(TrainerError) -> Result {
         let c = configuration
         guard c.batchSize >= 1 else { throw TrainerError("the batch size must be at least 1 (got \(c.batchSize))") }
@@ -54,6 +55,7 @@ public final class Trainer {
         }
         let model = try Model(specs: c.layers, inputShape: data.sampleShape, seed: c.seed, context: context)
         try check(model, against: data)
+        built(model)
         let optimizer = Optimizer(c.optimizer, parameters: model.parameters, context: context)
         var shuffler = RandomGenerator(seed: c.seed).derived(0x5_4FF1E)
         let logits = c.loss == .softmaxCrossEntropy
