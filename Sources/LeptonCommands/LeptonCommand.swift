@@ -1,5 +1,4 @@
 import ArgumentParser
-import LeptonCore
 import LeptonSystem
 import LeptonTrainerCommands
 
@@ -62,9 +61,9 @@ extension LeptonCommand {
     /// ArgumentParser: building its command tree (reflection, dynamic casts that scan every
     /// protocol conformance of the binary) was a third of a no-op's CPU time.
     public static func run() -> Never {
-        // One command per process: the no-op snapshot is read and scanned once for it.
-        NoOpSnapshot.reuseReadingsForThisProcess()
-        ProcessLifetime.keepUntilExit()
+        // One command per process: the no-op snapshot is read and scanned once for it, and what
+        // the command built is not freed on the way out.
+        ProcessLifetime.runOneCommand()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
             let console = Console()

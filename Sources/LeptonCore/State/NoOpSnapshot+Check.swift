@@ -49,16 +49,12 @@ extension NoOpSnapshot {
 
     static let recent = Mutex<Recent?>(nil)
 
-    /// Whether readings are kept for the rest of the process: only a process that runs one
-    /// command (the `lepton` executable) may, since a scan describes the files at one moment.
-    public static func reuseReadingsForThisProcess() { reusing.store(true, ordering: .relaxed) }
-    private static let reusing = Atomic<Bool>(false)
-
     /// The snapshot in `file`, from this process's last reading while the file is unchanged.
     static func load(_ file: String, fileSystem: any FileSystem = PosixFileSystem()) -> Swift.Result<NoOpSnapshot, Miss>
     {
         guard let status = fileSystem.status(file) else { return .failure(Miss("none from the last build")) }
-        let reuse = reusing.load(ordering: .relaxed)
+        // Only a process that runs one command may keep a reading: a scan describes one moment.
+        let reuse = ProcessLifetime.runsOneCommand
         if reuse, let known = recent.withLock({ $0 }), known.file == file, known.status == status {
             return .success(known.snapshot)
         }
@@ -72,7 +68,7 @@ extension NoOpSnapshot {
     func scan(file: String, root: String, fileSystem: any FileSystem) -> (
         changed: [String], unchanged: [(path: String, status: FileStatus)]
     )? {
-        let reuse = NoOpSnapshot.reusing.load(ordering: .relaxed)
+        let reuse = ProcessLifetime.runsOneCommand
         if reuse, let known = NoOpSnapshot.recent.withLock({ $0 }), known.file == file, let scan = known.scan,
             fileSystem.status(file) == known.status
         {

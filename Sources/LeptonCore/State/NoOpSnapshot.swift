@@ -1,4 +1,3 @@
-import Dispatch
 import LeptonSystem
 import Synchronization
 
@@ -60,27 +59,6 @@ public struct NoOpSnapshot: Sendable, Equatable {
             }
         }
         return ContentHash.of(text: text)
-    }
-
-    /// A recorded path whose status changed, nil when none did (for `--verbose`).
-    public func firstChange(root: String, fileSystem: any FileSystem = PosixFileSystem()) -> String? {
-        let folder = RootFolder(path: root)
-        guard folder.descriptor >= 0 else { return root }
-        let entries = UnsafeSendableBox(self.entries)
-        let changed = Mutex<String?>(nil)
-        let found = Atomic<Bool>(false)
-        Parallel.forEachRange(count: self.entries.count, minimumPerWorker: 512) { range in
-            for index in range {
-                if found.load(ordering: .relaxed) { return }
-                let entry = entries.value[index]
-                if fileSystem.status(entry.path, relativeTo: folder.descriptor) != entry.status {
-                    changed.withLock { $0 = $0 ?? entry.path }
-                    found.store(true, ordering: .relaxed)
-                    return
-                }
-            }
-        }
-        return changed.withLock { $0 }
     }
 
     /// Every recorded path split by whether its status changed, from one parallel pass; nil when
