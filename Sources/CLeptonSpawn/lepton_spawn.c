@@ -48,18 +48,34 @@ struct spawn_request {
     sigset_t parent_mask;
 };
 
+/// Resets every signal disposition to the default (signals are blocked by then, so no handler
+/// of Lepton's ever runs in a child or the supervisor). Async-signal-safe.
+static void reset_signal_dispositions(void) {
+    for (int number = 1; number < NSIG; number++) {
+        if (number == SIGKILL || number == SIGSTOP) continue;
+        signal(number, SIG_DFL);
+    }
+}
+
+/// Reads up to `size - 1` bytes of a small file (a `/proc` entry) and ends them with a NUL;
+/// returns the count, or -1. Async-signal-safe.
+static ssize_t read_small_file(const char *path, char *buffer, size_t size) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    ssize_t count = read(fd, buffer, size - 1);
+    close(fd);
+    if (count >= 0) buffer[count] = 0;
+    return count;
+}
+
 /// Sets the child up and execs: standard descriptors, the extra outputs, the working directory,
 /// default signal handling. Only async-signal-safe calls, no allocation: it runs between clone
 /// and exec on a stack of its own in Lepton's memory, or in a supervisor's forked child.
 static void exec_child(struct spawn_request *r, int own_group) {
     int report = r->report;
     int error = 0;
-    // Signals were blocked by the parent: reset every disposition to the default before
-    // unblocking, so no handler of Lepton's ever runs in the child.
-    for (int number = 1; number < NSIG; number++) {
-        if (number == SIGKILL || number == SIGSTOP) continue;
-        signal(number, SIG_DFL);
-    }
+    // Signals were blocked by the parent: defaults before unblocking.
+    reset_signal_dispositions();
     sigset_t empty;
     sigemptyset(&empty);
     pid_t parent = getppid();
@@ -126,11 +142,8 @@ static int signal_children(int signal_number) {
     char path[64] = "/proc/self/task/";
     char *end = put_number(path + strlen(path), (long)getpid());
     memcpy(end, "/children", sizeof "/children");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
     char buffer[4096];
-    ssize_t count = read(fd, buffer, sizeof buffer - 1);
-    close(fd);
+    ssize_t count = read_small_file(path, buffer, sizeof buffer);
     if (count <= 0) return 0;
     int found = 0;
     long pid = 0;
@@ -166,10 +179,7 @@ static void reap(pid_t child, int *child_status, int *child_done) {
 /// stopped — SIGTERM, then after `grace_ms` SIGKILL — and reaped before the supervisor exits
 /// with the command's status. Runs in a forked copy of Lepton: async-signal-safe calls only.
 static void supervise(struct spawn_request *r, int grace_ms) {
-    for (int number = 1; number < NSIG; number++) {
-        if (number == SIGKILL || number == SIGSTOP) continue;
-        signal(number, SIG_DFL);
-    }
+    reset_signal_dispositions();
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     setpgid(0, 0);
@@ -294,13 +304,8 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
 unsigned long long lepton_process_start_time(pid_t pid) {
     char path[64];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
     char buffer[1024];
-    ssize_t count = read(fd, buffer, sizeof buffer - 1);
-    close(fd);
-    if (count <= 0) return 0;
-    buffer[count] = 0;
+    if (read_small_file(path, buffer, sizeof buffer) <= 0) return 0;
     // The command name (field 2) may hold spaces and parentheses: skip to the last ')'.
     char *cursor = strrchr(buffer, ')');
     if (!cursor) return 0;
