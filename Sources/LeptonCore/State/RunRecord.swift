@@ -70,15 +70,13 @@ public struct RunRecord: Sendable, Equatable {
         for (name, stage) in stages {
             var members: [String: JSON] = ["outcome": .string(stage.outcome)]
             if let record = stage.record { members["record"] = record.json }
-            if let seconds = stage.seconds { members["seconds"] = .number(String(Double(Int(seconds * 1000)) / 1000)) }
+            if let seconds = stage.seconds { members["seconds"] = RunRecord.milliseconds(seconds) }
             stageObjects[name] = .object(members)
         }
         var object: [String: JSON] = [
             "version": .int(RunRecord.version), "id": .string(id), "started": .int(started),
-            "seconds": .number(String(Double(Int(seconds * 1000)) / 1000)), "status": .string(status),
-            "overrides": .object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }),
-            "stages": .object(stageObjects),
-            "metrics": .object(metrics.mapValues { .object($0.mapValues { .number(MetricsFile.text($0)) }) }),
+            "seconds": RunRecord.milliseconds(seconds), "status": .string(status), "overrides": overridesJSON,
+            "stages": .object(stageObjects), "metrics": metricsJSON,
         ]
         if let commit { object["commit"] = .string(commit) }
         return .object(object)
@@ -97,11 +95,11 @@ public struct RunRecord: Sendable, Equatable {
         stream.key("id")
         stream.string(id)
         stream.key("metrics")
-        stream.value(.object(metrics.mapValues { .object($0.mapValues { .number(MetricsFile.text($0)) }) }))
+        stream.value(metricsJSON)
         stream.key("overrides")
-        stream.value(.object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }))
+        stream.value(overridesJSON)
         stream.key("seconds")
-        stream.value(.number(String(Double(Int(seconds * 1000)) / 1000)))
+        stream.value(RunRecord.milliseconds(seconds))
         stream.key("stages")
         stream.beginObject()
         for name in stages.keys.sorted(by: byBytes) {
@@ -116,7 +114,7 @@ public struct RunRecord: Sendable, Equatable {
             }
             if let seconds = stage.seconds {
                 stream.key("seconds")
-                stream.value(.number(String(Double(Int(seconds * 1000)) / 1000)))
+                stream.value(RunRecord.milliseconds(seconds))
             }
             stream.endObject()
         }
@@ -130,6 +128,16 @@ public struct RunRecord: Sendable, Equatable {
         stream.endObject()
         return stream.finish()
     }
+
+    /// The parts ``json`` and ``compactBytes`` write alike.
+    private var metricsJSON: JSON {
+        .object(metrics.mapValues { .object($0.mapValues { .number(MetricsFile.text($0)) }) })
+    }
+
+    private var overridesJSON: JSON { .object(overrides.mapValues { (try? JSON.parse($0)) ?? .string($0) }) }
+
+    /// Seconds to the millisecond, as run records keep durations.
+    private static func milliseconds(_ seconds: Double) -> JSON { .number(String(Double(Int(seconds * 1000)) / 1000)) }
 
     /// Reads a record back; nil for another version or a damaged file.
     public init?(json: JSON) {
