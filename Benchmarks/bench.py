@@ -139,9 +139,10 @@ def touch_inputs(folder):
         os.utime(os.path.join(folder, "in", name), (now, now))
 
 
-def reset_outputs(folder):
-    for path in ("out", ".lepton/cache", ".lepton/stat-cache", ".lepton/journal", "Lepton.lock", ".ninja_log",
-                 ".ninja_deps"):
+def reset_outputs(folder, state=(".lepton/cache", ".lepton/stat-cache", ".lepton/journal", "Lepton.lock",
+                                 ".ninja_log", ".ninja_deps")):
+    """Removes the outputs (`out/`, made again empty) and the tools' state files and folders."""
+    for path in ("out",) + tuple(state):
         full = os.path.join(folder, path)
         if os.path.isdir(full):
             shutil.rmtree(full)

@@ -104,13 +104,7 @@ class Tool:
         self.program = program
 
     def reset(self, folder):
-        for path in ("out",) + tuple(self.state):
-            full = os.path.join(folder, path)
-            if os.path.isdir(full):
-                shutil.rmtree(full)
-            elif os.path.exists(full):
-                os.remove(full)
-        os.makedirs(os.path.join(folder, "out"))
+        bench.reset_outputs(folder, self.state)
 
 
 class Lepton(Tool):

@@ -91,16 +91,21 @@ struct EvaluationTimeoutTests {
         }
     }
 
+    /// Starts `lepton build` and returns once a `swift-frontend` compiles the package's
+    /// Leptonfile (or after a minute).
+    private func buildUntilTheCompilerRuns(_ package: TemporaryPackage) -> LeptonBinary.Running {
+        let running = LeptonBinary.start(["build"], in: package.root)
+        _ = eventually(within: 60) {
+            compilers(of: package).contains { name in
+                (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
+            }
+        }
+        return running
+    }
+
     @Test func ctrlCWhileCompilingStopsEveryCompilerProcess() {
         let package = slowToCompile()
-        let running = LeptonBinary.start(["build"], in: package.root)
-        let clock = SystemClock()
-        let started = clock.monotonicNow()
-        while !compilers(of: package).contains(where: { name in
-            (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
-        }) && clock.monotonicNow() - started < 60_000_000_000 {
-            usleep(20_000)
-        }
+        let running = buildUntilTheCompilerRuns(package)
         running.signal(SIGINT)
         let result = running.wait()
         #expect(result.status == 130, "\(result.output)")
@@ -111,14 +116,7 @@ struct EvaluationTimeoutTests {
 
     @Test func aKilledLeptonTakesTheCompilerWithIt() {
         let package = slowToCompile()
-        let running = LeptonBinary.start(["build"], in: package.root)
-        let clock = SystemClock()
-        let started = clock.monotonicNow()
-        while !compilers(of: package).contains(where: { name in
-            (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
-        }) && clock.monotonicNow() - started < 60_000_000_000 {
-            usleep(20_000)
-        }
+        let running = buildUntilTheCompilerRuns(package)
         running.signal(SIGKILL)
         _ = running.wait()
         // Before: the driver died with Lepton (PR_SET_PDEATHSIG) but its frontend, in a process

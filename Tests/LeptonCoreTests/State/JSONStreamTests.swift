@@ -58,7 +58,8 @@ struct JSONStreamTests {
         let bytes = LockFile(stages: stages).bytes
         let top = try #require(JSONMemberSpans.of(bytes))
         #expect(Set(top.keys) == ["generator", "stages", "version"])
-        let spans = try #require(JSONMemberSpans.of(bytes, in: try #require(top["stages"])))
+        let stagesSpan: Range<Int> = try #require(top["stages"])
+        let spans = try #require(JSONMemberSpans.of(bytes, in: stagesSpan))
         #expect(Set(spans.keys) == Set(stages.keys))
         let whole = try LockFile(bytes: bytes, path: "Lepton.lock")
         for (name, span) in spans {
