@@ -59,7 +59,20 @@ struct LeptonBinary {
         var pid: pid_t = 0
         let cArgs = argv.map { strdup($0) } + [nil]
         let cEnv = env.map { strdup($0) } + [nil]
-        posix_spawn(&pid, path, &actions, nil, cArgs, cEnv)
+        // As a shell starts it: no signal blocked, default handling (a test thread's own mask
+        // and dispositions would otherwise be inherited and hide how Lepton catches signals).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawn(&pid, path, &actions, &attributes, cArgs, cEnv)
+        posix_spawnattr_destroy(&attributes)
         posix_spawn_file_actions_destroy(&actions)
         for pointer in cArgs { free(pointer) }
         for pointer in cEnv { free(pointer) }

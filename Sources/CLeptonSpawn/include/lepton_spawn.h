@@ -25,4 +25,14 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
 /// when it does not exist or cannot be read: with the pid, it names one process for good.
 unsigned long long lepton_process_start_time(pid_t pid);
 
+/// Catches SIGINT, SIGTERM and SIGHUP with a handler that writes each signal's number as one
+/// byte to a pipe — async-signal-safe, whichever thread the kernel delivers it to, whatever mask
+/// or disposition Lepton inherited — and unblocks them in the calling thread. Returns the pipe's
+/// read end (close-on-exec), or -1 with errno set. One catcher at a time.
+int lepton_signals_catch(void);
+
+/// Puts back the default handling of the three signals and closes the pipe's write end, so a
+/// reader of the read end sees end of file.
+void lepton_signals_release(void);
+
 #endif

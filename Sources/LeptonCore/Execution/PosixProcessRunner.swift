@@ -69,7 +69,7 @@ public final class PosixProcessRunner: ProcessRunner {
         ProcessTree.signal(descendants, SIGTERM)
         let grace = gracePeriod
         let box = UnsafeSendableBox(self)
-        Thread.detach {
+        DetachedThread.detach {
             let deadline = ContinuousClock.now + grace
             while ContinuousClock.now < deadline {
                 if box.value.running.withLock({ $0.isEmpty }) { break }

@@ -12,7 +12,7 @@ final class WorkerPool: Sendable {
     init(threads: Int) {
         size = max(1, threads)
         for _ in 0..<size {
-            Thread.detach { [self] in
+            DetachedThread.detach { [self] in
                 while true {
                     self.available.wait()
                     let next = self.queue.withLock { jobs -> (@Sendable () -> Void)? in

@@ -17,7 +17,7 @@ enum Parallel {
                 body(range)
                 done.signal()
             }
-            if worker == workers - 1 { job() } else { Thread.detach(job) }
+            if worker == workers - 1 { job() } else { DetachedThread.detach(job) }
         }
         for _ in 0..<workers { done.wait() }
     }
@@ -39,7 +39,7 @@ extension Parallel {
             }
             done.signal()
         }
-        for _ in 0..<(workers - 1) { Thread.detach(job) }
+        for _ in 0..<(workers - 1) { DetachedThread.detach(job) }
         job()
         for _ in 0..<workers { done.wait() }
     }

@@ -3,8 +3,8 @@
 #endif
 
 /// A detached POSIX thread, for work that blocks (waiting for a child, a grace period).
-enum Thread {
-    static func detach(_ body: @escaping @Sendable () -> Void) {
+public enum DetachedThread {
+    public static func detach(_ body: @escaping @Sendable () -> Void) {
         final class Box: @unchecked Sendable {
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }
