@@ -67,6 +67,13 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: strictSettings
         ),
+        // Runs stages as jobs on a cluster scheduler (Slurm) through its client commands.
+        .target(
+            name: "LeptonCluster",
+            dependencies: ["LeptonSystem", "LeptonCore"],
+            exclude: ["README.md"],
+            swiftSettings: strictSettings
+        ),
         // Compiles and evaluates a Leptonfile against the embedded DSL sources.
         .target(
             name: "LeptonLoading",
@@ -124,6 +131,7 @@ let package = Package(
                 "LeptonCore",
                 "LeptonLoading",
                 "LeptonRemote",
+                "LeptonCluster",
                 "LeptonTrainerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -18,6 +18,8 @@ enum Serialization {
         var stages: [Stage]
         /// Absent in descriptions written before pipeline gates existed.
         var gates: [String]?
+        /// Defaults for every stage's resources; absent when none are set.
+        var resources: Resources?
     }
 
     struct Stage: Codable {
@@ -32,6 +34,25 @@ enum Serialization {
         /// Quality gates; absent in descriptions written before they existed.
         var gates: [String]?
         var after: [String]
+        /// Absent when the stage sets none.
+        var resources: Resources?
+    }
+
+    /// `executor` is `local` or `slurm`; `options` are scheduler options by name.
+    struct Resources: Codable {
+        var cpus: ResourceValue?
+        var memory: ResourceValue?
+        var gpus: ResourceValue?
+        var time: ResourceValue?
+        var executor: String?
+        var options: [String: String]?
+    }
+
+    /// Exactly one of `text` (a literal) and `key` (a params key, in `file` or the pipeline's).
+    struct ResourceValue: Codable {
+        var text: String?
+        var key: String?
+        var file: String?
     }
 
     /// Exactly one of `shell`, `exec`, `tool` and `product` is set. `tool` runs Lepton's own binary;

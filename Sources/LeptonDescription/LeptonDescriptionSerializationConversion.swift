@@ -2,7 +2,7 @@ extension Serialization.Pipeline {
     init(_ pipeline: Pipeline) {
         self.init(
             name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init),
-            gates: pipeline.gates)
+            gates: pipeline.gates, resources: pipeline.resources.map(Serialization.Resources.init))
     }
 }
 
@@ -18,7 +18,8 @@ extension Serialization.Stage {
             outputs: stage.outputs.map { Serialization.Path(kind: $0.kind.rawValue, path: $0.path) },
             metrics: stage.metrics,
             gates: stage.gates,
-            after: stage.after
+            after: stage.after,
+            resources: stage.resources.map(Serialization.Resources.init)
         )
     }
 }
@@ -51,5 +52,17 @@ extension Serialization.Value {
         case .string(let text): self.init(kind: "string", text: text)
         case .bool(let flag): self.init(kind: "bool", text: flag ? "true" : "false")
         }
+    }
+}
+
+extension Serialization.Resources {
+    init(_ resources: Resources) {
+        func value(_ value: ResourceValue?) -> Serialization.ResourceValue? {
+            value.map { Serialization.ResourceValue(text: $0.text, key: $0.key, file: $0.file) }
+        }
+        self.init(
+            cpus: value(resources.cpus), memory: value(resources.memory), gpus: value(resources.gpus),
+            time: value(resources.time), executor: resources.executor?.rawValue,
+            options: resources.options.isEmpty ? nil : resources.options)
     }
 }

@@ -37,8 +37,11 @@ public final class Pipeline {
     /// The stages, in declaration order. Order does not decide build order: data flow does.
     public var stages: [Stage]
     /// Quality gates for the whole pipeline, checked on every stage whose metrics files hold
-    /// the metric (see ``Stage/stage(name:command:inputs:code:params:environment:outputs:metrics:gates:after:)``).
+    /// the metric (see ``Stage/stage(name:command:inputs:code:params:environment:outputs:metrics:gates:after:resources:)``).
     public var gates: [String]
+    /// Resources and executor for every stage that does not set its own (see ``Resources``):
+    /// `Resources(executor: .slurm, partition: "cpu")` sends the whole pipeline to Slurm.
+    public var resources: Resources?
 
     /// Declares the pipeline of this Leptonfile.
     ///
@@ -49,7 +52,12 @@ public final class Pipeline {
     ///   - stages: The stages; more may be appended to ``stages`` later.
     ///   - gates: Quality gates on metrics, `["accuracy >= 0.9"]`, checked on every stage whose
     ///     metrics files hold the metric; a failure fails that stage and the build (status 3).
-    public init(name: String = "", params: String = "params.yaml", stages: [Stage] = [], gates: [String] = []) {
+    ///   - resources: Defaults for every stage's ``Stage/resources``.
+    public init(
+        name: String = "", params: String = "params.yaml", stages: [Stage] = [], gates: [String] = [],
+        resources: Resources? = nil
+    ) {
+        self.resources = resources
         self.name = name
         self.params = params
         self.stages = stages

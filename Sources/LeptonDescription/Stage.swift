@@ -37,11 +37,15 @@ public final class Stage {
     public var gates: [String]
     /// Stages that must run before this one although no data flows between them.
     public var after: [String]
+    /// What the stage needs and where it runs (not part of its key); nil takes the pipeline's.
+    public var resources: Resources?
 
     init(
         name: String, command: Command, inputs: [Input], code: [Code], params: [Parameter],
-        environment: [String], outputs: [Output], metrics: [String], gates: [String] = [], after: [String]
+        environment: [String], outputs: [Output], metrics: [String], gates: [String] = [], after: [String],
+        resources: Resources? = nil
     ) {
+        self.resources = resources
         self.gates = gates
         self.name = name
         self.command = command
@@ -75,6 +79,8 @@ public final class Stage {
     ///     gate fails the stage (exit status 3); its outputs stay in the cache but are not
     ///     recorded as current, and stages after it do not run.
     ///   - after: Stages that must run first although no declared data flows between them.
+    ///   - resources: Cores, memory, GPUs, a time limit and the executor (see ``Resources``);
+    ///     not part of the key.
     /// - Returns: The stage, to put in ``Pipeline/stages``.
     public static func stage(
         name: String,
@@ -86,14 +92,16 @@ public final class Stage {
         outputs: [Output] = [],
         metrics: [String] = [],
         gates: [String] = [],
-        after: [String] = []
+        after: [String] = [],
+        resources: Resources? = nil
     ) -> Stage {
         if name.isEmpty {
             Dump.error("a stage has an empty name; give every stage a unique name")
         }
         return Stage(
             name: name, command: command, inputs: inputs, code: code, params: params,
-            environment: environment, outputs: outputs, metrics: metrics, gates: gates, after: after
+            environment: environment, outputs: outputs, metrics: metrics, gates: gates, after: after,
+            resources: resources
         )
     }
 }

@@ -26,7 +26,9 @@ enum LeptonfileJSONParser {
         guard let serialized = envelope.pipeline else {
             throw LeptonError(.invalidPipeline, report(problems, leptonfile))
         }
-        let stages = serialized.stages.map { convert($0, problems: &problems) }
+        let stages = serialized.stages.map {
+            convert($0, defaults: serialized.resources, problems: &problems)
+        }
         let paramsFile = RelativePath.normalize(serialized.params) ?? serialized.params
         let gates = serialized.gates ?? []
         for gate in gates {
@@ -45,7 +47,9 @@ enum LeptonfileJSONParser {
             + problems.map { "  error: \($0)" }.joined(separator: "\n")
     }
 
-    private static func convert(_ stage: Serialization.Stage, problems: inout [String]) -> StageDescription {
+    private static func convert(
+        _ stage: Serialization.Stage, defaults: Serialization.Resources?, problems: inout [String]
+    ) -> StageDescription {
         func paths(_ items: [Serialization.Path], _ what: String) -> [PathSpec] {
             items.compactMap { item in
                 guard let kind = PathSpec.Kind(rawValue: item.kind) else {
@@ -106,7 +110,35 @@ enum LeptonfileJSONParser {
             name: stage.name, command: command, inputs: paths(stage.inputs, "input"),
             code: paths(stage.code, "code input"),
             params: params, environment: stage.environment, outputs: paths(stage.outputs, "output"), metrics: metrics,
-            after: stage.after, gates: gates)
+            after: stage.after, gates: gates,
+            resources: resources(stage.resources, defaults: defaults, stage: stage.name, problems: &problems))
+    }
+
+    /// A stage's resources over the pipeline's defaults, each literal checked.
+    private static func resources(
+        _ own: Serialization.Resources?, defaults: Serialization.Resources?, stage: String, problems: inout [String]
+    ) -> ResourceSpec {
+        func amount(_ resource: ResourceSpec.Resource, _ value: Serialization.ResourceValue?) -> ResourceSpec.Amount? {
+            guard let value else { return nil }
+            if let key = value.key {
+                return .param(key: key, file: value.file.map { RelativePath.normalize($0) ?? $0 })
+            }
+            let text = value.text ?? ""
+            if let problem = ResourceSpec.problem(resource, literal: text) {
+                problems.append("stage '\(stage)': \(problem)")
+            }
+            return .literal(text)
+        }
+        var executor: ExecutorKind?
+        if let name = own?.executor ?? defaults?.executor {
+            executor = ExecutorKind(rawValue: name)
+            if executor == nil { problems.append("stage '\(stage)': unknown executor '\(name)'") }
+        }
+        return ResourceSpec(
+            cpus: amount(.cpus, own?.cpus ?? defaults?.cpus), memory: amount(.memory, own?.memory ?? defaults?.memory),
+            gpus: amount(.gpus, own?.gpus ?? defaults?.gpus), time: amount(.time, own?.time ?? defaults?.time),
+            executor: executor,
+            options: (defaults?.options ?? [:]).merging(own?.options ?? [:]) { _, stageOwn in stageOwn })
     }
 
     /// An inline value's canonical JSON text, as params-file values are compared.

@@ -209,6 +209,7 @@ public struct LeptonfileLoader: Sendable {
             case .exited(let status): how = "exited with status \(status)"
             case .signaled(let signal): how = "crashed (signal \(signal))"
             case .launchFailed(let message): how = "could not start: \(message)"
+            case .failed(let message): how = message
             }
             throw LeptonError(
                 .leptonfileCrash,

@@ -55,11 +55,15 @@ public struct RemoteConfiguration: Sendable, Equatable {
         return configuration
     }
 
+    /// Writes the remotes, keeping every other section of the file (the executor's) as it is.
     public func save(root: String) throws(LeptonError) {
         var remotes: [String: JSON] = [:]
         for remote in self.remotes { remotes[remote.name] = .object(["url": .string(remote.url)]) }
-        var object: [String: JSON] = ["version": .int(1), "remotes": .object(remotes)]
-        if let defaultRemote { object["default"] = .string(defaultRemote) }
+        let path = RemoteConfiguration.path(in: root)
+        var object = ((try? PosixFileSystem().read(path)).flatMap { try? JSON.parse($0) })?.objectValue ?? [:]
+        object["version"] = .int(1)
+        object["remotes"] = .object(remotes)
+        object["default"] = defaultRemote.map { .string($0) }
         try PosixFileSystem().writeAtomically(
             Array((JSON.object(object).prettyText + "\n").utf8), to: RemoteConfiguration.path(in: root), durable: true)
     }

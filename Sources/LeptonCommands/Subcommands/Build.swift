@@ -43,6 +43,8 @@ extension LeptonCommand {
 
         @OptionGroup var remoteOptions: RemoteOptions
 
+        @OptionGroup var executorOptions: ExecutorOptions
+
         @Flag(
             name: .customLong("remote-download-all"),
             help:
@@ -86,6 +88,7 @@ extension LeptonCommand {
                 targets: targets, force: Set(forced), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
                 keepGoing: keepGoing
             )
+            try executorOptions.configure(&options, jobs: jobs, session: session)
             // The snapshot's context does not hold overrides: a build with --set writes none (and
             // reads none). A dry run reads it to decide only what changed.
             if targets.isEmpty && overrides.isEmpty {

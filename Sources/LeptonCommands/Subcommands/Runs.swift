@@ -92,13 +92,15 @@ extension LeptonCommand {
                     console.line("--set    \(key)=\(value)")
                 }
                 console.line("")
+                // The cluster job of each stage that ran on one, when any did.
+                let jobs = record.stages.values.contains { $0.job != nil }
                 TablePrinter(console: console).print(
-                    header: ["stage", "outcome", "time", "key"],
+                    header: ["stage", "outcome", "time", "key"] + (jobs ? ["job"] : []),
                     rows: record.stages.sorted { $0.key < $1.key }.map { name, stage in
                         [
                             name, stage.outcome, stage.seconds.map(Format.duration) ?? "-",
                             stage.record.map { String($0.key.prefix(12)) } ?? "-",
-                        ]
+                        ] + (jobs ? [stage.job ?? "-"] : [])
                     })
                 let params = record.params.sorted { $0.key < $1.key }
                 if !params.isEmpty {

@@ -21,12 +21,19 @@ public struct ProcessRequest: Sendable {
     /// in process groups of their own, like a compiler driver's frontends — when it ends, when
     /// it is stopped (SIGTERM, then SIGKILL after this grace) and when Lepton dies.
     public var supervisedGrace: Duration?
+    /// What the stage asked for: a cluster runner's job request (a local runner ignores it).
+    public var resources: StageResources?
+    /// Receives the id of the job a cluster runner submitted for the process (every attempt's).
+    public var onSubmitted: (@Sendable (String) -> Void)?
 
     public init(
         stage: String, arguments: [String], workingDirectory: String, environment: [String: String], logPath: String,
         extraOutputs: [Int32: String] = [:], withheld: Set<String> = [], onOutput: (@Sendable (String) -> Void)? = nil,
-        supervisedGrace: Duration? = nil
+        supervisedGrace: Duration? = nil, resources: StageResources? = nil,
+        onSubmitted: (@Sendable (String) -> Void)? = nil
     ) {
+        self.resources = resources
+        self.onSubmitted = onSubmitted
         self.supervisedGrace = supervisedGrace
         self.withheld = withheld
         self.extraOutputs = extraOutputs
@@ -47,6 +54,9 @@ public enum ProcessOutcome: Sendable, Equatable {
     case signaled(Int32)
     /// The process could not be started.
     case launchFailed(String)
+    /// The executor ran it and says why it failed in its own terms (a cluster's job state:
+    /// out of memory, time limit, node failure, cancelled).
+    case failed(String)
 
     public var succeeded: Bool { self == .exited(0) }
 }

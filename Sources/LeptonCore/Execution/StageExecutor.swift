@@ -1,4 +1,5 @@
 import LeptonSystem
+import Synchronization
 
 /// Does the work of one stage on a worker thread: restores its outputs from the cache, or runs
 /// its command and stores what it wrote.
@@ -7,6 +8,10 @@ struct StageExecutor: Sendable {
     let cache: ArtifactCache
     let hasher: ContentHasher
     let runner: any ProcessRunner
+    /// Runs the stages whose executor is a cluster's; nil when none is set up.
+    let cluster: (any ClusterRunner)?
+    /// Where stages run that name no executor.
+    let defaultExecutor: ExecutorKind
     let clock: any Clock
     /// Receives the lines stages write, if anyone shows them.
     let observer: (any BuildObserver)?
@@ -25,8 +30,11 @@ struct StageExecutor: Sendable {
 
     init(
         workspace: Workspace, cache: ArtifactCache, hasher: ContentHasher, runner: any ProcessRunner, clock: any Clock,
-        observer: (any BuildObserver)?, toolPath: String, trainerToolPath: String?, insideSwiftPM: Bool = false
+        observer: (any BuildObserver)?, toolPath: String, trainerToolPath: String?, insideSwiftPM: Bool = false,
+        cluster: (any ClusterRunner)? = nil, defaultExecutor: ExecutorKind = .local
     ) {
+        self.cluster = cluster
+        self.defaultExecutor = defaultExecutor
         self.toolPath = toolPath
         self.insideSwiftPM = insideSwiftPM
         self.products = ProductBuilder(
@@ -56,9 +64,26 @@ struct StageExecutor: Sendable {
             restored: { (path, digest) throws(LeptonError) in try remember(path, digest) })
     }
 
+    /// The executor a stage runs on: its own, else the build's default.
+    func executor(of resources: StageResources) -> ExecutorKind { resources.executor ?? defaultExecutor }
+
     /// Runs a stage's command and, on success, hashes and stores its outputs.
-    func run(_ stage: StageDescription, record: StageRecord) -> Result<StageRecord, StageFailure> {
-        if insideSwiftPM, let invocation = stage.command.swiftPMInvocation {
+    ///
+    /// - Returns: The record or the failure, and the cluster job that ran it (nil for a local process).
+    func run(_ stage: StageDescription, record: StageRecord, resources: StageResources = StageResources()) -> (
+        result: Result<StageRecord, StageFailure>, job: String?
+    ) {
+        let submitted = Mutex<String?>(nil)
+        let result = run(stage, record: record, resources: resources) { job in submitted.withLock { $0 = job } }
+        return (result, submitted.withLock { $0 })
+    }
+
+    private func run(
+        _ stage: StageDescription, record: StageRecord, resources: StageResources,
+        onSubmitted: @escaping @Sendable (String) -> Void
+    ) -> Result<StageRecord, StageFailure> {
+        let onCluster = executor(of: resources) != .local
+        if insideSwiftPM, !onCluster, let invocation = stage.command.swiftPMInvocation {
             return .failure(
                 StageFailure(
                     message:
@@ -83,11 +108,28 @@ struct StageExecutor: Sendable {
             let name = stage.name
             onOutput = { line in observer.stageOutput(name, line: line) }
         }
+        var arguments = stage.command.argv(
+            tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, product: product,
+            params: record.params)
+        // The trainer's threads follow the cores it asked for, unless it names a thread count.
+        if stage.command.runsTrainer, let cpus = resources.cpus, !arguments.contains(TrainerFlag.threads.option) {
+            arguments += [TrainerFlag.threads.option, String(cpus)]
+        }
+        let runner: any ProcessRunner
+        if onCluster {
+            guard let cluster else {
+                return .failure(
+                    StageFailure(
+                        message:
+                            "it runs on \(executor(of: resources).rawValue), which is not set up; see docs/cluster.md"))
+            }
+            runner = cluster
+        } else {
+            runner = self.runner
+        }
         let request = ProcessRequest(
             stage: stage.name,
-            arguments: stage.command.argv(
-                tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, product: product,
-                params: record.params),
+            arguments: arguments,
             workingDirectory: workspace.root,
             environment: [
                 "LEPTON_STAGE": stage.name, "LEPTON_ROOT": workspace.root,
@@ -95,7 +137,7 @@ struct StageExecutor: Sendable {
                 "LEPTON_PARAMS": JSON.object(record.params.mapValues { (try? JSON.parse($0)) ?? .string($0) })
                     .compactText,
             ], logPath: logPath, withheld: StageEnvironment.withheld,
-            onOutput: onOutput)
+            onOutput: onOutput, resources: resources, onSubmitted: onSubmitted)
         let outcome = runner.run(request)
         let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)
         switch outcome {
@@ -106,7 +148,7 @@ struct StageExecutor: Sendable {
         case .signaled(let signal):
             return .failure(
                 StageFailure(message: "command was killed by signal \(signal)", logTail: tail, logPath: logPath))
-        case .launchFailed(let message):
+        case .launchFailed(let message), .failed(let message):
             return .failure(StageFailure(message: message, logTail: tail, logPath: logPath))
         }
         var result = record

@@ -22,6 +22,7 @@ public final class ParamsStore: @unchecked Sendable {
             for parameter in stage.params where parameter.inline == nil {
                 _ = file(parameter.file ?? pipeline.paramsFile)
             }
+            for file in stage.resources.paramsFiles { _ = self.file(file ?? pipeline.paramsFile) }
         }
     }
 

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 5
+    static let binaryVersion: UInt32 = 6
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -74,6 +74,22 @@ extension StageDescription {
         writer.strings(metrics)
         writer.strings(after)
         writer.strings(gates)
+        for amount in [resources.cpus, resources.memory, resources.gpus, resources.time] {
+            switch amount {
+            case nil: writer.integer(UInt8(0))
+            case .literal(let text):
+                writer.integer(UInt8(1))
+                writer.string(text)
+            case .param(let key, let file):
+                writer.integer(UInt8(2))
+                writer.string(key)
+                writer.optionalString(file)
+            }
+        }
+        writer.optionalString(resources.executor?.rawValue)
+        let options = resources.options.sorted { $0.key < $1.key }
+        writer.strings(options.map(\.key))
+        writer.strings(options.map(\.value))
     }
 
     fileprivate init?(reading reader: inout ByteReader) {
@@ -123,9 +139,30 @@ extension StageDescription {
         else {
             return nil
         }
+        var amounts: [ResourceSpec.Amount?] = []
+        for _ in 0..<4 {
+            switch reader.integer(UInt8.self) {
+            case 0: amounts.append(nil)
+            case 1:
+                guard let text = reader.string() else { return nil }
+                amounts.append(.literal(text))
+            case 2:
+                guard let key = reader.string(), let file = reader.optionalString() else { return nil }
+                amounts.append(.param(key: key, file: file))
+            default: return nil
+            }
+        }
+        guard let executorName = reader.optionalString(), let keys = reader.strings(), let values = reader.strings(),
+            keys.count == values.count
+        else { return nil }
+        let executor = executorName.flatMap(ExecutorKind.init(rawValue:))
+        if executorName != nil && executor == nil { return nil }
+        let resources = ResourceSpec(
+            cpus: amounts[0], memory: amounts[1], gpus: amounts[2], time: amounts[3], executor: executor,
+            options: Dictionary(uniqueKeysWithValues: zip(keys, values)))
         self.init(
             name: name, command: command, inputs: lists[0], code: lists[1], params: params, environment: environment,
-            outputs: lists[2], metrics: metrics, after: after, gates: gates)
+            outputs: lists[2], metrics: metrics, after: after, gates: gates, resources: resources)
     }
 }
 

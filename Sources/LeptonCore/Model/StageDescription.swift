@@ -20,12 +20,16 @@ public struct StageDescription: Sendable, Equatable {
     /// Quality gates on the stage's metrics files, checked after it runs, is restored or is up
     /// to date; not part of the key (a gate decides whether outputs are accepted, not what they are).
     public var gates: [String]
+    /// Cores, memory, GPUs, time limit and executor, the pipeline's defaults merged in; not
+    /// part of the key (they change where and how fast, not what, the stage computes).
+    public var resources: ResourceSpec
 
     public init(
         name: String, command: CommandDescription, inputs: [PathSpec] = [], code: [PathSpec] = [],
         params: [ParameterSpec] = [], environment: [String] = [], outputs: [PathSpec] = [],
-        metrics: [String] = [], after: [String] = [], gates: [String] = []
+        metrics: [String] = [], after: [String] = [], gates: [String] = [], resources: ResourceSpec = ResourceSpec()
     ) {
+        self.resources = resources
         self.gates = gates
         self.name = name
         self.command = command

@@ -12,8 +12,10 @@ public struct BuildOptions: Sendable {
     public var force: Set<String> = []
     /// Decide and report, but run and restore nothing (`--dry-run`, `lepton status`).
     public var dryRun = false
-    /// How many stages may run at once.
+    /// How many stages may run or restore here at once.
     public var jobs = 2
+    /// How many stages may be out on the cluster at once (`--max-jobs`).
+    public var clusterJobs = 100
     /// After a failure, keep building stages that do not depend on it.
     public var keepGoing = false
     /// The context of a ``NoOpSnapshot`` to write after a complete, successful build; nil
@@ -36,6 +38,16 @@ public struct BuildOptions: Sendable {
     /// The shared cache to look stages up in (after the local cache) and, when it allows
     /// uploads, to upload what runs; nil builds locally.
     public var remote: RemoteCache?
+    /// The cores the local scheduler shares among running stages (`--cpus`); nil is the
+    /// machine's. Stages that declare cpus never start together beyond it.
+    public var cpus: Int?
+    /// The memory in MiB the local scheduler shares among stages that declare memory
+    /// (`--memory`); nil is the machine's physical memory.
+    public var memoryMiB: Int?
+    /// Where stages run that do not name an executor (`--executor`, `Lepton.config`).
+    public var defaultExecutor: ExecutorKind = .local
+    /// The cluster runner for stages whose executor is a cluster's; nil when none is set up.
+    public var cluster: (any ClusterRunner)?
     /// Download every output a remote hit restores, not only those the build needs in the
     /// workspace (the requested stages' outputs, metrics, and inputs of stages that run).
     public var remoteDownloadAll = false

@@ -39,13 +39,16 @@ public final class Builder: @unchecked Sendable {
         self.executor = StageExecutor(
             workspace: workspace, cache: ArtifactCache(directory: workspace.cacheDirectory), hasher: hasher,
             runner: runner, clock: clock, observer: observer, toolPath: options.toolPath,
-            trainerToolPath: options.trainerToolPath, insideSwiftPM: options.insideSwiftPM)
+            trainerToolPath: options.trainerToolPath, insideSwiftPM: options.insideSwiftPM, cluster: options.cluster,
+            defaultExecutor: options.defaultExecutor)
     }
 
-    /// Stops the build: no new stage starts, and running process groups are terminated.
+    /// Stops the build: no new stage starts, running process groups are terminated and
+    /// submitted cluster jobs cancelled.
     public func cancel() {
         cancelled.store(true, ordering: .relaxed)
         runner.terminateAll()
+        options.cluster?.terminateAll()
     }
 
     private var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
@@ -96,6 +99,8 @@ public final class Builder: @unchecked Sendable {
         var state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: true)
         phases.end(certified == nil ? "load lock and journal" : "check the snapshot, load lock and journal")
         let order = buildOrder()
+        let resources = try resolvedResources()
+        let budget = try self.budget(for: order, resources: resources)
         let planner = self.planner(for: order, certified: certified, warnings: observer)
         phases.end("hash source inputs")
         let isCancelled: @Sendable () -> Bool = { [self] in self.isCancelled }
@@ -105,9 +110,10 @@ public final class Builder: @unchecked Sendable {
                 options: options, isCancelled: isCancelled)
         }
         let execution = LocalExecution(
-            jobs: options.jobs, executor: executor, planner: planner, remote: remote, force: options.force,
-            observer: observer)
-        let result = coordinator(planner, execution: execution).run(
+            jobs: options.jobs + (options.cluster == nil ? 0 : options.clusterJobs), executor: executor,
+            planner: planner, remote: remote, force: options.force,
+            observer: observer, resources: resources)
+        let result = coordinator(planner, execution: execution, budget: budget).run(
             order, previous: { state.lock.stages[$0] }, promote: { state.update($0, $1) })
         phases.end("decide, run and restore stages")
         if remote?.finish() == true { phases.end("finish uploads") }
@@ -128,7 +134,60 @@ public final class Builder: @unchecked Sendable {
         ProcessLifetime.retain(self)
         return BuildSummary(
             outcomes: result.outcomes, seconds: seconds(since: start), interrupted: interrupted,
-            phases: phases.phases + (remote?.split ?? []), durations: result.durations, records: result.records)
+            phases: phases.phases + (remote?.split ?? []), durations: result.durations, records: result.records,
+            jobs: result.jobs)
+    }
+
+    /// Each stage's resources with their params read (`--set` overrides included).
+    private func resolvedResources() throws(LeptonError) -> [StageResources] {
+        var resolved: [StageResources] = []
+        resolved.reserveCapacity(graph.pipeline.stages.count)
+        for stage in graph.pipeline.stages {
+            if stage.resources.isEmpty {
+                resolved.append(StageResources())
+            } else {
+                resolved.append(
+                    try stage.resources.resolve(
+                        stage: stage.name, params: evaluator.params, paramsFile: graph.pipeline.paramsFile))
+            }
+        }
+        return resolved
+    }
+
+    /// The machine's share for this build; a stage of `order` that can never fit in it, or that
+    /// names an executor not set up, is an error before anything runs.
+    private func budget(for order: [Int], resources: [StageResources]) throws(LeptonError) -> ResourceBudget {
+        let capacity = ResourceBudget.Demand(
+            cpus: options.cpus ?? SystemCores.count, memoryMiB: options.memoryMiB ?? SystemMemory.mebibytes,
+            local: options.jobs, cluster: options.clusterJobs)
+        let stages = graph.pipeline.stages
+        for index in order {
+            let executor = resources[index].executor ?? options.defaultExecutor
+            let name = stages[index].name
+            if executor != .local {
+                if options.cluster?.kind != executor {
+                    throw LeptonError(
+                        .invalidPipeline,
+                        "stage '\(name)' runs on \(executor.rawValue), which is not set up here; configure it in Lepton.config (see docs/cluster.md) or build with --executor local"
+                    )
+                }
+                continue
+            }
+            if let cpus = resources[index].cpus, cpus > capacity.cpus {
+                throw LeptonError(
+                    .invalidPipeline,
+                    "stage '\(name)' asks for \(cpus) cpus but this build may use \(capacity.cpus); lower its cpus, raise the budget with --cpus, or run it on a cluster (executor: .slurm)"
+                )
+            }
+            if let memory = resources[index].memoryMiB, memory > capacity.memoryMiB {
+                throw LeptonError(
+                    .invalidPipeline,
+                    "stage '\(name)' asks for \(memory) MiB of memory but this build may use \(capacity.memoryMiB) MiB; lower its memory, raise the budget with --memory, or run it on a cluster (executor: .slurm)"
+                )
+            }
+        }
+        return ResourceBudget(
+            capacity: capacity, stages: stages, resources: resources, executor: options.defaultExecutor)
     }
 
     /// The stages asked for with everything they need, in dependency order.
@@ -158,10 +217,14 @@ public final class Builder: @unchecked Sendable {
             workspace: workspace, context: context, graph: graph, targets: evaluator.targets, force: options.force)
     }
 
-    private func coordinator(_ planner: Planner, execution: any StageExecution) -> Coordinator {
+    private func coordinator(_ planner: Planner, execution: any StageExecution, budget: ResourceBudget? = nil)
+        -> Coordinator
+    {
         Coordinator(
             graph: graph, planner: planner, execution: execution, observer: observer, clock: clock,
-            keepGoing: options.keepGoing, isCancelled: { [self] in self.isCancelled })
+            keepGoing: options.keepGoing,
+            budget: budget ?? ResourceBudget.unlimited(stages: graph.pipeline.stages.count, jobs: options.jobs),
+            isCancelled: { [self] in self.isCancelled })
     }
 
     private func seconds(since start: UInt64) -> Double { Double(clock.monotonicNow() - start) / 1e9 }

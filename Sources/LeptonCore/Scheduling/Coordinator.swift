@@ -6,6 +6,9 @@ import Synchronization
 /// settles or hands it to the ``StageExecution``, at most `jobs` at a time, and collects the
 /// outcomes. Knows nothing of caches, remotes or processes.
 ///
+/// Stages start in the order they became ready, except that one whose cores or memory do not
+/// fit beside the running ones (``ResourceBudget``) waits and lets a later one that fits go first.
+///
 /// After a failure no new stage starts (running ones finish) unless `keepGoing`; stages that
 /// depend on a failed or skipped stage are skipped.
 struct Coordinator {
@@ -15,6 +18,8 @@ struct Coordinator {
     let observer: any BuildObserver
     let clock: any Clock
     let keepGoing: Bool
+    /// The cores and memory running stages may reserve together.
+    var budget: ResourceBudget
     let isCancelled: @Sendable () -> Bool
 
     /// What the loop produced.
@@ -22,6 +27,8 @@ struct Coordinator {
         var outcomes: [(stage: String, outcome: StageOutcome)] = []
         var durations: [String: Double] = [:]
         var records: [String: StageRecord] = [:]
+        /// The cluster job each stage that went to a cluster ran as, by stage.
+        var jobs: [String: String] = [:]
     }
 
     private struct Completion {
@@ -50,6 +57,8 @@ struct Coordinator {
         var upstream: [String: PathDigest] = [:]
         var queued: [(Int, StageDecision, UInt64)] = []
         var running = 0
+        var reserved: [Int: ResourceBudget.Demand] = [:]
+        var inUse = ResourceBudget.Demand.none
         var stopping = false
         var result = Result()
         let completions = Mutex<[Completion]>([])
@@ -62,6 +71,7 @@ struct Coordinator {
             outcomes[stage] = done.outcome
             result.durations[name] = seconds
             result.outcomes.append((name, done.outcome))
+            if let job = done.job { result.jobs[name] = job }
             if let record = done.record {
                 switch done.outcome {
                 case .upToDate, .ran, .restored: result.records[name] = record
@@ -108,14 +118,21 @@ struct Coordinator {
                     queued.append((stage, decision, started))
                 }
             }
-            // Start queued work up to the job limit.
-            while running < execution.jobs, !queued.isEmpty {
-                let (stage, decision, started) = queued.removeFirst()
+            // Start queued work up to the job limit, each stage when its cores and memory fit.
+            while running < execution.jobs,
+                let next = queued.firstIndex(where: { stage, decision, _ in
+                    stopping || running == 0 || budget.fits(budget.demand(of: stage, decision), beside: inUse)
+                })
+            {
+                let (stage, decision, started) = queued.remove(at: next)
                 if stopping {
                     skip(stage, because: "the build stopped")
                     continue
                 }
                 running += 1
+                let demand = budget.demand(of: stage, decision)
+                reserved[stage] = demand
+                inUse = inUse + demand
                 if case .restore = decision {
                     observer.stageStarted(stages[stage].name, restoring: true)
                 } else {
@@ -139,6 +156,7 @@ struct Coordinator {
                 defer { items.removeAll() }; return items
             }) {
                 running -= 1
+                inUse = inUse - (reserved.removeValue(forKey: completion.stage) ?? .none)
                 finish(completion.stage, completion.result, seconds: completion.seconds)
             }
         }

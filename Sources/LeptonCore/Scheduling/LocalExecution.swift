@@ -9,6 +9,8 @@ struct LocalExecution: StageExecution {
     let remote: RemoteStageSource?
     let force: Set<String>
     let observer: any BuildObserver
+    /// Each stage's resources, by index.
+    let resources: [StageResources]
 
     func settle(_ index: Int, _ stage: StageDescription, _ decision: StageDecision) -> StageResult? {
         switch decision {
@@ -63,12 +65,13 @@ struct LocalExecution: StageExecution {
                 return restored
             }
             if let failure = remote?.prepareInputs(of: index) { return StageResult(outcome: .failed(failure)) }
-            switch executor.run(stage, record: record) {
+            let run = executor.run(stage, record: record, resources: resources[index])
+            switch run.result {
             case .success(let result):
                 remote?.upload(result.key, stage: stage.name)
-                return StageResult(outcome: .ran(reasons: reasons), record: result)
+                return StageResult(outcome: .ran(reasons: reasons), record: result, job: run.job)
             case .failure(let failure):
-                return StageResult(outcome: .failed(failure))
+                return StageResult(outcome: .failed(failure), job: run.job)
             }
         case .upToDate, .failed, .pending:
             return settle(index, stage, decision) ?? StageResult(outcome: .failed(StageFailure(message: "not settled")))

@@ -89,6 +89,8 @@ public struct BuildSummary: Sendable {
     /// The record each stage that is up to date, ran or was restored has after this build, by
     /// name: what the run history records (never a record another build produced).
     public var records: [String: StageRecord] = [:]
+    /// The cluster job each stage that ran on a cluster ran as, by name.
+    public var jobs: [String: String] = [:]
 
     public var failed: Bool {
         outcomes.contains { if case .failed = $0.outcome { return true } else { return false } }

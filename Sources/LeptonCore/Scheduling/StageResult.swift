@@ -2,4 +2,6 @@
 struct StageResult: Sendable {
     var outcome: StageOutcome
     var record: StageRecord?
+    /// The cluster job that ran the stage, if one did.
+    var job: String?
 }

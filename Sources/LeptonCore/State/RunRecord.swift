@@ -13,8 +13,11 @@ public struct RunRecord: Sendable, Equatable {
         /// The record the stage's outputs correspond to (nil if it never succeeded).
         public var record: StageRecord?
         public var seconds: Double?
+        /// The cluster job it ran as (`slurm:1234`), when it ran on a cluster.
+        public var job: String?
 
-        public init(outcome: String, record: StageRecord?, seconds: Double?) {
+        public init(outcome: String, record: StageRecord?, seconds: Double?, job: String? = nil) {
+            self.job = job
             self.outcome = outcome
             self.record = record
             self.seconds = seconds
@@ -69,6 +72,7 @@ public struct RunRecord: Sendable, Equatable {
         var stageObjects: [String: JSON] = [:]
         for (name, stage) in stages {
             var members: [String: JSON] = ["outcome": .string(stage.outcome)]
+            if let job = stage.job { members["job"] = .string(job) }
             if let record = stage.record { members["record"] = record.json }
             if let seconds = stage.seconds { members["seconds"] = RunRecord.milliseconds(seconds) }
             stageObjects[name] = .object(members)
@@ -106,6 +110,10 @@ public struct RunRecord: Sendable, Equatable {
             guard let stage = stages[name] else { continue }
             stream.key(name)
             stream.beginObject()
+            if let job = stage.job {
+                stream.key("job")
+                stream.string(job)
+            }
             stream.key("outcome")
             stream.string(stage.outcome)
             if let record = stage.record {
@@ -150,7 +158,7 @@ public struct RunRecord: Sendable, Equatable {
             guard let outcome = value["outcome"]?.stringValue else { return nil }
             stages[name] = Stage(
                 outcome: outcome, record: value["record"].flatMap(StageRecord.init(json:)),
-                seconds: value["seconds"]?.doubleValue)
+                seconds: value["seconds"]?.doubleValue, job: value["job"]?.stringValue)
         }
         var metrics: [String: [String: Double]] = [:]
         for (file, values) in json["metrics"]?.objectValue ?? [:] {

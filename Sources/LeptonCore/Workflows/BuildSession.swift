@@ -42,6 +42,8 @@ public struct BuildSession: Sendable {
             waiting($0)
         }
         let params = paramsAfter(lock.recovery)
+        // Jobs a killed build submitted are cancelled before anything else runs.
+        for message in options.cluster?.recoverLeftovers() ?? [] { observer.warning(message) }
         // Stages that read the params file themselves must see the --set values too.
         let overlay = ParamsOverlay(workspace: workspace)
         let overlaid = !params.overrides.isEmpty

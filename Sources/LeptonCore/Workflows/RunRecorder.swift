@@ -30,7 +30,7 @@ public struct RunRecorder: Sendable {
         for (name, outcome) in summary.outcomes {
             stages[name] = RunRecord.Stage(
                 outcome: RunRecorder.describe(outcome), record: summary.records[name],
-                seconds: summary.durations[name])
+                seconds: summary.durations[name], job: summary.jobs[name])
             switch outcome {
             case .upToDate, .ran, .restored: measured.insert(name)
             case .failed(let failure) where failure.isGateFailure: measured.insert(name)

@@ -42,9 +42,10 @@ private final class CountingExecution: StageExecution, @unchecked Sendable {
     }
 }
 
-private func coordinator(_ stages: [StageDescription], execution: any StageExecution, keepGoing: Bool = false)
-    -> (Coordinator, TemporaryPackage)
-{
+private func coordinator(
+    _ stages: [StageDescription], execution: any StageExecution, keepGoing: Bool = false,
+    budget: ResourceBudget? = nil
+) -> (Coordinator, TemporaryPackage) {
     let package = TemporaryPackage("coordinator")
     let pipeline = PipelineDescription(name: "test", paramsFile: "params.yaml", stages: stages)
     let hasher = ContentHasher(root: package.root, statCache: StatCache())
@@ -57,7 +58,8 @@ private func coordinator(_ stages: [StageDescription], execution: any StageExecu
         root: package.root, observer: nil)
     let coordinator = Coordinator(
         graph: planner.graph, planner: planner, execution: execution, observer: RecordingObserver(),
-        clock: ManualClock(), keepGoing: keepGoing, isCancelled: { false })
+        clock: ManualClock(), keepGoing: keepGoing,
+        budget: budget ?? ResourceBudget.unlimited(stages: stages.count, jobs: execution.jobs), isCancelled: { false })
     return (coordinator, package)
 }
 

@@ -1,0 +1,1 @@
+../../LeptonDescription/Resources.swift
