@@ -195,6 +195,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "LeptonClusterTests",
+            dependencies: ["LeptonSystem", "LeptonCluster", "LeptonCore", "LeptonRemote", "_LeptonTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "LeptonCommandsTests",
             dependencies: ["LeptonSystem", "LeptonCommands", "LeptonCore", "_LeptonTestSupport"],
             swiftSettings: strictSettings

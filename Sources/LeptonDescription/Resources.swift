@@ -9,7 +9,7 @@
 /// ```swift
 /// .stage(name: "features", command: "python3 features.py", inputs: ["data/raw"],
 ///        outputs: ["data/features"], resources: Resources(cpus: 4, memory: "8G", time: "30m"))
-/// .train(name: "train", data: "data/features", model: "models/net", layers: [.dense(10)])
+/// .train(name: "train", data: .csv("data/train.csv", label: "y"), model: [.dense(10)], checkpoint: "models/net.safetensors")
 ///     .resources(cpus: .param("train.cpus"), executor: .slurm, partition: "gpu", gpus: 1)
 /// ```
 public struct Resources: Sendable {

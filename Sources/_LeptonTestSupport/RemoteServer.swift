@@ -13,65 +13,24 @@ public final class RemoteServer: @unchecked Sendable {
     public let proxyPort: Int
     /// Where nginx keeps the blobs (`<data>/<location>/cas/<digest>`).
     public let dataDirectory: String
-    private let pid: pid_t
-    private let control: Int32
+    private let daemon: ScriptDaemon
 
-    public struct StartError: Error, CustomStringConvertible {
-        public let description: String
-    }
+    public typealias StartError = ScriptDaemon.StartError
 
     /// The script, found from this source file's place in the package.
-    public static var script: String {
-        let here = #filePath
-        let root = RelativePath.parent(RelativePath.parent(RelativePath.parent(here) ?? "") ?? "") ?? "."
-        return root + "/Tests/RemoteServer/remote-server.py"
-    }
+    public static var script: String { ScriptDaemon.script("RemoteServer/remote-server.py") }
 
     public init() throws {
         RemoteServer.installNginxIfPossible()
-        var input: [Int32] = [0, 0]
-        var output: [Int32] = [0, 0]
-        guard pipe(&input) == 0, pipe(&output) == 0 else { throw StartError(description: "pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_addclose(&actions, input[1])
-        posix_spawn_file_actions_addclose(&actions, output[0])
-        let argv = ["python3", RemoteServer.script]
-        let cArgs = argv.map { strdup($0) } + [nil]
-        var child: pid_t = 0
-        let spawned = posix_spawnp(&child, "python3", &actions, nil, cArgs, environ)
-        posix_spawn_file_actions_destroy(&actions)
-        for pointer in cArgs { free(pointer) }
-        close(input[0])
-        close(output[1])
-        guard spawned == 0 else { throw StartError(description: "cannot start python3") }
-        pid = child
-        control = input[1]
-        var line: [UInt8] = []
-        var byte: UInt8 = 0
-        while read(output[0], &byte, 1) == 1, byte != 10 { line.append(byte) }
-        close(output[0])
-        guard let json = try? JSON.parse(line), let nginx = json["nginx"]?.intValue,
-            let proxy = json["proxy"]?.intValue,
-            let data = json["data"]?.stringValue
-        else {
-            close(input[1])
-            var status: Int32 = 0
-            waitpid(child, &status, 0)
-            throw StartError(
-                description: "the remote cache server did not start (is nginx installed? apt-get install nginx)")
-        }
+        daemon = try ScriptDaemon(
+            script: RemoteServer.script,
+            failure: "the remote cache server did not start (is nginx installed? apt-get install nginx)")
+        guard let nginx = daemon.description["nginx"]?.intValue, let proxy = daemon.description["proxy"]?.intValue,
+            let data = daemon.description["data"]?.stringValue
+        else { throw StartError(description: "the remote cache server printed no ports") }
         nginxPort = nginx
         proxyPort = proxy
         dataDirectory = data
-    }
-
-    deinit {
-        close(control)  // the script stops nginx when its input closes
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     }
 
     /// The base URL of a location, through the fault proxy or straight to nginx.
