@@ -39,6 +39,25 @@ struct SlurmEndToEndTests {
         LeptonBinary.run(arguments, in: package.root, environment: cluster.environment)
     }
 
+    /// A package of one stage running `command` on Slurm, its Leptonfile evaluated, and a build of
+    /// it started and waited for until its output shows `sign`.
+    private func startBuild(
+        _ name: String, stage: String, command: String, showing sign: String, _ cluster: SlurmCluster
+    ) throws -> (TemporaryPackage, LeptonBinary.Running) {
+        let package = package(
+            name,
+            leptonfile: """
+                import LeptonDescription
+                let pipeline = Pipeline(name: "\(name)", stages: [
+                    .stage(name: "\(stage)", command: "\(command)", outputs: ["done.txt"]),
+                ])
+                """)
+        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
+        let running = LeptonBinary.start(["build"], in: package.root, environment: cluster.environment)
+        try #require(eventually(within: 60) { running.output().contains(sign) }, "\(running.output())")
+        return (package, running)
+    }
+
     /// The jobs the controller knows whose name is `lepton:<stage>` for one of `stages`.
     private func jobs(of stages: Set<String>, _ cluster: SlurmCluster) -> [(id: Int, name: String, state: String)] {
         cluster.jobs().filter { stages.contains(String($0.name.dropFirst("lepton:".count))) }
@@ -122,17 +141,9 @@ struct SlurmEndToEndTests {
 
     @Test func ctrlCCancelsTheJobsItSubmitted() throws {
         let cluster = try cluster()
-        let package = package(
-            "slurm-ctrl-c",
-            leptonfile: """
-                import LeptonDescription
-                let pipeline = Pipeline(name: "ctrlc", stages: [
-                    .stage(name: "sleeper", command: "echo started; sleep 120; touch a", outputs: ["a"]),
-                ])
-                """)
-        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
-        let running = LeptonBinary.start(["build"], in: package.root, environment: cluster.environment)
-        #expect(eventually(within: 60) { running.output().contains("sleeper │ started") }, "\(running.output())")
+        let (package, running) = try startBuild(
+            "slurm-ctrl-c", stage: "sleeper", command: "echo started; sleep 120; touch done.txt",
+            showing: "sleeper │ started", cluster)
         let job = try #require(jobs(of: ["sleeper"], cluster).last)
         running.signal(SIGINT)
         let result = running.wait()
@@ -143,17 +154,9 @@ struct SlurmEndToEndTests {
 
     @Test func theNextBuildCancelsTheJobsOfAKilledLepton() throws {
         let cluster = try cluster()
-        let package = package(
-            "slurm-killed",
-            leptonfile: """
-                import LeptonDescription
-                let pipeline = Pipeline(name: "killed", stages: [
-                    .stage(name: "orphan", command: "echo started; sleep 120; touch a", outputs: ["a"]),
-                ])
-                """)
-        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
-        let running = LeptonBinary.start(["build"], in: package.root, environment: cluster.environment)
-        #expect(eventually(within: 60) { running.output().contains("submitted as Slurm job") }, "\(running.output())")
+        let (package, running) = try startBuild(
+            "slurm-killed", stage: "orphan", command: "echo started; sleep 120; touch done.txt",
+            showing: "submitted as Slurm job", cluster)
         let job = try #require(jobs(of: ["orphan"], cluster).last)
         running.signal(SIGKILL)
         _ = running.wait()
@@ -169,17 +172,9 @@ struct SlurmEndToEndTests {
 
     @Test func aJobLostWithItsNodeIsSubmittedAgain() throws {
         let cluster = try cluster()
-        let package = package(
-            "slurm-node",
-            leptonfile: """
-                import LeptonDescription
-                let pipeline = Pipeline(name: "node", stages: [
-                    .stage(name: "flaky", command: "echo started; sleep 3; echo done > done.txt", outputs: ["done.txt"]),
-                ])
-                """)
-        #expect(LeptonBinary.run(["dag"], in: package.root).status == 0)
-        let running = LeptonBinary.start(["build"], in: package.root, environment: cluster.environment)
-        #expect(eventually(within: 60) { running.output().contains("flaky │ started") }, "\(running.output())")
+        let (package, running) = try startBuild(
+            "slurm-node", stage: "flaky", command: "echo started; sleep 3; echo done > done.txt",
+            showing: "flaky │ started", cluster)
         cluster.run(["scontrol", "update", "nodename=\(cluster.node)", "state=down", "reason=lepton-test"])
         #expect(eventually(within: 20) { running.output().contains("ended NODE_FAIL; submitting it again") })
         cluster.run(["scontrol", "update", "nodename=\(cluster.node)", "state=resume"])

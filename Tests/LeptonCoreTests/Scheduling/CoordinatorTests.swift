@@ -42,7 +42,8 @@ private final class CountingExecution: StageExecution, @unchecked Sendable {
     }
 }
 
-private func coordinator(
+/// A coordinator of `stages` in a temporary package, with a planner deciding for real.
+func coordinator(
     _ stages: [StageDescription], execution: any StageExecution, keepGoing: Bool = false,
     budget: ResourceBudget? = nil
 ) -> (Coordinator, TemporaryPackage) {

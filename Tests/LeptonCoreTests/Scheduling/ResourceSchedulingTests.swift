@@ -63,20 +63,9 @@ struct ResourceSchedulingTests {
             resources: resources, executor: .local)
         #expect(budget.demands.map(\.cpus) == [2, 2, 2, 0, 0, 0])
         let execution = ReservingExecution(jobs: 4, cores: ["t1": 2, "t2": 2, "t3": 2])
-        let package = TemporaryPackage("budget")
-        let pipeline = PipelineDescription(name: "test", paramsFile: "params.yaml", stages: stages)
-        let hasher = ContentHasher(root: package.root, statCache: StatCache())
-        let planner = Planner(
-            graph: BuildGraph(pipeline: pipeline),
-            evaluator: StageEvaluator(
-                root: package.root, pipeline: pipeline, hasher: hasher, params: ParamsStore(root: package.root),
-                targets: nil),
-            cache: ArtifactCache(directory: package.workspace.cacheDirectory), force: [], gateBaseline: [:],
-            root: package.root, observer: nil)
-        let loop = Coordinator(
-            graph: planner.graph, planner: planner, execution: execution, observer: RecordingObserver(),
-            clock: ManualClock(), keepGoing: false, budget: budget, isCancelled: { false })
+        let (loop, package) = coordinator(stages, execution: execution, budget: budget)
         let result = loop.run(Array(stages.indices), previous: { _ in nil }, promote: { _, _ in })
+        withExtendedLifetime(package) {}
         #expect(result.outcomes.count == 6)
         #expect(execution.mostCores == 2, "two trainers ran at once on two cores")
         #expect(execution.most >= 2, "the stages that declare nothing did not run beside the trainers")
