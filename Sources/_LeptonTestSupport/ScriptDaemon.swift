@@ -37,15 +37,12 @@ public final class ScriptDaemon: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
         posix_spawn_file_actions_addclose(&actions, input[1])
         posix_spawn_file_actions_addclose(&actions, output[0])
-        let argv = ["python3", script] + arguments
-        let cArgs = argv.map { strdup($0) } + [nil]
-        var child: pid_t = 0
-        let spawned = posix_spawnp(&child, "python3", &actions, nil, cArgs, environ)
+        let spawned = spawnLikeAShell(
+            "python3", arguments: ["python3", script] + arguments, search: true, actions: &actions)
         posix_spawn_file_actions_destroy(&actions)
-        for pointer in cArgs { free(pointer) }
         close(input[0])
         close(output[1])
-        guard spawned == 0 else { throw StartError(description: "cannot start python3") }
+        guard let child = spawned else { throw StartError(description: "cannot start python3") }
         var line: [UInt8] = []
         var byte: UInt8 = 0
         while read(output[0], &byte, 1) == 1, byte != 10 { line.append(byte) }

@@ -41,15 +41,12 @@ public final class SlurmCluster: @unchecked Sendable {
         posix_spawn_file_actions_addclose(&actions, output[0])
         var environment = ["SLURM_CONF=\(configuration)"]
         if let path = getenv("PATH") { environment.append("PATH=" + String(cString: path)) }
-        let cArgs = arguments.map { strdup($0) } + [nil]
-        let cEnv = environment.map { strdup($0) } + [nil]
-        var child: pid_t = 0
-        let spawned = posix_spawnp(&child, arguments[0], &actions, nil, cArgs, cEnv)
+        let spawned = spawnLikeAShell(
+            arguments[0], arguments: arguments, environment: environment, search: true, actions: &actions)
         posix_spawn_file_actions_destroy(&actions)
-        for pointer in cArgs + cEnv { free(pointer) }
         close(output[1])
         defer { close(output[0]) }
-        guard spawned == 0 else { return "" }
+        guard let child = spawned else { return "" }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {

@@ -25,7 +25,7 @@ struct LeptonBinary {
         let pid: pid_t
         let log: String
 
-        func signal(_ number: Int32) { kill(pid, number) }
+        func signal(_ number: Int32) { if pid > 0 { kill(pid, number) } }
 
         func wait() -> Result {
             var status: Int32 = 0
@@ -56,26 +56,8 @@ struct LeptonBinary {
         ]
         for (name, value) in environment { env.append("\(name)=\(value)") }
         let argv = [path] + arguments + (packagePath ? ["-C", directory] : [])
-        var pid: pid_t = 0
-        let cArgs = argv.map { strdup($0) } + [nil]
-        let cEnv = env.map { strdup($0) } + [nil]
-        // As a shell starts it: no signal blocked, default handling (a test thread's own mask
-        // and dispositions would otherwise be inherited and hide how Lepton catches signals).
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawn(&pid, path, &actions, &attributes, cArgs, cEnv)
-        posix_spawnattr_destroy(&attributes)
+        let pid = spawnLikeAShell(path, arguments: argv, environment: env, actions: &actions) ?? 0
         posix_spawn_file_actions_destroy(&actions)
-        for pointer in cArgs { free(pointer) }
-        for pointer in cEnv { free(pointer) }
         return Running(pid: pid, log: log)
     }
 
