@@ -58,6 +58,21 @@ struct SlurmEndToEndTests {
         return (package, running)
     }
 
+    /// The files of a package's cache, relative to it: objects by digest, run entries by key.
+    private func cacheEntries(_ package: TemporaryPackage) -> [String] {
+        let fileSystem = PosixFileSystem()
+        var entries: [String] = []
+        for kind in ["objects", "runs"] {
+            let base = package.root + "/.lepton/cache/" + kind
+            for prefix in ((try? fileSystem.list(base)) ?? []).map(\.name) {
+                for name in ((try? fileSystem.list(base + "/" + prefix)) ?? []).map(\.name) {
+                    entries.append("\(kind)/\(prefix)/\(name)")
+                }
+            }
+        }
+        return entries.sorted()
+    }
+
     /// The jobs the controller knows whose name is `lepton:<stage>` for one of `stages`.
     private func jobs(of stages: Set<String>, _ cluster: SlurmCluster) -> [(id: Int, name: String, state: String)] {
         cluster.jobs().filter { stages.contains(String($0.name.dropFirst("lepton:".count))) }
@@ -103,6 +118,9 @@ struct SlurmEndToEndTests {
         for file in ["clean.csv", "count.txt", "report.txt", "Lepton.lock"] {
             #expect(onCluster.read(file) == local.read(file), "\(file) differs from a local build's")
         }
+        // The same objects and run-cache entries (by content address and key) in the cache.
+        #expect(cacheEntries(onCluster) == cacheEntries(local))
+        #expect(!cacheEntries(local).isEmpty)
 
         // A no-op submits nothing, nor does a stage restored from the cache.
         let noOp = lepton(["build"], onCluster, cluster)
@@ -182,6 +200,31 @@ struct SlurmEndToEndTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(package.read("done.txt") == "done\n")
         #expect(jobs(of: ["flaky"], cluster).suffix(2).map(\.state) == ["NODE_FAIL", "COMPLETED"])
+    }
+
+    @Test func aTrainerStageRunsOnTheClusterWithItsCoresAsThreads() throws {
+        let cluster = try cluster()
+        let package = package(
+            "slurm-train",
+            leptonfile: """
+                import LeptonDescription
+                let pipeline = Pipeline(name: "train", stages: [
+                    .train(name: "train", data: .csv("train.csv", label: "y"), model: [.dense(4), .relu, .dense(2)],
+                           epochs: 2, checkpoint: "model.safetensors")
+                        .resources(cpus: 2, memory: "500M"),
+                ])
+                """)
+        var rows = ["a,b,y"]
+        for index in 0..<200 { rows.append("\(Double(index % 17) / 17),\(Double(index % 5) / 5),\(index % 2)") }
+        package.write("train.csv", rows.joined(separator: "\n") + "\n")
+        let result = lepton(["build"], package, cluster)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("train │ lepton: submitted as Slurm job"), "\(result.output)")
+        #expect(package.exists("model.safetensors"))
+        let job = try #require(jobs(of: ["train"], cluster).last)
+        #expect(job.state == "COMPLETED")
+        #expect(cluster.job(job.id)["NumCPUs"] == "2")
+        #expect(package.read(".lepton/slurm/train.sh")?.contains("--threads 2") == true)
     }
 
     /// Slurm enforces time limits in whole minutes, checked about every 30 s: over a minute.

@@ -12,6 +12,10 @@ once `sinfo` answers, then waits until its standard input closes (or SIGTERM), a
 daemons and removes the folder. Clients reach it with SLURM_CONF set to "conf".
 
   python3 Tests/SlurmCluster/slurm-cluster.py --install   # apt-get install slurm-wlm munge first
+
+With --default-config it also copies the configuration to /etc/slurm/slurm.conf when there is
+none (and removes it when it stops): for tools whose jobs clear SLURM_CONF before calling srun
+(Snakemake's job-step executor does), as on a real cluster where that file exists.
 """
 import json
 import os
@@ -117,8 +121,19 @@ NodeName=lepton-node NodeAddr=127.0.0.1 CPUs={cores} RealMemory=4000 State=UNKNO
 PartitionName=debug Nodes=lepton-node Default=YES MaxTime=INFINITE State=UP
 """)
     env = dict(os.environ, SLURM_CONF=conf)
+    system_conf = "/etc/slurm/slurm.conf"
+    placed = False
+    if "--default-config" in sys.argv and not os.path.exists(system_conf):
+        os.makedirs(os.path.dirname(system_conf), exist_ok=True)
+        shutil.copy(conf, system_conf)
+        placed = True
 
     def stop():
+        if placed:
+            try:
+                os.remove(system_conf)
+            except OSError:
+                pass
         for name in ("slurmd.pid", "slurmctld.pid", "munge/munged.pid"):
             try:
                 with open(os.path.join(base, name)) as handle:
