@@ -111,8 +111,11 @@ struct StageExecutor: Sendable {
         var arguments = stage.command.argv(
             tool: stage.command.runsTrainer ? trainerToolPath ?? toolPath : toolPath, product: product,
             params: record.params)
-        // The trainer's threads follow the cores it asked for, unless it names a thread count.
-        if stage.command.runsTrainer, let cpus = resources.cpus, !arguments.contains(TrainerFlag.threads.option) {
+        // The trainer's threads follow the cores it asked for, unless it names a thread count;
+        // on a cluster, one that asked for none gets the scheduler's default allocation, one core.
+        if stage.command.runsTrainer, !arguments.contains(TrainerFlag.threads.option),
+            let cpus = resources.cpus ?? (onCluster ? 1 : nil)
+        {
             arguments += [TrainerFlag.threads.option, String(cpus)]
         }
         let runner: any ProcessRunner

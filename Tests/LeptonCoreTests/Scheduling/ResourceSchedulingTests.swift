@@ -157,3 +157,78 @@ struct ResourceSchedulingTests {
         #expect(ResourceSpec.problem(.memory, literal: "8Q")?.contains("\"8G\"") == true)
     }
 }
+
+/// A cluster runner that records what it was handed and writes the stage's output.
+private final class RecordingCluster: ClusterRunner, @unchecked Sendable {
+    let kind = ExecutorKind.slurm
+    let requests = Mutex<[ProcessRequest]>([])
+    let package: TemporaryPackage
+    private let out = Mutex((now: 0, most: 0))
+
+    init(package: TemporaryPackage) { self.package = package }
+
+    /// The most jobs it had out at once.
+    var most: Int { out.withLock { $0.most } }
+
+    func run(_ request: ProcessRequest) -> ProcessOutcome {
+        requests.withLock { $0.append(request) }
+        out.withLock {
+            $0.now += 1
+            $0.most = max($0.most, $0.now)
+        }
+        request.onSubmitted?("slurm:7")
+        usleep(30_000)
+        package.write(request.stage == "train" ? "model.txt" : "\(request.stage).txt", "m")
+        out.withLock { $0.now -= 1 }
+        return .exited(0)
+    }
+
+    func terminateAll() {}
+    func recoverLeftovers() -> [String] { [] }
+}
+
+struct ExecutorSeamTests {
+    @Test func stagesOnTheClusterGoToItsRunnerWithTheirJobRecordedAndTrainersGetOneThreadByDefault() throws {
+        let harness = EngineHarness(stages: [
+            StageDescription(
+                name: "train", command: .tool(["train", "--data", "d"], settings: []),
+                outputs: [PathSpec(kind: .path, path: "model.txt")], resources: ResourceSpec(executor: .slurm)),
+            stage("local", outputs: ["local.txt"]),
+        ])
+        harness.runner.on("local", harness.writes("local.txt") { "l" })
+        let cluster = RecordingCluster(package: harness.package)
+        var options = BuildOptions()
+        options.cluster = cluster
+        let summary = try harness.build(options)
+        #expect(harness.runner.ran == ["local"])
+        let request = try #require(cluster.requests.withLock { $0.first })
+        #expect(request.stage == "train")
+        #expect(request.arguments.suffix(2) == ["--threads", "1"])
+        #expect(summary.jobs == ["train": "slurm:7"])
+        // Without a cluster set up, a stage that needs one is an error before anything runs.
+        harness.package.write("model.txt", "changed")
+        #expect {
+            try harness.build(BuildOptions())
+        } throws: { error in
+            (error as? LeptonError)?.message.contains("stage 'train' runs on slurm, which is not set up here") == true
+        }
+    }
+}
+
+extension ExecutorSeamTests {
+    @Test func jobsOutOnTheClusterAreCappedByMaxJobsNotByTheLocalLimit() throws {
+        let harness = EngineHarness(
+            stages: (1...6).map { index in
+                StageDescription(
+                    name: "s\(index)", command: .shell("fake"), outputs: [PathSpec(kind: .path, path: "s\(index).txt")],
+                    resources: ResourceSpec(executor: .slurm))
+            })
+        let cluster = RecordingCluster(package: harness.package)
+        var options = BuildOptions(jobs: 1)
+        options.cluster = cluster
+        options.clusterJobs = 3
+        let summary = try harness.build(options)
+        #expect(summary.outcomes.count == 6 && !summary.failed)
+        #expect(cluster.most == 3)
+    }
+}
