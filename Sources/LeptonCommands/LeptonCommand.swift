@@ -78,20 +78,49 @@ extension LeptonCommand {
                 Glibc.exit(0)
             }
             // Stale: still no need for the whole command tree, only this subcommand's.
-            if arguments == ["status"] { runAlone(Status.self, []) }
-            runAlone(Build.self, Array(arguments.dropFirst()))
+            if arguments == ["status"] { runAlone(Status.self, [], all: arguments) }
+            runAlone(Build.self, Array(arguments.dropFirst()), all: arguments)
         }
-        main()
-        Glibc.exit(0)
+        let command: any ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch {
+            exit(withError: error)
+        }
+        execute(command)
     }
 
-    /// Parses and runs one subcommand without the root command's tree; never returns.
-    private static func runAlone<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String]) -> Never {
+    /// Parses and runs one subcommand without the root command's tree; never returns. Arguments
+    /// it cannot parse go through the root's parser, so the message is the same as without the
+    /// shortcut.
+    private static func runAlone<Command: ParsableCommand>(
+        _ type: Command.Type, _ arguments: [String], all: [String]
+    ) -> Never {
+        guard let command = try? type.parse(arguments) else {
+            do {
+                _ = try parseAsRoot(all)
+            } catch {
+                exit(withError: error)
+            }
+            Glibc.exit(ExitCode.validationFailure.rawValue)
+        }
+        execute(command)
+    }
+
+    /// Runs a parsed subcommand; never returns. A usage error it finds after parsing (an
+    /// unknown stage name) prints that subcommand's usage, not the root's.
+    private static func execute(_ command: any ParsableCommand) -> Never {
+        var command = command
         do {
-            var command = try type.parse(arguments)
             try command.run()
+        } catch let error as ValidationError {
+            let usage = usageString(for: type(of: command))
+            let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") }
+                .joined(separator: " ")
+            Console().error("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more information.")
+            Glibc.exit(ExitCode.validationFailure.rawValue)
         } catch {
-            type.exit(withError: error)
+            exit(withError: error)
         }
         Glibc.exit(0)
     }

@@ -95,7 +95,7 @@ public struct Train: ParsableCommand {
             let dataset = try source.load()
             console.line(
                 "training \(configuration.layers.map(\.text).joined(separator: ",")) on \(dataset.count) samples "
-                    + "\(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet), "
+                    + "of shape \(dataset.sampleShape), \(context.threads) thread(s), kernels \(ComputeContext.instructionSet), "
                     + TrainerRun.buildKind)
             if configuration.loss.isClassification && Set(dataset.targets).count < 2 {
                 console.error(

@@ -268,7 +268,12 @@ struct EndToEndTests {
         package.write(".gitignore", "build/")
         let first = InProcess.run(["init"], in: package.root)
         #expect(first.status == 0)
-        #expect(package.read("Leptonfile")?.contains(".target(\"Train\")") == true)
+        #expect(package.read("Leptonfile")?.contains(".target(\"Prepare\")") == true)
+        // The starter builds as it is: a shell stage, the trainer and an evaluation with a gate.
+        let built = LeptonBinary.run(["build"], in: package.root)
+        #expect(built.status == 0, "\(built.output)")
+        #expect(stagesThatRan(built.output) == ["prepare", "train", "evaluate"])
+        #expect(package.exists("metrics.json"))
         #expect(
             package.read(".gitignore") == "build/\n# Lepton's cache and state (Lepton.lock is committed)\n.lepton/\n")
         package.write("Leptonfile", "mine")

@@ -3,7 +3,8 @@ import LeptonCore
 import LeptonRemote
 import LeptonSystem
 
-/// The remote cache options `build`, `push`, `pull` and `remote status` share.
+/// The remote cache options `build`, `push`, `pull` and `remote status` share (`build` adds
+/// ``UploadOption``; `push` always uploads, `pull` and `remote status` never do).
 struct RemoteOptions: ParsableArguments {
     @Option(
         name: .customLong("remote"),
@@ -16,11 +17,6 @@ struct RemoteOptions: ParsableArguments {
     var noRemote = false
 
     @Flag(
-        name: .customLong("remote-upload"),
-        help: "Upload what runs to the remote cache (default: read-only; LEPTON_REMOTE_UPLOAD=1 does the same).")
-    var upload = false
-
-    @Flag(
         name: .customLong("remote-required"),
         help: "Fail with exit code 4 when the remote cache is unreachable, instead of going on without it.")
     var required = false
@@ -29,12 +25,12 @@ struct RemoteOptions: ParsableArguments {
     ///
     /// - Throws: ``ExitCodes/invalid`` for a bad name or URL, ``ExitCodes/remoteUnavailable``
     ///   when `--remote-required` and the server cannot be reached.
-    func selection(workspace: Workspace, console: Console, forceUploads: Bool = false) throws -> RemoteSelection? {
+    func selection(workspace: Workspace, console: Console, uploads: Bool = false) throws -> RemoteSelection? {
         do throws(LeptonError) {
             var selection = try RemoteSelection.resolve(
-                root: workspace.root, flag: remote, disabled: noRemote, uploadFlag: upload, environment: Environment.all
-            )
-            if forceUploads { selection?.uploads = true }
+                root: workspace.root, flag: remote, disabled: noRemote, uploadFlag: uploads,
+                environment: Environment.all)
+            if uploads { selection?.uploads = true }
             return selection
         } catch {
             console.error(console.red("error: ") + error.message)
@@ -45,9 +41,9 @@ struct RemoteOptions: ParsableArguments {
     /// A client for the configured remote; nil when there is none, or when it cannot be used and
     /// is not required (a warning says why).
     func open(
-        workspace: Workspace, console: Console, observer: ConsoleRemoteObserver, forceUploads: Bool = false
+        workspace: Workspace, console: Console, observer: ConsoleRemoteObserver, uploads: Bool = false
     ) throws -> RemoteCache? {
-        guard let selection = try selection(workspace: workspace, console: console, forceUploads: forceUploads) else {
+        guard let selection = try selection(workspace: workspace, console: console, uploads: uploads) else {
             if required {
                 console.error(
                     console.red("error: ")
@@ -77,8 +73,8 @@ struct RemoteOptions: ParsableArguments {
 
     /// A client for commands whose point is the remote (`push`, `pull`, `remote status`): none
     /// configured is a usage error (exit 2), one that cannot be used exits 4 with the reason.
-    func openForTransfers(workspace: Workspace, console: Console, forceUploads: Bool = false) throws -> RemoteCache {
-        guard let selection = try selection(workspace: workspace, console: console, forceUploads: forceUploads) else {
+    func openForTransfers(workspace: Workspace, console: Console, uploads: Bool = false) throws -> RemoteCache {
+        guard let selection = try selection(workspace: workspace, console: console, uploads: uploads) else {
             console.error(
                 console.red("error: ")
                     + "no remote cache is configured: add one with `lepton remote add NAME URL`, set LEPTON_REMOTE_URL, or pass --remote URL"
@@ -101,4 +97,12 @@ struct RemoteOptions: ParsableArguments {
         console.error(console.red("error: ") + "the remote cache is required (--remote-required): \(problem.message)")
         throw ExitCodes.remoteUnavailable
     }
+}
+
+/// `build`'s `--remote-upload`: the only command that may or may not upload.
+struct UploadOption: ParsableArguments {
+    @Flag(
+        name: .customLong("remote-upload"),
+        help: "Upload what runs to the remote cache (default: read-only; LEPTON_REMOTE_UPLOAD=1 does the same).")
+    var upload = false
 }

@@ -43,6 +43,8 @@ extension LeptonCommand {
 
         @OptionGroup var remoteOptions: RemoteOptions
 
+        @OptionGroup var uploadOption: UploadOption
+
         @OptionGroup var executorOptions: ExecutorOptions
 
         @Flag(
@@ -100,7 +102,8 @@ extension LeptonCommand {
             let remoteObserver = ConsoleRemoteObserver(console: console)
             if !dryRun {
                 options.remote = try remoteOptions.open(
-                    workspace: session.workspace, console: console, observer: remoteObserver)
+                    workspace: session.workspace, console: console, observer: remoteObserver,
+                    uploads: uploadOption.upload)
                 options.remoteDownloadAll = remoteDownloadAll
             }
             let startedAt = SystemClock().fileTimeNow()

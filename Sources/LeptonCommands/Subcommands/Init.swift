@@ -63,28 +63,42 @@ enum Templates {
             stages: [
                 .stage(
                     name: "prepare",
-                    command: "mkdir -p data && printf 'x,y\\n1,2\\n3,4\\n' > data/clean.csv",
+                    command: "mkdir -p data && printf 'x,y,label\\n0.1,0.9,0\\n0.2,0.8,0\\n0.3,0.7,0\\n0.7,0.3,1\\n0.8,0.2,1\\n0.9,0.1,1\\n' > data/clean.csv",
                     // Data inputs: files, folders and glob patterns, for example
                     // inputs: ["data/raw.csv", .folder("data/images"), .glob("data/shards/*.npy")],
-                    // Outputs: files and folders the command writes; cached and restored by Lepton.
-                    outputs: ["data/clean.csv"]
-                ),
-                .stage(
-                    name: "train",
-                    command: "mkdir -p models && wc -l < data/clean.csv > models/model.txt",
-                    // Another stage's output as input: "train" runs after "prepare".
-                    inputs: ["data/clean.csv"],
                     // Code inputs: files, folders, and the sources of this package's SwiftPM targets:
-                    // code: ["train.py", .folder("scripts"), .target("Train")],
+                    // code: ["prepare.py", .folder("scripts"), .target("Prepare")],
                     // Only these keys of params.yaml count; other keys can change freely:
-                    // params: ["train.lr", "train.epochs", .value("seed", 42)],
+                    // params: ["prepare.split", .value("seed", 42)],
                     // Environment variables whose values matter:
                     // environment: ["OMP_NUM_THREADS"],
-                    outputs: ["models/model.txt"]
+                    // Outputs: files and folders the command writes; cached and restored by Lepton.
+                    outputs: ["data/clean.csv"]
                     // Metrics files (JSON, YAML or CSV), cached like outputs:
                     // metrics: ["metrics.json"],
                     // Order without data flow:
-                    // after: ["prepare"]
+                    // after: ["download"],
+                    // Cores, memory, a time limit, and where it runs (not part of the key):
+                    // resources: Resources(cpus: 2, memory: "4G", time: "30m")
+                ),
+                // The built-in trainer (a PyTorch script works too: a .stage running python3).
+                // Another stage's output as input: "train" runs after "prepare".
+                .train(
+                    name: "train",
+                    data: .csv("data/clean.csv", label: "label"),
+                    model: [.dense(8), .relu, .dense(2)],
+                    // Any setting can come from params.yaml: .adam(learningRate: .param("train.lr"))
+                    optimizer: .adam(learningRate: 0.05),
+                    epochs: 20,
+                    checkpoint: "models/model.safetensors"
+                ),
+                // Metrics of the trained model; a gate fails the build when it is not met.
+                .evaluate(
+                    name: "evaluate",
+                    checkpoint: "models/model.safetensors",
+                    data: .csv("data/clean.csv", label: "label"),
+                    metrics: "metrics.json",
+                    require: ["accuracy >= 0.5"]
                 ),
             ]
         )

@@ -21,7 +21,7 @@ extension LeptonCommand {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
-            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console, forceUploads: true)
+            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console, uploads: true)
             var failed = 0
             var pushed = 0
             OutputPush(workspace: workspace, remote: remote).push(records) { name, outcome in

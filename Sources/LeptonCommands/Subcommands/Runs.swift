@@ -96,7 +96,8 @@ extension LeptonCommand {
                 let jobs = record.stages.values.contains { $0.job != nil }
                 TablePrinter(console: console).print(
                     header: ["stage", "outcome", "time", "key"] + (jobs ? ["job"] : []),
-                    rows: record.stages.sorted { $0.key < $1.key }.map { name, stage in
+                    rows: record.stageNames.compactMap { name in record.stages[name].map { (name, $0) } }.map {
+                        name, stage in
                         [
                             name, stage.outcome, stage.seconds.map(Format.duration) ?? "-",
                             stage.record.map { String($0.key.prefix(12)) } ?? "-",
@@ -109,7 +110,8 @@ extension LeptonCommand {
                         header: ["param", "value"], rows: params.map { [$0.key, $0.value] })
                 }
                 var outputs: [[String]] = []
-                for (name, stage) in record.stages.sorted(by: { $0.key < $1.key }) {
+                for name in record.stageNames {
+                    guard let stage = record.stages[name] else { continue }
                     for (path, digest) in (stage.record?.outputs ?? [:]).sorted(by: { $0.key < $1.key }) {
                         outputs.append([path, name, String(digest.digest.prefix(12))])
                     }

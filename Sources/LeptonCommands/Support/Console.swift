@@ -5,14 +5,26 @@ import Synchronization
     import Glibc
 #endif
 
-/// Writes to the task's ``Terminal``: colours only on a terminal and without `NO_COLOR`.
+/// Writes to the task's ``Terminal``: colours on a terminal, or where `FORCE_COLOR` or
+/// `CLICOLOR_FORCE` asks for them (CI logs), never with `NO_COLOR` (see ``wantsColors``).
 struct Console: Sendable {
     let colors: Bool
     let terminal: any Terminal
 
     init(terminal: any Terminal = TerminalScope.current) {
         self.terminal = terminal
-        colors = terminal.isInteractive(error: false) && Environment.raw("NO_COLOR") == nil
+        colors = Console.wantsColors(interactive: terminal.isInteractive(error: false), environment: Environment.value)
+    }
+
+    /// Whether to colour: a non-empty `NO_COLOR` never (no-color.org: an empty one does not
+    /// count); else a `FORCE_COLOR` or `CLICOLOR_FORCE` that is set and not `0` always; else
+    /// only on an interactive terminal.
+    static func wantsColors(interactive: Bool, environment: (String) -> String?) -> Bool {
+        if environment("NO_COLOR") != nil { return false }
+        for name in ["FORCE_COLOR", "CLICOLOR_FORCE"] {
+            if let value = environment(name), value != "0" { return true }
+        }
+        return interactive
     }
 
     /// Writes a line to standard output (unbuffered, so lines from stages interleave whole).

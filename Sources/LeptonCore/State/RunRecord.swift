@@ -36,6 +36,9 @@ public struct RunRecord: Sendable, Equatable {
     /// `--set` values, canonical JSON by key.
     public var overrides: [String: String]
     public var stages: [String: Stage]
+    /// The stages in the order the build finished them (dependencies first); empty in records
+    /// written before it was kept. See ``stageNames``.
+    public var order: [String] = []
     /// Metrics by file, then by flattened name.
     public var metrics: [String: [String: Double]]
 
@@ -51,6 +54,13 @@ public struct RunRecord: Sendable, Equatable {
         self.overrides = overrides
         self.stages = stages
         self.metrics = metrics
+    }
+
+    /// The stage names in build order (dependencies first), any the order misses after them by name.
+    public var stageNames: [String] {
+        let known = order.filter { stages[$0] != nil }
+        let listed = Set(known)
+        return known + stages.keys.filter { !listed.contains($0) }.sorted()
     }
 
     /// The stages that ran or were restored.
@@ -83,6 +93,7 @@ public struct RunRecord: Sendable, Equatable {
             "stages": .object(stageObjects), "metrics": metricsJSON,
         ]
         if let commit { object["commit"] = .string(commit) }
+        if !order.isEmpty { object["order"] = .array(order.map { .string($0) }) }
         return .object(object)
     }
 
@@ -100,6 +111,10 @@ public struct RunRecord: Sendable, Equatable {
         stream.string(id)
         stream.key("metrics")
         stream.value(metricsJSON)
+        if !order.isEmpty {
+            stream.key("order")
+            stream.value(.array(order.map { .string($0) }))
+        }
         stream.key("overrides")
         stream.value(overridesJSON)
         stream.key("seconds")
@@ -168,5 +183,6 @@ public struct RunRecord: Sendable, Equatable {
             id: id, started: started, seconds: seconds, status: status, commit: json["commit"]?.stringValue,
             overrides: (json["overrides"]?.objectValue ?? [:]).mapValues { ParamsFile.canonical($0) }, stages: stages,
             metrics: metrics)
+        order = (json["order"]?.arrayValue ?? []).compactMap(\.stringValue)
     }
 }

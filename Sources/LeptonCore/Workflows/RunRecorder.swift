@@ -37,11 +37,14 @@ public struct RunRecorder: Sendable {
             default: break
             }
         }
-        return RunRecord(
+        var run = RunRecord(
             id: RunHistory.newID(started: started), started: Int(started / 1_000_000_000), seconds: summary.seconds,
             status: summary.interrupted ? "interrupted" : summary.failed ? "failed" : "succeeded",
             commit: GitHead.commit(of: workspace.root), overrides: overrides, stages: stages,
             metrics: currentMetrics(of: measured))
+        // Outcomes come in the order stages finished: a stage after everything it depends on.
+        run.order = summary.outcomes.map(\.stage)
+        return run
     }
 
     /// Records the run of `summary` (see ``run(of:overrides:started:)``).

@@ -23,7 +23,8 @@ public struct ModelSummary: Sendable, Equatable {
 
     /// The table's lines.
     public var lines: [String] {
-        let header = ("layer", "output", "parameters")
+        // Shapes are per sample, as Keras' summary prints them without the batch dimension.
+        let header = ("layer", "output shape", "parameters")
         let cells =
             [("input", ModelSummary.shape(inputShape), "")]
             + rows.map { ($0.layer, ModelSummary.shape($0.outputShape), ModelSummary.grouped($0.parameters)) }
@@ -35,7 +36,9 @@ public struct ModelSummary: Sendable, Equatable {
         func line(_ row: (String, String, String)) -> String {
             padded(row.0, first + 2) + padded(row.1, second + 2) + row.2
         }
-        return [line(header)] + cells.map(line) + ["total parameters: \(ModelSummary.grouped(totalParameters))"]
+        return [line(header)] + cells.map(line) + [
+            "total parameters: \(ModelSummary.grouped(totalParameters)) (shapes are per sample, without the batch: [features], or [channels, height, width] for images, as PyTorch orders them)"
+        ]
     }
 
     static func shape(_ dimensions: [Int]) -> String { "[" + dimensions.map(String.init).joined(separator: ", ") + "]" }
