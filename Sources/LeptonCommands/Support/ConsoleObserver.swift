@@ -1,8 +1,15 @@
 import LeptonCore
+import LeptonSystem
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Prints one line per stage as it is decided or finishes: `ran`, `restored`, `up to date`,
-/// `FAILED` (with the end of its log), with durations and reasons.
+/// `FAILED` (with the line of its log that says what went wrong, and the end of the log), with
+/// durations and reasons. On a terminal, a stage that has printed nothing for a while gets a
+/// heartbeat line (`still running features (2m10s)`), so a long silent stage does not look hung.
 final class ConsoleObserver: BuildObserver {
     /// Pipelines up to this many stages list their up-to-date stages; larger ones count them
     /// in the summary (and list them with `--verbose`).
@@ -13,26 +20,65 @@ final class ConsoleObserver: BuildObserver {
     let showUpToDate: Bool
     /// Whether lines stages print are shown (they are always in the stage's log).
     let showOutput: Bool
+    /// Seconds of silence before a running stage's first heartbeat, and between heartbeats.
+    static let heartbeatAfter = 30.0
     private let lock = Mutex<Void>(())
+    /// Running stages: when each started and when it last printed or got a heartbeat.
+    private let running = Mutex<[String: (started: Double, heard: Double)]>([:])
+    private let clock: @Sendable () -> Double
 
-    init(console: Console, verbose: Bool, showUpToDate: Bool, showOutput: Bool = true) {
+    init(
+        console: Console, verbose: Bool, showUpToDate: Bool, showOutput: Bool = true,
+        heartbeats: Bool? = nil, clock: @escaping @Sendable () -> Double = ConsoleObserver.monotonicSeconds
+    ) {
         self.console = console
         self.verbose = verbose
         self.showUpToDate = showUpToDate
         self.showOutput = showOutput
+        self.clock = clock
+        if heartbeats ?? console.terminal.isInteractive(error: false) {
+            // The thread holds the observer weakly and ends with it.
+            let observer = WeakObserver(self)
+            DetachedThread.detach {
+                while let current = observer.value {
+                    for line in current.heartbeats() { current.lock.withLock { _ in current.console.line(line) } }
+                    usleep(2_000_000)
+                }
+            }
+        }
+    }
+
+    static func monotonicSeconds() -> Double { Double(SystemClock().monotonicNow()) / 1e9 }
+
+    /// Heartbeat lines for the stages silent for ``heartbeatAfter`` seconds, each marked heard.
+    func heartbeats() -> [String] {
+        let now = clock()
+        return running.withLock { running in
+            var lines: [String] = []
+            for (stage, times) in running.sorted(by: { $0.key < $1.key })
+            where now - times.heard >= ConsoleObserver.heartbeatAfter {
+                lines.append(console.dim("  still running \(stage) (\(Format.duration(now - times.started)))"))
+                running[stage]?.heard = now
+            }
+            return lines
+        }
     }
 
     func stageOutput(_ stage: String, line: String) {
+        running.withLock { running in running[stage]?.heard = clock() }
         guard showOutput else { return }
         lock.withLock { _ in console.line(console.dim("  \(stage) │ ") + line) }
     }
 
     func stageStarted(_ stage: String, restoring: Bool) {
+        let now = clock()
+        running.withLock { $0[stage] = (now, now) }
         guard verbose else { return }
         lock.withLock { _ in console.line(console.dim("  \(restoring ? "restoring" : "running  ") \(stage)")) }
     }
 
     func stageFinished(_ stage: String, outcome: StageOutcome, seconds: Double) {
+        running.withLock { _ = $0.removeValue(forKey: stage) }
         lock.withLock { _ in
             for line in ConsoleObserver.lines(
                 stage, outcome, seconds, console: console, verbose: verbose, showUpToDate: showUpToDate)
@@ -76,6 +122,7 @@ final class ConsoleObserver: BuildObserver {
             return ["  \(console.yellow("skipped"))     \(stage) \(console.dim("(\(reason))"))"]
         case .failed(let failure):
             var lines = ["  \(console.red("FAILED"))      \(stage) \(console.dim(time)): \(failure.message)"]
+            if let first = failure.firstError { lines.append("  first error: " + first) }
             if !failure.logTail.isEmpty {
                 lines.append(console.dim("  ┌ last lines of \(failure.logPath ?? "the log"):"))
                 lines += failure.logTail.map { console.dim("  │ ") + $0 }
@@ -104,4 +151,10 @@ enum Format {
         }
         return unit == 0 ? "\(count) B" : "\(Int(value * 10) / 10).\(Int(value * 10) % 10) \(units[unit])"
     }
+}
+
+/// A weak reference a background thread can hold.
+private final class WeakObserver: @unchecked Sendable {
+    weak var value: ConsoleObserver?
+    init(_ value: ConsoleObserver) { self.value = value }
 }

@@ -143,16 +143,17 @@ struct StageExecutor: Sendable {
             onOutput: onOutput, resources: resources, onSubmitted: onSubmitted)
         let outcome = runner.run(request)
         let tail = StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem)
+        func failure(_ message: String) -> Result<StageRecord, StageFailure> {
+            .failure(
+                StageFailure(
+                    message: message, logTail: tail, logPath: logPath,
+                    firstError: StageExecutor.firstError(of: logPath, fileSystem: fileSystem)))
+        }
         switch outcome {
         case .exited(0): break
-        case .exited(let status):
-            return .failure(
-                StageFailure(message: "command exited with status \(status)", logTail: tail, logPath: logPath))
-        case .signaled(let signal):
-            return .failure(
-                StageFailure(message: "command was killed by signal \(signal)", logTail: tail, logPath: logPath))
-        case .launchFailed(let message), .failed(let message):
-            return .failure(StageFailure(message: message, logTail: tail, logPath: logPath))
+        case .exited(let status): return failure("command exited with status \(status)")
+        case .signaled(let signal): return failure("command was killed by signal \(signal)")
+        case .launchFailed(let message), .failed(let message): return failure(message)
         }
         var result = record
         // A stage that rewrites its own input reruns on every build: say why.
@@ -218,6 +219,26 @@ struct StageExecutor: Sendable {
                 hasher.observations?.record(path, nil)
             }
         }
+    }
+
+    /// The line of a log that says what went wrong (see ``FirstErrorLine``), from its first 8 MiB.
+    static func firstError(of path: String, fileSystem: any FileSystem) -> String? {
+        guard let file = try? fileSystem.open(path, .read) else { return nil }
+        var head = [UInt8](repeating: 0, count: 8 << 20)
+        var filled = 0
+        while filled < head.count {
+            let count =
+                (try? head.withUnsafeMutableBytes { buffer throws(LeptonError) in
+                    try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[filled...]))
+                }) ?? 0
+            if count <= 0 { break }
+            filled += count
+        }
+        head.removeSubrange(filled...)
+        return FirstErrorLine.find(
+            in: head.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).lazy.map {
+                Substring(String(decoding: $0, as: UTF8.self))
+            })
     }
 
     /// The last lines of a log file.

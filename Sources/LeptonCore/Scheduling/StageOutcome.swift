@@ -45,6 +45,9 @@ public struct StageFailure: Error, Sendable, Equatable {
     public var message: String
     /// The last lines of the stage's log.
     public var logTail: [String]
+    /// The line of the log that says what went wrong, when it is not among ``logTail`` (see
+    /// ``FirstErrorLine``).
+    public var firstError: String?
     public var logPath: String?
     /// The stage succeeded but a quality gate on its metrics failed.
     public var isGateFailure = false
@@ -52,9 +55,10 @@ public struct StageFailure: Error, Sendable, Equatable {
     /// input, a params file that does not parse): exit code 2, as for an invalid Leptonfile.
     public var isConfigurationError = false
 
-    public init(message: String, logTail: [String] = [], logPath: String? = nil) {
+    public init(message: String, logTail: [String] = [], logPath: String? = nil, firstError: String? = nil) {
         self.message = message
         self.logTail = logTail
+        self.firstError = firstError.flatMap { logTail.contains($0) ? nil : $0 }
         self.logPath = logPath
     }
 }
