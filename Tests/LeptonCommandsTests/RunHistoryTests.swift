@@ -55,7 +55,7 @@ struct RunHistoryTests {
         _ = InProcess.run(["build", "--set", "train.lr=0.5"], in: package.root)
         let metrics = InProcess.run(["metrics", "diff"], in: package.root)
         #expect(metrics.output.contains("m.json  accuracy  0.01"), "\(metrics.output)")
-        #expect(metrics.output.contains("+0.49 (+4900.0%)"), "\(metrics.output)")
+        #expect(metrics.output.contains("+0.49 (+4900%)"), "\(metrics.output)")
         // The latest run had --set train.lr=0.5; the file still says 0.01.
         let params = InProcess.run(["params", "diff"], in: package.root)
         #expect(params.output.contains("train.lr  0.5"), "\(params.output)")

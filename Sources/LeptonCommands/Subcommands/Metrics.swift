@@ -15,6 +15,32 @@ extension LeptonCommand {
             case table, json, prometheus
         }
 
+        /// `--precision` and `--metric`, shared by `show` and `diff`.
+        struct Selection: ParsableArguments {
+            @Option(help: "Significant digits of the values printed in tables (default: 5; JSON keeps every digit).")
+            var precision = SignificantDigits.defaultPrecision
+
+            @Option(
+                name: .customLong("metric"),
+                help: ArgumentHelp(
+                    "Only this metric: NAME, FILE:NAME, or a prefix ending in '*' (repeatable).", valueName: "name"))
+            var metrics: [String] = []
+
+            func validate() throws {
+                if precision < 1 { throw ValidationError("Please specify --precision of at least 1.") }
+            }
+
+            /// Whether the filters (if any) keep a metric.
+            func keeps(file: String, name: String) -> Bool {
+                metrics.isEmpty
+                    || metrics.contains { pattern in
+                        let candidates = [name, "\(file):\(name)"]
+                        if pattern.hasSuffix("*") { return candidates.contains { $0.hasPrefix(pattern.dropLast()) } }
+                        return candidates.contains(pattern)
+                    }
+            }
+        }
+
         /// `lepton metrics show [--format table|json|prometheus]`.
         struct Show: ParsableCommand {
             static let configuration = CommandConfiguration(
@@ -28,6 +54,8 @@ extension LeptonCommand {
 
             @Option(help: "table, json or prometheus.")
             var format: Format = .table
+
+            @OptionGroup var selection: Selection
 
             @Flag(help: "The same as --format json.")
             var json = false
@@ -45,7 +73,8 @@ extension LeptonCommand {
                             continue
                         }
                         do {
-                            for metric in try MetricsFile.read(path: file, bytes: bytes) {
+                            for metric in try MetricsFile.read(path: file, bytes: bytes)
+                            where selection.keeps(file: file, name: metric.name) {
                                 rows.append((stage.name, file, metric.name, metric.value))
                             }
                         } catch {
@@ -57,7 +86,9 @@ extension LeptonCommand {
                 case .table:
                     TablePrinter(console: console).print(
                         header: ["stage", "file", "metric", "value"],
-                        rows: rows.map { [$0.stage, $0.file, $0.name, MetricsFile.text($0.value)] })
+                        rows: rows.map {
+                            [$0.stage, $0.file, $0.name, SignificantDigits.text($0.value, selection.precision)]
+                        })
                 case .json:
                     var files: [String: JSON] = [:]
                     for row in rows {
@@ -105,6 +136,7 @@ extension LeptonCommand {
             @OptionGroup var global: GlobalOptions
             @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision.") var against: String?
             @Flag(help: "Also list metrics that did not change.") var all = false
+            @OptionGroup var selection: Selection
             @Flag(
                 help: "Print JSON: {\"old\": LABEL, \"metrics\": [{\"file\", \"name\", \"old\", \"new\", \"change\"}]}."
             )
@@ -114,12 +146,14 @@ extension LeptonCommand {
                 let console = Console()
                 let session = try PackageSession.open(global, console: console)
                 let current = RunRecorder.currentMetrics(session)
-                let old = try RunComparison.resolving(against, workspace: session.workspace, current: current)
+                let declared = Set(session.pipeline.stages.flatMap(\.metrics))
+                let old = try RunComparison.resolving(
+                    against, workspace: session.workspace, current: current, metricsFiles: declared)
                 let files = Set(current.keys).union(old.metrics.keys).sorted()
                 var rows: [(file: String, name: String, old: Double?, new: Double?)] = []
                 for file in files {
                     let names = Set((current[file] ?? [:]).keys).union((old.metrics[file] ?? [:]).keys).sorted()
-                    for name in names {
+                    for name in names where selection.keeps(file: file, name: name) {
                         let before = old.metrics[file]?[name]
                         let after = current[file]?[name]
                         if all || before != after { rows.append((file, name, before, after)) }
@@ -144,22 +178,13 @@ extension LeptonCommand {
                     header: ["file", "metric", old.label, "now", "change"],
                     rows: rows.map { row in
                         [
-                            row.file, row.name, row.old.map(MetricsFile.text) ?? "-",
-                            row.new.map(MetricsFile.text) ?? "-",
-                            Diff.change(row.old, row.new),
+                            row.file, row.name, row.old.map { SignificantDigits.text($0, selection.precision) } ?? "-",
+                            row.new.map { SignificantDigits.text($0, selection.precision) } ?? "-",
+                            row.old.flatMap { old in
+                                row.new.map { SignificantDigits.change(from: old, to: $0, selection.precision) }
+                            } ?? "-",
                         ]
                     })
-            }
-
-            /// `+0.0123 (+1.4%)`.
-            static func change(_ old: Double?, _ new: Double?) -> String {
-                guard let old, let new else { return "-" }
-                let delta = new - old
-                let sign = delta >= 0 ? "+" : ""
-                let rounded = (delta * 10_000).rounded() / 10_000
-                guard old != 0 else { return "\(sign)\(rounded)" }
-                let percent = (delta / abs(old) * 1000).rounded() / 10
-                return "\(sign)\(rounded) (\(sign)\(percent)%)"
             }
         }
     }

@@ -116,12 +116,13 @@ extension LeptonCommand {
 }
 
 extension RunComparison {
-    /// ``RunComparison/resolve(_:workspace:current:)``, a name that matches nothing being a usage error.
+    /// ``RunComparison/resolve(_:workspace:current:metricsFiles:)``, a name that matches nothing being a usage error.
     static func resolving(
-        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil
+        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil,
+        metricsFiles: Set<String>? = nil
     ) throws -> RunComparison {
         do throws(LeptonError) {
-            return try resolve(name, workspace: workspace, current: current)
+            return try resolve(name, workspace: workspace, current: current, metricsFiles: metricsFiles)
         } catch {
             throw ValidationError(error.message)
         }

@@ -14,10 +14,13 @@ public struct RunComparison: Sendable {
 
     /// Resolves `name`: a run (id, prefix, tag, `latest`), else a git revision. With no name,
     /// the latest run whose metrics differ from `current` (the latest run when none does).
+    /// A git revision's metrics are read from the outputs among `metricsFiles` (the pipeline's
+    /// declared metrics files), not from every JSON or CSV output.
     ///
     /// - Throws: ``LeptonError`` ``LeptonError/Code/usage`` when nothing matches.
     public static func resolve(
-        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil
+        _ name: String?, workspace: Workspace, current: [String: [String: Double]]? = nil,
+        metricsFiles: Set<String>? = nil
     ) throws(LeptonError) -> RunComparison {
         let history = RunHistory(workspace: workspace)
         guard let name else {
@@ -42,7 +45,7 @@ public struct RunComparison: Sendable {
         var metrics: [String: [String: Double]] = [:]
         for record in lock.stages.values {
             params.merge(record.params) { $1 }
-            for (path, digest) in record.outputs where digest.kind == .file {
+            for (path, digest) in record.outputs where digest.kind == .file && metricsFiles?.contains(path) != false {
                 guard let bytes = try? PosixFileSystem().read(cache.objectPath(digest.digest)),
                     let values = try? MetricsFile.read(path: path, bytes: bytes), !values.isEmpty,
                     isMetricsFile(path)
