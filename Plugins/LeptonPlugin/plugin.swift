@@ -113,7 +113,9 @@ struct LeptonPlugin: CommandPlugin {
         guard let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let stages = json[everything ? "stages" : "stale"] as? [[String: Any]]
         else { return (false, []) }
-        let running = everything ? stages : stages.filter { $0["action"] as? String == "run" }
+        let running =
+            everything
+            ? stages : stages.filter { ["run", "run-if-upstream-changes"].contains($0["action"] as? String ?? "") }
         var products: [(name: String, configuration: String)] = []
         for item in running {
             guard let product = item["product"] as? [String: Any], let name = product["name"] as? String else {

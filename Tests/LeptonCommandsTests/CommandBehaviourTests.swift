@@ -42,6 +42,35 @@ struct CommandBehaviourTests {
         #expect(json["stages"]?.intValue == 3)
     }
 
+    @Test func statusJSONTellsACertainRerunFromOneThatWaitsOnItsUpstreamsOutputs() throws {
+        let package = fixture()
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        func actions() throws -> [String: (String, [String])] {
+            let json = try JSON.parse(InProcess.run(["status", "--json"], in: package.root).output)
+            var found: [String: (String, [String])] = [:]
+            for item in json["stale"]?.arrayValue ?? [] {
+                found[item["stage"]?.stringValue ?? ""] = (
+                    item["action"]?.stringValue ?? "", (item["reasons"]?.arrayValue ?? []).compactMap(\.stringValue)
+                )
+            }
+            return found
+        }
+        // prepare's input changed; train's own ingredients did not: it runs only if clean.csv changes.
+        package.write("raw.csv", "a\nb\n")
+        var stale = try actions()
+        #expect(stale["prepare"]?.0 == "run")
+        #expect(stale["train"]?.0 == "run-if-upstream-changes", "\(stale)")
+        // A parameter of train changed too: it runs whatever prepare writes, and says why.
+        package.write("params.yaml", "train:\n  lr: 0.03\n")
+        stale = try actions()
+        #expect(stale["train"]?.0 == "run", "\(stale)")
+        #expect(stale["train"]?.1.first == "param train.lr changed 0.01 -> 0.03", "\(stale)")
+        // The forecast holds: the sorted input is the same, so early cutoff leaves train alone.
+        package.write("params.yaml", "train:\n  lr: 0.01\n")
+        let built = InProcess.run(["build"], in: package.root)
+        #expect(stagesThatRan(built.output) == ["prepare"], "\(built.output)")
+    }
+
     @Test func cleanOfOneStageAndItsDryRun() {
         let package = fixture()
         #expect(InProcess.run(["build"], in: package.root).status == 0)

@@ -23,7 +23,7 @@ extension LeptonCommand {
 
         @Flag(
             help:
-                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"restore\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N}."
+                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"run-if-upstream-changes\"|\"restore\"|\"error\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N}."
         )
         var json = false
 
@@ -50,7 +50,13 @@ extension LeptonCommand {
                     var action = "run"
                     var reasons: [String] = []
                     switch outcome {
-                    case .wouldRun(let why), .ran(let why): reasons = why.map(\.description)
+                    case .wouldRun(let why), .ran(let why):
+                        reasons = why.map(\.description)
+                        // Behind a stage that will run, with nothing of its own changed: early
+                        // cutoff leaves it up to date if that stage's outputs come out the same.
+                        if why.allSatisfy({ if case .upstreamWillRun = $0 { true } else { false } }) {
+                            action = "run-if-upstream-changes"
+                        }
                     case .wouldRestore(let why), .restored(let why, _):
                         action = "restore"
                         reasons = why.map(\.description)

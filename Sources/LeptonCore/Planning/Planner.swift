@@ -29,10 +29,10 @@ struct Planner: Sendable {
     func decide(
         _ stage: Int, previous: StageRecord?, upstream: [String: PathDigest], pendingDependency: Int? = nil
     ) -> StageDecision {
-        if let pendingDependency {
-            return .pending(reasons: [.upstreamWillRun(graph.pipeline.stages[pendingDependency].name)])
-        }
         let description = graph.pipeline.stages[stage]
+        if let pendingDependency {
+            return pending(description, previous: previous, upstream: upstream, after: pendingDependency)
+        }
         if certified.contains(stage), let previous { return .upToDate(previous) }
         var record: StageRecord
         do throws(LeptonError) {
@@ -66,6 +66,25 @@ struct Planner: Sendable {
                 "stage '\(description.name)': its run-cache entry is damaged; running it (a new entry replaces it)")
         }
         return .run(record, reasons: reasons)
+    }
+
+    /// A dry run's decision for a stage behind one that will run: the upstream outputs are
+    /// unknown until then. Assuming they come out as last time (early cutoff), a stage whose own
+    /// ingredients changed runs for certain, and its reasons say which; one whose did not runs
+    /// only if an upstream output changes, and ``upstreamWillRun`` is its only reason.
+    private func pending(
+        _ description: StageDescription, previous: StageRecord?, upstream: [String: PathDigest], after dependency: Int
+    ) -> StageDecision {
+        let waiting = RebuildReason.upstreamWillRun(graph.pipeline.stages[dependency].name)
+        guard let previous else { return .pending(reasons: [.newStage, waiting]) }
+        if force.contains(description.name) { return .pending(reasons: [.forced, waiting]) }
+        var assumed = upstream
+        for (path, digest) in previous.inputs where assumed[path] == nil && !graph.producers(touching: path).isEmpty {
+            assumed[path] = PathDigest(kind: .file, digest: digest)
+        }
+        guard let record = try? evaluator.record(for: description, upstream: assumed), record.key != previous.key
+        else { return .pending(reasons: [waiting]) }
+        return .pending(reasons: RebuildReason.differences(from: previous, to: record) + [waiting])
     }
 
     /// The stage's failed quality gates, nil when they hold or it has none.

@@ -110,7 +110,7 @@ struct CoordinatorTests {
         withExtendedLifetime(package) {}
         #expect(promoted == 0)
         #expect(result.outcomes.map(\.stage) == ["a", "b"])
-        #expect(result.outcomes[1].outcome == .wouldRun(reasons: [.upstreamWillRun("a")]))
+        #expect(result.outcomes[1].outcome == .wouldRun(reasons: [.newStage, .upstreamWillRun("a")]))
         #expect(!package.exists(".lepton"))
     }
 }
