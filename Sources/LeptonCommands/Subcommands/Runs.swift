@@ -1,5 +1,6 @@
 import ArgumentParser
 import LeptonCore
+import LeptonMetrics
 import LeptonSystem
 
 #if canImport(Glibc)
@@ -19,9 +20,16 @@ extension LeptonCommand {
             subcommands: [List.self, Show.self],
             defaultSubcommand: List.self)
 
-        /// `lepton runs list`.
+        /// `lepton runs list`: the run history as an experiments table (DVC's `exp show`).
         struct List: ParsableCommand {
-            static let configuration = CommandConfiguration(abstract: "List runs, newest first.")
+            static let configuration = CommandConfiguration(
+                abstract: "List runs, newest first, with chosen params and metrics as columns.",
+                discussion: """
+                    As `dvc exp show`: --params adds a column for every parameter whose value differs \
+                    among the runs listed (--param NAME for chosen ones), --metrics one for every metric \
+                    (--metric NAME for chosen ones); --sort-by NAME orders by a metric or parameter, \
+                    --where 'accuracy >= 0.9' keeps the runs that meet a condition, --csv prints CSV.
+                    """)
 
             @OptionGroup var global: GlobalOptions
 
@@ -30,7 +38,36 @@ extension LeptonCommand {
             @Option(help: "Only runs with this tag.") var tag: String?
             @Option(help: "At most this many runs.") var limit: Int = 20
             @Option(help: "Also show this metric (e.g. accuracy; repeatable).") var metric: [String] = []
+            @Option(help: "Also show this parameter (e.g. train.lr; repeatable).") var param: [String] = []
+            @Flag(help: "Show every parameter whose value differs among the runs listed.") var params = false
+            @Flag(help: "Show every metric of the runs listed.") var metrics = false
+            @Option(
+                name: .customLong("where"),
+                help: ArgumentHelp(
+                    "Only runs where a metric or numeric parameter meets this: 'accuracy >= 0.9', 'train.lr == 0.01' (repeatable).",
+                    valueName: "condition"))
+            var conditions: [String] = []
+            @Option(name: .customLong("sort-by"), help: "Order by this metric or parameter (runs without it last).")
+            var sortBy: String?
+            @Option(name: .customLong("sort-order"), help: "asc or desc (default: desc for --sort-by).")
+            var sortOrder: String = "desc"
+            @Option(help: "Significant digits of metric values (default: 5).")
+            var precision = SignificantDigits.defaultPrecision
             @Flag(help: "Print JSON: {\"runs\": [RUN…]} with the full records.") var json = false
+            @Flag(help: "Print the table as CSV.") var csv = false
+
+            func validate() throws {
+                if !["asc", "desc"].contains(sortOrder) { throw ValidationError("--sort-order is asc or desc.") }
+                if precision < 1 { throw ValidationError("Please specify --precision of at least 1.") }
+                for condition in conditions {
+                    do throws(MetricGateError) {
+                        let gate = try MetricGate(parsing: condition)
+                        if gate.needsPrevious { throw MetricGateError("'previous' has no meaning here") }
+                    } catch {
+                        throw ValidationError("--where '\(condition)': \(error.message)")
+                    }
+                }
+            }
 
             func run() throws {
                 let console = Console()
@@ -40,14 +77,42 @@ extension LeptonCommand {
                 if let stage { runs = runs.filter { $0.changedStages.contains(stage) } }
                 if let status { runs = runs.filter { $0.status == status } }
                 if let tag { runs = runs.filter { $0.id == tags[tag] } }
+                let gates = conditions.compactMap { try? MetricGate(parsing: $0) }
+                runs = runs.filter { run in gates.allSatisfy { $0.failure(in: Runs.values(of: run)) == nil } }
+                if let sortBy {
+                    // Stable: equal values keep newest first; runs without the value go last.
+                    let keyed = runs.enumerated().map { ($0.offset, $0.element, Runs.values(of: $0.element)[sortBy]) }
+                    runs = keyed.sorted { left, right in
+                        switch (left.2, right.2) {
+                        case (let a?, let b?) where a != b: return sortOrder == "asc" ? a < b : a > b
+                        case (_?, nil): return true
+                        case (nil, _?): return false
+                        default: return left.0 < right.0
+                        }
+                    }.map(\.1)
+                }
                 runs = Array(runs.prefix(limit))
                 if json {
                     console.line(JSON.object(["runs": .array(runs.map(\.json))]).prettyText)
                     return
                 }
                 if runs.isEmpty {
-                    console.line("no runs recorded yet: every 'lepton build' that runs or restores a stage records one")
+                    console.line(
+                        conditions.isEmpty
+                            ? "no runs recorded yet: every 'lepton build' that runs or restores a stage records one"
+                            : "no run meets \(conditions.joined(separator: " and "))")
                     return
+                }
+                var paramColumns = param
+                if params {
+                    let all = Set(runs.flatMap { $0.params.keys })
+                    let changed = all.filter { key in Set(runs.map { $0.params[key] ?? "" }).count > 1 }.sorted()
+                    paramColumns += changed.filter { !paramColumns.contains($0) }
+                }
+                var metricColumns = metric
+                if metrics {
+                    let all = Set(runs.flatMap { $0.metrics.values.flatMap(\.keys) }).sorted()
+                    metricColumns += all.filter { !metricColumns.contains($0) }
                 }
                 var byRun: [String: [String]] = [:]
                 for (name, id) in tags { byRun[id, default: []].append(name) }
@@ -56,12 +121,20 @@ extension LeptonCommand {
                         run.id, Runs.time(run.started), run.status, Runs.summary(run),
                         run.commit.map { String($0.prefix(8)) } ?? "-",
                     ]
-                    for name in metric { row.append(Runs.metric(name, in: run).map(Runs.number) ?? "-") }
+                    for name in paramColumns { row.append(run.params[name].map(Runs.parameterText) ?? "-") }
+                    for name in metricColumns {
+                        row.append(Runs.metric(name, in: run).map { SignificantDigits.text($0, precision) } ?? "-")
+                    }
                     row.append((byRun[run.id] ?? []).sorted().joined(separator: ","))
                     return row
                 }
-                TablePrinter(console: console).print(
-                    header: ["run", "started (UTC)", "status", "stages", "commit"] + metric + ["tags"], rows: rows)
+                let header =
+                    ["run", "started (UTC)", "status", "stages", "commit"] + paramColumns + metricColumns + ["tags"]
+                if csv {
+                    for row in [header] + rows { console.line(row.map(Runs.csvField).joined(separator: ",")) }
+                    return
+                }
+                TablePrinter(console: console).print(header: header, rows: rows)
             }
         }
 
@@ -121,7 +194,7 @@ extension LeptonCommand {
                     TablePrinter(console: console).print(header: ["output", "stage", "digest"], rows: outputs)
                 }
                 let metrics = record.metrics.sorted { $0.key < $1.key }.flatMap { file, values in
-                    values.sorted { $0.key < $1.key }.map { [file, $0.key, Runs.number($0.value)] }
+                    values.sorted { $0.key < $1.key }.map { [file, $0.key, SignificantDigits.text($0.value)] }
                 }
                 if !metrics.isEmpty {
                     console.line("")
@@ -157,10 +230,30 @@ extension LeptonCommand {
             return nil
         }
 
-        /// A value for a table column: as stored, or to four decimals when longer.
-        static func number(_ value: Double) -> String {
-            let text = MetricsFile.text(value)
-            return text.count > 10 ? "\((value * 10_000).rounded() / 10_000)" : text
+        /// A run's metrics by name and `FILE:NAME`, and its numeric parameters by label, for
+        /// `--where` and `--sort-by`.
+        static func values(of run: RunRecord) -> [String: Double] {
+            var values: [String: Double] = [:]
+            for (label, text) in run.params { if let number = Double(text) { values[label] = number } }
+            for (file, metrics) in run.metrics.sorted(by: { $0.key > $1.key }) {
+                for (name, value) in metrics {
+                    values[name] = value
+                    values["\(file):\(name)"] = value
+                }
+            }
+            return values
         }
+
+        /// A parameter's canonical JSON text for a table: strings without their quotes.
+        static func parameterText(_ canonical: String) -> String {
+            (try? JSON.parse(Array(canonical.utf8)))?.stringValue ?? canonical
+        }
+
+        /// A CSV field, quoted when it holds a comma, a quote or a line break.
+        static func csvField(_ text: String) -> String {
+            guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) else { return text }
+            return "\"" + text.replacing("\"", with: "\"\"") + "\""
+        }
+
     }
 }

@@ -33,7 +33,11 @@ enum SignificantDigits {
         let deltaText = text(delta, digits)
         let sign = deltaText.hasPrefix("-") || deltaText == "0" ? "" : "+"
         guard old != 0 else { return sign + deltaText }
-        let percent = text(delta / abs(old) * 100, min(digits, 3))
+        let relative = delta / abs(old) * 100
+        // Three significant digits, whole percents from 100 up (not 4.9e+03).
+        let percent =
+            abs(relative) >= 100 && abs(relative) < 1e15
+            ? String(Int(relative.rounded())) : text(relative, min(digits, 3))
         return "\(sign)\(deltaText) (\(sign)\(percent)%)"
     }
 
