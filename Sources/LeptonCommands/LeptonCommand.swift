@@ -23,7 +23,7 @@ public struct LeptonCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Build.self, Status.self, Graph.self, Init.self, Clean.self, Cache.self, Params.self, Metrics.self,
+            Build.self, Status.self, Add.self, Graph.self, Init.self, Clean.self, Cache.self, Params.self, Metrics.self,
             Runs.self, Tag.self, Checkout.self, Sweep.self, Plots.self, Remote.self, Push.self, Pull.self, Train.self,
             Evaluate.self, Predict.self,
         ],
@@ -65,6 +65,8 @@ extension LeptonCommand {
         // the command built is not freed on the way out.
         ProcessLifetime.runOneCommand()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // `status` reports tracked data the snapshot does not cover: with any, it looks itself.
+        if arguments == ["status"] && Status.tracksData(PackageLocation()) { runAlone(Status.self, [], all: arguments) }
         if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
             let console = Console()
             let started = SystemClock().monotonicNow()

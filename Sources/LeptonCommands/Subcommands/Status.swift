@@ -23,13 +23,16 @@ extension LeptonCommand {
 
         @Flag(
             help:
-                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"run-if-upstream-changes\"|\"restore\"|\"error\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N}."
+                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"run-if-upstream-changes\"|\"restore\"|\"error\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N, \"data\": [{\"path\", \"state\": \"modified\"|\"missing\"}]}."
         )
         var json = false
 
         func run() throws {
             let console = Console()
-            if stages.isEmpty && overrides.isEmpty, let count = NoOpFastPath.check(global, console: console) {
+            // Tracked data no stage reads is outside the snapshot: with any, status looks itself.
+            if stages.isEmpty && overrides.isEmpty, !Status.tracksData(global),
+                let count = NoOpFastPath.check(global, console: console)
+            {
                 if json {
                     console.line(JSON.object(["stale": .array([]), "stages": .int(count)]).prettyText)
                     return
@@ -45,6 +48,7 @@ extension LeptonCommand {
             let plan = try BuildRun(session: session, options: options, verbose: false, observer: collector).plan()
             for warning in collector.warnings { console.error(console.yellow("warning: ") + warning) }
             let stale = plan.stale
+            let data = try Status.dataChanges(session, console: console)
             if json {
                 let items = stale.map { stage, outcome -> JSON in
                     var action = "run"
@@ -74,13 +78,33 @@ extension LeptonCommand {
                         ?? ["runsTrainer": .bool(false)]
                     return .object(item.merging(needs) { first, _ in first })
                 }
-                console.line(JSON.object(["stale": .array(items), "stages": .int(plan.stages.count)]).prettyText)
+                let changedData = data.map { item -> JSON in
+                    .object([
+                        "path": .string(item.path), "state": .string(item.state == .missing ? "missing" : "modified"),
+                    ])
+                }
+                console.line(
+                    JSON.object([
+                        "stale": .array(items), "stages": .int(plan.stages.count), "data": .array(changedData),
+                    ])
+                    .prettyText)
                 if plan.hasConfigurationError { throw ExitCodes.invalid }
-                if !stale.isEmpty { throw ExitCodes.failure }
+                if !stale.isEmpty || !data.isEmpty { throw ExitCodes.failure }
                 return
             }
             for (stage, outcome) in stale {
                 console.line("\(stage): \(Status.explain(outcome))")
+            }
+            for item in data {
+                console.line(
+                    item.state == .missing
+                        ? "\(item.path): tracked data is missing (`lepton pull` restores it)"
+                        : "\(item.path): tracked data differs from \(TrackedData.fileName) (`lepton add \(item.path)` records it; `lepton pull` restores the recorded copy)"
+                )
+            }
+            if !data.isEmpty && stale.isEmpty {
+                if plan.hasConfigurationError { throw ExitCodes.invalid }
+                throw ExitCodes.failure
             }
             if stale.isEmpty {
                 console.line(
@@ -90,6 +114,27 @@ extension LeptonCommand {
             }
             if plan.hasConfigurationError { throw ExitCodes.invalid }
             throw ExitCodes.failure
+        }
+
+        /// Whether the package tracks raw data (`Lepton.data` exists).
+        static func tracksData(_ global: GlobalOptions) -> Bool { tracksData(global.location) }
+
+        static func tracksData(_ location: PackageLocation) -> Bool {
+            guard let workspace = try? PackageSession.findWorkspace(location) else { return false }
+            return PosixFileSystem().exists(TrackedData.path(in: workspace))
+        }
+
+        /// Tracked paths whose workspace copy differs from `Lepton.data`.
+        static func dataChanges(_ session: PackageSession, console: Console) throws -> [(
+            path: String, state: DataTracker.State
+        )] {
+            do throws(LeptonError) {
+                let tracked = try TrackedData.load(session.workspace)
+                return DataTracker(workspace: session.workspace).status(tracked).filter { $0.state != .unchanged }
+            } catch {
+                console.error(console.red("error: ") + error.message)
+                throw ExitCodes.invalid
+            }
         }
 
         /// The line of a status the no-op snapshot answered.

@@ -5,7 +5,7 @@ import LeptonSystem
 #endif
 
 /// `lepton cache gc`: removes damaged cache objects, then every object that neither
-/// `Lepton.lock`, a tagged run nor a kept run-cache entry references.
+/// `Lepton.lock`, `Lepton.data`, a tagged run nor a kept run-cache entry references.
 ///
 /// It takes the build lock itself. Damaged objects (content that does not hash to the name:
 /// torn by a power cut, tampered with) go first, so that no entry needing one is kept.
@@ -57,6 +57,10 @@ public struct GarbageCollector: Sendable {
         if let bytes = try? fileSystem.read(workspace.lockFile) {
             let lock = try LockFile(bytes: bytes, path: LockFile.fileName)
             for record in lock.stages.values { keep.formUnion(cache.objects(of: record.outputs.values)) }
+        }
+        // Tracked raw data (`lepton add`) may exist nowhere else.
+        for (_, record) in try TrackedData.load(workspace, fileSystem: fileSystem).records {
+            keep.formUnion(cache.objects(of: record.outputs.values))
         }
         // One listing of the objects serves both passes: damaged ones, then unreferenced ones.
         let listed = cache.allObjects()
