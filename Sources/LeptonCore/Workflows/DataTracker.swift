@@ -38,6 +38,7 @@ public struct DataTracker: Sendable {
     /// - Parameters:
     ///   - paths: Files or folders relative to the package root.
     ///   - producer: The stage that writes a path, if any (its outputs are cached already).
+    /// - Returns: What was recorded for each path, in the order given.
     /// - Throws: ``LeptonError`` naming the path: outside the package, missing, Lepton's own,
     ///   or a stage's output.
     public func add(_ paths: [String], producer: (String) -> String?) throws(LeptonError) -> [Added] {
