@@ -15,7 +15,8 @@ extension LeptonCommand {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remoteOptions: RemoteOptions
-        @Argument(help: "Stages to push (default: all in Lepton.lock).") var stages: [String] = []
+        @Argument(help: "Stages or tracked data paths to push (default: all in Lepton.lock and Lepton.data).")
+        var stages: [String] = []
 
         func run() throws {
             let console = Console()
@@ -58,7 +59,8 @@ extension LeptonCommand {
 
         @OptionGroup var global: GlobalOptions
         @OptionGroup var remoteOptions: RemoteOptions
-        @Argument(help: "Stages to pull (default: all in Lepton.lock).") var stages: [String] = []
+        @Argument(help: "Stages or tracked data paths to pull (default: all in Lepton.lock and Lepton.data).")
+        var stages: [String] = []
 
         func run() throws {
             let console = Console()
