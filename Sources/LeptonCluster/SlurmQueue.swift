@@ -51,15 +51,20 @@ final class SlurmQueue: Sendable {
         entries.withLock { _ = $0.removeValue(forKey: id) }
     }
 
-    /// The states of jobs by id, in one query; empty when the queue cannot be read.
-    func states(of ids: [String]) -> [String: SlurmJobState] {
+    /// The states of jobs by id, in one query; nil when the queue cannot be read (the controller
+    /// is restarting or unreachable), which says nothing about the jobs.
+    func states(of ids: [String]) -> [String: SlurmJobState]? {
         guard !ids.isEmpty else { return [:] }
         queries.add(1, ordering: .relaxed)
         let output = command.run([
             settings.command("squeue"), "--jobs=" + ids.joined(separator: ","), "--states=all", "--noheader",
             "--Format=JobID:|,State:|,Reason:|,exit_code:|",
         ])
-        return SlurmJobState.parse(output.lines)
+        let states = SlurmJobState.parse(output.lines)
+        // squeue fails for a list of ids none of which it knows any more: that is an answer.
+        if !output.succeeded && !states.isEmpty { return states }
+        if !output.succeeded && !output.text.contains("Invalid job id") { return nil }
+        return states
     }
 
     private func poll() {
@@ -82,7 +87,11 @@ final class SlurmQueue: Sendable {
                 wakeAll()
                 return
             }
-            var states = states(of: ids)
+            // An unreadable queue counts against no job: wait for the controller to answer.
+            guard var states = states(of: ids) else {
+                wakeAll()
+                continue
+            }
             let missing = ids.filter { states[$0] == nil }
             let lost = entries.withLock { entries in
                 missing.filter { id in

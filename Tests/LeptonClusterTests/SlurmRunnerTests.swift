@@ -1,10 +1,15 @@
 import LeptonCore
 import LeptonRemote
 import LeptonSystem
+import Synchronization
 import Testing
 import _LeptonTestSupport
 
 @testable import LeptonCluster
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct SlurmBatchScriptTests {
     @Test func resourcesAndOptionsReachSbatchAndTheScriptRunsTheCommandInThePackage() {
@@ -115,5 +120,38 @@ import _LeptonTestSupport
         #expect(configuration.defaultExecutor == .slurm)
         #expect(configuration.slurm.partition == "cpu")
         #expect(try RemoteConfiguration.load(root: package.root).remote(named: "team") != nil)
+    }
+}
+
+/// The runner against fake client commands (`slurm.bin`): what it does when Slurm misbehaves.
+@Suite struct SlurmRunnerFakeClientTests {
+    @Test func aControllerThatStopsAnsweringForAWhileFailsNoJob() throws {
+        let package = TemporaryPackage("slurm-fake")
+        package.write("bin/sbatch", "#!/bin/sh\necho 42\n")
+        // Unreachable for the first 15 queries (about 15 polls), then the job has completed.
+        package.write(
+            "bin/squeue",
+            """
+            #!/bin/sh
+            count=$(cat "$0.count" 2>/dev/null || echo 0); count=$((count + 1)); echo $count > "$0.count"
+            if [ $count -le 15 ]; then echo "slurm_load_jobs error: Unable to contact slurm controller"; exit 1; fi
+            echo "42|COMPLETED|None|0|"
+            """)
+        package.write("bin/scancel", "#!/bin/sh\nexit 0\n")
+        for name in ["sbatch", "squeue", "scancel"] { chmod(package.root + "/bin/" + name, 0o755) }
+        var settings = SlurmSettings()
+        settings.binDirectory = package.root + "/bin"
+        settings.poll = 0.05
+        let runner = SlurmRunner(settings: settings, workspace: package.workspace)
+        let submitted = Mutex<[String]>([])
+        let outcome = runner.run(
+            ProcessRequest(
+                stage: "train", arguments: ["true"], workingDirectory: package.root, environment: [:],
+                logPath: package.root + "/.lepton/logs/train.log",
+                onSubmitted: { id in submitted.withLock { $0.append(id) } }))
+        #expect(outcome == .exited(0))
+        #expect(submitted.withLock { $0 } == ["slurm:42"])
+        #expect(runner.queries >= 16)
+        #expect(!package.exists(".lepton/slurm-jobs"), "the mark of jobs out stays after they ended")
     }
 }
