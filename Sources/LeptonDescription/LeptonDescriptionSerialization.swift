@@ -20,6 +20,8 @@ enum Serialization {
         var gates: [String]?
         /// Defaults for every stage's resources; absent when none are set.
         var resources: Resources?
+        /// Raw data to track; absent when none is declared.
+        var data: [String]?
     }
 
     struct Stage: Codable {

@@ -2,7 +2,8 @@ extension Serialization.Pipeline {
     init(_ pipeline: Pipeline) {
         self.init(
             name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init),
-            gates: pipeline.gates, resources: pipeline.resources.map(Serialization.Resources.init))
+            gates: pipeline.gates, resources: pipeline.resources.map(Serialization.Resources.init),
+            data: pipeline.data.isEmpty ? nil : pipeline.data)
     }
 }
 

@@ -42,6 +42,10 @@ public final class Pipeline {
     /// Resources and executor for every stage that does not set its own (see ``Resources``):
     /// `Resources(executor: .slurm, partition: "cpu")` sends the whole pipeline to Slurm.
     public var resources: Resources?
+    /// Raw data under version control (files or folders no stage produces): `lepton build`
+    /// records them in `Lepton.data` and caches their bytes, as `lepton add` does, so `lepton
+    /// push` shares them and a fresh clone's `lepton pull` gets them.
+    public var data: [String]
 
     /// Declares the pipeline of this Leptonfile.
     ///
@@ -53,10 +57,12 @@ public final class Pipeline {
     ///   - gates: Quality gates on metrics, `["accuracy >= 0.9"]`, checked on every stage whose
     ///     metrics files hold the metric; a failure fails that stage and the build (status 3).
     ///   - resources: Defaults for every stage's ``Stage/resources``.
+    ///   - data: Raw data to track (see ``data``): `["data/raw.csv", "data/images"]`.
     public init(
         name: String = "", params: String = "params.yaml", stages: [Stage] = [], gates: [String] = [],
-        resources: Resources? = nil
+        resources: Resources? = nil, data: [String] = []
     ) {
+        self.data = data
         self.resources = resources
         self.name = name
         self.params = params

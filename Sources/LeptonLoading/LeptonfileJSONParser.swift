@@ -38,8 +38,18 @@ enum LeptonfileJSONParser {
                 problems.append("pipeline gate: \(error.message)")
             }
         }
+        var trackedData: [String] = []
+        for path in serialized.data ?? [] {
+            if let normalized = RelativePath.normalize(path), !normalized.isEmpty, normalized != "." {
+                trackedData.append(normalized)
+            } else {
+                problems.append(
+                    "tracked data '\(path)' is outside the package root; use a relative path inside the package")
+            }
+        }
         guard problems.isEmpty else { throw LeptonError(.invalidPipeline, report(problems, leptonfile)) }
-        return PipelineDescription(name: serialized.name, paramsFile: paramsFile, stages: stages, gates: gates)
+        return PipelineDescription(
+            name: serialized.name, paramsFile: paramsFile, stages: stages, gates: gates, trackedData: trackedData)
     }
 
     private static func report(_ problems: [String], _ leptonfile: String) -> String {

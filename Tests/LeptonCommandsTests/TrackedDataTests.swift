@@ -91,4 +91,26 @@ struct TrackedDataTests {
         #expect(built.status == 0 && stagesThatRan(built.output).isEmpty, "\(built.output)")
         #expect(second.read("count.txt") == first.read("count.txt"))
     }
+
+    @Test func dataTheLeptonfileDeclaresIsRecordedByTheBuild() throws {
+        let package = package("tracked-declared")
+        package.write(
+            "Leptonfile",
+            TrackedDataTests.leptonfile.replacing("\n])", with: "\n], data: [\"data/raw.csv\", \"data/images\"])"))
+        let before = LeptonBinary.run(["status"], in: package.root)
+        #expect(before.output.contains("data/raw.csv: declared in data: but not recorded"), "\(before.output)")
+        let built = LeptonBinary.run(["build"], in: package.root)
+        #expect(built.status == 0, "\(built.output)")
+        #expect(built.output.contains("recorded    data/raw.csv in Lepton.data"), "\(built.output)")
+        #expect(try TrackedData.load(package.workspace).entries.count == 2)
+        #expect(LeptonBinary.run(["status"], in: package.root).status == 0)
+        // Changed data: the next build records the new content (and the stage reruns on it).
+        package.write("data/raw.csv", "a,b\n5,6\n")
+        let again = LeptonBinary.run(["build"], in: package.root)
+        #expect(again.output.contains("recorded    data/raw.csv"), "\(again.output)")
+        #expect(!again.output.contains("recorded    data/images"), "\(again.output)")
+        #expect(stagesThatRan(again.output) == ["count"])
+        let size = try TrackedData.load(package.workspace).entries["data/raw.csv"]?.size
+        #expect(size == 8)
+    }
 }

@@ -61,6 +61,25 @@ extension LeptonCommand {
         )
         var summaryJSON: String?
 
+        /// Records the data the Leptonfile declares (`Pipeline(data:)`) that is new or changed.
+        static func recordDeclaredData(_ session: PackageSession) throws {
+            let console = session.console
+            let graph = session.graph
+            do throws(LeptonError) {
+                let added = try DataTracker(workspace: session.workspace, events: .printing(to: console)).addDeclared(
+                    session.pipeline.trackedData
+                ) { path in graph.producers(touching: path).sorted().first.map { session.pipeline.stages[$0].name } }
+                for item in added {
+                    console.line(
+                        "  \(console.green("recorded"))    \(item.path) \(console.dim("in \(TrackedData.fileName) (\(Format.bytes(item.entry.size)))"))"
+                    )
+                }
+            } catch {
+                console.error(console.red("error: ") + error.message)
+                throw error.code == .io ? ExitCodes.state : ExitCodes.invalid
+            }
+        }
+
         /// The line of a build the no-op snapshot answered.
         static func reportNoOp(_ count: Int, seconds: Double, console: Console) {
             console.line(
@@ -91,6 +110,7 @@ extension LeptonCommand {
                 keepGoing: keepGoing
             )
             try executorOptions.configure(&options, jobs: jobs, session: session)
+            if !dryRun && !session.pipeline.trackedData.isEmpty { try Build.recordDeclaredData(session) }
             // The snapshot's context does not hold overrides: a build with --set writes none (and
             // reads none). A dry run reads it to decide only what changed.
             if targets.isEmpty && overrides.isEmpty {

@@ -23,7 +23,7 @@ extension LeptonCommand {
 
         @Flag(
             help:
-                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"run-if-upstream-changes\"|\"restore\"|\"error\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N, \"data\": [{\"path\", \"state\": \"modified\"|\"missing\"}]}."
+                "Print JSON: {\"stale\": [{\"stage\", \"action\": \"run\"|\"run-if-upstream-changes\"|\"restore\"|\"error\", \"reasons\", \"runsTrainer\", \"product\"}], \"stages\": N, \"data\": [{\"path\", \"state\": \"modified\"|\"missing\"|\"unrecorded\"}]}."
         )
         var json = false
 
@@ -96,11 +96,17 @@ extension LeptonCommand {
                 console.line("\(stage): \(Status.explain(outcome))")
             }
             for item in data {
-                console.line(
-                    item.state == .missing
-                        ? "\(item.path): tracked data is missing (`lepton pull` restores it)"
-                        : "\(item.path): tracked data differs from \(TrackedData.fileName) (`lepton add \(item.path)` records it; `lepton pull` restores the recorded copy)"
-                )
+                switch item.state {
+                case .missing: console.line("\(item.path): tracked data is missing (`lepton pull` restores it)")
+                case .unrecorded:
+                    console.line(
+                        "\(item.path): declared in data: but not recorded in \(TrackedData.fileName) yet (`lepton build` or `lepton add \(item.path)` records it)"
+                    )
+                default:
+                    console.line(
+                        "\(item.path): tracked data differs from \(TrackedData.fileName) (`lepton add \(item.path)` records it; `lepton pull` restores the recorded copy)"
+                    )
+                }
             }
             if !data.isEmpty && stale.isEmpty {
                 if plan.hasConfigurationError { throw ExitCodes.invalid }
@@ -114,6 +120,16 @@ extension LeptonCommand {
             }
             if plan.hasConfigurationError { throw ExitCodes.invalid }
             throw ExitCodes.failure
+        }
+
+        /// The word `--json` uses for a state.
+        static func word(_ state: DataTracker.State) -> String {
+            switch state {
+            case .unchanged: return "unchanged"
+            case .modified: return "modified"
+            case .missing: return "missing"
+            case .unrecorded: return "unrecorded"
+            }
         }
 
         /// Whether the package tracks raw data (`Lepton.data` exists).
@@ -130,7 +146,11 @@ extension LeptonCommand {
         )] {
             do throws(LeptonError) {
                 let tracked = try TrackedData.load(session.workspace)
+                let unrecorded = session.pipeline.trackedData.filter { tracked.entries[$0] == nil }.map {
+                    (path: $0, state: DataTracker.State.unrecorded)
+                }
                 return DataTracker(workspace: session.workspace).status(tracked).filter { $0.state != .unchanged }
+                    + unrecorded
             } catch {
                 console.error(console.red("error: ") + error.message)
                 throw ExitCodes.invalid

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 6
+    static let binaryVersion: UInt32 = 7
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -16,6 +16,7 @@ extension PipelineDescription {
         writer.integer(UInt32(stages.count))
         for stage in stages { stage.write(to: &writer) }
         writer.strings(gates)
+        writer.strings(trackedData)
         return writer.bytes
     }
 
@@ -32,8 +33,8 @@ extension PipelineDescription {
             guard let stage = StageDescription(reading: &reader) else { return nil }
             stages.append(stage)
         }
-        guard let gates = reader.strings(), reader.isAtEnd else { return nil }
-        self.init(name: name, paramsFile: params, stages: stages, gates: gates)
+        guard let gates = reader.strings(), let trackedData = reader.strings(), reader.isAtEnd else { return nil }
+        self.init(name: name, paramsFile: params, stages: stages, gates: gates, trackedData: trackedData)
     }
 }
 

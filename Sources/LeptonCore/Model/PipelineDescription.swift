@@ -8,8 +8,13 @@ public struct PipelineDescription: Sendable, Equatable {
     public var stages: [StageDescription]
     /// Quality gates checked on every stage whose metrics files hold the gate's metric.
     public var gates: [String]
+    /// Raw data the Leptonfile declares tracked (`Pipeline(data:)`), relative to the package root.
+    public var trackedData: [String]
 
-    public init(name: String, paramsFile: String, stages: [StageDescription], gates: [String] = []) {
+    public init(
+        name: String, paramsFile: String, stages: [StageDescription], gates: [String] = [], trackedData: [String] = []
+    ) {
+        self.trackedData = trackedData
         self.name = name
         self.paramsFile = paramsFile
         self.stages = stages

@@ -30,6 +30,8 @@ public struct DataTracker: Sendable {
         /// brings back the recorded one.
         case modified
         case missing
+        /// Declared in the Leptonfile (`Pipeline(data:)`) but not in `Lepton.data` yet.
+        case unrecorded
     }
 
     /// Hashes each path, stores its bytes in the cache, records it in `Lepton.data` and lists it
@@ -102,6 +104,32 @@ public struct DataTracker: Sendable {
             if statCache.isDirty { try? statCache.saveUpdates(to: workspace.statCacheFile) }
             return added
         }
+    }
+
+    /// Records the data the Leptonfile declares (`Pipeline(data:)`) whose workspace copy is new or
+    /// changed, as `lepton add` would; a declared path missing from the workspace but recorded is
+    /// left for `lepton pull`.
+    ///
+    /// - Returns: What was recorded (nothing when all is as `Lepton.data` says).
+    /// - Throws: ``LeptonError`` for a declared path that is neither in the workspace nor recorded,
+    ///   and as ``add(_:producer:)``.
+    public func addDeclared(_ paths: [String], producer: (String) -> String?) throws(LeptonError) -> [Added] {
+        let tracked = try TrackedData.load(workspace, fileSystem: fileSystem)
+        let states = Dictionary(uniqueKeysWithValues: status(tracked).map { ($0.path, $0.state) })
+        var needed: [String] = []
+        for path in paths {
+            let exists = fileSystem.statusFollowingLinks(workspace.absolute(path)) != nil
+            switch (states[path], exists) {
+            case (nil, false):
+                throw LeptonError(
+                    .invalidPipeline,
+                    "tracked data '\(path)' (Pipeline(data:)) does not exist and \(TrackedData.fileName) does not record it; create it, or remove it from data:"
+                )
+            case (nil, true), (.modified?, true): needed.append(path)
+            default: break
+            }
+        }
+        return needed.isEmpty ? [] : try add(needed, producer: producer)
     }
 
     /// Each tracked path's state, in path order; hashes only what the stat cache cannot vouch for.
