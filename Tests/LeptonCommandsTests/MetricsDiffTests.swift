@@ -63,4 +63,38 @@ struct MetricsDiffTests {
         let shown = InProcess.run(["metrics", "show", "--metric", "m.json:acc*"], in: package.root)
         #expect(shown.output.contains("accuracy  0.5") && !shown.output.contains("loss"), "\(shown.output)")
     }
+
+    @Test func twoRunsOrRevisionsCompareWithEachOtherInsteadOfTheWorkspace() throws {
+        let package = TemporaryPackage("metrics-diff-two")
+        package.write("params.yaml", "train:\n  lr: 0.1\n")
+        package.write("train.sh", "echo \"{\\\"accuracy\\\": $1}\" > m.json\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(params: "params.yaml", stages: [
+                .stage(name: "train", command: "sh train.sh {param:train.lr}", code: ["train.sh"], params: ["train.lr"],
+                       metrics: ["m.json"]),
+            ])
+            """)
+        #expect(InProcess.run(["build"], in: package.root).status == 0)
+        #expect(InProcess.run(["tag", "latest", "baseline"], in: package.root).status == 0)
+        for lr in ["0.2", "0.3"] {
+            package.write("params.yaml", "train:\n  lr: \(lr)\n")
+            #expect(InProcess.run(["build"], in: package.root).status == 0)
+        }
+        let runs = try JSON.parse(InProcess.run(["runs", "--json"], in: package.root).output)["runs"]?.arrayValue ?? []
+        let middle = runs.dropFirst().first?["id"]?.stringValue ?? ""
+        // baseline (0.1) against the middle run (0.2), not the workspace (0.3).
+        let metrics = InProcess.run(["metrics", "diff", "baseline", middle], in: package.root)
+        #expect(metrics.output.contains("0.1") && metrics.output.contains("+0.1 (+100%)"), "\(metrics.output)")
+        #expect(!metrics.output.contains("0.3"), "\(metrics.output)")
+        let params = InProcess.run(["params", "diff", "baseline", middle, "--json"], in: package.root)
+        let row = try JSON.parse(params.output)["params"]?.arrayValue?.first
+        #expect(row?["old"]?.stringValue == "0.1" && row?["new"]?.stringValue == "0.2", "\(params.output)")
+        #expect(
+            InProcess.run(["params", "diff", "latest", "latest"], in: package.root).output.contains(
+                "no parameter differs between"))
+        #expect(InProcess.run(["metrics", "diff", "a", "b", "c"], in: package.root).status != 0)
+    }
 }

@@ -123,20 +123,26 @@ extension LeptonCommand {
             }
         }
 
-        /// `lepton metrics diff [RUN] [--all] [--json]`.
+        /// `lepton metrics diff [A [B]] [--all] [--json]`.
         struct Diff: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Compare the current metrics with a run's or a git revision's: old, new and change.",
+                abstract: "Compare the current metrics with a run's or a git revision's, or two of them: old, new, change.",
                 discussion: """
-                    Without RUN: the latest run whose metrics differ from the workspace's (so right after a \
-                    build, the run before it). A git revision is read through its Lepton.lock: the metrics \
-                    files it records are read from the cache by digest.
+                    Without one: the latest run whose metrics differ from the workspace's (so right after a \
+                    build, the run before it). With two, A is the old side and B the new (`lepton metrics diff \
+                    HEAD~1 HEAD`). A git revision is read through its Lepton.lock: the metrics files it records \
+                    are read from the cache by digest.
                     """)
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision.") var against: String?
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second one instead of the workspace.")
+            var revisions: [String] = []
             @Flag(help: "Also list metrics that did not change.") var all = false
             @OptionGroup var selection: Selection
+
+            func validate() throws {
+                if revisions.count > 2 { throw ValidationError("Compare at most two runs or revisions.") }
+            }
             @Flag(
                 help: "Print JSON: {\"old\": LABEL, \"metrics\": [{\"file\", \"name\", \"old\", \"new\", \"change\"}]}."
             )
@@ -145,10 +151,13 @@ extension LeptonCommand {
             func run() throws {
                 let console = Console()
                 let session = try PackageSession.open(global, console: console)
-                let current = RunRecorder.currentMetrics(session)
                 let declared = Set(session.pipeline.stages.flatMap(\.metrics))
+                let new = try revisions.dropFirst().first.map {
+                    try RunComparison.resolving($0, workspace: session.workspace, metricsFiles: declared)
+                }
+                let current = new?.metrics ?? RunRecorder.currentMetrics(session)
                 let old = try RunComparison.resolving(
-                    against, workspace: session.workspace, current: current, metricsFiles: declared)
+                    revisions.first, workspace: session.workspace, current: current, metricsFiles: declared)
                 let files = Set(current.keys).union(old.metrics.keys).sorted()
                 var rows: [(file: String, name: String, old: Double?, new: Double?)] = []
                 for file in files {
@@ -167,15 +176,17 @@ extension LeptonCommand {
                         if let a = row.old, let b = row.new { object["change"] = .number(MetricsFile.text(b - a)) }
                         return .object(object)
                     }
-                    console.line(JSON.object(["old": .string(old.label), "metrics": .array(items)]).prettyText)
+                    var object: [String: JSON] = ["old": .string(old.label), "metrics": .array(items)]
+                    if let new { object["new"] = .string(new.label) }
+                    console.line(JSON.object(object).prettyText)
                     return
                 }
                 if rows.isEmpty {
-                    console.line("no metric differs from \(old.label)")
+                    console.line("no metric differs between \(old.label) and \(new?.label ?? "the workspace")")
                     return
                 }
                 TablePrinter(console: console).print(
-                    header: ["file", "metric", old.label, "now", "change"],
+                    header: ["file", "metric", old.label, new?.label ?? "now", "change"],
                     rows: rows.map { row in
                         [
                             row.file, row.name, row.old.map { SignificantDigits.text($0, selection.precision) } ?? "-",

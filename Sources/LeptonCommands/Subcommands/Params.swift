@@ -66,24 +66,35 @@ extension LeptonCommand {
             }
         }
 
-        /// `lepton params diff [RUN] [--set KEY=VALUE] [--all] [--json]`.
+        /// `lepton params diff [A [B]] [--set KEY=VALUE] [--all] [--json]`.
         struct Diff: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Compare the current parameters with a run's (default: the latest) or a git revision's.")
+                abstract:
+                    "Compare the current parameters with a run's (default: the latest) or a git revision's, or two of them.",
+                discussion: "With two, A is the old side and B the new: `lepton params diff HEAD~1 HEAD`, `lepton params diff baseline latest`."
+            )
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision.") var against: String?
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second one instead of the workspace.")
+            var revisions: [String] = []
             @Option(name: .customLong("set"), help: "Compare as if a parameter had this value (repeatable).")
             var overrides: [String] = []
             @Flag(help: "Also list parameters that did not change.") var all = false
             @Flag(help: "Print JSON: {\"old\": LABEL, \"params\": [{\"key\", \"old\", \"new\"}]}.") var json = false
 
+            func validate() throws {
+                if revisions.count > 2 { throw ValidationError("Compare at most two runs or revisions.") }
+            }
+
             func run() throws {
                 let console = Console()
                 let session = try PackageSession.open(global, console: console, overrides: overrides)
-                let old = try RunComparison.resolving(against, workspace: session.workspace)
-                var current: [String: String] = [:]
-                for stage in session.pipeline.stages {
+                let old = try RunComparison.resolving(revisions.first, workspace: session.workspace)
+                let new = try revisions.dropFirst().first.map {
+                    try RunComparison.resolving($0, workspace: session.workspace)
+                }
+                var current: [String: String] = new?.params ?? [:]
+                for stage in session.pipeline.stages where new == nil {
                     for parameter in stage.params where parameter.inline == nil {
                         let file = parameter.file ?? session.pipeline.paramsFile
                         let label = file == session.pipeline.paramsFile ? parameter.key : "\(file):\(parameter.key)"
@@ -102,14 +113,16 @@ extension LeptonCommand {
                     let items = rows.map {
                         JSON.object(["key": .string($0[0]), "old": .string($0[1]), "new": .string($0[2])])
                     }
-                    console.line(JSON.object(["old": .string(old.label), "params": .array(items)]).prettyText)
+                    var object: [String: JSON] = ["old": .string(old.label), "params": .array(items)]
+                    if let new { object["new"] = .string(new.label) }
+                    console.line(JSON.object(object).prettyText)
                     return
                 }
                 if rows.isEmpty {
-                    console.line("no parameter differs from \(old.label)")
+                    console.line("no parameter differs between \(old.label) and \(new?.label ?? "the workspace")")
                     return
                 }
-                TablePrinter(console: console).print(header: ["param", old.label, "now"], rows: rows)
+                TablePrinter(console: console).print(header: ["param", old.label, new?.label ?? "now"], rows: rows)
             }
         }
     }
