@@ -126,7 +126,7 @@ extension LeptonCommand {
         /// `lepton metrics diff [A [B]] [--all] [--json]`.
         struct Diff: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract: "Compare the current metrics with a run's or a git revision's, or two of them: old, new, change.",
+                abstract: "Compare the current metrics with a run's or a git revision's: old, new and change.",
                 discussion: """
                     Without one: the latest run whose metrics differ from the workspace's (so right after a \
                     build, the run before it). With two, A is the old side and B the new (`lepton metrics diff \
@@ -135,7 +135,7 @@ extension LeptonCommand {
                     """)
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second one instead of the workspace.")
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second instead of the workspace.")
             var revisions: [String] = []
             @Flag(help: "Also list metrics that did not change.") var all = false
             @OptionGroup var selection: Selection

@@ -69,13 +69,14 @@ extension LeptonCommand {
         /// `lepton params diff [A [B]] [--set KEY=VALUE] [--all] [--json]`.
         struct Diff: ParsableCommand {
             static let configuration = CommandConfiguration(
-                abstract:
-                    "Compare the current parameters with a run's (default: the latest) or a git revision's, or two of them.",
-                discussion: "With two, A is the old side and B the new: `lepton params diff HEAD~1 HEAD`, `lepton params diff baseline latest`."
-            )
+                abstract: "Compare the current parameters with a run's (default: the latest) or a git revision's.",
+                discussion: """
+                    With two, A is the old side and B the new, instead of the workspace: \
+                    `lepton params diff HEAD~1 HEAD`, `lepton params diff baseline latest`.
+                    """)
 
             @OptionGroup var global: GlobalOptions
-            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second one instead of the workspace.")
+            @Argument(help: "A run (id, prefix, tag, `latest`) or a git revision; a second instead of the workspace.")
             var revisions: [String] = []
             @Option(name: .customLong("set"), help: "Compare as if a parameter had this value (repeatable).")
             var overrides: [String] = []
