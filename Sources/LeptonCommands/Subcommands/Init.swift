@@ -6,12 +6,20 @@ extension LeptonCommand {
     /// `lepton init`: a starter Leptonfile and the `.gitignore` line for `.lepton/`.
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a starter Leptonfile and add .lepton/ to .gitignore.",
-            discussion: "Refuses to overwrite an existing Leptonfile.")
+            abstract: "Write a starter Leptonfile (or one translated from dvc.yaml) and add .lepton/ to .gitignore.",
+            discussion: """
+                Refuses to overwrite an existing Leptonfile. With --from-dvc, the Leptonfile is written from \
+                the DVC project's dvc.yaml (stages, deps as inputs and code, params, outs, metrics, foreach and \
+                matrix as loops) and its .dvc files (tracked data), and what could not be translated is listed; \
+                see docs/migrating-from-dvc.md.
+                """)
 
         @Option(
             name: [.customShort("C"), .customLong("package-path")], help: "The folder to initialise (default: here).")
         var packagePath: String?
+
+        @Flag(name: .customLong("from-dvc"), help: "Translate the DVC project's dvc.yaml into the Leptonfile.")
+        var fromDVC = false
 
         func run() throws {
             let console = Console()
@@ -22,8 +30,21 @@ extension LeptonCommand {
                 console.error(console.red("error: ") + "'\(leptonfile)' already exists; Lepton will not overwrite it")
                 throw ExitCodes.failure
             }
-            try fileSystem.writeAtomically(Templates.leptonfile, to: leptonfile)
-            console.line("created \(leptonfile)")
+            if fromDVC {
+                let migration: DVCMigration
+                do throws(LeptonError) {
+                    migration = try DVCMigration(root: root)
+                } catch {
+                    console.error(console.red("error: ") + error.message)
+                    throw ExitCodes.invalid
+                }
+                try fileSystem.writeAtomically(migration.leptonfile, to: leptonfile)
+                console.line("created \(leptonfile) from dvc.yaml")
+                for note in migration.notes { console.line(console.yellow("  not translated: ") + note) }
+            } else {
+                try fileSystem.writeAtomically(Templates.leptonfile, to: leptonfile)
+                console.line("created \(leptonfile)")
+            }
             let ignore = root + "/.gitignore"
             let existing = (try? fileSystem.readText(ignore)) ?? ""
             let lines = existing.split(separator: "\n").map { $0.trimmingCharacters(in: " ") }
