@@ -83,7 +83,7 @@ struct DVCMigrationTests {
         // Order as in dvc.yaml; deps split into inputs and code; params by key.
         let names = text.split(separator: "\n").filter { $0.contains("name: \"") }.map { $0.drop { $0 == " " } }
         let expected = ["name: \"prepare\",", "name: \"train\",", "name: \"evaluate\","]
-        #expect(Array(names.dropFirst().prefix(3)) == expected, "\(names)")
+        #expect(names.dropFirst().prefix(3).map(String.init) == expected, "\(names)")
         #expect(text.contains("// Split the raw data"))
         #expect(text.contains("inputs: [\"data/data.xml\"],\n            code: [\"src/prepare.py\"]"), "\(text)")
         #expect(text.contains("command: \"python src/train.py data/prepared model.pkl && echo done\""))
