@@ -109,18 +109,7 @@ extension LeptonCommand {
             }
 
             /// Escapes a label value for the exposition format: backslash, quote and newline.
-            static func escapeLabel(_ text: String) -> String {
-                var result = ""
-                for character in text {
-                    switch character {
-                    case "\\": result += "\\\\"
-                    case "\"": result += "\\\""
-                    case "\n": result += "\\n"
-                    default: result.append(character)
-                    }
-                }
-                return result
-            }
+            static func escapeLabel(_ text: String) -> String { BackslashEscaping.escape(text) }
         }
 
         /// `lepton metrics diff [A [B]] [--all] [--json]`.

@@ -371,18 +371,7 @@ struct DVCMigration {
         return "\"" + escaped(text) + "\""
     }
 
-    static func escaped(_ text: String) -> String {
-        var result = ""
-        for character in text {
-            switch character {
-            case "\\": result += "\\\\"
-            case "\"": result += "\\\""
-            case "\n": result += "\\n"
-            default: result.append(character)
-            }
-        }
-        return result
-    }
+    static func escaped(_ text: String) -> String { BackslashEscaping.escape(text) }
 
     static func swiftValue(_ value: JSON) -> String {
         if let number = value.doubleValue, case .number(let text) = value { return number.isFinite ? text : "0" }
