@@ -117,7 +117,10 @@ def snakemake_available():
 
 
 def slurm(lepton, stages, install, tools):
-    arguments = ["python3", os.path.join(bench.ROOT, "Tests/SlurmCluster/slurm-cluster.py"), "--default-config"]
+    arguments = ["python3", os.path.join(bench.ROOT, "Tests/SlurmCluster/slurm-cluster.py")]
+    if "snakemake" in tools:
+        # Snakemake's job step clears SLURM_CONF before calling srun: the default place must do.
+        arguments.append("--default-config")
     if install:
         arguments.append("--install")
     daemon = subprocess.Popen(arguments, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
