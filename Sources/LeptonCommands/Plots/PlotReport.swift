@@ -76,11 +76,14 @@ struct PlotReport {
                 let losses = names.filter { $0.contains("loss") }
                 let others = names.filter { !$0.contains("loss") && $0 != "learning_rate" }
                 var charts: [String] = []
-                if !losses.isEmpty {
-                    charts.append(SVG.lineChart(title: "\(stage.name): loss by epoch", series: series(losses)))
+                // Metrics of very different ranges do not share an axis: one chart per range.
+                for (index, group) in PlotReport.byRange(losses, records).enumerated() {
+                    let title = "\(stage.name): loss by epoch" + (index == 0 ? "" : " (\(index + 1))")
+                    charts.append(SVG.lineChart(title: title, series: series(group)))
                 }
-                if !others.isEmpty {
-                    charts.append(SVG.lineChart(title: "\(stage.name): metrics by epoch", series: series(others)))
+                for (index, group) in PlotReport.byRange(others, records).enumerated() {
+                    let title = "\(stage.name): metrics by epoch" + (index == 0 ? "" : " (\(index + 1))")
+                    charts.append(SVG.lineChart(title: title, series: series(group)))
                 }
                 found.append(History(stage: stage.name, path: path, charts: charts))
             }
@@ -111,16 +114,34 @@ struct PlotReport {
         return records.count == items.count && records.allSatisfy { $0["epoch"] != nil } ? records : nil
     }
 
-    /// One chart per headline metric (top-level names) over the recorded runs, oldest first.
+    /// Names in groups whose values lie within a factor of 20 of each other (by largest magnitude).
+    static func byRange(_ names: [String], _ records: [[String: Double]]) -> [[String]] {
+        let scale = names.map { name in
+            (name, records.compactMap { $0[name] }.filter(\.isFinite).map(abs).max() ?? 0)
+        }.sorted { $0.1 > $1.1 }
+        var groups: [(top: Double, names: [String])] = []
+        for (name, magnitude) in scale {
+            if let last = groups.indices.last, magnitude * 20 >= groups[last].top {
+                groups[last].names.append(name)
+            } else {
+                groups.append((magnitude, [name]))
+            }
+        }
+        return groups.map { $0.names.sorted() }
+    }
+
+    /// One chart per metric over the recorded runs, oldest first: the top-level names, then
+    /// nested ones (`avg_prec.test`), at most 16 charts.
     private func runCharts() -> [(metric: String, svg: String)] {
         let ordered = Array(runs.prefix(50).reversed())
         var names = Set<String>()
         for run in ordered {
-            for values in run.metrics.values { names.formUnion(values.keys.filter { !$0.contains(".") }) }
+            for values in run.metrics.values { names.formUnion(values.keys) }
         }
         // Bookkeeping, not quality: the epoch count, the learning rate, the sample count.
         names.subtract(["epoch", "learning_rate", "samples"])
-        return names.sorted().map { name in
+        let chosen = names.sorted { ($0.contains(".") ? 1 : 0, $0) < ($1.contains(".") ? 1 : 0, $1) }.prefix(16)
+        return chosen.map { name in
             let files = Set(ordered.flatMap { $0.metrics.filter { $0.value[name] != nil }.keys }).sorted()
             let series = files.map { file in
                 SVG.Series(

@@ -34,12 +34,24 @@ enum SVG {
         let plotWidth = Double(width) - left - right
         let plotHeight = Double(height) - top - bottom
         let values = series.flatMap { $0.points.map(\.value) }.filter(\.isFinite)
-        var low = values.min() ?? 0
-        var high = values.max() ?? 1
-        if low == high {
-            low -= 0.5
-            high += 0.5
+        let ticks = niceTicks(low: values.min() ?? 0, high: values.max() ?? 1)
+        let low = ticks.first ?? 0
+        let high = ticks.last ?? 1
+        // The legend wraps onto as many rows as it needs, inside the chart's width.
+        var legend: [(x: Double, row: Int)] = []
+        var cursor = left
+        var row = 0
+        for line in series {
+            let entryWidth = 14 + Double(line.name.count) * 6.2 + 18
+            if cursor > left && cursor + entryWidth > Double(width) - right {
+                row += 1
+                cursor = left
+            }
+            legend.append((cursor, row))
+            cursor += entryWidth
         }
+        let legendRows = series.isEmpty ? 0 : row + 1
+        let height = height + max(0, legendRows - 1) * 16
         let count = max(series.map(\.points.count).max() ?? 1, 1)
         func x(_ index: Int) -> Double {
             left + (count == 1 ? plotWidth / 2 : plotWidth * Double(index) / Double(count - 1))
@@ -51,8 +63,7 @@ enum SVG {
             <text x="\(left)" y="18" font-size="13" font-weight="bold">\(escape(title))</text>
             <rect x="\(left)" y="\(top)" width="\(plotWidth)" height="\(plotHeight)" fill="#fafafa" stroke="#ccc"/>
             """
-        for fraction in [0.0, 0.25, 0.5, 0.75, 1.0] {
-            let value = low + (high - low) * fraction
+        for value in ticks {
             let position = y(value)
             svg +=
                 "<line x1=\"\(left)\" y1=\"\(position)\" x2=\"\(left + plotWidth)\" y2=\"\(position)\" stroke=\"#eee\"/>"
@@ -76,9 +87,10 @@ enum SVG {
                     "<circle cx=\"\(x(position))\" cy=\"\(y(point.value))\" r=\"3\" fill=\"\(color)\">"
                     + "<title>\(escape(line.name)) \(escape(point.label)): \(format(point.value))</title></circle>"
             }
-            let legendX = left + Double(index) * 130
-            svg += "<rect x=\"\(legendX)\" y=\"\(Double(height) - 12)\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
-            svg += "<text x=\"\(legendX + 14)\" y=\"\(Double(height) - 3)\">\(escape(line.name))</text>"
+            let (legendX, legendRow) = legend[index]
+            let legendY = Double(height) - 12 - Double(legendRows - 1 - legendRow) * 16
+            svg += "<rect x=\"\(legendX)\" y=\"\(legendY)\" width=\"10\" height=\"10\" fill=\"\(color)\"/>"
+            svg += "<text x=\"\(legendX + 14)\" y=\"\(legendY + 9)\">\(escape(line.name))</text>"
         }
         return svg + "</svg>"
     }
@@ -133,6 +145,40 @@ enum SVG {
                 + "stroke=\"#1f77b4\"/><text x=\"\(x + boxWidth / 2)\" y=\"\(y + 21)\" text-anchor=\"middle\">\(escape(name))</text>"
         }
         return svg + "</svg>"
+    }
+
+    /// Round tick values (1, 2 or 5 times a power of ten apart) covering `low...high`, four to
+    /// seven of them.
+    static func niceTicks(low: Double, high: Double) -> [Double] {
+        var low = low
+        var high = high
+        if low == high {
+            low -= 0.5
+            high += 0.5
+        }
+        let raw = (high - low) / 5
+        // step = mantissa × 10^exponent; ticks are whole multiples of it, computed from integers
+        // so 3 × 0.2 is 0.6, not 0.6000000000000001.
+        var exponent = 0
+        var unit = 1.0
+        while unit > raw {
+            unit /= 10
+            exponent -= 1
+        }
+        while unit * 10 <= raw {
+            unit *= 10
+            exponent += 1
+        }
+        let mantissa = [1, 2, 5, 10].first { Double($0) * unit >= raw } ?? 10
+        var power = 1.0
+        for _ in 0..<abs(exponent) { power *= 10 }
+        func value(_ multiple: Int) -> Double {
+            exponent >= 0 ? Double(multiple * mantissa) * power : Double(multiple * mantissa) / power
+        }
+        let step = value(1)
+        let first = Int((low / step).rounded(.down))
+        let last = Int((high / step).rounded(.up))
+        return (first...max(first, last)).map(value)
     }
 
     /// Four significant digits, without a trailing `.0` for integers.
