@@ -58,5 +58,9 @@ struct ReportChartTests {
         let html = try #require(package.read("report/index.html"))
         #expect(!html.contains("No run with metrics recorded yet"))
         #expect(html.contains("avg_prec.test by run"), "\(html.prefix(400))")
+        // A sweep gets the metric against the parameter, ordered by its value.
+        #expect(html.contains("avg_prec.test against train.lr"))
+        let sweep = try #require(package.read("report/sweep-1.svg"))
+        #expect(sweep.contains("train.lr=0.1") && sweep.contains("train.lr=0.2"))
     }
 }

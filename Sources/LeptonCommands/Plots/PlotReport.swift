@@ -37,6 +37,13 @@ struct PlotReport {
                 trends.isEmpty
                     ? "<p>No run with metrics recorded yet (<code>lepton runs</code>).</p>"
                     : trends.joined()))
+        var sweeps: [String] = []
+        for (index, chart) in parameterCharts().enumerated() {
+            let name = "sweep-\(index + 1).svg"
+            files[name] = chart.svg
+            sweeps.append(figure(chart.svg, caption: chart.title, file: name))
+        }
+        if !sweeps.isEmpty { sections.append(section("Metrics against parameters", sweeps.joined())) }
         sections.append(section("Runs and sweeps", runsTable()))
         let graph = GraphRenderer.svg(session.graph)
         files["dag.svg"] = graph
@@ -149,6 +156,39 @@ struct PlotReport {
             }
             return (name, SVG.lineChart(title: "\(name) by run", series: series))
         }
+    }
+
+    /// For each numeric parameter whose value differs among the runs (a sweep), each headline
+    /// metric against it, the runs ordered by the parameter's value (the latest run per value):
+    /// at most 4 parameters × 4 metrics.
+    private func parameterCharts() -> [(title: String, svg: String)] {
+        let recent = Array(runs.prefix(200))
+        let labels = Set(recent.flatMap { $0.params.keys }).sorted().filter { label in
+            let values = Set(recent.compactMap { $0.params[label] })
+            return values.count > 1 && values.allSatisfy { Double($0) != nil }
+        }
+        var metrics = Set<String>()
+        for run in recent { for values in run.metrics.values { metrics.formUnion(values.keys) } }
+        metrics.subtract(["epoch", "learning_rate", "samples"])
+        let headline = metrics.sorted { ($0.contains(".") ? 1 : 0, $0) < ($1.contains(".") ? 1 : 0, $1) }.prefix(4)
+        var charts: [(String, String)] = []
+        for label in labels.prefix(4) {
+            // Runs come newest first: the first seen for a value is its latest.
+            var latest: [Double: RunRecord] = [:]
+            for run in recent {
+                if let value = run.params[label].flatMap(Double.init), latest[value] == nil { latest[value] = run }
+            }
+            let ordered = latest.sorted { $0.key < $1.key }
+            for metric in headline {
+                let points = ordered.map { value, run in
+                    ("\(label)=\(SVG.format(value))", LeptonCommand.Runs.metric(metric, in: run) ?? .nan)
+                }
+                guard points.contains(where: { $0.1.isFinite }) else { continue }
+                let title = "\(metric) against \(label)"
+                charts.append((title, SVG.lineChart(title: title, series: [SVG.Series(name: metric, points: points)])))
+            }
+        }
+        return charts
     }
 
     private func runsTable() -> String {
