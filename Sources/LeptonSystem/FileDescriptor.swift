@@ -41,6 +41,14 @@ public final class FileDescriptor: @unchecked Sendable {
 
     package init(raw: Int32) { self.raw = raw }
 
+    /// Gives the descriptor up: it stays open, and closing it is the caller's (test support
+    /// hands pipe ends to `posix_spawn`).
+    public func release() -> Int32 {
+        let value = raw
+        raw = -1
+        return value
+    }
+
     deinit { close() }
 
     /// Closes now; later calls do nothing.

@@ -28,9 +28,13 @@ public final class ScriptDaemon: @unchecked Sendable {
     ///
     /// - Throws: ``StartError`` with `failure` when it cannot start or prints no JSON object.
     init(script: String, arguments: [String] = [], failure: String) throws {
-        var input: [Int32] = [0, 0]
-        var output: [Int32] = [0, 0]
-        guard pipe(&input) == 0, pipe(&output) == 0 else { throw StartError(description: "pipe failed") }
+        // Close-on-exec: a server started later must not hold this one's pipe open (its script would
+        // never see its input close, and the deinit would wait for it forever).
+        guard let inputPipe = try? FileDescriptor.pipe(), let outputPipe = try? FileDescriptor.pipe() else {
+            throw StartError(description: "pipe failed")
+        }
+        let input = [inputPipe.read.release(), inputPipe.write.release()]
+        let output = [outputPipe.read.release(), outputPipe.write.release()]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_adddup2(&actions, input[0], 0)

@@ -32,8 +32,8 @@ public final class SlurmCluster: @unchecked Sendable {
     /// Runs a Slurm client command (`squeue`, `scontrol`, …) against the cluster; what it printed.
     @discardableResult
     public func run(_ arguments: [String]) -> String {
-        var output: [Int32] = [0, 0]
-        guard pipe(&output) == 0 else { return "" }
+        guard let pipe = try? FileDescriptor.pipe() else { return "" }
+        let output = [pipe.read.release(), pipe.write.release()]
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_adddup2(&actions, output[1], 1)
