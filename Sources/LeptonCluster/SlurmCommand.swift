@@ -7,7 +7,8 @@ import Synchronization
 #endif
 
 /// Runs one of Slurm's client commands (`sbatch`, `squeue`, `scancel`, `sacct`) and reads what
-/// it printed, standard output and error together.
+/// it printed, standard output and error together. Lepton's credentials are withheld from them:
+/// `sbatch` exports its environment into the job, and the job record lives on the cluster.
 struct SlurmCommand: Sendable {
     /// Where the commands' output goes while they run (`.lepton/slurm`).
     let scratch: String
@@ -39,7 +40,7 @@ struct SlurmCommand: Sendable {
         let outcome = runner.run(
             ProcessRequest(
                 stage: "slurm", arguments: arguments, workingDirectory: scratch, environment: environment,
-                logPath: log))
+                logPath: log, withheld: StageEnvironment.withheld))
         let text = (try? fileSystem.readText(log)) ?? ""
         try? fileSystem.remove(log)
         return Output(outcome: outcome, text: text)
