@@ -17,18 +17,25 @@ struct SlurmJobState: Sendable, Equatable {
 
     var isTerminal: Bool { SlurmJobState.terminal.contains(state) }
 
+    /// The `|`-separated fields of an `squeue --Format=…:|` line, padding removed; nil unless the
+    /// first is a job id.
+    static func fields(_ line: Substring, count: Int) -> [String]? {
+        let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
+            String($0.filter { $0 != " " })
+        }
+        guard fields.count >= count, !fields[0].isEmpty, fields[0].allSatisfy(\.isNumber) else { return nil }
+        return fields
+    }
+
     /// `squeue -O JobID:|,State:|,Reason:|,exit_code:|` lines, by job id; others are ignored.
     static func parse(_ lines: [Substring]) -> [String: SlurmJobState] {
         var states: [String: SlurmJobState] = [:]
         for line in lines {
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false)
-                .map { $0.filter { $0 != " " } }
-            guard fields.count >= 4, !fields[0].isEmpty, fields[0].allSatisfy(\.isNumber) else { continue }
+            guard let fields = fields(line, count: 4) else { continue }
             // A CANCELLED state reads `CANCELLED` or `CANCELLEDby0` (by uid).
-            var state = String(fields[1])
+            var state = fields[1]
             if state.hasPrefix("CANCELLED") { state = "CANCELLED" }
-            states[String(fields[0])] = SlurmJobState(
-                state: state, reason: String(fields[2]), waitStatus: Int32(fields[3]) ?? 0)
+            states[fields[0]] = SlurmJobState(state: state, reason: fields[2], waitStatus: Int32(fields[3]) ?? 0)
         }
         return states
     }

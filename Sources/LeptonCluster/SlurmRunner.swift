@@ -86,10 +86,9 @@ public final class SlurmRunner: ClusterRunner {
         }
         var jobs: [(id: String, name: String)] = []
         for line in listed.lines {
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map {
-                String($0.filter { $0 != " " })
+            if let fields = SlurmJobState.fields(line, count: 3), fields[1].hasPrefix(tag) {
+                jobs.append((fields[0], fields[2]))
             }
-            if fields.count >= 3, fields[1].hasPrefix(tag) { jobs.append((fields[0], fields[2])) }
         }
         ledger.clear()
         guard !jobs.isEmpty else { return [] }

@@ -141,14 +141,7 @@ struct PlotReport {
     /// nested ones (`avg_prec.test`), at most 16 charts.
     private func runCharts() -> [(metric: String, svg: String)] {
         let ordered = Array(runs.prefix(50).reversed())
-        var names = Set<String>()
-        for run in ordered {
-            for values in run.metrics.values { names.formUnion(values.keys) }
-        }
-        // Bookkeeping, not quality: the epoch count, the learning rate, the sample count.
-        names.subtract(["epoch", "learning_rate", "samples"])
-        let chosen = names.sorted { ($0.contains(".") ? 1 : 0, $0) < ($1.contains(".") ? 1 : 0, $1) }.prefix(16)
-        return chosen.map { name in
+        return PlotReport.metricNames(ordered).prefix(16).map { name in
             let files = Set(ordered.flatMap { $0.metrics.filter { $0.value[name] != nil }.keys }).sorted()
             let series = files.map { file in
                 SVG.Series(
@@ -156,6 +149,15 @@ struct PlotReport {
             }
             return (name, SVG.lineChart(title: "\(name) by run", series: series))
         }
+    }
+
+    /// The metrics the runs recorded, top-level names first, then nested ones (`avg_prec.test`),
+    /// each group by name; bookkeeping (the epoch count, the learning rate, the sample count) left out.
+    static func metricNames(_ runs: [RunRecord]) -> [String] {
+        var names = Set<String>()
+        for run in runs { for values in run.metrics.values { names.formUnion(values.keys) } }
+        names.subtract(["epoch", "learning_rate", "samples"])
+        return names.sorted { ($0.contains(".") ? 1 : 0, $0) < ($1.contains(".") ? 1 : 0, $1) }
     }
 
     /// For each numeric parameter whose value differs among the runs (a sweep), each headline
@@ -167,10 +169,7 @@ struct PlotReport {
             let values = Set(recent.compactMap { $0.params[label] })
             return values.count > 1 && values.allSatisfy { Double($0) != nil }
         }
-        var metrics = Set<String>()
-        for run in recent { for values in run.metrics.values { metrics.formUnion(values.keys) } }
-        metrics.subtract(["epoch", "learning_rate", "samples"])
-        let headline = metrics.sorted { ($0.contains(".") ? 1 : 0, $0) < ($1.contains(".") ? 1 : 0, $1) }.prefix(4)
+        let headline = PlotReport.metricNames(recent).prefix(4)
         var charts: [(String, String)] = []
         for label in labels.prefix(4) {
             // Runs come newest first: the first seen for a value is its latest.

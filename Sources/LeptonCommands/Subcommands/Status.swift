@@ -122,16 +122,6 @@ extension LeptonCommand {
             throw ExitCodes.failure
         }
 
-        /// The word `--json` uses for a state.
-        static func word(_ state: DataTracker.State) -> String {
-            switch state {
-            case .unchanged: return "unchanged"
-            case .modified: return "modified"
-            case .missing: return "missing"
-            case .unrecorded: return "unrecorded"
-            }
-        }
-
         /// Whether the package tracks raw data (`Lepton.data` exists).
         static func tracksData(_ global: GlobalOptions) -> Bool { tracksData(global.location) }
 

@@ -24,7 +24,7 @@ public struct DataTracker: Sendable {
     }
 
     /// How a tracked path's workspace copy compares with its record.
-    public enum State: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable {
         case unchanged
         /// It differs: `lepton add` records the new content, `lepton pull` (or checkout)
         /// brings back the recorded one.
