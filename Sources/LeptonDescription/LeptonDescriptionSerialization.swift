@@ -22,6 +22,24 @@ enum Serialization {
         var resources: Resources?
         /// Raw data to track; absent when none is declared.
         var data: [String]?
+        /// Charts of data files; absent when none is declared.
+        var plots: [Plot]?
+    }
+
+    /// `template` is a DVC template name or `image`; each source is a file and the field drawn
+    /// from it (absent: the file's last field).
+    struct Plot: Codable {
+        var title: String?
+        var template: String
+        var x: String?
+        var sources: [PlotSource]
+        var xLabel: String?
+        var yLabel: String?
+    }
+
+    struct PlotSource: Codable {
+        var file: String
+        var field: String?
     }
 
     struct Stage: Codable {
@@ -38,6 +56,8 @@ enum Serialization {
         var after: [String]
         /// Absent when the stage sets none.
         var resources: Resources?
+        /// Charts of the stage's files; absent when it declares none.
+        var plots: [Plot]?
     }
 
     /// `executor` is `local` or `slurm`; `options` are scheduler options by name.

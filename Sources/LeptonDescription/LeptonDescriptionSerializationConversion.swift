@@ -3,7 +3,17 @@ extension Serialization.Pipeline {
         self.init(
             name: pipeline.name, params: pipeline.params, stages: pipeline.stages.map(Serialization.Stage.init),
             gates: pipeline.gates, resources: pipeline.resources.map(Serialization.Resources.init),
-            data: pipeline.data.isEmpty ? nil : pipeline.data)
+            data: pipeline.data.isEmpty ? nil : pipeline.data,
+            plots: pipeline.plots.isEmpty ? nil : pipeline.plots.map(Serialization.Plot.init))
+    }
+}
+
+extension Serialization.Plot {
+    init(_ plot: Plot) {
+        self.init(
+            title: plot.title, template: plot.template, x: plot.x,
+            sources: plot.sources.map { Serialization.PlotSource(file: $0.file, field: $0.field) },
+            xLabel: plot.xLabel, yLabel: plot.yLabel)
     }
 }
 
@@ -20,7 +30,8 @@ extension Serialization.Stage {
             metrics: stage.metrics,
             gates: stage.gates,
             after: stage.after,
-            resources: stage.resources.map(Serialization.Resources.init)
+            resources: stage.resources.map(Serialization.Resources.init),
+            plots: stage.plots.isEmpty ? nil : stage.plots.map(Serialization.Plot.init)
         )
     }
 }

@@ -46,6 +46,9 @@ public final class Pipeline {
     /// records them in `Lepton.data` and caches their bytes, as `lepton add` does, so `lepton
     /// push` shares them and a fresh clone's `lepton pull` gets them.
     public var data: [String]
+    /// Charts `lepton plots` draws from the pipeline's data files (see ``Plot``); stages add
+    /// their own with ``Stage/plots(_:)``.
+    public var plots: [Plot]
 
     /// Declares the pipeline of this Leptonfile.
     ///
@@ -58,10 +61,12 @@ public final class Pipeline {
     ///     metrics files hold the metric; a failure fails that stage and the build (status 3).
     ///   - resources: Defaults for every stage's ``Stage/resources``.
     ///   - data: Raw data to track (see ``data``): `["data/raw.csv", "data/images"]`.
+    ///   - plots: Charts of the pipeline's data files (see ``Plot``).
     public init(
         name: String = "", params: String = "params.yaml", stages: [Stage] = [], gates: [String] = [],
-        resources: Resources? = nil, data: [String] = []
+        resources: Resources? = nil, data: [String] = [], plots: [Plot] = []
     ) {
+        self.plots = plots
         self.data = data
         self.resources = resources
         self.name = name

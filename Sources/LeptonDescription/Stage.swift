@@ -39,6 +39,8 @@ public final class Stage {
     public var after: [String]
     /// What the stage needs and where it runs (not part of its key); nil takes the pipeline's.
     public var resources: Resources?
+    /// Charts of files the stage writes (see ``plots(_:)``).
+    public var plots: [Plot] = []
 
     init(
         name: String, command: Command, inputs: [Input], code: [Code], params: [Parameter],

@@ -4,5 +4,5 @@
 /// mismatched `LeptonDescription` library.
 public enum LeptonDescriptionVersion {
     /// The wire-format version written in the description envelope.
-    public static let current = 1
+    public static let current = 2
 }

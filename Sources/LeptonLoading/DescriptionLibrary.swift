@@ -26,6 +26,7 @@ struct DescriptionLibrary: Sendable {
         ),
         ("Parameter.swift", PackageResources.Parameter_swift),
         ("Pipeline.swift", PackageResources.Pipeline_swift),
+        ("Plot.swift", PackageResources.Plot_swift),
         ("Resources.swift", PackageResources.Resources_swift),
         ("Stage.swift", PackageResources.Stage_swift),
         ("Stage+Training.swift", PackageResources.Stage_Training_swift),

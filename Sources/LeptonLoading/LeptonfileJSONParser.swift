@@ -26,8 +26,19 @@ enum LeptonfileJSONParser {
         guard let serialized = envelope.pipeline else {
             throw LeptonError(.invalidPipeline, report(problems, leptonfile))
         }
-        let stages = serialized.stages.map {
-            convert($0, defaults: serialized.resources, problems: &problems)
+        var plots = (serialized.plots ?? []).compactMap { plot(from: $0, stage: nil, problems: &problems) }
+        let stages = serialized.stages.map { stage in
+            var converted = convert(stage, defaults: serialized.resources, problems: &problems)
+            let declared = (stage.plots ?? []).compactMap { plot(from: $0, stage: stage.name, problems: &problems) }
+            // A stage's plot files are its outputs, unless an output (or a folder output) covers them.
+            for file in declared.flatMap(\.files) {
+                let covered =
+                    converted.metrics.contains(file)
+                    || converted.outputs.contains { $0.path == file || file.hasPrefix($0.path + "/") }
+                if !covered { converted.outputs.append(PathSpec(kind: .file, path: file)) }
+            }
+            plots += declared
+            return converted
         }
         let paramsFile = RelativePath.normalize(serialized.params) ?? serialized.params
         let gates = serialized.gates ?? []
@@ -49,7 +60,43 @@ enum LeptonfileJSONParser {
         }
         guard problems.isEmpty else { throw LeptonError(.invalidPipeline, report(problems, leptonfile)) }
         return PipelineDescription(
-            name: serialized.name, paramsFile: paramsFile, stages: stages, gates: gates, trackedData: trackedData)
+            name: serialized.name, paramsFile: paramsFile, stages: stages, gates: gates, trackedData: trackedData,
+            plots: plots)
+    }
+
+    /// A declared plot with its paths normalised; nil (and a problem) when a path leaves the
+    /// package, the template is unknown, or a file is of a kind it cannot draw.
+    private static func plot(from plot: Serialization.Plot, stage: String?, problems: inout [String]) -> PlotSpec? {
+        let owner = stage.map { "stage '\($0)': plot" } ?? "plot"
+        let label = plot.title ?? plot.sources.first?.file ?? ""
+        guard let template = PlotSpec.Template(rawValue: plot.template) else {
+            problems.append("\(owner) '\(label)': unknown template '\(plot.template)'")
+            return nil
+        }
+        var sources: [PlotSpec.Source] = []
+        for source in plot.sources {
+            guard let file = RelativePath.normalize(source.file), !file.isEmpty, file != "." else {
+                problems.append(
+                    "\(owner) '\(label)': file '\(source.file)' is outside the package root; use a relative path inside the package"
+                )
+                return nil
+            }
+            let suffix = file.split(separator: ".").last.map { $0.lowercased() } ?? ""
+            let kinds = template == .image ? PlotSpec.imageSuffixes : PlotSpec.dataSuffixes
+            guard file.contains("."), kinds.contains(suffix) else {
+                let expected = kinds.map { ".\($0)" }.joined(separator: ", ")
+                problems.append(
+                    template == .image
+                        ? "\(owner) '\(label)': '\(file)' is not an image (\(expected))"
+                        : "\(owner) '\(label)': '\(file)' is not a data file it can read (\(expected)); use .image(...) for pictures"
+                )
+                return nil
+            }
+            sources.append(PlotSpec.Source(file: file, field: source.field))
+        }
+        return PlotSpec(
+            title: plot.title, template: template, x: plot.x, sources: sources, xLabel: plot.xLabel,
+            yLabel: plot.yLabel, stage: stage)
     }
 
     private static func report(_ problems: [String], _ leptonfile: String) -> String {

@@ -1,4 +1,4 @@
 /// The description version this loader reads; must equal the DSL's `LeptonDescriptionVersion.current`.
 enum LeptonDescriptionVersion {
-    static let current = 1
+    static let current = 2
 }

@@ -63,6 +63,16 @@ struct DVCMigrationTests {
             frozen: true
         plots:
         - eval/report/roc.json
+        - Shares:
+            template: confusion_normalized
+            x: actual
+            y:
+              eval/report/a.json: predicted
+              eval/report/b.json: [p1, p2]
+        - eval/report/importance.png
+        - custom:
+            template: my_template.json
+            y: {eval/report/a.json: score}
         """
 
     private func project() -> TemporaryPackage {
@@ -100,7 +110,18 @@ struct DVCMigrationTests {
         #expect(text.contains("for model in [\"cnn\", \"mlp\"] {\n    for size in [1, 2] {"))
         #expect(text.contains("name: \"grid-\\(model)-\\(size)\""))
         #expect(text.contains("data: [\"data/data.xml\"]"))
-        for said in ["persist: true", "cache: false", "frozen", "plots"] {
+        // Plots: a stage's (its wdir applied) as a modifier, the top-level ones in Pipeline(plots:).
+        #expect(
+            text.contains("    )\n            .plots(.plot(\"eval/report/roc.json\", x: \"fpr\", y: \"tpr\")),"),
+            "\(text)")
+        #expect(text.contains("    plots: [\n        .plot(\"eval/report/roc.json\"),\n"))
+        #expect(
+            text.contains(
+                ".plot(\"Shares\", x: \"actual\", y: [\"eval/report/a.json\": \"predicted\", \"eval/report/b.json\": \"p1\", \"eval/report/b.json\": \"p2\"], template: .confusionNormalized),"
+            ))
+        #expect(text.contains(".image(\"eval/report/importance.png\"),"))
+        #expect(migration.notes.contains { $0.contains("template 'my_template.json', which Lepton does not have") })
+        for said in ["persist: true", "cache: false", "frozen"] {
             #expect(text.contains(said), "the Leptonfile does not mention \(said)")
         }
         #expect(migration.notes.contains { $0.contains("every key of extra.yaml") })

@@ -6,11 +6,61 @@ import LeptonSystem
 struct PlotReport {
     let session: PackageSession
     let runs: [RunRecord]
+    /// The revisions whose files the declared plots draw (the workspace alone for `show`).
+    let revisions: [RevisionFiles]
 
-    /// Files written: name → contents.
-    func files() -> [String: String] {
+    /// Files written (name → contents), and what the declared plots could not read.
+    func rendered() -> (files: [String: String], notes: [String]) { render() }
+
+    /// Training histories as plots (`plots diff`'s subject without declared plots).
+    func historySpecs() -> [PlotSpec] {
+        histories().map {
+            PlotSpec(
+                title: "\($0.stage): \($0.path)", template: .linear, x: "epoch",
+                sources: [PlotSpec.Source(file: $0.path, field: nil)], stage: $0.stage)
+        }
+    }
+
+    /// The report for `plots diff`: just the plots, each revision's files overlaid.
+    func comparisonFiles(_ drawn: [DeclaredPlot]) -> [String: String] {
+        var files: [String: String] = [:]
+        let body = declaredSection(drawn, into: &files)
+        let compared = revisions.map { "<code>\(SVG.escape($0.label))</code>" }.joined(separator: " · ")
+        files["index.html"] = page("<p>Compared: \(compared)</p>" + body)
+        return files
+    }
+
+    /// The declared plots as a section; each chart also as its own file.
+    private func declaredSection(_ drawn: [DeclaredPlot], into files: inout [String: String]) -> String {
+        var figures: [String] = []
+        for (index, plot) in drawn.enumerated() {
+            let caption = plot.spec.name + (plot.spec.stage.map { " (stage \($0))" } ?? "")
+            if let svg = plot.svg {
+                let name = "plot-\(index + 1).svg"
+                files[name] = svg
+                figures.append(figure(svg, caption: caption, file: name))
+            }
+            for image in plot.images {
+                let source = "data:\(DeclaredPlot.mimeType(image.file));base64,\(Base64.encode(image.bytes))"
+                let label = revisions.count > 1 ? "\(caption) · \(image.label)" : caption
+                figures.append(
+                    "<figure><img src=\"\(source)\" alt=\"\(SVG.escape(image.file))\" style=\"max-width: 560px\">"
+                        + "<figcaption>\(SVG.escape(label))</figcaption></figure>")
+            }
+            if !plot.notes.isEmpty {
+                figures.append(
+                    "<p class=\"note\">\(SVG.escape(caption)): " + plot.notes.map(SVG.escape).joined(separator: "; ")
+                        + "</p>")
+            }
+        }
+        return section("Plots", figures.isEmpty ? "<p>No plot could be drawn.</p>" : figures.joined())
+    }
+
+    private func render() -> (files: [String: String], notes: [String]) {
         var files: [String: String] = [:]
         var sections: [String] = []
+        let declared = session.pipeline.plots.map { DeclaredPlot($0, revisions: revisions) }
+        if !declared.isEmpty { sections.append(declaredSection(declared, into: &files)) }
         var curves: [String] = []
         for (index, history) in histories().enumerated() {
             for (suffix, chart) in history.charts.enumerated() {
@@ -19,12 +69,15 @@ struct PlotReport {
                 curves.append(figure(chart, caption: "\(history.stage): \(history.path)", file: name))
             }
         }
-        sections.append(
-            section(
-                "Training curves",
-                curves.isEmpty
-                    ? "<p>No training history yet: a <code>.train(…, history:)</code> stage (or any output that is a JSON array of objects with an <code>epoch</code>, or a CSV with an <code>epoch</code> column) draws here.</p>"
-                    : curves.joined()))
+        // Without a training history, the placeholder only where no declared plot draws either.
+        if !curves.isEmpty || declared.isEmpty {
+            sections.append(
+                section(
+                    "Training curves",
+                    curves.isEmpty
+                        ? "<p>No training history yet: a <code>.train(…, history:)</code> stage (or any output that is a JSON array of objects with an <code>epoch</code>, or a CSV with an <code>epoch</code> column) draws here.</p>"
+                        : curves.joined()))
+        }
         var trends: [String] = []
         for (index, chart) in runCharts().enumerated() {
             let name = "runs-\(index + 1).svg"
@@ -53,7 +106,7 @@ struct PlotReport {
                 "<p><a href=\"dag.svg\">dag.svg</a> (also <code>lepton dag --format svg|mermaid|dot</code>)</p>" + graph
             ))
         files["index.html"] = page(sections.joined())
-        return files
+        return (files, declared.flatMap(\.notes))
     }
 
     private struct History {
@@ -227,7 +280,7 @@ struct PlotReport {
             h1 { font-size: 20px; } h2 { font-size: 16px; border-bottom: 1px solid #ddd; padding-bottom: 4px; }
             figure { display: inline-block; margin: 8px 16px 8px 0; } figcaption { font-size: 12px; color: #555; }
             table { border-collapse: collapse; font-size: 12px; } td, th { border: 1px solid #ddd; padding: 3px 8px; }
-            th { background: #f4f4f4; } .failed { color: #b00; } .succeeded { color: #070; }
+            th { background: #f4f4f4; } .failed { color: #b00; } .succeeded { color: #070; } .note { color: #a60; font-size: 12px; }
             </style></head>
             <body><h1>Lepton report — \(SVG.escape(name))</h1>
             \(body)

@@ -65,12 +65,10 @@ struct DVCMigration {
                 notes.append("metrics file \(metric) (top-level metrics:) is written by no stage's outs")
             }
         }
-        for key in ["plots", "artifacts", "params"] where document[key] != nil {
-            notes.append(
-                key == "plots"
-                    ? "dvc.yaml's top-level plots: (templates, x/y, overlays) are not translated; their files stay outputs"
-                    : "dvc.yaml's top-level '\(key):' is not translated")
+        for key in ["artifacts", "params"] where document[key] != nil {
+            notes.append("dvc.yaml's top-level '\(key):' is not translated")
         }
+        let plots = (document["plots"]?.arrayValue ?? []).compactMap { plot(from: $0, owner: "plots:") }
         if document["vars"] != nil {
             notes.append("dvc.yaml's 'vars:' are not translated; `${...}` of params.yaml keys become {param:KEY}")
         }
@@ -90,10 +88,17 @@ struct DVCMigration {
             "    stages: [",
         ]
         text += lines
-        text.append("    ]\(data.isEmpty ? "" : ",")")
+        text.append("    ]\(data.isEmpty && plots.isEmpty ? "" : ",")")
         if !data.isEmpty {
             text.append("    // Data `dvc add` tracked (its .dvc files): Lepton records it in Lepton.data.")
-            text.append("    data: [\(data.map { DVCMigration.literal($0) }.joined(separator: ", "))]")
+            text.append(
+                "    data: [\(data.map { DVCMigration.literal($0) }.joined(separator: ", "))]\(plots.isEmpty ? "" : ",")"
+            )
+        }
+        if !plots.isEmpty {
+            text.append("    plots: [")
+            text += plots.map { "        \($0)," }
+            text.append("    ]")
         }
         text.append(")")
         text += loops
@@ -220,9 +225,9 @@ struct DVCMigration {
                 )
             }
         }
-        if stage["plots"] != nil {
-            notes.append(
-                "stage '\(label)': its plots' definitions (templates, x/y) are not translated; the files are outputs")
+        let stagePlots = (stage["plots"]?.arrayValue ?? []).compactMap { entry -> String? in
+            guard let plot = plot(from: entry, owner: "stage '\(label)'", folder: wdir) else { return nil }
+            return loopVariables.isEmpty ? plot : DVCMigration.interpolated(plot, loopVariables)
         }
         let metrics =
             DVCMigration.pathList(stage["metrics"]).map {
@@ -251,8 +256,94 @@ struct DVCMigration {
         for (index, argument) in arguments.enumerated() {
             result.append(indent + "    " + argument + (index == arguments.count - 1 ? "" : ","))
         }
-        result.append(indent + "),")
+        if stagePlots.isEmpty {
+            result.append(indent + "),")
+        } else {
+            result.append(indent + ")")
+            result.append(indent + "    .plots(" + stagePlots.joined(separator: ", ") + "),")
+        }
         return result
+    }
+
+    /// DVC's template names and the DSL's.
+    static let templates = [
+        "linear": ".linear", "simple": ".simple", "scatter": ".scatter", "smooth": ".smooth",
+        "confusion": ".confusion", "confusion_normalized": ".confusionNormalized", "bar_horizontal": ".bar",
+        "bar_horizontal_sorted": ".barSorted",
+    ]
+
+    /// A `.plot(…)` or `.image(…)` for one `plots:` entry: a path, `PATH: {x, y, template, …}`, or
+    /// `NAME: {x, y: {FILE: FIELD(S)}, …}`; nil (with a note) when it is none of these.
+    private mutating func plot(from entry: JSON, owner: String, folder: String? = nil) -> String? {
+        var key: String
+        let options: [String: JSON]
+        if let path = entry.stringValue {
+            key = path
+            options = [:]
+        } else if let object = entry.objectValue, object.count == 1, let (name, value) = object.first {
+            key = name
+            options = value.objectValue ?? [:]
+        } else {
+            notes.append("\(owner): plot \(entry.compactText) is not translated")
+            return nil
+        }
+        // A path plot's key is its file, relative to the stage's wdir.
+        if options["y"]?.objectValue == nil { key = DVCMigration.join(folder, key) }
+        let suffix = key.split(separator: ".").last.map { $0.lowercased() } ?? ""
+        if PlotSpec.imageSuffixes.contains(suffix) {
+            return ".image(\(DVCMigration.literal(key)))"
+        }
+        var template = ""
+        if let name = options["template"]?.stringValue {
+            if let known = DVCMigration.templates[name] {
+                template = name == "linear" ? "" : ", template: \(known)"
+            } else {
+                notes.append(
+                    "\(owner): plot '\(key)' uses template '\(name)', which Lepton does not have; it is drawn as linear"
+                )
+            }
+        }
+        // x may name a field per file ({file: field}); Lepton takes one x for every file.
+        var x = options["x"]?.stringValue
+        if x == nil, let perFile = options["x"]?.objectValue {
+            let fields = Set(perFile.values.compactMap(\.stringValue))
+            x = perFile.keys.sorted().first.flatMap { perFile[$0]?.stringValue }
+            if fields.count > 1 {
+                notes.append("\(owner): plot '\(key)' has an x field per file; Lepton uses '\(x ?? "")' for all")
+            }
+        }
+        var labels = ""
+        if let title = options["title"]?.stringValue, options["y"]?.objectValue == nil {
+            labels += ", title: \(DVCMigration.literal(title))"
+        }
+        if let label = options["x_label"]?.stringValue { labels += ", xLabel: \(DVCMigration.literal(label))" }
+        if let label = options["y_label"]?.stringValue { labels += ", yLabel: \(DVCMigration.literal(label))" }
+        let xArgument = x.map { ", x: \(DVCMigration.literal($0))" } ?? ""
+        if let files = options["y"]?.objectValue {
+            // Several files, one chart: file → field(s), in dvc.yaml's order of keys (sorted here).
+            var pairs: [String] = []
+            for file in files.keys.sorted() {
+                let fields =
+                    files[file]?.stringValue.map { [$0] } ?? (files[file]?.arrayValue ?? []).compactMap(\.stringValue)
+                let path = DVCMigration.literal(DVCMigration.join(folder, file))
+                for field in fields { pairs.append("\(path): \(DVCMigration.literal(field))") }
+            }
+            guard !pairs.isEmpty else {
+                notes.append("\(owner): plot '\(key)' names no field of its files")
+                return nil
+            }
+            let title = options["title"]?.stringValue ?? key
+            return
+                ".plot(\(DVCMigration.literal(title))\(xArgument), y: [\(pairs.joined(separator: ", "))]\(template)\(labels))"
+        }
+        var yArgument = ""
+        if let field = options["y"]?.stringValue {
+            yArgument = ", y: \(DVCMigration.literal(field))"
+        } else if let fields = options["y"]?.arrayValue {
+            yArgument =
+                ", y: [\(fields.compactMap(\.stringValue).map { DVCMigration.literal($0) }.joined(separator: ", "))]"
+        }
+        return ".plot(\(DVCMigration.literal(key))\(xArgument)\(yArgument)\(template)\(labels))"
     }
 
     /// The paths of `.dvc` files' `outs`, relative to the package root.

@@ -3,7 +3,7 @@
 /// dictionaries (the JSON form costs about three times as much for 1,000 stages).
 extension PipelineDescription {
     static let binaryMagic: [UInt8] = Array("LEPTONPD".utf8)
-    static let binaryVersion: UInt32 = 7
+    static let binaryVersion: UInt32 = 8
 
     /// The binary form, prefixed by `key` (the cache key it was stored under).
     public func binary(key: String) -> [UInt8] {
@@ -17,6 +17,18 @@ extension PipelineDescription {
         for stage in stages { stage.write(to: &writer) }
         writer.strings(gates)
         writer.strings(trackedData)
+        writer.integer(UInt32(plots.count))
+        for plot in plots {
+            writer.optionalString(plot.title)
+            writer.string(plot.template.rawValue)
+            writer.optionalString(plot.x)
+            writer.strings(plot.sources.map(\.file))
+            writer.integer(UInt32(plot.sources.count))
+            for source in plot.sources { writer.optionalString(source.field) }
+            writer.optionalString(plot.xLabel)
+            writer.optionalString(plot.yLabel)
+            writer.optionalString(plot.stage)
+        }
         return writer.bytes
     }
 
@@ -33,8 +45,30 @@ extension PipelineDescription {
             guard let stage = StageDescription(reading: &reader) else { return nil }
             stages.append(stage)
         }
-        guard let gates = reader.strings(), let trackedData = reader.strings(), reader.isAtEnd else { return nil }
-        self.init(name: name, paramsFile: params, stages: stages, gates: gates, trackedData: trackedData)
+        guard let gates = reader.strings(), let trackedData = reader.strings(),
+            let plotCount = reader.integer(UInt32.self)
+        else { return nil }
+        var plots: [PlotSpec] = []
+        for _ in 0..<plotCount {
+            guard let title = reader.optionalString(), let templateName = reader.string(),
+                let template = PlotSpec.Template(rawValue: templateName), let x = reader.optionalString(),
+                let files = reader.strings(), let fieldCount = reader.integer(UInt32.self), fieldCount == files.count
+            else { return nil }
+            var sources: [PlotSpec.Source] = []
+            for file in files {
+                guard let field = reader.optionalString() else { return nil }
+                sources.append(PlotSpec.Source(file: file, field: field))
+            }
+            guard let xLabel = reader.optionalString(), let yLabel = reader.optionalString(),
+                let stage = reader.optionalString()
+            else { return nil }
+            plots.append(
+                PlotSpec(
+                    title: title, template: template, x: x, sources: sources, xLabel: xLabel, yLabel: yLabel,
+                    stage: stage))
+        }
+        guard reader.isAtEnd else { return nil }
+        self.init(name: name, paramsFile: params, stages: stages, gates: gates, trackedData: trackedData, plots: plots)
     }
 }
 

@@ -10,10 +10,14 @@ public struct PipelineDescription: Sendable, Equatable {
     public var gates: [String]
     /// Raw data the Leptonfile declares tracked (`Pipeline(data:)`), relative to the package root.
     public var trackedData: [String]
+    /// Declared charts, the pipeline's first, then each stage's (``PlotSpec/stage`` set).
+    public var plots: [PlotSpec]
 
     public init(
-        name: String, paramsFile: String, stages: [StageDescription], gates: [String] = [], trackedData: [String] = []
+        name: String, paramsFile: String, stages: [StageDescription], gates: [String] = [], trackedData: [String] = [],
+        plots: [PlotSpec] = []
     ) {
+        self.plots = plots
         self.trackedData = trackedData
         self.name = name
         self.paramsFile = paramsFile

@@ -1,9 +1,5 @@
 import LeptonSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What `params diff` and `metrics diff` compare the workspace with: a recorded run, or a git
 /// revision's `Lepton.lock` (whose metrics files are read from the cache by digest).
 public struct RunComparison: Sendable {
@@ -62,18 +58,7 @@ public struct RunComparison: Sendable {
 
     /// `git show REV:Lepton.lock`, parsed; nil when git, the revision or the file is missing.
     private static func gitLock(_ revision: String, root: String) -> LockFile? {
-        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-~^./@{}")
-        guard !revision.isEmpty, revision.allSatisfy(allowed.contains), !revision.hasPrefix("-") else { return nil }
-        let command = "git -C '\(root)' show '\(revision):./\(LockFile.fileName)' 2>/dev/null"
-        guard let pipe = popen(command, "r") else { return nil }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, pipe)
-            if count <= 0 { break }
-            bytes.append(contentsOf: buffer[0..<count])
-        }
-        guard pclose(pipe) == 0 else { return nil }
+        guard let bytes = GitRevision.show(revision, path: LockFile.fileName, root: root) else { return nil }
         return try? LockFile(bytes: bytes, path: "\(revision):\(LockFile.fileName)")
     }
 }

@@ -1,0 +1,1 @@
+../../LeptonDescription/Plot.swift
