@@ -18,7 +18,7 @@ enum {
     OPT_HTTPHEADER = 10023, OPT_NOBODY = 44, OPT_UPLOAD = 46, OPT_NETRC = 51,
     OPT_HTTPGET = 80, OPT_BUFFERSIZE = 98, OPT_NOSIGNAL = 99, OPT_HTTPAUTH = 107,
     OPT_NETRC_FILE = 10118, OPT_INFILESIZE_LARGE = 30115, OPT_CONNECTTIMEOUT_MS = 156,
-    OPT_TCP_KEEPALIVE = 213, OPT_UPLOAD_BUFFERSIZE = 280,
+    OPT_TCP_KEEPALIVE = 213, OPT_UPLOAD_BUFFERSIZE = 280, OPT_CUSTOMREQUEST = 10036,
     INFO_RESPONSE_CODE = 0x200000 + 2, INFO_CONTENT_LENGTH_DOWNLOAD_T = 0x600000 + 15,
     GLOBAL_DEFAULT = 3, NETRC_OPTIONAL = 1, AUTH_BASIC = 1, ERROR_SIZE = 256,
     READFUNC_ABORT = 0x10000000,
@@ -154,6 +154,7 @@ void lepton_http_perform(void *handle, const lepton_http_request *request, lepto
     // No "Expect: 100-continue" round trip before uploads.
     headers = curl.slist_append(headers, "Expect:");
     if (request->authorization) headers = curl.slist_append(headers, request->authorization);
+    if (request->extra_header) headers = curl.slist_append(headers, request->extra_header);
     curl.easy_setopt(handle, OPT_HTTPHEADER, headers);
     if (request->user_password) {
         curl.easy_setopt(handle, OPT_HTTPAUTH, (long)AUTH_BASIC);
@@ -170,8 +171,10 @@ void lepton_http_perform(void *handle, const lepton_http_request *request, lepto
         curl.easy_setopt(handle, OPT_READFUNCTION, on_read);
         curl.easy_setopt(handle, OPT_READDATA, &state);
         curl.easy_setopt(handle, OPT_INFILESIZE_LARGE, (long long)request->upload_size);
-    } else {
+    } else if (strcmp(request->method, "GET") == 0) {
         curl.easy_setopt(handle, OPT_HTTPGET, 1L);
+    } else {
+        curl.easy_setopt(handle, OPT_CUSTOMREQUEST, request->method);
     }
     int code = curl.easy_perform(handle);
     curl.easy_getinfo(handle, INFO_RESPONSE_CODE, &result->status);

@@ -102,6 +102,60 @@ public final class HTTPBlobStore: BlobStore {
         try check(try outcome.get(), "PUT", namespace, key)
     }
 
+    /// Lists a namespace folder: WebDAV `PROPFIND` (Depth 1), else nginx's JSON autoindex
+    /// (`autoindex on; autoindex_format json;`). A folder not created yet is empty.
+    ///
+    /// - Throws: ``RemoteError`` saying what the server needs when it offers neither.
+    public func list(_ namespace: BlobNamespace) throws(RemoteError) -> [RemoteBlob] {
+        var body: [UInt8] = []
+        let found = try collect("PROPFIND", namespace, header: "Depth: 1", into: &body)
+        if found.status == 404 { return [] }
+        if found.status == 207 { return RemoteListing.multistatus(String(decoding: body, as: UTF8.self)) }
+        if found.status == 401 || found.status == 403 { try check(found, "PROPFIND", namespace, "") }
+        body.removeAll()
+        let index = try collect("GET", namespace, header: nil, into: &body)
+        if index.status == 404 { return [] }
+        if (200..<300).contains(index.status), let blobs = RemoteListing.autoindex(body) { return blobs }
+        if index.status == 401 { try check(index, "GET", namespace, "") }
+        throw RemoteError(
+            .other,
+            "the remote cache at \(base) cannot list what it holds: it answered PROPFIND with \(found.status) and GET \(namespace.rawValue)/ with \(index.status). Serve it with WebDAV listings (nginx's dav-ext module, Apache mod_dav) or nginx's `autoindex on; autoindex_format json;`; bazel-remote evicts by size itself (--max_size)"
+        )
+    }
+
+    public func delete(_ namespace: BlobNamespace, _ key: String) throws(RemoteError) {
+        let result = try perform("DELETE", namespace, key) { _ in }
+        if result.status == 404 { return }
+        try check(result, "DELETE", namespace, key)
+    }
+
+    /// One request whose 2xx body is collected (at most 256 MiB).
+    private func collect(
+        _ method: String, _ namespace: BlobNamespace, header: String?, into body: inout [UInt8]
+    ) throws(RemoteError) -> lepton_http_result {
+        final class Collected { var bytes: [UInt8] = [] }
+        let collected = Collected()
+        let context = Unmanaged.passUnretained(collected).toOpaque()
+        let outcome = (header ?? "").withCString { line in
+            Result { () throws(RemoteError) in
+                try perform(method, namespace, "") { request in
+                    if header != nil { request.extra_header = line }
+                    request.sink = { data, size, context in
+                        guard let context, let data else { return 0 }
+                        let box = Unmanaged<Collected>.fromOpaque(context).takeUnretainedValue()
+                        box.bytes.append(contentsOf: UnsafeRawBufferPointer(start: data, count: size))
+                        return box.bytes.count <= 256 << 20 ? 1 : 0
+                    }
+                    request.sink_context = context
+                }
+            }
+        }
+        withExtendedLifetime(collected) {}
+        let result = try outcome.get()
+        body = collected.bytes
+        return result
+    }
+
     // MARK: Requests
 
     private func url(_ namespace: BlobNamespace, _ key: String) -> String { "\(base)/\(namespace.rawValue)/\(key)" }

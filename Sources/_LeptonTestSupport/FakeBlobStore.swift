@@ -2,6 +2,10 @@ import LeptonCore
 import LeptonSystem
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// An in-memory ``BlobStore`` that records every request and injects faults on demand: the
 /// remote-cache equivalent of ``FakeProcessRunner``.
 public final class FakeBlobStore: BlobStore {
@@ -16,6 +20,7 @@ public final class FakeBlobStore: BlobStore {
 
     private struct State {
         var blobs: [String: [UInt8]] = [:]
+        var modified: [String: Int] = [:]
         var log: [String] = []
         var faults: [(match: String, fault: Fault, remaining: Int)] = []
     }
@@ -38,7 +43,37 @@ public final class FakeBlobStore: BlobStore {
     }
 
     public func setBlob(_ namespace: BlobNamespace, _ key: String, _ bytes: [UInt8]?) {
-        state.withLock { $0.blobs["\(namespace.rawValue)/\(key)"] = bytes }
+        state.withLock {
+            $0.blobs["\(namespace.rawValue)/\(key)"] = bytes
+            $0.modified["\(namespace.rawValue)/\(key)"] = bytes == nil ? nil : Int(time(nil))
+        }
+    }
+
+    /// Backdates (or forward-dates) when the store says it wrote a blob.
+    public func setModified(_ namespace: BlobNamespace, _ key: String, _ seconds: Int) {
+        state.withLock { $0.modified["\(namespace.rawValue)/\(key)"] = seconds }
+    }
+
+    /// Sets every blob's modification time.
+    public func setAllModified(_ seconds: Int) {
+        state.withLock { state in for key in state.blobs.keys { state.modified[key] = seconds } }
+    }
+
+    public func list(_ namespace: BlobNamespace) throws(RemoteError) -> [RemoteBlob] {
+        if case .fail(let error) = take("LIST \(namespace.rawValue)/") { throw error }
+        let prefix = namespace.rawValue + "/"
+        return state.withLock { state in
+            state.blobs.filter { $0.key.hasPrefix(prefix) }.map {
+                RemoteBlob(
+                    key: String($0.key.dropFirst(prefix.count)), size: Int64($0.value.count),
+                    modified: state.modified[$0.key])
+            }.sorted { $0.key < $1.key }
+        }
+    }
+
+    public func delete(_ namespace: BlobNamespace, _ key: String) throws(RemoteError) {
+        if case .fail(let error) = take("DELETE \(namespace.rawValue)/\(key)") { throw error }
+        setBlob(namespace, key, nil)
     }
 
     /// Injects `fault` into the next `count` requests whose `METHOD ns/key` contains `match`.

@@ -127,4 +127,47 @@ struct RemoteCacheEndToEndTests {
         #expect(stagesThatRan(result.output) == ["prepare", "train", "evaluate"], "\(result.output)")
         #expect(second.read("metrics.json") == first.read("metrics.json"))
     }
+
+    /// `lepton remote gc` against nginx (its JSON autoindex lists the folders): an earlier
+    /// generation goes, what the lock references stays, and a fresh clone still restores it all.
+    @Test func remoteGCRemovesWhatNothingKeptReferencesAndAFreshCloneStillRestores() throws {
+        let server = try RemoteServer()
+        let first = clone("gc-first")
+        let url = server.url(proxy: false)
+        #expect(LeptonBinary.run(["remote", "add", "team", url], in: first.root).status == 0)
+        #expect(LeptonBinary.run(["build", "--remote-upload"], in: first.root).status == 0)
+        first.write("params.yaml", "train:\n  lr: 0.02\n")
+        #expect(LeptonBinary.run(["build", "--remote-upload"], in: first.root).status == 0)
+        let entries = { (try? PosixFileSystem().list(server.dataDirectory + "/cache/ac"))?.count ?? -1 }
+        #expect(entries() == 5, "prepare once, train and evaluate twice")
+        let preview = LeptonBinary.run(["remote", "gc", "-n", "--keep-days", "0"], in: first.root)
+        #expect(preview.status == 0, "\(preview.output)")
+        #expect(preview.output.contains("would remove 2 run-cache entries and "), "\(preview.output)")
+        #expect(entries() == 5, "a dry run removes nothing")
+        // Runs of the last 30 days (the default) keep the first generation too.
+        let kept = LeptonBinary.run(["remote", "gc"], in: first.root)
+        #expect(kept.output.contains("removed 0 run-cache entries and 0 blobs"), "\(kept.output)")
+        let collected = LeptonBinary.run(["remote", "gc", "--keep-days", "0"], in: first.root)
+        #expect(
+            collected.status == 0 && collected.output.contains("removed 2 run-cache entries"), "\(collected.output)")
+        #expect(entries() == 3)
+
+        let second = clone("gc-second")
+        second.write("Lepton.config", first.read("Lepton.config") ?? "")
+        second.write("params.yaml", "train:\n  lr: 0.02\n")
+        let restored = LeptonBinary.run(["build", "--remote-download-all"], in: second.root)
+        #expect(restored.output.contains("build succeeded: 3 stages (3 restored)"), "\(restored.output)")
+        #expect(second.read("model/weights.bin") == first.read("model/weights.bin"))
+        second.write("params.yaml", "train:\n  lr: 0.01\n")
+        let gone = LeptonBinary.run(["build"], in: second.root)
+        #expect(stagesThatRan(gone.output) == ["train", "evaluate"], "the removed generation runs again")
+
+        // A server that cannot list its folders: a clear error, nothing removed.
+        let plain = server.url("plain", proxy: false)
+        #expect(LeptonBinary.run(["push", "--remote", plain], in: first.root).status == 0)
+        let unlisted = LeptonBinary.run(["remote", "gc", "--remote", plain], in: first.root)
+        #expect(unlisted.status == 1, "\(unlisted.output)")
+        #expect(
+            unlisted.output.contains("cannot list what it holds") && unlisted.output.contains("nothing was removed"))
+    }
 }

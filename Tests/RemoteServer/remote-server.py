@@ -3,7 +3,8 @@
 
 Starts nginx (Debian's, with the WebDAV module) in a private prefix on a free port, serving
 
-  /cache/     GET/HEAD/PUT, no credentials
+  /cache/     GET/HEAD/PUT/DELETE, no credentials, folders listed as JSON (autoindex)
+  /plain/     the same without listings (stock WebDAV: `lepton remote gc` cannot list it)
   /basic/     the same behind basic auth (user "lepton", password "pa55word")
   /token/     the same behind a bearer token ("s3cret")
   /readonly/  GET/HEAD only: PUT answers 403
@@ -66,7 +67,8 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {prefix}/data;
-        location /cache/ {{ {dav} }}
+        location /cache/ {{ {dav} autoindex on; autoindex_format json; }}
+        location /plain/ {{ {dav} }}
         location /basic/ {{ auth_basic "lepton"; auth_basic_user_file {prefix}/htpasswd; {dav} }}
         location /token/ {{
             if ($http_authorization != "Bearer s3cret") {{ return 401; }}

@@ -15,7 +15,7 @@ extern "C" {
 typedef int (*lepton_http_sink)(const void *data, size_t size, void *context);
 
 typedef struct {
-    /// "GET", "HEAD" or "PUT".
+    /// "GET", "HEAD", "PUT", or another method sent as it is ("DELETE", "PROPFIND").
     const char *method;
     const char *url;
     /// A full header line such as "Authorization: Bearer …", or NULL.
@@ -35,6 +35,8 @@ typedef struct {
     long connect_timeout_ms;
     /// Abort when fewer than 1 byte per second moved for this many seconds.
     long stall_timeout_s;
+    /// One more header line ("Depth: 1"), or NULL.
+    const char *extra_header;
 } lepton_http_request;
 
 typedef struct {

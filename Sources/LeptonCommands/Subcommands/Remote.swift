@@ -8,7 +8,7 @@ extension LeptonCommand {
     struct Remote: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Manage the package's remote caches (Lepton.config) and see what they hold.",
-            subcommands: [Add.self, Remove.self, List.self, Status.self],
+            subcommands: [Add.self, Remove.self, List.self, Status.self, GC.self],
             defaultSubcommand: List.self)
 
         struct Add: ParsableCommand {
@@ -87,6 +87,67 @@ extension LeptonCommand {
                     rows: configuration.remotes.map {
                         [$0.name, $0.url, configuration.defaultRemote == $0.name ? "default" : ""]
                     })
+            }
+        }
+
+        /// `lepton remote gc`: removes from the remote what nothing kept references.
+        struct GC: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                commandName: "gc",
+                abstract: "Remove run-cache entries and blobs from the remote cache that nothing kept references.",
+                discussion: """
+                    Kept: what Lepton.lock and Lepton.data record, and the same files at each --rev git revision; \
+                    what tagged runs (`lepton tag`) and the runs of the last --keep-days days recorded; and \
+                    everything the server wrote within --keep-days (pushes from other machines), with the blobs \
+                    those entries need. Run it with -n first to see what would go. The server must list its \
+                    folders: WebDAV PROPFIND (nginx's dav-ext module, Apache mod_dav) or nginx's \
+                    `autoindex on; autoindex_format json;`. bazel-remote evicts by size itself (--max_size).
+                    """)
+            @OptionGroup var global: GlobalOptions
+            @OptionGroup var remoteOptions: RemoteOptions
+            @Option(
+                name: .customLong("rev"),
+                help: "A git revision (branch, tag, commit) whose Lepton.lock and Lepton.data are kept; repeatable.")
+            var revisions: [String] = []
+            @Option(help: "Keep runs recorded, and blobs the server wrote, within this many days.")
+            var keepDays: Int = 30
+            @Flag(name: [.customShort("n"), .long], help: "Show what would be removed; remove nothing.")
+            var dryRun = false
+
+            func validate() throws {
+                if keepDays < 0 { throw ValidationError("Please specify --keep-days of at least 0.") }
+            }
+
+            func run() throws {
+                let console = Console()
+                let workspace = try PackageSession.findWorkspace(global)
+                let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
+                let report: RemoteGarbageCollector.Report
+                do throws(LeptonError) {
+                    report = try RemoteGarbageCollector(workspace: workspace, store: remote.store)
+                        .collect(revisions: revisions, keepDays: keepDays, dryRun: dryRun)
+                } catch {
+                    console.error(console.red("error: ") + error.message)
+                    throw ExitCodes.failure
+                }
+                let verb = dryRun ? "would remove" : "removed"
+                if global.verbose || dryRun {
+                    for key in report.removedEntries { console.line("  \(verb) ac/\(key)") }
+                    for key in report.removedObjects { console.line("  \(verb) cas/\(key)") }
+                }
+                for folder in report.unreadableFolders {
+                    console.error(
+                        console.yellow("warning: ")
+                            + "the file list of kept folder \(folder.prefix(12)) is in neither cache; its files were not protected"
+                    )
+                }
+                let entries = report.removedEntries.count
+                let objects = report.removedObjects.count
+                let kept = report.keptEntries
+                console.line("remote \(remote.location)")
+                console.line(
+                    "\(verb) \(entries) run-cache entr\(entries == 1 ? "y" : "ies") and \(objects) blob\(objects == 1 ? "" : "s") (\(Format.bytes(report.freedBytes))); kept \(kept) entr\(kept == 1 ? "y" : "ies") and \(report.keptObjects) blob\(report.keptObjects == 1 ? "" : "s") (\(Format.bytes(report.keptBytes)))"
+                )
             }
         }
 

@@ -28,6 +28,36 @@ public protocol BlobStore: Sendable {
 
     /// Stores a small blob.
     func put(_ namespace: BlobNamespace, _ key: String, bytes: [UInt8]) throws(RemoteError)
+
+    /// Every blob of a namespace (for `lepton remote gc`); a store that cannot list throws.
+    func list(_ namespace: BlobNamespace) throws(RemoteError) -> [RemoteBlob]
+
+    /// Removes a blob; one that is already gone is no error. A store that cannot delete throws.
+    func delete(_ namespace: BlobNamespace, _ key: String) throws(RemoteError)
+}
+
+/// One blob a store's listing found.
+public struct RemoteBlob: Sendable, Equatable {
+    public var key: String
+    public var size: Int64
+    /// When the store last wrote it, in seconds since 1970, if it says.
+    public var modified: Int?
+
+    public init(key: String, size: Int64, modified: Int?) {
+        self.key = key
+        self.size = size
+        self.modified = modified
+    }
+}
+
+extension BlobStore {
+    public func list(_ namespace: BlobNamespace) throws(RemoteError) -> [RemoteBlob] {
+        throw RemoteError(.other, "the remote cache at \(location) cannot list what it holds")
+    }
+
+    public func delete(_ namespace: BlobNamespace, _ key: String) throws(RemoteError) {
+        throw RemoteError(.other, "the remote cache at \(location) cannot delete blobs")
+    }
 }
 
 /// Why a remote request failed.

@@ -51,7 +51,13 @@ public struct TrackedData: Sendable, Equatable {
     {
         let path = path(in: workspace)
         guard fileSystem.exists(path) else { return TrackedData() }
-        let bytes = try fileSystem.read(path)
+        return try parse(fileSystem.read(path))
+    }
+
+    /// Parses the text of a `Lepton.data` (the workspace's, or a git revision's).
+    ///
+    /// - Throws: ``LeptonError`` naming the file when it is damaged.
+    public static func parse(_ bytes: [UInt8]) throws(LeptonError) -> TrackedData {
         func damaged(_ why: String) -> LeptonError {
             LeptonError(
                 .invalidPipeline,
