@@ -12,6 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// dst[p * stride + r] = rows[r][p] for r < 4, p < count: four source rows written interleaved,
+/// four by four through a register transpose where SSE is there (the copy is exact either way).
+static void interleave4(const float *row0, const float *row1, const float *row2, const float *row3, long count,
+                        float *dst, long stride) {
+    long p = 0;
+#if defined(__SSE2__)
+    for (; p + 4 <= count; p += 4) {
+        __m128 a = _mm_loadu_ps(row0 + p), b = _mm_loadu_ps(row1 + p);
+        __m128 c = _mm_loadu_ps(row2 + p), d = _mm_loadu_ps(row3 + p);
+        _MM_TRANSPOSE4_PS(a, b, c, d);
+        _mm_storeu_ps(dst + (p + 0) * stride, a);
+        _mm_storeu_ps(dst + (p + 1) * stride, b);
+        _mm_storeu_ps(dst + (p + 2) * stride, c);
+        _mm_storeu_ps(dst + (p + 3) * stride, d);
+    }
+#endif
+    for (; p < count; p++) {
+        dst[p * stride + 0] = row0[p];
+        dst[p * stride + 1] = row1[p];
+        dst[p * stride + 2] = row2[p];
+        dst[p * stride + 3] = row3[p];
+    }
+}
+
 #if defined(__x86_64__)
 void lepton_sgemm_kernel_6x16_avx2(long k, const float *a, const float *b, float *c, long ldc,
                                    long accumulate);
@@ -89,8 +117,13 @@ static void pack_a(int trans, const float *a, long lda, long i0, long p0, long m
     for (long ir = 0; ir < mc; ir += MR) {
         long rows = mc - ir < MR ? mc - ir : MR;
         if (!trans) {
-            // Row by row: each source row is read contiguously.
-            for (long r = 0; r < MR; r++) {
+            // Row by row: each source row is read contiguously, four rows interleaved at once.
+            long r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                const float *src = a + (i0 + ir + r) * lda + p0;
+                interleave4(src, src + lda, src + 2 * lda, src + 3 * lda, kc, dst + r, MR);
+            }
+            for (; r < MR; r++) {
                 if (r >= rows) {
                     for (long p = 0; p < kc; p++) dst[p * MR + r] = 0;
                     continue;
@@ -121,8 +154,13 @@ static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long k
     for (long jr = 0; jr < nc; jr += NR) {
         long cols = nc - jr < NR ? nc - jr : NR;
         if (trans) {
-            // Column by column of op(B), i.e. row by row of B: contiguous reads.
-            for (long col = 0; col < NR; col++) {
+            // Column by column of op(B), i.e. row by row of B: contiguous reads, four at once.
+            long col = 0;
+            for (; col + 4 <= cols; col += 4) {
+                const float *src = b + (j0 + jr + col) * ldb + p0;
+                interleave4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, kc, dst + col, NR);
+            }
+            for (; col < NR; col++) {
                 if (col >= cols) {
                     for (long p = 0; p < kc; p++) dst[p * NR + col] = 0;
                     continue;
@@ -300,5 +338,136 @@ void lepton_relu_forward(long count, float *x) {
 void lepton_relu_backward(long count, const float *y, float *grad) {
     for (long i = 0; i < count; i++) {
         grad[i] = y[i] > 0 ? grad[i] : 0;
+    }
+}
+
+void lepton_im2col(const float *x, long channels, long height, long width, long kernel, long stride,
+                   long padding, float *col) {
+    long out_h = (height + 2 * padding - kernel) / stride + 1;
+    long out_w = (width + 2 * padding - kernel) / stride + 1;
+    float *row = col;
+    for (long c = 0; c < channels; c++) {
+        for (long ky = 0; ky < kernel; ky++) {
+            for (long kx = 0; kx < kernel; kx++, row += out_h * out_w) {
+                // Output columns whose input column lies inside the image: [first, last).
+                long first = 0, last = out_w;
+                while (first < out_w && first * stride + kx - padding < 0) first++;
+                while (last > first && (last - 1) * stride + kx - padding >= width) last--;
+                for (long oy = 0; oy < out_h; oy++) {
+                    float *dst = row + oy * out_w;
+                    long iy = oy * stride + ky - padding;
+                    if (iy < 0 || iy >= height) {
+                        memset(dst, 0, (size_t)out_w * sizeof(float));
+                        continue;
+                    }
+                    const float *src = x + (c * height + iy) * width + kx - padding;
+                    for (long ox = 0; ox < first; ox++) dst[ox] = 0;
+                    if (stride == 1) {
+                        memcpy(dst + first, src + first, (size_t)(last - first) * sizeof(float));
+                    } else {
+                        for (long ox = first; ox < last; ox++) dst[ox] = src[ox * stride];
+                    }
+                    for (long ox = last; ox < out_w; ox++) dst[ox] = 0;
+                }
+            }
+        }
+    }
+}
+
+void lepton_col2im(const float *col, long channels, long height, long width, long kernel, long stride,
+                   long padding, float *dx) {
+    long out_h = (height + 2 * padding - kernel) / stride + 1;
+    long out_w = (width + 2 * padding - kernel) / stride + 1;
+    const float *row = col;
+    for (long c = 0; c < channels; c++) {
+        for (long ky = 0; ky < kernel; ky++) {
+            for (long kx = 0; kx < kernel; kx++, row += out_h * out_w) {
+                long first = 0, last = out_w;
+                while (first < out_w && first * stride + kx - padding < 0) first++;
+                while (last > first && (last - 1) * stride + kx - padding >= width) last--;
+                for (long oy = 0; oy < out_h; oy++) {
+                    long iy = oy * stride + ky - padding;
+                    if (iy < 0 || iy >= height) continue;
+                    const float *src = row + oy * out_w;
+                    float *dst = dx + (c * height + iy) * width + kx - padding;
+                    if (stride == 1) {
+                        for (long ox = first; ox < last; ox++) dst[ox] += src[ox];
+                    } else {
+                        for (long ox = first; ox < last; ox++) dst[ox * stride] += src[ox];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void lepton_maxpool_forward(const float *x, long first, long end, long height, long width, long size,
+                            long stride, float *y, int32_t *winners) {
+    long out_h = (height - size) / stride + 1;
+    long out_w = (width - size) / stride + 1;
+    long o = first * out_h * out_w;
+    if (size == 2 && stride == 2) {
+        // The common 2×2 window, unrolled: the first largest of (a, b, c, d) in reading order.
+        for (long plane = first; plane < end; plane++) {
+            long base = plane * height * width;
+            for (long oy = 0; oy < out_h; oy++) {
+                const float *top = x + base + 2 * oy * width;
+                const float *bottom = top + width;
+                long start = base + 2 * oy * width;
+                for (long ox = 0; ox < out_w; ox++, o++) {
+                    float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
+                    float value = a;
+                    long best = 2 * ox;
+                    if (b > value) { value = b; best = 2 * ox + 1; }
+                    if (c > value) { value = c; best = width + 2 * ox; }
+                    if (d > value) { value = d; best = width + 2 * ox + 1; }
+                    y[o] = value;
+                    winners[o] = (int32_t)(start + best);
+                }
+            }
+        }
+        return;
+    }
+    for (long plane = first; plane < end; plane++) {
+        long base = plane * height * width;
+        for (long oy = 0; oy < out_h; oy++) {
+            for (long ox = 0; ox < out_w; ox++, o++) {
+                long start = base + oy * stride * width + ox * stride;
+                long best = start;
+                float value = x[start];
+                for (long dy = 0; dy < size; dy++) {
+                    const float *line = x + start + dy * width;
+                    for (long dx = 0; dx < size; dx++) {
+                        if (line[dx] > value) {
+                            value = line[dx];
+                            best = start + dy * width + dx;
+                        }
+                    }
+                }
+                y[o] = value;
+                winners[o] = (int32_t)best;
+            }
+        }
+    }
+}
+
+void lepton_row_sums(long rows, long cols, const float *x, float *out) {
+    for (long r = 0; r < rows; r++) {
+        const float *row = x + r * cols;
+        float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        long c = 0;
+        for (; c + 8 <= cols; c += 8) {
+            for (long l = 0; l < 8; l++) lanes[l] += row[c + l];
+        }
+        float sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+        for (; c < cols; c++) sum += row[c];
+        out[r] += sum;
+    }
+}
+
+void lepton_maxpool_backward(const float *dy, const int32_t *winners, long first, long end, long outputs,
+                             float *dx) {
+    for (long o = first * outputs; o < end * outputs; o++) {
+        dx[winners[o]] += dy[o];
     }
 }

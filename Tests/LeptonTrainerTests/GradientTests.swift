@@ -11,6 +11,10 @@ struct GradientTests {
 
     @Test(arguments: [
         ("conv2d(2,3,padding=1),tanh,maxpool(2),conv2d(3,2),sigmoid,dense(3)", LossFunction.softmaxCrossEntropy),
+        // A strided convolution and ReLU before pooling (which runs as pooling then ReLU).
+        ("conv2d(4,3,stride=2,padding=1),relu,maxpool(2),flatten,dense(3)", LossFunction.softmaxCrossEntropy),
+        // More channels than a patch holds rows: the weight gradient is computed transposed.
+        ("conv2d(12,2),relu,conv2d(5,3,stride=1,padding=2),tanh,dense(3)", LossFunction.softmaxCrossEntropy),
         ("dense(5),tanh,dense(4),softmax", LossFunction.softmaxCrossEntropy),
         ("flatten,dense(4),sigmoid,dense(1)", LossFunction.binaryCrossEntropy),
         ("dense(6),relu,dense(1)", LossFunction.meanSquaredError),

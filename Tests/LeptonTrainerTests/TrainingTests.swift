@@ -94,6 +94,31 @@ struct TrainingTests {
         #expect(checkpoints.allSatisfy { $0 == checkpoints[0] })
     }
 
+    /// A CNN's samples are split between threads and its weight gradient summed in fixed chunks:
+    /// the same bytes for 1, 2 and 3 threads, and ReLU-then-pooling (run as pooling-then-ReLU)
+    /// gives exactly what pooling-then-ReLU written so gives.
+    @Test func convolutionCheckpointsAreBitIdenticalWhateverTheThreadCountAndTheReLUPoolingOrder() throws {
+        let digits = try Fixtures.digits()
+        let images = Dataset(features: digits.features.reshaped([digits.count, 1, 8, 8]), targets: digits.targets)
+        func train(_ layers: String, threads: Int) throws -> [Float] {
+            let configuration = TrainingConfiguration(
+                layers: try LayerSpec.parseList(layers), epochs: 1, batchSize: 50, seed: 4,
+                normalization: .scale, normalizationFactor: 1.0 / 16, threads: threads)
+            let result = try Trainer(configuration, context: ComputeContext(threads: threads)).train(images)
+            return result.checkpoint.model.parameters.flatMap(\.value.values)
+        }
+        let reference = try train(
+            "conv2d(20,3,padding=1),relu,maxpool(2),conv2d(8,3,stride=2),flatten,dense(10)", threads: 1)
+        for threads in [2, 3] {
+            let other = try train(
+                "conv2d(20,3,padding=1),relu,maxpool(2),conv2d(8,3,stride=2),flatten,dense(10)", threads: threads)
+            #expect(other.map(\.bitPattern) == reference.map(\.bitPattern), "\(threads) threads")
+        }
+        let pooledFirst = try train(
+            "conv2d(20,3,padding=1),maxpool(2),relu,conv2d(8,3,stride=2),flatten,dense(10)", threads: 2)
+        #expect(pooledFirst.map(\.bitPattern) == reference.map(\.bitPattern))
+    }
+
     @Test func checkpointRoundTripsThroughTheSidecar() throws {
         let digits = try Fixtures.digits()
         let configuration = TrainingConfiguration(

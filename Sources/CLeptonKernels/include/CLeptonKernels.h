@@ -59,6 +59,32 @@ void lepton_sum_rows(long rows, long cols, const float *x, float *out);
 void lepton_relu_forward(long count, float *x);
 void lepton_relu_backward(long count, const float *y, float *grad);
 
+/// The patch matrix of one [channels, height, width] image for a square `kernel`: row (c, ky, kx),
+/// column (oy, ox) holds x[c, oy*stride + ky - padding, ox*stride + kx - padding], 0 outside.
+void lepton_im2col(const float *x, long channels, long height, long width, long kernel, long stride,
+                   long padding, float *col);
+
+/// Adds a patch-matrix gradient back onto the image positions it was read from (the transpose of
+/// lepton_im2col), in a fixed order.
+void lepton_col2im(const float *col, long channels, long height, long width, long kernel, long stride,
+                   long padding, float *dx);
+
+/// Max pooling of planes [first, end) of height×width over size×size windows placed every
+/// `stride` (a partial window at the edge is dropped): y and, per output, the flat index (from x)
+/// of the first largest input, the winner the backward pass routes the gradient to. x, y and
+/// winners point at plane 0.
+void lepton_maxpool_forward(const float *x, long first, long end, long height, long width, long size,
+                            long stride, float *y, int32_t *winners);
+
+/// out[r] += Σ_c x[r, c] for each of `rows` rows, summed in eight interleaved lanes combined in
+/// a fixed order (the same bits on every call).
+void lepton_row_sums(long rows, long cols, const float *x, float *out);
+
+/// dx[winners[o]] += dy[o] for the outputs of planes [first, end), in order (dx is zeroed by the
+/// caller); `outputs` is the number of outputs per plane.
+void lepton_maxpool_backward(const float *dy, const int32_t *winners, long first, long end, long outputs,
+                             float *dx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,15 +7,33 @@ final class Activation: Layer {
     enum Function { case relu, sigmoid, tanh, softmax }
 
     let function: Function
+    private let context: ComputeContext
     private var output = Tensor(zeros: [0])
 
-    init(_ function: Function) { self.function = function }
+    init(_ function: Function, context: ComputeContext) {
+        self.function = function
+        self.context = context
+    }
 
-    func forward(_ input: Tensor, training: Bool) -> Tensor {
-        var y = input
+    /// Runs an element-wise kernel over `count` elements, split into contiguous shares of the
+    /// threads when there are enough of them (each element is computed alone, so any split
+    /// gives the same bits).
+    private func elementwise(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
+        guard count >= 65_536 else { return body(0, count) }
+        context.forEachPart { part, parts in
+            let (first, end) = MaxPooling.range(part, parts, count)
+            body(first, end - first)
+        }
+    }
+
+    func forward(_ input: consuming Tensor, training: Bool) -> Tensor {
+        let columns = input.shape.last ?? 1
+        var y = consume input
         y.withMutableValues { values in
             switch function {
-            case .relu: if let start = values.baseAddress { lepton_relu_forward(values.count, start) }
+            case .relu:
+                guard let start = values.baseAddress else { return }
+                elementwise(values.count) { first, count in lepton_relu_forward(count, start + first) }
             case .sigmoid:
                 for i in values.indices { values[i] = 1 / (1 + Activation.exp(-values[i])) }
             case .tanh:
@@ -23,23 +41,22 @@ final class Activation: Layer {
                     let e = Activation.exp(-2 * values[i])
                     values[i] = (1 - e) / (1 + e)
                 }
-            case .softmax: Activation.softmaxRows(values, columns: input.shape.last ?? 1)
+            case .softmax: Activation.softmaxRows(values, columns: columns)
             }
         }
         if training { output = y }
         return y
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         guard needsInputGradient else { return Tensor(zeros: [0]) }
-        var dx = gradient
+        var dx = consume gradient
         dx.withMutableValues { g in
             output.withValues { y in
                 switch function {
                 case .relu:
-                    if let yStart = y.baseAddress, let gStart = g.baseAddress {
-                        lepton_relu_backward(g.count, yStart, gStart)
-                    }
+                    guard let yStart = y.baseAddress, let gStart = g.baseAddress else { return }
+                    elementwise(g.count) { first, count in lepton_relu_backward(count, yStart + first, gStart + first) }
                 case .sigmoid: for i in g.indices { g[i] = g[i] * (y[i] * (1 - y[i])) }
                 case .tanh: for i in g.indices { g[i] = g[i] * (1 - y[i] * y[i]) }
                 case .softmax:

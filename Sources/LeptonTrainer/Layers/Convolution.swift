@@ -1,14 +1,24 @@
+import CLeptonKernels
+
 /// A 2-D convolution over [batch, channels, height, width] by im2col and GEMM, with weights
 /// shaped [filters, channels, kernel, kernel] as in PyTorch's `nn.Conv2d`.
 ///
-/// Samples are processed one after another (the GEMM inside is parallel), and the weight
-/// gradient is accumulated over samples in order, so results do not depend on the thread count.
+/// The samples of a batch are split between threads, each sample computed whole by one thread
+/// with the single-threaded GEMM. The weight gradient is summed over fixed chunks of
+/// ``chunk`` samples, each chunk in sample order, then the chunks in order, so results do not
+/// depend on the thread count. The patch matrices of a training batch are kept from the
+/// forward pass for the backward pass.
 final class Convolution: Layer {
+    /// Samples per partial weight gradient: fixed, so the summation order is too.
+    static let chunk = 8
+
     let weight: Parameter
     let bias: Parameter
     let geometry: Geometry
     private let context: ComputeContext
     private var input = Tensor(zeros: [0])
+    /// The patch matrices of the last training batch, sample after sample.
+    private var columns: [Float] = []
 
     /// The sizes of one convolution.
     struct Geometry {
@@ -38,75 +48,109 @@ final class Convolution: Layer {
 
     var parameters: [Parameter] { [weight, bias] }
 
-    func forward(_ x: Tensor, training: Bool) -> Tensor {
+    func forward(_ x: consuming Tensor, training: Bool) -> Tensor {
         let g = geometry
         let batch = x.rows
         if training { input = x }
-        var y = Tensor(zeros: [batch, g.filters, g.outputHeight, g.outputWidth])
-        var columns = [Float](repeating: 0, count: g.patch * g.positions)
+        var y = Tensor(overwritten: [batch, g.filters, g.outputHeight, g.outputWidth])
+        let matrix = g.patch * g.positions
+        // Training keeps every sample's patch matrix; inference needs one per thread.
+        let kept = training ? batch : context.threads
+        if columns.count != kept * matrix { columns = [Float](repeating: 0, count: kept * matrix) }
         let sampleSize = g.channels * g.height * g.width
         let outputSize = g.filters * g.positions
-        let biases = bias.value.values
-        y.withMutablePointer { out in
-            x.withPointer { xv in
+        x.withPointer { xv in
+            y.withMutablePointer { out in
                 weight.value.withPointer { w in
-                    for sample in 0..<batch {
-                        columns.withUnsafeMutableBufferPointer { col in
-                            Convolution.im2col(xv + sample * sampleSize, g, col)
-                            guard let colStart = col.baseAddress else { return }
-                            let target = out + sample * outputSize
-                            context.gemm(
-                                transA: false, transB: false, m: g.filters, n: g.positions, k: g.patch, a: w,
-                                lda: g.patch, b: colStart, ldb: g.positions, beta: 0, c: target, ldc: g.positions)
-                            for filter in 0..<g.filters {
-                                let row = target + filter * g.positions
-                                for position in 0..<g.positions { row[position] = row[position] + biases[filter] }
+                    bias.value.withPointer { biases in
+                        columns.withUnsafeMutableBufferPointer { kept in
+                            guard let columnStart = kept.baseAddress else { return }
+                            context.forEachPart { part, parts in
+                                for sample in stride(from: part, to: batch, by: parts) {
+                                    let col = columnStart + (training ? sample : part) * matrix
+                                    lepton_im2col(
+                                        xv + sample * sampleSize, g.channels, g.height, g.width, g.kernel, g.stride,
+                                        g.padding, col)
+                                    let target = out + sample * outputSize
+                                    context.serialGemm(
+                                        part: part, transA: false, transB: false, m: g.filters, n: g.positions,
+                                        k: g.patch, a: w, lda: g.patch, b: col, ldb: g.positions, beta: 0, c: target,
+                                        ldc: g.positions)
+                                    for filter in 0..<g.filters {
+                                        let row = target + filter * g.positions
+                                        let value = biases[filter]
+                                        for position in 0..<g.positions { row[position] = row[position] + value }
+                                    }
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        if !training { columns = [] }
         return y
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         let g = geometry
         let batch = gradient.rows
         let sampleSize = g.channels * g.height * g.width
         let outputSize = g.filters * g.positions
-        var columns = [Float](repeating: 0, count: g.patch * g.positions)
-        var columnGradient = [Float](repeating: 0, count: g.patch * g.positions)
+        let matrix = g.patch * g.positions
+        let chunks = (batch + Convolution.chunk - 1) / Convolution.chunk
+        let weightSize = g.filters * g.patch
+        var partialWeights = [Float](repeating: 0, count: chunks * weightSize)
+        var partialBiases = [Float](repeating: 0, count: chunks * g.filters)
+        var columnGradients = [Float](repeating: 0, count: context.threads * matrix)
         var dx = Tensor(zeros: needsInputGradient ? input.shape : [0])
-        var biasGradient = [Float](repeating: 0, count: g.filters)
+        // A patch smaller than the filter count computes the weight gradient transposed.
+        let transposed = g.patch < g.filters
         gradient.withPointer { dy in
-            input.withPointer { xv in
-                weight.value.withPointer { w in
-                    weight.gradient.withMutablePointer { dw in
-                        dx.withMutablePointer { dxv in
-                            for sample in 0..<batch {
-                                let dySample = dy + sample * outputSize
-                                for filter in 0..<g.filters {
-                                    var sum: Float = 0
-                                    for position in 0..<g.positions { sum += dySample[filter * g.positions + position] }
-                                    biasGradient[filter] += sum
-                                }
-                                columns.withUnsafeMutableBufferPointer { col in
-                                    Convolution.im2col(xv + sample * sampleSize, g, col)
-                                    guard let colStart = col.baseAddress else { return }
-                                    context.gemm(
-                                        transA: false, transB: true, m: g.filters, n: g.patch, k: g.positions,
-                                        a: dySample, lda: g.positions, b: colStart, ldb: g.positions,
-                                        beta: sample == 0 ? 0 : 1, c: dw, ldc: g.patch)
-                                }
-                                guard needsInputGradient else { continue }
-                                columnGradient.withUnsafeMutableBufferPointer { dcol in
-                                    guard let dcolStart = dcol.baseAddress else { return }
-                                    context.gemm(
-                                        transA: true, transB: false, m: g.patch, n: g.positions, k: g.filters, a: w,
-                                        lda: g.patch, b: dySample, ldb: g.positions, beta: 0, c: dcolStart,
-                                        ldc: g.positions)
-                                    Convolution.col2im(UnsafeBufferPointer(dcol), g, dxv + sample * sampleSize)
+            weight.value.withPointer { w in
+                columns.withUnsafeBufferPointer { kept in
+                    partialWeights.withUnsafeMutableBufferPointer { weightParts in
+                        partialBiases.withUnsafeMutableBufferPointer { biasParts in
+                            columnGradients.withUnsafeMutableBufferPointer { scratch in
+                                dx.withMutablePointer { dxv in
+                                    guard let columnStart = kept.baseAddress, let weights = weightParts.baseAddress,
+                                        let biases = biasParts.baseAddress, let dcolStart = scratch.baseAddress
+                                    else { return }
+                                    context.forEachPart { part, parts in
+                                        for chunk in stride(from: part, to: chunks, by: parts) {
+                                            let first = chunk * Convolution.chunk
+                                            let chunkBiases = biases + chunk * g.filters
+                                            for sample in first..<min(batch, first + Convolution.chunk) {
+                                                let dySample = dy + sample * outputSize
+                                                lepton_row_sums(g.filters, g.positions, dySample, chunkBiases)
+                                                let col = columnStart + sample * matrix
+                                                let beta: Float = sample == first ? 0 : 1
+                                                let target = weights + chunk * weightSize
+                                                if transposed {
+                                                    // dWᵀ = col · dyᵀ: fewer, fuller tiles when the patch is small.
+                                                    context.serialGemm(
+                                                        part: part, transA: false, transB: true, m: g.patch,
+                                                        n: g.filters, k: g.positions, a: col, lda: g.positions,
+                                                        b: dySample, ldb: g.positions, beta: beta, c: target,
+                                                        ldc: g.filters)
+                                                } else {
+                                                    context.serialGemm(
+                                                        part: part, transA: false, transB: true, m: g.filters,
+                                                        n: g.patch, k: g.positions, a: dySample, lda: g.positions,
+                                                        b: col, ldb: g.positions, beta: beta, c: target, ldc: g.patch)
+                                                }
+                                                guard needsInputGradient else { continue }
+                                                let dcol = dcolStart + part * matrix
+                                                context.serialGemm(
+                                                    part: part, transA: true, transB: false, m: g.patch, n: g.positions,
+                                                    k: g.filters, a: w, lda: g.patch, b: dySample, ldb: g.positions,
+                                                    beta: 0, c: dcol, ldc: g.positions)
+                                                lepton_col2im(
+                                                    dcol, g.channels, g.height, g.width, g.kernel, g.stride, g.padding,
+                                                    dxv + sample * sampleSize)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -114,54 +158,24 @@ final class Convolution: Layer {
                 }
             }
         }
+        // The chunks' partial sums, in chunk order.
+        var weightGradient = [Float](repeating: 0, count: weightSize)
+        var biasGradient = [Float](repeating: 0, count: g.filters)
+        for chunk in 0..<chunks {
+            let base = chunk * weightSize
+            if transposed {
+                for filter in 0..<g.filters {
+                    for row in 0..<g.patch {
+                        weightGradient[filter * g.patch + row] += partialWeights[base + row * g.filters + filter]
+                    }
+                }
+            } else {
+                for index in 0..<weightSize { weightGradient[index] += partialWeights[base + index] }
+            }
+            for filter in 0..<g.filters { biasGradient[filter] += partialBiases[chunk * g.filters + filter] }
+        }
+        weight.gradient = Tensor(shape: weight.value.shape, values: weightGradient)
         bias.gradient = Tensor(shape: [g.filters], values: biasGradient)
         return dx
-    }
-
-    /// Writes the patch matrix of one sample: row (c, ky, kx), column (oy, ox) holds
-    /// x[c, oy·stride + ky - padding, ox·stride + kx - padding], zero outside the image.
-    static func im2col(_ x: UnsafePointer<Float>, _ g: Geometry, _ col: UnsafeMutableBufferPointer<Float>) {
-        var row = 0
-        for channel in 0..<g.channels {
-            for ky in 0..<g.kernel {
-                for kx in 0..<g.kernel {
-                    let rowStart = row * g.positions
-                    for oy in 0..<g.outputHeight {
-                        let iy = oy * g.stride + ky - g.padding
-                        for ox in 0..<g.outputWidth {
-                            let ix = ox * g.stride + kx - g.padding
-                            let inside = iy >= 0 && iy < g.height && ix >= 0 && ix < g.width
-                            col[rowStart + oy * g.outputWidth + ox] =
-                                inside ? x[(channel * g.height + iy) * g.width + ix] : 0
-                        }
-                    }
-                    row += 1
-                }
-            }
-        }
-    }
-
-    /// Adds a patch-matrix gradient back onto the image positions it was read from (the
-    /// transpose of ``im2col(_:_:_:)``), in a fixed order.
-    static func col2im(_ col: UnsafeBufferPointer<Float>, _ g: Geometry, _ dx: UnsafeMutablePointer<Float>) {
-        var row = 0
-        for channel in 0..<g.channels {
-            for ky in 0..<g.kernel {
-                for kx in 0..<g.kernel {
-                    let rowStart = row * g.positions
-                    for oy in 0..<g.outputHeight {
-                        let iy = oy * g.stride + ky - g.padding
-                        guard iy >= 0 && iy < g.height else { continue }
-                        for ox in 0..<g.outputWidth {
-                            let ix = ox * g.stride + kx - g.padding
-                            guard ix >= 0 && ix < g.width else { continue }
-                            let index = (channel * g.height + iy) * g.width + ix
-                            dx[index] = dx[index] + col[rowStart + oy * g.outputWidth + ox]
-                        }
-                    }
-                    row += 1
-                }
-            }
-        }
     }
 }

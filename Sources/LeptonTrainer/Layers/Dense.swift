@@ -23,7 +23,7 @@ final class Dense: Layer {
 
     var parameters: [Parameter] { [weight, bias] }
 
-    func forward(_ x: Tensor, training: Bool) -> Tensor {
+    func forward(_ x: consuming Tensor, training: Bool) -> Tensor {
         let batch = x.rows
         let flat = x.reshaped([batch, inputs])
         if training { input = flat }
@@ -41,7 +41,7 @@ final class Dense: Layer {
         return y
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         let batch = gradient.rows
         gradient.withPointer { g in
             input.withPointer { xv in

@@ -11,7 +11,7 @@ final class Dropout: Layer {
         self.random = random
     }
 
-    func forward(_ input: Tensor, training: Bool) -> Tensor {
+    func forward(_ input: consuming Tensor, training: Bool) -> Tensor {
         guard training, rate > 0 else { return input }
         let keep = 1 / (1 - rate)
         mask = (0..<input.count).map { _ in random.nextUnitFloat() < rate ? 0 : keep }
@@ -22,7 +22,7 @@ final class Dropout: Layer {
         return y
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         guard needsInputGradient, rate > 0 else { return gradient }
         var dx = gradient
         dx.withMutableValues { values in

@@ -2,12 +2,12 @@
 final class Flatten: Layer {
     private var inputShape: [Int] = []
 
-    func forward(_ input: Tensor, training: Bool) -> Tensor {
+    func forward(_ input: consuming Tensor, training: Bool) -> Tensor {
         inputShape = input.shape
         return input.reshaped([input.rows, input.columns])
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         gradient.reshaped(inputShape)
     }
 }

@@ -18,11 +18,11 @@ public final class Parameter {
 /// Tensors are batches: the first dimension is the sample, the rest the per-sample shape.
 protocol Layer: AnyObject {
     /// Computes the output for a batch; `training` enables dropout and caches for backward.
-    func forward(_ input: Tensor, training: Bool) -> Tensor
+    func forward(_ input: consuming Tensor, training: Bool) -> Tensor
     /// Given the loss gradient of the last forward pass's output, sets the parameters' gradients
     /// and returns the gradient of its input (or an empty tensor when `needsInputGradient` is
     /// false, as for the first layer).
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor
     /// The trainable parameters, weight before bias.
     var parameters: [Parameter] { get }
 }

@@ -1,36 +1,36 @@
-/// Max pooling over non-overlapping `size`×`size` windows of [batch, channels, height, width]
-/// inputs (a partial window at the edge is dropped, as PyTorch does by default).
+import CLeptonKernels
+
+/// Max pooling over `size`×`size` windows placed every `stride` of [batch, channels, height,
+/// width] inputs (a partial window at the edge is dropped, as PyTorch does by default). The
+/// planes (sample, channel) are split between threads; each is computed whole by one.
 final class MaxPooling: Layer {
     let size: Int
+    let stride: Int
+    private let context: ComputeContext
     private var inputShape: [Int] = []
     private var winners: [Int32] = []
 
-    init(size: Int) { self.size = size }
+    init(size: Int, stride: Int? = nil, context: ComputeContext) {
+        self.size = size
+        self.stride = stride ?? size
+        self.context = context
+    }
 
-    func forward(_ x: Tensor, training: Bool) -> Tensor {
+    func forward(_ x: consuming Tensor, training: Bool) -> Tensor {
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let outHeight = height / size
-        let outWidth = width / size
+        let outHeight = (height - size) / stride + 1
+        let outWidth = (width - size) / stride + 1
         var y = Tensor(zeros: [batch, channels, outHeight, outWidth])
         var chosen = [Int32](repeating: 0, count: y.count)
-        x.withValues { input in
-            y.withMutableValues { output in
-                var o = 0
-                for plane in 0..<(batch * channels) {
-                    let planeStart = plane * height * width
-                    for oy in 0..<outHeight {
-                        for ox in 0..<outWidth {
-                            var best = planeStart + (oy * size) * width + ox * size
-                            for dy in 0..<size {
-                                for dx in 0..<size {
-                                    let index = planeStart + (oy * size + dy) * width + ox * size + dx
-                                    if input[index] > input[best] { best = index }
-                                }
-                            }
-                            output[o] = input[best]
-                            chosen[o] = Int32(best)
-                            o += 1
-                        }
+        let planes = batch * channels
+        let (size, stride) = (self.size, self.stride)
+        x.withPointer { input in
+            y.withMutablePointer { output in
+                chosen.withUnsafeMutableBufferPointer { winners in
+                    guard let winners = winners.baseAddress else { return }
+                    context.forEachPart { part, parts in
+                        let (first, end) = MaxPooling.range(part, parts, planes)
+                        lepton_maxpool_forward(input, first, end, height, width, size, stride, output, winners)
                     }
                 }
             }
@@ -42,14 +42,27 @@ final class MaxPooling: Layer {
         return y
     }
 
-    func backward(_ gradient: Tensor, needsInputGradient: Bool) -> Tensor {
+    func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         guard needsInputGradient else { return Tensor(zeros: [0]) }
         var dx = Tensor(zeros: inputShape)
-        dx.withMutableValues { out in
-            gradient.withValues { g in
-                for i in g.indices { out[Int(winners[i])] += g[i] }
+        let planes = inputShape[0] * inputShape[1]
+        let outputs = gradient.count / max(1, planes)
+        gradient.withPointer { dy in
+            dx.withMutablePointer { out in
+                winners.withUnsafeBufferPointer { chosen in
+                    guard let chosen = chosen.baseAddress else { return }
+                    context.forEachPart { part, parts in
+                        let (first, end) = MaxPooling.range(part, parts, planes)
+                        lepton_maxpool_backward(dy, chosen, first, end, outputs, out)
+                    }
+                }
             }
         }
         return dx
+    }
+
+    /// Part `part` of `parts` contiguous shares of `count` items.
+    static func range(_ part: Int, _ parts: Int, _ count: Int) -> (Int, Int) {
+        (count * part / parts, count * (part + 1) / parts)
     }
 }

@@ -74,6 +74,29 @@ public final class ComputeContext: @unchecked Sendable {
         }
     }
 
+    /// Runs `body(part, parts)` once for each part in 0..<parts (parts = ``threads``), each on its
+    /// own thread; a part calls ``serialGemm(part:transA:transB:m:n:k:a:lda:b:ldb:beta:c:ldc:)``
+    /// with its own index. The caller splits the work by `part` and must not let the split
+    /// change any result.
+    public func forEachPart(_ body: (_ part: Int, _ parts: Int) -> Void) {
+        if threads == 1 {
+            body(0, 1)
+            return
+        }
+        let parts = threads
+        pool.run(parts: parts) { body($0, parts) }
+    }
+
+    /// The single-threaded GEMM of ``gemm(transA:transB:m:n:k:a:lda:b:ldb:beta:c:ldc:)`` on part
+    /// `part`'s scratch space: the same bits whichever part runs it.
+    public func serialGemm(
+        part: Int, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        lepton_sgemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, lda, b, ldb, beta, c, ldc, workspaces[part])
+    }
+
     /// Runs `body(i)` for i in 0..<count on up to ``threads`` threads; each call must write only
     /// what belongs to its index.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {

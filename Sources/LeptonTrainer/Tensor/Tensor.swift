@@ -19,12 +19,19 @@ public struct Tensor: Sendable {
         self.storage = TensorStorage(count: shape.reduce(1, *))
     }
 
+    /// A tensor whose every element the caller writes before anything reads it (a GEMM's output
+    /// with beta 0): skips zeroing.
+    init(overwritten shape: [Int]) {
+        self.shape = shape
+        self.storage = TensorStorage(count: shape.reduce(1, *), zeroed: false)
+    }
+
     /// A tensor holding `values` in row-major order.
     ///
     /// - Precondition: `values.count` equals the product of `shape`.
     public init(shape: [Int], values: [Float]) {
         precondition(values.count == shape.reduce(1, *), "tensor values do not match shape \(shape)")
-        self.init(zeros: shape)
+        self.init(overwritten: shape)
         values.withUnsafeBufferPointer { source in
             if let start = source.baseAddress { storage.pointer.update(from: start, count: source.count) }
         }
@@ -84,15 +91,22 @@ final class TensorStorage: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Float>
     let count: Int
 
-    init(count: Int) {
+    /// A buffer of zeros, or (`zeroed: false`) of whatever the allocator returned, for a result
+    /// every element of which is written before it is read.
+    init(count: Int, zeroed: Bool = true) {
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
-        self.pointer = raw.assumingMemoryBound(to: Float.self)
+        if zeroed {
+            raw.initializeMemory(as: Float.self, repeating: 0, count: max(count, 1))
+            self.pointer = raw.assumingMemoryBound(to: Float.self)
+        } else {
+            // Float is a trivial type: binding without initialising is enough.
+            self.pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        }
     }
 
     func copy() -> TensorStorage {
-        let result = TensorStorage(count: count)
+        let result = TensorStorage(count: count, zeroed: false)
         result.pointer.update(from: pointer, count: count)
         return result
     }

@@ -33,10 +33,10 @@ public final class Model {
                 layers.append(
                     Dense(index: index, inputs: shape.reduce(1, *), outputs: units, random: &random, context: context))
                 shape = [units]
-            case .relu: layers.append(Activation(.relu))
-            case .sigmoid: layers.append(Activation(.sigmoid))
-            case .tanh: layers.append(Activation(.tanh))
-            case .softmax: layers.append(Activation(.softmax))
+            case .relu: layers.append(Activation(.relu, context: context))
+            case .sigmoid: layers.append(Activation(.sigmoid, context: context))
+            case .tanh: layers.append(Activation(.tanh, context: context))
+            case .softmax: layers.append(Activation(.softmax, context: context))
             case .dropout(let rate): layers.append(Dropout(rate: rate, random: random))
             case .flatten:
                 layers.append(Flatten())
@@ -56,14 +56,31 @@ public final class Model {
                 guard image[1] >= size, image[2] >= size else {
                     throw TrainerError("layer \(index) \(spec.text): the window is larger than its \(image) input")
                 }
-                layers.append(MaxPooling(size: size))
+                layers.append(MaxPooling(size: size, context: context))
                 shape = [image[0], image[1] / size, image[2] / size]
             }
         }
         self.layers = layers
         self.outputShape = shape
         self.layerShapes = shapes
+        // ReLU then max pooling equals max pooling then ReLU, bit for bit (max commutes with a
+        // monotonic function, and the winners agree wherever a gradient survives), and the ReLU
+        // then touches a quarter of the values: run such pairs the other way round.
+        var order = Array(specs.indices)
+        var index = 0
+        while index + 1 < specs.count {
+            if specs[index] == .relu, case .maxPool = specs[index + 1] {
+                order.swapAt(index, index + 1)
+                index += 2
+            } else {
+                index += 1
+            }
+        }
+        self.order = order
     }
+
+    /// The order the layers run in (see ``init(specs:inputShape:seed:context:)``).
+    let order: [Int]
 
     /// Every trainable parameter, in layer order.
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
@@ -76,14 +93,15 @@ public final class Model {
     public func forward(_ batch: Tensor, training: Bool, logits: Bool = false) -> Tensor {
         var x = batch
         let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
-        for index in 0..<count {
+        for index in order where index < count {
             if case .conv2d = specs[index], x.shape.count == 3 {
                 x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
             }
             if case .maxPool = specs[index], x.shape.count == 3 {
                 x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
             }
-            x = layers[index].forward(x, training: training)
+            // Handed over, not shared: a layer that works in place (ReLU) then copies nothing.
+            x = layers[index].forward(consume x, training: training)
         }
         return x
     }
@@ -93,8 +111,9 @@ public final class Model {
     public func backward(_ gradient: Tensor, logits: Bool = false) {
         var g = gradient
         let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
-        for index in stride(from: count - 1, through: 0, by: -1) {
-            g = layers[index].backward(g, needsInputGradient: index > 0)
+        let executed = order.filter { $0 < count }
+        for (position, index) in executed.enumerated().reversed() {
+            g = layers[index].backward(consume g, needsInputGradient: position > 0)
         }
     }
 
