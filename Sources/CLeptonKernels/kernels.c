@@ -451,6 +451,16 @@ void lepton_maxpool_forward(const float *x, long first, long end, long height, l
     }
 }
 
+void lepton_scale(long count, float *x, float factor) {
+    for (long i = 0; i < count; i++) x[i] = x[i] * factor;
+}
+
+double lepton_sum_squares(long count, const float *x) {
+    double sum = 0;
+    for (long i = 0; i < count; i++) sum += (double)x[i] * (double)x[i];
+    return sum;
+}
+
 void lepton_row_sums(long rows, long cols, const float *x, float *out) {
     for (long r = 0; r < rows; r++) {
         const float *row = x + r * cols;

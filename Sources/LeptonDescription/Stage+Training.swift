@@ -16,6 +16,7 @@ extension Stage {
     ///     optimizer: .adam(learningRate: .param("train.lr")),
     ///     epochs: 3, batchSize: 128, seed: 1, validationSplit: 0.1,
     ///     normalization: .scale(1.0 / 255),
+    ///     earlyStopping: EarlyStopping(monitor: "val_loss", patience: 3),
     ///     checkpoint: "model/model.safetensors",
     ///     metrics: "metrics/train.json", history: "metrics/history.json"
     /// )
@@ -32,6 +33,9 @@ extension Stage {
         seed: Hyperparameter = 0,
         validationSplit: Hyperparameter = 0,
         normalization: Normalization = .none,
+        earlyStopping: EarlyStopping? = nil,
+        warmupEpochs: Hyperparameter = 0,
+        clipNorm: Hyperparameter? = nil,
         checkpoint: String,
         metrics: String? = nil,
         history: String? = nil,
@@ -50,9 +54,21 @@ extension Stage {
             (TrainerFlag.epochs.option, epochs), (TrainerFlag.batchSize.option, batchSize),
             (TrainerFlag.seed.option, seed), (TrainerFlag.validationSplit.option, validationSplit),
         ]
+        // Only when set, so stages written before it existed keep their keys.
+        if warmupEpochs.parameter != nil || warmupEpochs.text != "0" {
+            settings.append((TrainerFlag.warmupEpochs.option, warmupEpochs))
+        }
+        if let clipNorm { settings.append((TrainerFlag.clipNorm.option, clipNorm)) }
+        if let earlyStopping { settings += earlyStopping.settings }
         var arguments = [TrainerSubcommand.train.rawValue] + data.arguments
         arguments += [TrainerFlag.layers.option, model.map(\.text).joined(separator: ",")]
-        arguments += [TrainerFlag.loss.option, loss.rawValue, TrainerFlag.schedule.option, schedule.text]
+        arguments += [TrainerFlag.loss.option, loss.rawValue] + schedule.arguments
+        if let earlyStopping {
+            arguments += [
+                TrainerFlag.monitor.option, earlyStopping.monitor, TrainerFlag.restoreBest.option,
+                earlyStopping.restoreBest ? "true" : "false",
+            ]
+        }
         arguments += normalization.arguments
         for setting in settings { arguments += [setting.flag, setting.value.text] }
         arguments += [TrainerFlag.checkpoint.option, checkpoint]

@@ -24,6 +24,14 @@ enum TrainerFlag: String, CaseIterable {
     case learningRate = "lr"
     case momentum, beta1, beta2, epsilon
     case weightDecay = "weight-decay"
+    case patience, monitor
+    case minDelta = "min-delta"
+    case restoreBest = "restore-best"
+    case reduceOnPlateau = "reduce-on-plateau"
+    case plateauPatience = "plateau-patience"
+    case minimumRate = "min-lr"
+    case warmupEpochs = "warmup-epochs"
+    case clipNorm = "clip-norm"
 
     /// The flag as written on a command line: `--batch-size`.
     var option: String { "--" + rawValue }

@@ -188,6 +188,20 @@ public struct Optimizer: Sendable {
         ])
     }
 
+    /// Adam with decoupled weight decay, as PyTorch's `AdamW` (and Keras' `AdamW`): each step
+    /// first shrinks the weights by 1 - learningRate·weightDecay.
+    public static func adamw(
+        learningRate: Hyperparameter = 0.001, beta1: Hyperparameter = 0.9, beta2: Hyperparameter = 0.999,
+        epsilon: Hyperparameter = 1e-8, weightDecay: Hyperparameter = 0.01
+    ) -> Optimizer {
+        Optimizer(settings: [
+            (TrainerFlag.optimizer.option, Hyperparameter(text: "adamw", parameter: nil)),
+            (TrainerFlag.learningRate.option, learningRate), (TrainerFlag.beta1.option, beta1),
+            (TrainerFlag.beta2.option, beta2), (TrainerFlag.epsilon.option, epsilon),
+            (TrainerFlag.weightDecay.option, weightDecay),
+        ])
+    }
+
     /// Stochastic gradient descent with momentum.
     public static func sgd(
         learningRate: Hyperparameter = 0.01, momentum: Hyperparameter = 0.9, weightDecay: Hyperparameter = 0
@@ -207,13 +221,59 @@ public enum Schedule: Sendable {
     case cosine
     /// Multiply the rate by `gamma` every `every` epochs.
     case step(every: Int, gamma: Double)
+    /// Multiply the rate by `factor` when the monitored metric (early stopping's, else
+    /// `val_loss`) has not improved for `patience` epochs, never below `minimumRate` (Keras'
+    /// `ReduceLROnPlateau`).
+    case reduceOnPlateau(factor: Double = 0.1, patience: Int = 2, minimumRate: Double = 0)
 
-    var text: String {
+    var arguments: [String] {
         switch self {
-        case .constant: return "constant"
-        case .cosine: return "cosine"
-        case .step(let every, let gamma): return "step:\(every):\(gamma)"
+        case .constant: return [TrainerFlag.schedule.option, "constant"]
+        case .cosine: return [TrainerFlag.schedule.option, "cosine"]
+        case .step(let every, let gamma): return [TrainerFlag.schedule.option, "step:\(every):\(gamma)"]
+        case .reduceOnPlateau(let factor, let patience, let minimumRate):
+            if !(factor > 0 && factor < 1) || patience < 1 {
+                Dump.error(
+                    "reduceOnPlateau(factor: \(factor), patience: \(patience)): the factor must be in (0, 1) and the patience at least 1"
+                )
+            }
+            return [
+                TrainerFlag.schedule.option, "constant", TrainerFlag.reduceOnPlateau.option, String(factor),
+                TrainerFlag.plateauPatience.option, String(patience), TrainerFlag.minimumRate.option,
+                String(minimumRate),
+            ]
         }
+    }
+}
+
+/// Stop training once a metric has not improved for `patience` epochs and keep the best epoch's
+/// weights (Keras' `EarlyStopping(restore_best_weights=True)`). The metrics file then records
+/// `best_epoch`, `best_<monitor>` and `stopped_epoch`, so gates and `metrics diff` see them.
+///
+/// ```swift
+/// earlyStopping: EarlyStopping(monitor: "val_accuracy", patience: .param("train.patience"))
+/// ```
+public struct EarlyStopping: Sendable {
+    let monitor: String
+    let settings: [(flag: String, value: Hyperparameter)]
+    let restoreBest: Bool
+
+    /// - Parameters:
+    ///   - monitor: A key of the epoch record: `val_loss`, `val_accuracy`, `val_f1`, `loss`, ….
+    ///     Accuracy, precision, recall, F1 and R² are maximised, the others minimised.
+    ///   - patience: Epochs without improvement before stopping.
+    ///   - minDelta: How much better counts as an improvement.
+    ///   - restoreBest: Keep the best epoch's weights (else the last epoch's).
+    public init(
+        monitor: String = "val_loss", patience: Hyperparameter = 3, minDelta: Hyperparameter = 0,
+        restoreBest: Bool = true
+    ) {
+        if monitor.isEmpty || monitor.contains(" ") {
+            Dump.error("EarlyStopping(monitor: '\(monitor)'): name a metric such as val_loss")
+        }
+        self.monitor = monitor
+        self.settings = [(TrainerFlag.patience.option, patience), (TrainerFlag.minDelta.option, minDelta)]
+        self.restoreBest = restoreBest
     }
 }
 

@@ -121,6 +121,18 @@ public struct Train: ParsableCommand {
                 built: { model in
                     for line in ModelSummary(model).lines { console.line(line) }
                 })
+            if let stopping = result.stopping {
+                let value = TrainerRun.format(stopping.bestValue)
+                let ended =
+                    stopping.stoppedEpoch < configuration.epochs
+                    ? "stopped after epoch \(stopping.stoppedEpoch): \(stopping.monitor) did not improve for \(configuration.earlyStopping?.patience ?? 0) epochs"
+                    : "ran every epoch"
+                let kept =
+                    stopping.restored ? "kept the weights of epoch \(stopping.bestEpoch)" : "kept the last weights"
+                console.line(
+                    "early stopping: \(ended); \(kept) (best \(stopping.monitor) \(value) at epoch \(stopping.bestEpoch))"
+                )
+            }
             var checkpoint = result.checkpoint
             checkpoint.training["data"] = source.paths
             try checkpoint.write(to: self.checkpoint)
@@ -129,7 +141,7 @@ public struct Train: ParsableCommand {
                 try TrainingHistory.write(result.history, to: history)
             }
             if let metrics {
-                try TrainingHistory.writeFinalMetrics(result.history, to: metrics)
+                try TrainingHistory.writeFinalMetrics(result, to: metrics)
             }
         }
     }
@@ -150,6 +162,8 @@ public struct Train: ParsableCommand {
         return TrainingConfiguration(
             layers: specs, loss: lossFunction, optimizer: try optimization.configuration(), epochs: epochs,
             batchSize: batchSize, seed: seed, validationSplit: validationSplit, normalization: normalization,
-            normalizationFactor: scaleFactor, threads: threads ?? TrainerRun.defaultThreads)
+            normalizationFactor: scaleFactor, threads: threads ?? TrainerRun.defaultThreads,
+            earlyStopping: try optimization.earlyStopping(), plateau: try optimization.plateau(),
+            warmupEpochs: optimization.warmupEpochs, clipNorm: optimization.clipNorm)
     }
 }

@@ -35,6 +35,7 @@ enum TrainerRun {
             if let accuracy = validation.accuracy { parts.append("val_accuracy \(format(accuracy))") }
             if let r2 = validation.r2 { parts.append("val_r2 \(format(r2))") }
         }
+        if report.learningRate != 0 { parts.append("lr \(format(report.learningRate))") }
         parts.append(String(format: "%.1f s", report.seconds))
         parts.append("\(Int(report.samplesPerSecond.rounded())) samples/s")
         return parts.joined(separator: "  ")

@@ -76,6 +76,12 @@ void lepton_col2im(const float *col, long channels, long height, long width, lon
 void lepton_maxpool_forward(const float *x, long first, long end, long height, long width, long size,
                             long stride, float *y, int32_t *winners);
 
+/// x[i] *= factor.
+void lepton_scale(long count, float *x, float factor);
+
+/// Σ x[i]² in double precision, in index order.
+double lepton_sum_squares(long count, const float *x);
+
 /// out[r] += Σ_c x[r, c] for each of `rows` rows, summed in eight interleaved lanes combined in
 /// a fixed order (the same bits on every call).
 void lepton_row_sums(long rows, long cols, const float *x, float *out);

@@ -9,6 +9,9 @@ public struct OptimizerConfiguration: Sendable, Equatable, Codable {
         case sgd
         /// Adam with bias correction (Kingma and Ba), weight decay as an L2 term like PyTorch's `Adam`.
         case adam
+        /// Adam with decoupled weight decay (Loshchilov and Hutter), like PyTorch's `AdamW`: each
+        /// step first multiplies the weights by 1 - rate·decay.
+        case adamw
     }
 
     public var kind: Kind
@@ -66,7 +69,7 @@ final class Optimizer {
         self.configuration = configuration
         self.context = context
         first = parameters.map { Tensor(zeros: $0.value.shape) }
-        second = configuration.kind == .adam ? parameters.map { Tensor(zeros: $0.value.shape) } : []
+        second = configuration.kind != .sgd ? parameters.map { Tensor(zeros: $0.value.shape) } : []
     }
 
     /// One update of every parameter from its current gradient at learning rate `rate`.
@@ -85,7 +88,7 @@ final class Optimizer {
             parameter.gradient.withPointer { g in
                 parameter.value.withMutablePointer { p in
                     first[index].withMutablePointer { m in
-                        guard c.kind == .adam else {
+                        guard c.kind != .sgd else {
                             let pointers = UpdatePointers(p: p, g: g, m: m, v: m)
                             context.parallelFor(chunks) { part in
                                 let start = part * chunk
@@ -99,14 +102,18 @@ final class Optimizer {
                         }
                         second[index].withMutablePointer { v in
                             let pointers = UpdatePointers(p: p, g: g, m: m, v: v)
+                            let decoupled = c.kind == .adamw
+                            // PyTorch's AdamW: p ← p·(1 − lr·λ), then the Adam step without L2 term.
+                            let shrink = Float(1 - rate * c.weightDecay)
                             context.parallelFor(chunks) { part in
                                 let start = part * chunk
                                 let length = min(count, start + chunk) - start
                                 guard length > 0 else { return }
+                                if decoupled && c.weightDecay != 0 { lepton_scale(length, pointers.p + start, shrink) }
                                 lepton_adam_update(
                                     length, pointers.p + start, pointers.g + start, pointers.m + start,
                                     pointers.v + start, Float(rate), Float(c.beta1), Float(c.beta2), Float(c.epsilon),
-                                    Float(c.weightDecay), correction1, correction2)
+                                    decoupled ? 0 : Float(c.weightDecay), correction1, correction2)
                             }
                         }
                     }

@@ -1,3 +1,4 @@
+import CLeptonKernels
 import Dispatch
 
 /// Trains a ``Model`` on a ``Dataset`` with mini-batch gradient descent.
@@ -18,6 +19,15 @@ public final class Trainer {
     public struct Result {
         public var checkpoint: ModelCheckpoint
         public var history: [EpochReport]
+        /// How early stopping ended the run, when it was on.
+        public var stopping: StoppingReport?
+
+        /// The epoch whose weights the checkpoint holds: the best one when early stopping
+        /// restored it, else the last.
+        public var finalReport: EpochReport? {
+            guard let stopping, stopping.restored else { return history.last }
+            return history.first { $0.epoch == stopping.bestEpoch } ?? history.last
+        }
     }
 
     /// Where an epoch is, for a live progress bar.
@@ -53,6 +63,18 @@ public final class Trainer {
             normalization.apply(to: &held)
             validation = held
         }
+        for monitor in [c.earlyStopping?.monitor, c.plateau?.monitor].compactMap({ $0 })
+        where monitor.hasPrefix("val_") && validation == nil {
+            throw TrainerError(
+                "early stopping and reduce-on-plateau monitor '\(monitor)', but there is no validation data; give a validation split (validationSplit: 0.1) or monitor 'loss'"
+            )
+        }
+        if let stopping = c.earlyStopping, stopping.patience < 1 {
+            throw TrainerError("early stopping needs a patience of at least 1 epoch (got \(stopping.patience))")
+        }
+        if let clip = c.clipNorm, !(clip > 0) {
+            throw TrainerError("the gradient clip norm must be positive (got \(clip))")
+        }
         let model = try Model(specs: c.layers, inputShape: data.sampleShape, seed: c.seed, context: context)
         try check(model, against: data)
         built(model)
@@ -65,9 +87,12 @@ public final class Trainer {
                 String.init)
             : data.classNames
         var history: [EpochReport] = []
+        var tracker = ImprovementTracker(configuration: c)
         for epoch in 0..<c.epochs {
             let started = DispatchTime.now().uptimeNanoseconds
-            let rate = c.optimizer.schedule.rate(c.optimizer.learningRate, epoch: epoch, epochs: c.epochs)
+            var rate = c.optimizer.schedule.rate(c.optimizer.learningRate, epoch: epoch, epochs: c.epochs)
+            if epoch < c.warmupEpochs { rate *= Double(epoch + 1) / Double(c.warmupEpochs) }
+            rate = tracker.adjusted(rate)
             let order = shuffler.permutation(train.count)
             var lossSum = 0.0
             var correct = 0
@@ -88,6 +113,7 @@ public final class Trainer {
                     for (p, t) in zip(predicted, batch.targets) where p == Int(t) { correct += 1 }
                 }
                 model.backward(gradient, logits: logits)
+                if let clip = c.clipNorm { Trainer.clip(model.parameters, to: clip) }
                 optimizer.step(model.parameters, rate: rate)
                 batchProgress?(
                     BatchProgress(epoch: epoch + 1, samples: end, total: train.count, loss: lossSum / Double(end)))
@@ -102,10 +128,27 @@ public final class Trainer {
                 }, seconds: seconds, samplesPerSecond: Double(train.count) / max(seconds, 1e-9))
             history.append(report)
             progress(report)
+            if tracker.record(report, model: model) { break }
         }
+        let stopping = tracker.finish(model: model, lastEpoch: history.last?.epoch ?? 0)
         let checkpoint = ModelCheckpoint(
             model: model, normalization: normalization, classNames: classNames, loss: c.loss, training: c.json)
-        return Result(checkpoint: checkpoint, history: history)
+        return Result(checkpoint: checkpoint, history: history, stopping: stopping)
+    }
+
+    /// Scales every gradient so that their joint L2 norm is at most `limit` (PyTorch's
+    /// `clip_grad_norm_`: factor limit / (norm + 1e-6) when below 1), summed in a fixed order.
+    static func clip(_ parameters: [Parameter], to limit: Double) {
+        var squares = 0.0
+        for parameter in parameters {
+            squares += parameter.gradient.withPointer { lepton_sum_squares(parameter.gradient.count, $0) }
+        }
+        let factor = limit / (squares.squareRoot() + 1e-6)
+        guard factor < 1 else { return }
+        for parameter in parameters {
+            let count = parameter.gradient.count
+            parameter.gradient.withMutablePointer { lepton_scale(count, $0, Float(factor)) }
+        }
     }
 
     private func check(_ model: Model, against data: Dataset) throws(TrainerError) {
@@ -128,5 +171,64 @@ public final class Trainer {
                 throw TrainerError("binary-cross-entropy needs labels 0 or 1; the data has \(bad)")
             }
         }
+    }
+}
+
+/// Follows the monitored metrics of early stopping and reduce-on-plateau epoch by epoch: the
+/// best value and its weights, the epochs since each last improved, the rate factor.
+private struct ImprovementTracker {
+    let configuration: TrainingConfiguration
+    private var best: (epoch: Int, value: Double, weights: [Tensor])?
+    private var sinceBest = 0
+    private var plateauBest: Double?
+    private var sincePlateauBest = 0
+    private var rateFactor = 1.0
+
+    init(configuration: TrainingConfiguration) { self.configuration = configuration }
+
+    /// The epoch's rate after any plateau reductions, never below their minimum.
+    func adjusted(_ rate: Double) -> Double {
+        guard let plateau = configuration.plateau, rateFactor != 1 else { return rate }
+        return max(rate * rateFactor, plateau.minimumRate)
+    }
+
+    /// Takes in an epoch; true when early stopping ends the run here.
+    mutating func record(_ report: EpochReport, model: Model) -> Bool {
+        let values = report.json
+        if let plateau = configuration.plateau, let value = values[plateau.monitor] as? Double {
+            if EarlyStopping.improves(value, on: plateauBest, monitor: plateau.monitor, minDelta: plateau.minDelta) {
+                plateauBest = value
+                sincePlateauBest = 0
+            } else {
+                sincePlateauBest += 1
+                if sincePlateauBest >= plateau.patience {
+                    rateFactor *= plateau.factor
+                    sincePlateauBest = 0
+                }
+            }
+        }
+        guard let stopping = configuration.earlyStopping, let value = values[stopping.monitor] as? Double else {
+            return false
+        }
+        if EarlyStopping.improves(value, on: best?.value, monitor: stopping.monitor, minDelta: stopping.minDelta) {
+            // Tensors are copy-on-write: this keeps the values, the next update copies them.
+            best = (report.epoch, value, stopping.restoreBest ? model.parameters.map(\.value) : [])
+            sinceBest = 0
+            return false
+        }
+        sinceBest += 1
+        return sinceBest >= stopping.patience
+    }
+
+    /// Puts the best weights back when asked to; the report of how the run ended.
+    func finish(model: Model, lastEpoch: Int) -> StoppingReport? {
+        guard let stopping = configuration.earlyStopping, let best else { return nil }
+        let restore = stopping.restoreBest && best.epoch != lastEpoch
+        if restore {
+            for (parameter, weights) in zip(model.parameters, best.weights) { parameter.value = weights }
+        }
+        return StoppingReport(
+            monitor: stopping.monitor, bestEpoch: best.epoch, bestValue: best.value, stoppedEpoch: lastEpoch,
+            restored: stopping.restoreBest)
     }
 }

@@ -14,13 +14,26 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var normalizationFactor: Double
     /// Threads for the kernels; results are identical for every value.
     public var threads: Int
+    /// Stop when a metric stops improving (nil: run every epoch).
+    public var earlyStopping: EarlyStopping?
+    /// Reduce the learning rate when a metric stops improving.
+    public var plateau: PlateauReduction?
+    /// Epochs over which the rate rises linearly to its value (epoch e of W runs at (e+1)/W).
+    public var warmupEpochs: Int
+    /// Clip the gradients' global L2 norm to this (PyTorch's `clip_grad_norm_`); nil: no clipping.
+    public var clipNorm: Double?
 
     public init(
         layers: [LayerSpec], loss: LossFunction = .softmaxCrossEntropy,
         optimizer: OptimizerConfiguration = OptimizerConfiguration(kind: .adam, learningRate: 0.001), epochs: Int = 10,
         batchSize: Int = 32, seed: UInt64 = 0, validationSplit: Double = 0, normalization: Normalization.Kind = .none,
-        normalizationFactor: Double = 1, threads: Int = 1
+        normalizationFactor: Double = 1, threads: Int = 1, earlyStopping: EarlyStopping? = nil,
+        plateau: PlateauReduction? = nil, warmupEpochs: Int = 0, clipNorm: Double? = nil
     ) {
+        self.earlyStopping = earlyStopping
+        self.plateau = plateau
+        self.warmupEpochs = warmupEpochs
+        self.clipNorm = clipNorm
         self.layers = layers
         self.loss = loss
         self.optimizer = optimizer
@@ -41,7 +54,7 @@ public struct TrainingConfiguration: Sendable, Equatable {
         ]
         switch self.optimizer.kind {
         case .sgd: optimizer["momentum"] = self.optimizer.momentum
-        case .adam:
+        case .adam, .adamw:
             optimizer["beta1"] = self.optimizer.beta1
             optimizer["beta2"] = self.optimizer.beta2
             optimizer["epsilon"] = self.optimizer.epsilon
@@ -51,10 +64,25 @@ public struct TrainingConfiguration: Sendable, Equatable {
         case .cosine: optimizer["schedule"] = "cosine"
         case .step(let every, let gamma): optimizer["schedule"] = "step(\(every),\(gamma))"
         }
-        return [
+        var recorded: [String: Any] = [
             "layers": layers.map(\.text), "loss": loss.rawValue, "optimizer": optimizer, "epochs": epochs,
             "batch_size": batchSize, "seed": Int(truncatingIfNeeded: seed), "validation_split": validationSplit,
             "normalization": normalization.rawValue,
         ]
+        if let earlyStopping {
+            recorded["early_stopping"] = [
+                "monitor": earlyStopping.monitor, "patience": earlyStopping.patience,
+                "min_delta": earlyStopping.minDelta, "restore_best": earlyStopping.restoreBest,
+            ]
+        }
+        if let plateau {
+            recorded["reduce_on_plateau"] = [
+                "monitor": plateau.monitor, "factor": plateau.factor, "patience": plateau.patience,
+                "min_delta": plateau.minDelta, "min_lr": plateau.minimumRate,
+            ]
+        }
+        if warmupEpochs > 0 { recorded["warmup_epochs"] = warmupEpochs }
+        if let clipNorm { recorded["clip_norm"] = clipNorm }
+        return recorded
     }
 }

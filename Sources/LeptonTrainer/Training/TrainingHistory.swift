@@ -22,9 +22,13 @@ public enum TrainingHistory {
         try ModelCheckpoint.writeJSON(rows, to: path)
     }
 
-    /// Writes the last epoch's metrics as a flat JSON object (`loss`, `accuracy`, `val_…`).
-    public static func writeFinalMetrics(_ history: [EpochReport], to path: String) throws(TrainerError) {
-        try ModelCheckpoint.writeJSON(history.last?.json ?? [:], to: path)
+    /// Writes the metrics of the epoch the checkpoint holds (the last, or the best one early
+    /// stopping restored) as a flat JSON object (`loss`, `accuracy`, `val_…`), with early
+    /// stopping's `best_epoch`, `best_<monitor>` and `stopped_epoch`.
+    public static func writeFinalMetrics(_ result: Trainer.Result, to path: String) throws(TrainerError) {
+        var metrics = result.finalReport?.json ?? [:]
+        if let stopping = result.stopping { metrics.merge(stopping.json) { _, new in new } }
+        try ModelCheckpoint.writeJSON(metrics, to: path)
     }
 
     /// Writes an evaluation report as JSON.
