@@ -55,7 +55,7 @@ struct Coordinator {
         var outcomes: [Int: StageOutcome] = [:]
         var unknownOutputs = Set<Int>()
         var upstream: [String: PathDigest] = [:]
-        var queued: [(Int, StageDecision, UInt64)] = []
+        var queued: [(Int, StageDecision, UInt64, UInt64)] = []
         var running = 0
         var reserved: [Int: ResourceBudget.Demand] = [:]
         var inUse = ResourceBudget.Demand.none
@@ -115,16 +115,19 @@ struct Coordinator {
                 if let settled = execution.settle(stage, stages[stage], decision) {
                     finish(stage, settled, seconds: Double(clock.monotonicNow() - started) / 1e9)
                 } else {
-                    queued.append((stage, decision, started))
+                    queued.append((stage, decision, started, clock.monotonicNow()))
                 }
             }
             // Start queued work up to the job limit, each stage when its cores and memory fit.
             while running < execution.jobs,
-                let next = queued.firstIndex(where: { stage, decision, _ in
+                let next = queued.firstIndex(where: { stage, decision, _, _ in
                     stopping || running == 0 || budget.fits(budget.demand(of: stage, decision), beside: inUse)
                 })
             {
-                let (stage, decision, started) = queued.remove(at: next)
+                let (stage, decision, decided, queuedAt) = queued.remove(at: next)
+                // A stage's time is its deciding and its running, not its wait for a job slot or
+                // for cores (a trainer queued behind another would otherwise show both runs).
+                let started = decided + (clock.monotonicNow() - queuedAt)
                 if stopping {
                     skip(stage, because: "the build stopped")
                     continue

@@ -45,7 +45,7 @@ private final class CountingExecution: StageExecution, @unchecked Sendable {
 /// A coordinator of `stages` in a temporary package, with a planner deciding for real.
 func coordinator(
     _ stages: [StageDescription], execution: any StageExecution, keepGoing: Bool = false,
-    budget: ResourceBudget? = nil
+    budget: ResourceBudget? = nil, clock: ManualClock = ManualClock()
 ) -> (Coordinator, TemporaryPackage) {
     let package = TemporaryPackage("coordinator")
     let pipeline = PipelineDescription(name: "test", paramsFile: "params.yaml", stages: stages)
@@ -59,7 +59,7 @@ func coordinator(
         root: package.root, observer: nil)
     let coordinator = Coordinator(
         graph: planner.graph, planner: planner, execution: execution, observer: RecordingObserver(),
-        clock: ManualClock(), keepGoing: keepGoing,
+        clock: clock, keepGoing: keepGoing,
         budget: budget ?? ResourceBudget.unlimited(stages: stages.count, jobs: execution.jobs), isCancelled: { false })
     return (coordinator, package)
 }

@@ -15,11 +15,14 @@ import _LeptonTestSupport
 private final class ReservingExecution: StageExecution, @unchecked Sendable {
     let jobs: Int
     let cores: [String: Int]
+    /// Advanced one second by each stage that reserves cores, while it runs.
+    let clock: ManualClock
     private let state = Mutex((cores: 0, mostCores: 0, now: 0, most: 0))
 
-    init(jobs: Int, cores: [String: Int]) {
+    init(jobs: Int, cores: [String: Int], clock: ManualClock = ManualClock()) {
         self.jobs = jobs
         self.cores = cores
+        self.clock = clock
     }
 
     var mostCores: Int { state.withLock { $0.mostCores } }
@@ -36,6 +39,7 @@ private final class ReservingExecution: StageExecution, @unchecked Sendable {
             $0.most = max($0.most, $0.now)
         }
         usleep(30_000)
+        if own > 0 { clock.tick() }
         state.withLock {
             $0.cores -= own
             $0.now -= 1
@@ -62,13 +66,17 @@ struct ResourceSchedulingTests {
             capacity: ResourceBudget.Demand(cpus: 2, memoryMiB: 1000, local: 4, cluster: 0), stages: stages,
             resources: resources, executor: .local)
         #expect(budget.demands.map(\.cpus) == [2, 2, 2, 0, 0, 0])
-        let execution = ReservingExecution(jobs: 4, cores: ["t1": 2, "t2": 2, "t3": 2])
-        let (loop, package) = coordinator(stages, execution: execution, budget: budget)
+        let clock = ManualClock()
+        let execution = ReservingExecution(jobs: 4, cores: ["t1": 2, "t2": 2, "t3": 2], clock: clock)
+        let (loop, package) = coordinator(stages, execution: execution, budget: budget, clock: clock)
         let result = loop.run(Array(stages.indices), previous: { _ in nil }, promote: { _, _ in })
         withExtendedLifetime(package) {}
         #expect(result.outcomes.count == 6)
         #expect(execution.mostCores == 2, "two trainers ran at once on two cores")
         #expect(execution.most >= 2, "the stages that declare nothing did not run beside the trainers")
+        // Each trainer ran one (manual) second; the ones that waited for the cores do not count
+        // the others' runs as their own (they did: 1 s, 2 s, 3 s).
+        #expect(["t1", "t2", "t3"].map { result.durations[$0] } == [1, 1, 1], "\(result.durations)")
     }
 
     @Test func aStageAskingForMoreThanTheBuildMayUseIsAnErrorBeforeAnythingRuns() throws {
