@@ -3,9 +3,12 @@
 
 1. GEMM: Lepton's blocked AVX2/FMA SGEMM against numpy's matmul (OpenBLAS), one thread each
    (OPENBLAS_NUM_THREADS=1), on the same shapes; GFLOP/s and the ratio.
-2. Training: the MLP 784-256-128-10 with Adam (lr 1e-3) on Fashion-MNIST's 60,000 training
-   images, batch 32 and 128, 1 and 2 threads: seconds per epoch for Lepton and PyTorch CPU
-   (torch.set_num_threads), same data, same architecture, same optimizer; the throughput ratio.
+2. Training: the MLP 784-256-128-10 and the CNN conv16-pool-conv32-pool-dense (3x3 kernels,
+   padding 1, 2x2 max pooling) with Adam (lr 1e-3) on Fashion-MNIST's 60,000 training images,
+   batch 32 and 128, 1 and 2 threads: seconds per epoch for Lepton and PyTorch CPU
+   (torch.set_num_threads), same data, same architecture, same optimizer; the throughput ratio,
+   and each run's peak RSS. A load average above the core count is warned about: the numbers
+   are then not a fair comparison.
 
 PyTorch is not installed by default (a plain `pip install torch` pulls ~3 GB): pass
 `--torch-python PATH` (a Python that can `import torch`) or `--install-torch` (creates
@@ -35,8 +38,15 @@ torch.set_num_threads(threads)
 torch.manual_seed(1)
 x = np.frombuffer(gzip.open(images).read(), np.uint8, offset=16).reshape(-1, 784).astype(np.float32) / 255
 y = np.frombuffer(gzip.open(labels).read(), np.uint8, offset=8).astype(np.int64)
+cnn = len(sys.argv) > 6 and sys.argv[6] == "cnn"
 x, y = torch.from_numpy(x), torch.from_numpy(y)
-model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+nn = torch.nn
+if cnn:
+    x = x.reshape(-1, 1, 28, 28)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+else:
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 loss_function = torch.nn.CrossEntropyLoss()
 seconds, losses = [], []
@@ -75,9 +85,33 @@ for shape in sys.argv[1:]:
 """
 
 
+CNN_LAYERS = "conv2d(16,3,padding=1),relu,maxpool(2),conv2d(32,3,padding=1),relu,maxpool(2),flatten,dense(10)"
+
+
 def run_json(command, env=None):
     output = subprocess.run(command, check=True, capture_output=True, text=True, env=env).stdout
     return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def run_measured(command):
+    """run_json's first object, with the child's peak RSS in MiB (from wait4's rusage)."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{command[0]} failed: {' '.join(command)}")
+    result = [json.loads(line) for line in output.splitlines() if line.startswith("{")][0]
+    result["rss_mib"] = usage.ru_maxrss / 1024
+    return result
+
+
+def warn_if_busy():
+    load = os.getloadavg()[0]
+    cores = os.cpu_count() or 1
+    if load > cores:
+        print(f"warning: load average {load:.2f} is above the {cores} cores: other work is running, "
+              "the times below are not a fair comparison", flush=True)
+    return load
 
 
 def benchmark_binary():
@@ -129,6 +163,7 @@ def main():
     parser.add_argument("--torch-python")
     parser.add_argument("--install-torch", action="store_true")
     parser.add_argument("--skip-training", action="store_true")
+    parser.add_argument("--models", default="mlp,cnn", help="mlp, cnn or both")
     args = parser.parse_args()
 
     binary = benchmark_binary()
@@ -150,22 +185,34 @@ def main():
     python = torch_python(args)
     if python is None:
         print("\n(torch rows skipped: pass --install-torch or --torch-python PATH)")
-    print(f"\nMLP 784-256-128-10, Adam 1e-3, Fashion-MNIST 60,000 images, {args.epochs} epochs "
-          "(seconds per epoch, mean without the first)")
-    print(f"{'batch':>5} {'threads':>7} {'lepton':>8} {'torch':>8} {'throughput ratio':>17}  final loss lepton / torch")
-    for batch in map(int, args.batches.split(",")):
-        for threads in map(int, args.threads.split(",")):
-            ours = run_json([binary, "train", IMAGES, LABELS, "--batch-size", str(batch), "--epochs",
-                             str(args.epochs), "--threads", str(threads)])[0]
-            ours_time = mean_after_first(ours["epoch_seconds"])
-            line = f"{batch:>5} {threads:>7} {ours_time:8.2f}"
-            if python:
-                theirs = run_json([python, "-c", TORCH_SCRIPT, IMAGES, LABELS, str(batch), str(args.epochs),
-                                   str(threads)])[0]
-                theirs_time = mean_after_first(theirs["epoch_seconds"])
-                line += f" {theirs_time:8.2f} {theirs_time / ours_time:16.2f}x  " \
-                        f"{ours['losses'][-1]:.4f} / {theirs['losses'][-1]:.4f}"
-            print(line, flush=True)
+    for name, layers, title in [
+        ("mlp", None, "MLP 784-256-128-10"),
+        ("cnn", CNN_LAYERS, "CNN conv16-pool-conv32-pool-dense(10)"),
+    ]:
+        if name not in args.models.split(","):
+            continue
+        load = warn_if_busy()
+        print(f"\n{title}, Adam 1e-3, Fashion-MNIST 60,000 images, {args.epochs} epochs "
+              f"(seconds per epoch, mean without the first; load average {load:.2f})")
+        print(f"{'batch':>5} {'threads':>7} {'lepton':>8} {'torch':>8} {'throughput ratio':>17} "
+              f"{'RSS MiB lepton / torch':>23}  final loss lepton / torch")
+        for batch in map(int, args.batches.split(",")):
+            for threads in map(int, args.threads.split(",")):
+                command = [binary, "train", IMAGES, LABELS, "--batch-size", str(batch), "--epochs", str(args.epochs),
+                           "--threads", str(threads)]
+                ours = run_measured(command + (["--layers", layers] if layers else []))
+                ours_time = mean_after_first(ours["epoch_seconds"])
+                line = f"{batch:>5} {threads:>7} {ours_time:8.2f}"
+                if python:
+                    theirs = run_measured([python, "-c", TORCH_SCRIPT, IMAGES, LABELS, str(batch), str(args.epochs),
+                                           str(threads), name])
+                    theirs_time = mean_after_first(theirs["epoch_seconds"])
+                    line += f" {theirs_time:8.2f} {theirs_time / ours_time:16.2f}x " \
+                            f"{ours['rss_mib']:>11.0f} / {theirs['rss_mib']:<9.0f}  " \
+                            f"{ours['losses'][-1]:.4f} / {theirs['losses'][-1]:.4f}"
+                else:
+                    line += f" {'':>8} {'':>17} {ours['rss_mib']:>11.0f}"
+                print(line, flush=True)
 
 
 if __name__ == "__main__":

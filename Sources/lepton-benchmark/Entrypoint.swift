@@ -3,7 +3,7 @@
 // next to NumPy/OpenBLAS and PyTorch on the same shapes and data.
 //
 //   lepton-benchmark gemm 512x512x512 128x784x256 --threads 1
-//   lepton-benchmark train IMAGES LABELS --batch-size 128 --epochs 3 --threads 1
+//   lepton-benchmark train IMAGES LABELS --batch-size 128 --epochs 3 --threads 1 [--layers LIST]
 
 import Foundation
 import LeptonTrainer
@@ -47,13 +47,14 @@ func benchmarkGemm(_ arguments: [String]) {
     }
 }
 
-/// Seconds per epoch of the MLP 784-256-128-10 with Adam on IDX data.
+/// Seconds per epoch of a model (default the MLP 784-256-128-10) with Adam on IDX data.
 func benchmarkTraining(_ arguments: [String]) throws {
     guard arguments.count >= 3 else { throw TrainerError("usage: lepton-benchmark train IMAGES LABELS [options]") }
     let threads = option("--threads", in: arguments, default: 1)
     let data = try DataSource.idx(features: arguments[1], labels: arguments[2]).load()
+    let layers = arguments.firstIndex(of: "--layers").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
     let configuration = TrainingConfiguration(
-        layers: try LayerSpec.parseList("dense(256),relu,dense(128),relu,dense(10)"),
+        layers: try LayerSpec.parseList(layers ?? "dense(256),relu,dense(128),relu,dense(10)"),
         optimizer: OptimizerConfiguration(kind: .adam, learningRate: 0.001),
         epochs: option("--epochs", in: arguments, default: 3),
         batchSize: option("--batch-size", in: arguments, default: 128),
