@@ -341,6 +341,15 @@ void lepton_relu_backward(long count, const float *y, float *grad) {
     }
 }
 
+/// The output columns [first, last) of kernel column kx whose input column lies inside the image.
+static void inside_columns(long out_w, long width, long stride, long kx, long padding, long *first, long *last) {
+    long begin = 0, end = out_w;
+    while (begin < out_w && begin * stride + kx - padding < 0) begin++;
+    while (end > begin && (end - 1) * stride + kx - padding >= width) end--;
+    *first = begin;
+    *last = end;
+}
+
 void lepton_im2col(const float *x, long channels, long height, long width, long kernel, long stride,
                    long padding, float *col) {
     long out_h = (height + 2 * padding - kernel) / stride + 1;
@@ -350,9 +359,8 @@ void lepton_im2col(const float *x, long channels, long height, long width, long 
         for (long ky = 0; ky < kernel; ky++) {
             for (long kx = 0; kx < kernel; kx++, row += out_h * out_w) {
                 // Output columns whose input column lies inside the image: [first, last).
-                long first = 0, last = out_w;
-                while (first < out_w && first * stride + kx - padding < 0) first++;
-                while (last > first && (last - 1) * stride + kx - padding >= width) last--;
+                long first, last;
+                inside_columns(out_w, width, stride, kx, padding, &first, &last);
                 for (long oy = 0; oy < out_h; oy++) {
                     float *dst = row + oy * out_w;
                     long iy = oy * stride + ky - padding;
@@ -382,9 +390,8 @@ void lepton_col2im(const float *col, long channels, long height, long width, lon
     for (long c = 0; c < channels; c++) {
         for (long ky = 0; ky < kernel; ky++) {
             for (long kx = 0; kx < kernel; kx++, row += out_h * out_w) {
-                long first = 0, last = out_w;
-                while (first < out_w && first * stride + kx - padding < 0) first++;
-                while (last > first && (last - 1) * stride + kx - padding >= width) last--;
+                long first, last;
+                inside_columns(out_w, width, stride, kx, padding, &first, &last);
                 for (long oy = 0; oy < out_h; oy++) {
                     long iy = oy * stride + ky - padding;
                     if (iy < 0 || iy >= height) continue;
