@@ -458,6 +458,47 @@ void lepton_maxpool_forward(const float *x, long first, long end, long height, l
     }
 }
 
+void lepton_avgpool_forward(const float *x, long first, long end, long height, long width, long size,
+                            long stride, float *y) {
+    long out_h = (height - size) / stride + 1;
+    long out_w = (width - size) / stride + 1;
+    float area = (float)(size * size);
+    for (long plane = first; plane < end; plane++) {
+        const float *image = x + plane * height * width;
+        float *out = y + plane * out_h * out_w;
+        for (long oy = 0; oy < out_h; oy++) {
+            for (long ox = 0; ox < out_w; ox++) {
+                float sum = 0;
+                for (long dy = 0; dy < size; dy++) {
+                    const float *line = image + (oy * stride + dy) * width + ox * stride;
+                    for (long dx = 0; dx < size; dx++) sum += line[dx];
+                }
+                out[oy * out_w + ox] = sum / area;
+            }
+        }
+    }
+}
+
+void lepton_avgpool_backward(const float *dy, long first, long end, long height, long width, long size,
+                             long stride, float *dx) {
+    long out_h = (height - size) / stride + 1;
+    long out_w = (width - size) / stride + 1;
+    float area = (float)(size * size);
+    for (long plane = first; plane < end; plane++) {
+        const float *gradient = dy + plane * out_h * out_w;
+        float *image = dx + plane * height * width;
+        for (long oy = 0; oy < out_h; oy++) {
+            for (long ox = 0; ox < out_w; ox++) {
+                float share = gradient[oy * out_w + ox] / area;
+                for (long wy = 0; wy < size; wy++) {
+                    float *line = image + (oy * stride + wy) * width + ox * stride;
+                    for (long wx = 0; wx < size; wx++) line[wx] += share;
+                }
+            }
+        }
+    }
+}
+
 void lepton_scale(long count, float *x, float factor) {
     for (long i = 0; i < count; i++) x[i] = x[i] * factor;
 }

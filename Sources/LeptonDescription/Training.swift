@@ -38,6 +38,7 @@ public struct TrainingData: Sendable {
 /// ```swift
 /// model: [.dense(256), .relu, .dropout(0.2), .dense(10)]
 /// model: [.conv2d(filters: 8, kernel: 3, padding: 1), .relu, .maxPool(2), .dense(10)]
+/// model: [.conv2d(filters: 16, kernel: 3, padding: .same), .relu, .avgPool(2), .globalAvgPool, .dense(10)]
 /// model: [.dense(.param("model.hidden")), .relu, .dropout(.param("model.dropout")), .dense(10)]
 /// ```
 ///
@@ -81,10 +82,46 @@ public struct Layer: Sendable {
         return Layer(text: "conv2d(\(filters),\(kernel),stride=\(stride),padding=\(padding))")
     }
 
-    /// Max pooling over non-overlapping `size`×`size` windows.
-    public static func maxPool(_ size: Int) -> Layer {
-        if size < 1 { Dump.error("maxPool(\(size)): the window must be at least 1") }
-        return Layer(text: "maxpool(\(size))")
+    /// Max pooling over `size`×`size` windows every `stride` (default `size`: non-overlapping).
+    public static func maxPool(_ size: Int, stride: Int? = nil) -> Layer {
+        pooling("maxpool", size, stride)
+    }
+
+    /// Average pooling over `size`×`size` windows every `stride` (default `size`).
+    public static func avgPool(_ size: Int, stride: Int? = nil) -> Layer {
+        pooling("avgpool", size, stride)
+    }
+
+    /// The mean of each channel over the whole image: [channels, height, width] → [channels]
+    /// (Keras' `GlobalAveragePooling2D`).
+    public static let globalAvgPool = Layer(text: "globalavgpool")
+
+    private static func pooling(_ name: String, _ size: Int, _ stride: Int?) -> Layer {
+        if size < 1 || (stride ?? 1) < 1 {
+            Dump.error("\(name)(\(size)): the window and the stride must be at least 1")
+        }
+        guard let stride, stride != size else { return Layer(text: "\(name)(\(size))") }
+        return Layer(text: "\(name)(\(size),stride=\(stride))")
+    }
+
+    /// How a convolution pads its input.
+    public enum Padding: Sendable {
+        /// No padding (Keras' `valid`).
+        case valid
+        /// Enough zeros that the output keeps the input's size (stride 1, odd kernels), as Keras'
+        /// and PyTorch's `padding="same"`.
+        case same
+    }
+
+    /// ``conv2d(filters:kernel:stride:padding:)-(Int,Int,Int,Int)`` with `same` or `valid` padding.
+    public static func conv2d(filters: Int, kernel: Int, stride: Int = 1, padding: Padding) -> Layer {
+        guard padding == .same else { return conv2d(filters: filters, kernel: kernel, stride: stride, padding: 0) }
+        if stride != 1 || kernel % 2 == 0 {
+            Dump.error(
+                "conv2d(filters: \(filters), kernel: \(kernel), padding: .same): same padding needs stride 1 and an odd kernel"
+            )
+        }
+        return conv2d(filters: filters, kernel: kernel, stride: stride, padding: (kernel - 1) / 2)
     }
 
     /// ``dense(_:)-(Int)`` with its width from the params file: `.dense(.param("model.hidden"))`.
@@ -114,7 +151,7 @@ public struct Layer: Sendable {
             parameters: sizes.compactMap(\.parameter))
     }
 
-    /// ``maxPool(_:)-(Int)`` with its window from the params file.
+    /// ``maxPool(_:stride:)-(Int,Int?)`` with its window from the params file.
     public static func maxPool(_ size: Hyperparameter) -> Layer {
         guard let parameter = size.parameter else { return maxPool(whole(size, "maxPool", "window")) }
         return Layer(text: "maxpool(\(size.text))", parameters: [parameter])

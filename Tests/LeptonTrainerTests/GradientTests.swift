@@ -13,6 +13,12 @@ struct GradientTests {
         ("conv2d(2,3,padding=1),tanh,maxpool(2),conv2d(3,2),sigmoid,dense(3)", LossFunction.softmaxCrossEntropy),
         // A strided convolution and ReLU before pooling (which runs as pooling then ReLU).
         ("conv2d(4,3,stride=2,padding=1),relu,maxpool(2),flatten,dense(3)", LossFunction.softmaxCrossEntropy),
+        // Same padding, average pooling, global average pooling; overlapping max pooling windows.
+        (
+            "conv2d(3,3,padding=same),tanh,avgpool(2),conv2d(4,2),globalavgpool,dense(3)",
+            LossFunction.softmaxCrossEntropy
+        ),
+        ("avgpool(3,stride=1),tanh,dense(3)", LossFunction.softmaxCrossEntropy),
         // More channels than a patch holds rows: the weight gradient is computed transposed.
         ("conv2d(12,2),relu,conv2d(5,3,stride=1,padding=2),tanh,dense(3)", LossFunction.softmaxCrossEntropy),
         ("dense(5),tanh,dense(4),softmax", LossFunction.softmaxCrossEntropy),
@@ -46,5 +52,42 @@ struct GradientTests {
                     "\(parameter.name)[\(element)]: numeric \(numeric), backward \(exact)")
             }
         }
+    }
+
+    /// Overlapping max-pooling windows (finite differences would cross ties): each input's
+    /// gradient is the sum of the output gradients of every window it is the largest of, and the
+    /// output is each window's largest value, for 1 and 3 threads.
+    @Test(arguments: [1, 3])
+    func overlappingMaxPoolingRoutesEachWindowsGradientToItsLargestInput(threads: Int) {
+        var random = RandomGenerator(seed: 5)
+        let (batch, channels, size) = (2, 3, 7)
+        let x = Tensor(
+            shape: [batch, channels, size, size],
+            values: (0..<(batch * channels * size * size)).map { _ in random.nextFloat(bound: 1) })
+        let layer = MaxPooling(size: 3, stride: 2, context: ComputeContext(threads: threads))
+        let y = layer.forward(x, training: true)
+        let out = (size - 3) / 2 + 1
+        #expect(y.shape == [batch, channels, out, out])
+        let dy = Tensor(shape: y.shape, values: (0..<y.count).map { Float($0 % 5) + 0.5 })
+        let dx = layer.backward(dy, needsInputGradient: true).values
+        var expected = [Float](repeating: 0, count: x.count)
+        let values = x.values
+        for plane in 0..<(batch * channels) {
+            for oy in 0..<out {
+                for ox in 0..<out {
+                    var best = plane * size * size + oy * 2 * size + ox * 2
+                    for wy in 0..<3 {
+                        for wx in 0..<3 {
+                            let index = plane * size * size + (oy * 2 + wy) * size + ox * 2 + wx
+                            if values[index] > values[best] { best = index }
+                        }
+                    }
+                    let o = (plane * out + oy) * out + ox
+                    #expect(y.values[o] == values[best])
+                    expected[best] += dy.values[o]
+                }
+            }
+        }
+        #expect(dx == expected)
     }
 }

@@ -154,5 +154,22 @@ struct TrainingTests {
         }
         #expect(throws: TrainerError.self) { try LayerSpec.parse("dense(-1)") }
         #expect(throws: TrainerError.self) { try LayerSpec.parse("lstm(4)") }
+        #expect(throws: TrainerError.self) { try LayerSpec.parse("conv2d(8,4,padding=same)") }
+    }
+
+    @Test func poolingAndSamePaddingParseAndShapeAsKerasAndPyTorchDo() throws {
+        #expect(
+            try LayerSpec.parse("conv2d(8,5,padding=same)") == .conv2d(filters: 8, kernel: 5, stride: 1, padding: 2))
+        #expect(try LayerSpec.parse("maxpool(3,stride=2)") == .maxPool(size: 3, stride: 2))
+        #expect(try LayerSpec.parse("maxpool(2)") == .maxPool(size: 2, stride: 2), "old sidecars still read")
+        for text in ["avgpool(2)", "avgpool(3,stride=1)", "maxpool(3,stride=2)", "globalavgpool"] {
+            #expect(try LayerSpec.parse(text).text == text)
+        }
+        let model = try Model(
+            specs: LayerSpec.parseList(
+                "conv2d(4,3,padding=same),maxpool(3,stride=2),avgpool(2,stride=1),conv2d(6,2),globalavgpool,dense(3)"),
+            inputShape: [1, 11, 11], seed: 0, context: ComputeContext(threads: 1))
+        // 11 → same 11 → (11-3)/2+1 = 5 → 4 → conv 2x2: 3 → [6] → [3]
+        #expect(model.layerShapes == [[4, 11, 11], [4, 5, 5], [4, 4, 4], [6, 3, 3], [6], [3]])
     }
 }

@@ -76,6 +76,15 @@ void lepton_col2im(const float *col, long channels, long height, long width, lon
 void lepton_maxpool_forward(const float *x, long first, long end, long height, long width, long size,
                             long stride, float *y, int32_t *winners);
 
+/// Average pooling of planes [first, end) over size×size windows every `stride` (partial windows
+/// dropped); x and y point at plane 0.
+void lepton_avgpool_forward(const float *x, long first, long end, long height, long width, long size,
+                            long stride, float *y);
+
+/// The gradient of lepton_avgpool_forward: dx (zeroed by the caller) += dy / size² over each window.
+void lepton_avgpool_backward(const float *dy, long first, long end, long height, long width, long size,
+                             long stride, float *dx);
+
 /// x[i] *= factor.
 void lepton_scale(long count, float *x, float factor);
 

@@ -13,8 +13,12 @@ public enum LayerSpec: Sendable, Equatable {
     case dropout(rate: Float)
     /// A 2-D convolution over [channels, height, width] inputs with `filters` square kernels.
     case conv2d(filters: Int, kernel: Int, stride: Int, padding: Int)
-    /// Max pooling over non-overlapping `size`×`size` windows.
-    case maxPool(size: Int)
+    /// Max pooling over `size`×`size` windows every `stride` (non-overlapping when equal).
+    case maxPool(size: Int, stride: Int)
+    /// Average pooling over `size`×`size` windows every `stride`.
+    case avgPool(size: Int, stride: Int)
+    /// The mean of each channel over the whole image: [channels, h, w] → [channels].
+    case globalAvgPool
     /// Reshapes [channels, height, width] to a vector.
     case flatten
 
@@ -30,8 +34,21 @@ public enum LayerSpec: Sendable, Equatable {
         case .dropout(let rate): return "dropout(\(rate))"
         case .conv2d(let filters, let kernel, let stride, let padding):
             return "conv2d(\(filters),\(kernel),stride=\(stride),padding=\(padding))"
-        case .maxPool(let size): return "maxpool(\(size))"
+        case .maxPool(let size, let stride):
+            return stride == size ? "maxpool(\(size))" : "maxpool(\(size),stride=\(stride))"
+        case .avgPool(let size, let stride):
+            return stride == size ? "avgpool(\(size))" : "avgpool(\(size),stride=\(stride))"
+        case .globalAvgPool: return "globalavgpool"
         case .flatten: return "flatten"
+        }
+    }
+
+    /// Whether the layer works on [channels, height, width] samples (a [height, width] sample
+    /// is read as one channel).
+    var takesImages: Bool {
+        switch self {
+        case .conv2d, .maxPool, .avgPool, .globalAvgPool: return true
+        default: return false
         }
     }
 
@@ -57,7 +74,7 @@ public enum LayerSpec: Sendable, Equatable {
     }
 
     /// Parses one layer: `dense(256)`, `relu`, `dropout(0.5)`, `conv2d(8,3)`, `conv2d(8,3,stride=2,padding=1)`,
-    /// `maxpool(2)`, `flatten`.
+    /// `conv2d(8,3,padding=same)`, `maxpool(2)`, `maxpool(3,stride=2)`, `avgpool(2)`, `globalavgpool`, `flatten`.
     public static func parse(_ raw: String) throws(TrainerError) -> LayerSpec {
         let text = raw.trimmingWhitespace().lowercased()
         let name: String
@@ -95,10 +112,26 @@ public enum LayerSpec: Sendable, Equatable {
             }
             return .dropout(rate: rate)
         case "conv2d", "conv":
+            let kernel = try integer(1, "kernel")
+            let stride = try integer(2, "stride", default: 1)
+            // padding=same (Keras, PyTorch): the output keeps the input's size, for odd kernels at stride 1.
+            if arguments.contains("padding=same") || (arguments.count > 3 && arguments[3] == "same") {
+                guard stride == 1, kernel % 2 == 1 else {
+                    throw invalid(text, "padding=same needs stride 1 and an odd kernel; give the padding as a number")
+                }
+                arguments.removeAll { $0 == "padding=same" || $0 == "same" }
+                return .conv2d(filters: try integer(0, "filters"), kernel: kernel, stride: 1, padding: (kernel - 1) / 2)
+            }
             return .conv2d(
-                filters: try integer(0, "filters"), kernel: try integer(1, "kernel"),
-                stride: try integer(2, "stride", default: 1), padding: try integer(3, "padding", default: 0))
-        case "maxpool", "maxpool2d": return .maxPool(size: try integer(0, "size"))
+                filters: try integer(0, "filters"), kernel: kernel, stride: stride,
+                padding: try integer(3, "padding", default: 0))
+        case "maxpool", "maxpool2d":
+            let size = try integer(0, "size")
+            return .maxPool(size: size, stride: try integer(1, "stride", default: size))
+        case "avgpool", "avgpool2d", "averagepool":
+            let size = try integer(0, "size")
+            return .avgPool(size: size, stride: try integer(1, "stride", default: size))
+        case "globalavgpool", "globalaveragepool", "globalavgpool2d": return .globalAvgPool
         default: throw invalid(text, "unknown layer '\(name)'")
         }
     }
@@ -106,7 +139,8 @@ public enum LayerSpec: Sendable, Equatable {
     private static func invalid(_ text: String, _ reason: String) -> TrainerError {
         TrainerError(
             "invalid layer '\(text)': \(reason); layers are dense(UNITS), relu, sigmoid, tanh, softmax, "
-                + "dropout(RATE), conv2d(FILTERS,KERNEL[,stride=S][,padding=P]), maxpool(SIZE), flatten")
+                + "dropout(RATE), conv2d(FILTERS,KERNEL[,stride=S][,padding=P|same]), maxpool(SIZE[,stride=S]), "
+                + "avgpool(SIZE[,stride=S]), globalavgpool, flatten")
     }
 }
 

@@ -51,13 +51,21 @@ public final class Model {
                 }
                 layers.append(Convolution(index: index, geometry: geometry, random: &random, context: context))
                 shape = [filters, geometry.outputHeight, geometry.outputWidth]
-            case .maxPool(let size):
+            case .maxPool(let size, let stride), .avgPool(let size, let stride):
                 let image = try Model.image(shape, for: spec)
                 guard image[1] >= size, image[2] >= size else {
                     throw TrainerError("layer \(index) \(spec.text): the window is larger than its \(image) input")
                 }
-                layers.append(MaxPooling(size: size, context: context))
-                shape = [image[0], image[1] / size, image[2] / size]
+                if case .maxPool = spec {
+                    layers.append(MaxPooling(size: size, stride: stride, context: context))
+                } else {
+                    layers.append(AveragePooling(size: size, stride: stride, context: context))
+                }
+                shape = [image[0], (image[1] - size) / stride + 1, (image[2] - size) / stride + 1]
+            case .globalAvgPool:
+                let image = try Model.image(shape, for: spec)
+                layers.append(GlobalAveragePooling(context: context))
+                shape = [image[0]]
             }
         }
         self.layers = layers
@@ -94,10 +102,7 @@ public final class Model {
         var x = batch
         let count = logits && endsInSoftmax ? layers.count - 1 : layers.count
         for index in order where index < count {
-            if case .conv2d = specs[index], x.shape.count == 3 {
-                x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
-            }
-            if case .maxPool = specs[index], x.shape.count == 3 {
+            if specs[index].takesImages, x.shape.count == 3 {
                 x = x.reshaped([x.shape[0], 1] + x.shape.dropFirst())
             }
             // Handed over, not shared: a layer that works in place (ReLU) then copies nothing.
