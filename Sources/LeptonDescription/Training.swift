@@ -65,6 +65,22 @@ public struct Layer: Sendable {
     public static let softmax = Layer(text: "softmax")
     /// Reshapes images to vectors.
     public static let flatten = Layer(text: "flatten")
+    /// Batch normalisation with PyTorch's defaults (momentum 0.1, epsilon 1e-5): per channel for
+    /// images (`nn.BatchNorm2d`), per feature for vectors (`nn.BatchNorm1d`); its running
+    /// statistics are saved in the checkpoint under PyTorch's names.
+    public static let batchNorm = Layer(text: "batchnorm")
+    /// Layer normalisation over each sample's values (`nn.LayerNorm(sample_shape)`).
+    public static let layerNorm = Layer(text: "layernorm")
+
+    /// ``batchNorm`` with another momentum (PyTorch's convention: the weight of the new batch).
+    public static func batchNorm(momentum: Double, epsilon: Double = 1e-5) -> Layer {
+        if !(momentum > 0 && momentum <= 1) || !(epsilon > 0) {
+            Dump.error(
+                "batchNorm(momentum: \(momentum), epsilon: \(epsilon)): the momentum must be in (0, 1] and epsilon positive"
+            )
+        }
+        return Layer(text: "batchnorm(momentum=\(momentum),eps=\(epsilon))")
+    }
 
     /// Zeroes each value with probability `rate` while training (seeded).
     public static func dropout(_ rate: Double) -> Layer {

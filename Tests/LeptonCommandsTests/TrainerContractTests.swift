@@ -22,7 +22,7 @@ struct TrainerContractTests {
                        schedule: .step(every: 2, gamma: 0.5), epochs: 3, batchSize: 8, seed: 2, validationSplit: 0.2,
                        normalization: .scale(0.5), checkpoint: "m/a.safetensors", metrics: "m/a.json", history: "m/h.csv",
                        threads: 1),
-                .train(name: "idx", data: .idx(images: "i.idx", labels: "l.idx"), model: [.conv2d(filters: 2, kernel: 3), .maxPool(2), .conv2d(filters: 2, kernel: 3, padding: .same), .maxPool(3, stride: 2), .avgPool(2), .avgPool(2, stride: 1), .globalAvgPool, .flatten, .dense(2)],
+                .train(name: "idx", data: .idx(images: "i.idx", labels: "l.idx"), model: [.conv2d(filters: 2, kernel: 3), .maxPool(2), .conv2d(filters: 2, kernel: 3, padding: .same), .maxPool(3, stride: 2), .avgPool(2), .avgPool(2, stride: 1), .batchNorm, .batchNorm(momentum: 0.01), .layerNorm, .globalAvgPool, .flatten, .dense(2)],
                        loss: .meanSquaredError, optimizer: .sgd(learningRate: 0.1, momentum: 0.5, weightDecay: 0.01),
                        schedule: .cosine, normalization: .standardize, checkpoint: "m/b.safetensors"),
                 .train(name: "npy", data: .npy(features: "x.npy", labels: "y.npy"), model: [.dense(1), .sigmoid],

@@ -13,6 +13,11 @@ struct GradientTests {
         ("conv2d(2,3,padding=1),tanh,maxpool(2),conv2d(3,2),sigmoid,dense(3)", LossFunction.softmaxCrossEntropy),
         // A strided convolution and ReLU before pooling (which runs as pooling then ReLU).
         ("conv2d(4,3,stride=2,padding=1),relu,maxpool(2),flatten,dense(3)", LossFunction.softmaxCrossEntropy),
+        // Normalisation layers: per channel, per feature, per sample.
+        ("conv2d(3,3,padding=1),batchnorm,tanh,dense(3)", LossFunction.softmaxCrossEntropy),
+        ("dense(6),batchnorm,tanh,dense(3)", LossFunction.softmaxCrossEntropy),
+        ("dense(5),layernorm,tanh,dense(3)", LossFunction.softmaxCrossEntropy),
+        ("conv2d(2,3),layernorm,sigmoid,dense(1)", LossFunction.meanSquaredError),
         // Same padding, average pooling, global average pooling; overlapping max pooling windows.
         (
             "conv2d(3,3,padding=same),tanh,avgpool(2),conv2d(4,2),globalavgpool,dense(3)",

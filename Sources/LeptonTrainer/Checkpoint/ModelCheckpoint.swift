@@ -38,8 +38,9 @@ public struct ModelCheckpoint {
     /// - Throws: ``TrainerError`` when a file cannot be written.
     public func write(to path: String) throws(TrainerError) {
         var tensors: [String: Tensor] = [:]
-        for parameter in model.parameters { tensors[parameter.name] = parameter.value }
-        let bytes = SafeTensors.encode(tensors, metadata: ["format": "pt", "producer": "lepton"])
+        for parameter in model.parameters + model.buffers { tensors[parameter.name] = parameter.value }
+        let bytes = SafeTensors.encode(
+            tensors, integers: model.counters, metadata: ["format": "pt", "producer": "lepton"])
         try ModelCheckpoint.writeAtomically(Data(bytes), to: path)
         let sidecar: [String: Any] = [
             "format": "lepton-model", "version": 1,

@@ -5,15 +5,24 @@ import Foundation
 /// `__metadata__`), then the raw little-endian data. PyTorch, NumPy and JAX load it with the
 /// `safetensors` package.
 ///
-/// Lepton writes F32 only, tensors in name order, header keys sorted and padded with spaces to a
-/// multiple of 8 bytes, so the same tensors always give the same bytes.
+/// Lepton writes F32 tensors and I64 scalars (PyTorch's `num_batches_tracked`), in name order,
+/// header keys sorted and padded with spaces to a multiple of 8 bytes, so the same tensors always
+/// give the same bytes.
 public enum SafeTensors {
-    /// The file bytes for `tensors` and `metadata`.
-    public static func encode(_ tensors: [String: Tensor], metadata: [String: String] = [:]) -> [UInt8] {
+    /// The file bytes for `tensors`, the 64-bit integer scalars `integers`, and `metadata`.
+    public static func encode(
+        _ tensors: [String: Tensor], integers: [String: Int64] = [:], metadata: [String: String] = [:]
+    ) -> [UInt8] {
         var entries: [String] = []
         var offset = 0
-        let names = tensors.keys.sorted()
+        let names = Set(tensors.keys).union(integers.keys).sorted()
         for name in names {
+            if integers[name] != nil {
+                entries.append(
+                    "\(quoted(name)):{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[\(offset),\(offset + 8)]}")
+                offset += 8
+                continue
+            }
             guard let tensor = tensors[name] else { continue }
             let end = offset + tensor.count * 4
             let shape = tensor.shape.map(String.init).joined(separator: ",")
@@ -35,6 +44,10 @@ public enum SafeTensors {
         withUnsafeBytes(of: &length) { bytes.append(contentsOf: $0) }
         bytes.append(contentsOf: header)
         for name in names {
+            if var integer = integers[name]?.littleEndian {
+                withUnsafeBytes(of: &integer) { bytes.append(contentsOf: $0) }
+                continue
+            }
             tensors[name]?.withValues { values in
                 for value in values {
                     var bits = value.bitPattern.littleEndian
@@ -48,7 +61,7 @@ public enum SafeTensors {
     /// The tensors and metadata of a safetensors file's bytes.
     ///
     /// - Throws: ``TrainerError`` for a truncated file, a header that is not JSON, a dtype other
-    ///   than F32/F64/F16/BF16, or offsets outside the data.
+    ///   than F32/F64/F16/BF16/I64 (integers are read as floats), or offsets outside the data.
     public static func decode(_ bytes: [UInt8], path: String) throws(TrainerError) -> (
         tensors: [String: Tensor], metadata: [String: String]
     ) {
@@ -74,7 +87,7 @@ public enum SafeTensors {
                 let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
             else { throw TrainerError("\(path): tensor '\(name)' has a malformed header entry") }
             let count = shape.reduce(1, *)
-            let width = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2][dtype]
+            let width = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8][dtype]
             guard let width else { throw TrainerError("\(path): tensor '\(name)' has unsupported dtype \(dtype)") }
             guard offsets[1] - offsets[0] == count * width, dataStart + offsets[1] <= bytes.count, offsets[0] >= 0
             else {
@@ -89,6 +102,7 @@ public enum SafeTensors {
                 switch dtype {
                 case "F32": values[i] = Float(bitPattern: UInt32(raw))
                 case "F64": values[i] = Float(Double(bitPattern: raw))
+                case "I64": values[i] = Float(Int64(bitPattern: raw))
                 case "BF16": values[i] = Float(bitPattern: UInt32(raw) << 16)
                 default: values[i] = Float(Float16(bitPattern: UInt16(raw)))
                 }

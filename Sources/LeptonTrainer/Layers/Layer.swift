@@ -25,8 +25,17 @@ protocol Layer: AnyObject {
     func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor
     /// The trainable parameters, weight before bias.
     var parameters: [Parameter] { get }
+    /// State that is saved and restored but not trained (BatchNorm's running statistics).
+    var buffers: [Parameter] { get }
+    /// Integer state saved as I64 scalars (BatchNorm's `num_batches_tracked`), by name.
+    var counters: [String: Int64] { get set }
 }
 
 extension Layer {
     var parameters: [Parameter] { [] }
+    var buffers: [Parameter] { [] }
+    var counters: [String: Int64] {
+        get { [:] }
+        set {}
+    }
 }

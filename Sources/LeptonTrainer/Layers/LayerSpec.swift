@@ -19,6 +19,10 @@ public enum LayerSpec: Sendable, Equatable {
     case avgPool(size: Int, stride: Int)
     /// The mean of each channel over the whole image: [channels, h, w] → [channels].
     case globalAvgPool
+    /// Batch normalisation (PyTorch's BatchNorm2d for images, BatchNorm1d for vectors).
+    case batchNorm(momentum: Float, epsilon: Float)
+    /// Layer normalisation over each sample's values (PyTorch's `nn.LayerNorm(sample_shape)`).
+    case layerNorm(epsilon: Float)
     /// Reshapes [channels, height, width] to a vector.
     case flatten
 
@@ -39,6 +43,9 @@ public enum LayerSpec: Sendable, Equatable {
         case .avgPool(let size, let stride):
             return stride == size ? "avgpool(\(size))" : "avgpool(\(size),stride=\(stride))"
         case .globalAvgPool: return "globalavgpool"
+        case .batchNorm(let momentum, let epsilon):
+            return momentum == 0.1 && epsilon == 1e-5 ? "batchnorm" : "batchnorm(momentum=\(momentum),eps=\(epsilon))"
+        case .layerNorm(let epsilon): return epsilon == 1e-5 ? "layernorm" : "layernorm(eps=\(epsilon))"
         case .flatten: return "flatten"
         }
     }
@@ -99,6 +106,13 @@ public enum LayerSpec: Sendable, Equatable {
             }
             return number
         }
+        func decimal(_ label: String, default value: Float) throws(TrainerError) -> Float {
+            guard let raw = arguments.first(where: { $0.hasPrefix(label + "=") }) else { return value }
+            guard let number = Float(raw.dropFirst(label.count + 1)), number > 0 else {
+                throw invalid(text, "\(label) must be a positive number")
+            }
+            return number
+        }
         switch name {
         case "dense", "linear": return .dense(units: try integer(0, "units"))
         case "relu": return .relu
@@ -132,6 +146,11 @@ public enum LayerSpec: Sendable, Equatable {
             let size = try integer(0, "size")
             return .avgPool(size: size, stride: try integer(1, "stride", default: size))
         case "globalavgpool", "globalaveragepool", "globalavgpool2d": return .globalAvgPool
+        case "batchnorm", "batchnorm1d", "batchnorm2d", "batchnormalization":
+            let momentum = try decimal("momentum", default: 0.1)
+            guard momentum > 0 && momentum <= 1 else { throw invalid(text, "the momentum must be in (0, 1]") }
+            return .batchNorm(momentum: momentum, epsilon: try decimal("eps", default: 1e-5))
+        case "layernorm", "layernormalization": return .layerNorm(epsilon: try decimal("eps", default: 1e-5))
         default: throw invalid(text, "unknown layer '\(name)'")
         }
     }
@@ -140,7 +159,7 @@ public enum LayerSpec: Sendable, Equatable {
         TrainerError(
             "invalid layer '\(text)': \(reason); layers are dense(UNITS), relu, sigmoid, tanh, softmax, "
                 + "dropout(RATE), conv2d(FILTERS,KERNEL[,stride=S][,padding=P|same]), maxpool(SIZE[,stride=S]), "
-                + "avgpool(SIZE[,stride=S]), globalavgpool, flatten")
+                + "avgpool(SIZE[,stride=S]), globalavgpool, batchnorm[(momentum=M,eps=E)], layernorm, flatten")
     }
 }
 

@@ -62,6 +62,14 @@ public final class Model {
                     layers.append(AveragePooling(size: size, stride: stride, context: context))
                 }
                 shape = [image[0], (image[1] - size) / stride + 1, (image[2] - size) / stride + 1]
+            case .batchNorm(let momentum, let epsilon):
+                // Image samples: per channel (BatchNorm2d); anything else: per feature (BatchNorm1d).
+                let channels = shape.count == 3 ? shape[0] : shape.reduce(1, *)
+                layers.append(
+                    BatchNormalization(
+                        index: index, channels: channels, momentum: momentum, epsilon: epsilon, context: context))
+            case .layerNorm(let epsilon):
+                layers.append(LayerNormalization(index: index, sampleShape: shape, epsilon: epsilon, context: context))
             case .globalAvgPool:
                 let image = try Model.image(shape, for: spec)
                 layers.append(GlobalAveragePooling(context: context))
@@ -92,6 +100,25 @@ public final class Model {
 
     /// Every trainable parameter, in layer order.
     public var parameters: [Parameter] { layers.flatMap(\.parameters) }
+
+    /// Saved state that is not trained (running statistics), in layer order.
+    public var buffers: [Parameter] { layers.flatMap(\.buffers) }
+
+    /// Integer state (BatchNorm's `num_batches_tracked`), by tensor name.
+    public var counters: [String: Int64] {
+        layers.reduce(into: [:]) { all, layer in all.merge(layer.counters) { $1 } }
+    }
+
+    /// Every value a checkpoint holds, for putting back later (early stopping's best epoch).
+    func snapshot() -> (tensors: [Tensor], counters: [String: Int64]) {
+        ((parameters + buffers).map(\.value), counters)
+    }
+
+    /// Puts a ``snapshot()`` back.
+    func restore(_ snapshot: (tensors: [Tensor], counters: [String: Int64])) {
+        for (parameter, value) in zip(parameters + buffers, snapshot.tensors) { parameter.value = value }
+        for index in layers.indices { layers[index].counters = snapshot.counters }
+    }
 
     /// Whether the last layer is a softmax (skipped while training with softmax cross-entropy).
     var endsInSoftmax: Bool { specs.last == .softmax }
@@ -126,7 +153,17 @@ public final class Model {
     ///
     /// - Throws: ``TrainerError`` naming a missing tensor or one whose shape differs.
     public func load(_ tensors: [String: Tensor]) throws(TrainerError) {
-        for parameter in parameters {
+        for index in layers.indices {
+            var counters = layers[index].counters
+            for name in counters.keys {
+                guard let value = tensors[name]?.values.first else {
+                    throw TrainerError("the checkpoint has no tensor '\(name)' for this architecture")
+                }
+                counters[name] = Int64(value)
+            }
+            layers[index].counters = counters
+        }
+        for parameter in parameters + buffers {
             guard let tensor = tensors[parameter.name] else {
                 throw TrainerError("the checkpoint has no tensor '\(parameter.name)' for this architecture")
             }

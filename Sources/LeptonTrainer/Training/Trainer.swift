@@ -178,7 +178,7 @@ public final class Trainer {
 /// best value and its weights, the epochs since each last improved, the rate factor.
 private struct ImprovementTracker {
     let configuration: TrainingConfiguration
-    private var best: (epoch: Int, value: Double, weights: [Tensor])?
+    private var best: (epoch: Int, value: Double, weights: (tensors: [Tensor], counters: [String: Int64])?)?
     private var sinceBest = 0
     private var plateauBest: Double?
     private var sincePlateauBest = 0
@@ -212,7 +212,7 @@ private struct ImprovementTracker {
         }
         if EarlyStopping.improves(value, on: best?.value, monitor: stopping.monitor, minDelta: stopping.minDelta) {
             // Tensors are copy-on-write: this keeps the values, the next update copies them.
-            best = (report.epoch, value, stopping.restoreBest ? model.parameters.map(\.value) : [])
+            best = (report.epoch, value, stopping.restoreBest ? model.snapshot() : nil)
             sinceBest = 0
             return false
         }
@@ -224,9 +224,7 @@ private struct ImprovementTracker {
     func finish(model: Model, lastEpoch: Int) -> StoppingReport? {
         guard let stopping = configuration.earlyStopping, let best else { return nil }
         let restore = stopping.restoreBest && best.epoch != lastEpoch
-        if restore {
-            for (parameter, weights) in zip(model.parameters, best.weights) { parameter.value = weights }
-        }
+        if restore, let weights = best.weights { model.restore(weights) }
         return StoppingReport(
             monitor: stopping.monitor, bestEpoch: best.epoch, bestValue: best.value, stoppedEpoch: lastEpoch,
             restored: stopping.restoreBest)
