@@ -36,6 +36,7 @@ extension Stage {
         earlyStopping: EarlyStopping? = nil,
         warmupEpochs: Hyperparameter = 0,
         clipNorm: Hyperparameter? = nil,
+        classWeights: ClassWeights? = nil,
         checkpoint: String,
         metrics: String? = nil,
         history: String? = nil,
@@ -70,6 +71,7 @@ extension Stage {
             ]
         }
         arguments += normalization.arguments
+        if let classWeights { arguments += [TrainerFlag.classWeight.option, classWeights.text] }
         for setting in settings { arguments += [setting.flag, setting.value.text] }
         arguments += [TrainerFlag.checkpoint.option, checkpoint]
         var outputs: [Output] = [.file(checkpoint), .file(sidecar(of: checkpoint))]

@@ -32,6 +32,7 @@ enum TrainerFlag: String, CaseIterable {
     case minimumRate = "min-lr"
     case warmupEpochs = "warmup-epochs"
     case clipNorm = "clip-norm"
+    case classWeight = "class-weight"
 
     /// The flag as written on a command line: `--batch-size`.
     var option: String { "--" + rawValue }

@@ -350,3 +350,28 @@ public enum Normalization: Sendable {
         }
     }
 }
+
+/// How much each class counts in the training loss (Keras' `class_weight`, PyTorch's
+/// `CrossEntropyLoss(weight=…)`), for imbalanced data.
+///
+/// ```swift
+/// classWeights: .balanced
+/// classWeights: .weights([1, 5])
+/// ```
+public enum ClassWeights: Sendable {
+    /// n / (classes × count of the class) over the training split.
+    case balanced
+    /// One weight per class, in class order.
+    case weights([Double])
+
+    var text: String {
+        switch self {
+        case .balanced: return "balanced"
+        case .weights(let weights):
+            if weights.isEmpty || weights.contains(where: { !($0 >= 0) }) {
+                Dump.error("classWeights: .weights(\(weights)): give one non-negative weight per class")
+            }
+            return weights.map { String($0) }.joined(separator: ",")
+        }
+    }
+}

@@ -54,6 +54,23 @@ struct OptimizationOptions: ParsableArguments {
     @Option(name: .customLong(TrainerFlag.minimumRate.rawValue), help: "Never reduce the rate below this.")
     var minimumRate = 0.0
 
+    @Option(
+        name: .customLong(TrainerFlag.classWeight.rawValue),
+        help: "Weight each class in the loss: 'balanced' (n / (classes × count)) or one weight per class, W0,W1,….")
+    var classWeight: String?
+
+    /// The class weights, as --class-weight asks for them.
+    func classWeights() throws -> ClassWeights? {
+        guard let classWeight else { return nil }
+        if classWeight == "balanced" { return .balanced }
+        let weights = classWeight.split(separator: ",").map { Double($0.filter { !$0.isWhitespace }) }
+        guard !weights.isEmpty, weights.allSatisfy({ ($0 ?? -1) >= 0 }) else {
+            throw ValidationError(
+                "Please give --class-weight as 'balanced' or non-negative numbers, one per class (1,2.5,1).")
+        }
+        return .given(weights.compactMap { $0 })
+    }
+
     /// Early stopping, as the options ask for it (nil when --patience is 0).
     func earlyStopping() throws -> EarlyStopping? {
         guard patience > 0 else {

@@ -164,6 +164,7 @@ public struct Train: ParsableCommand {
             batchSize: batchSize, seed: seed, validationSplit: validationSplit, normalization: normalization,
             normalizationFactor: scaleFactor, threads: threads ?? TrainerRun.defaultThreads,
             earlyStopping: try optimization.earlyStopping(), plateau: try optimization.plateau(),
-            warmupEpochs: optimization.warmupEpochs, clipNorm: optimization.clipNorm)
+            warmupEpochs: optimization.warmupEpochs, clipNorm: optimization.clipNorm,
+            classWeights: try optimization.classWeights())
     }
 }

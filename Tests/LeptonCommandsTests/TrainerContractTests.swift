@@ -31,13 +31,15 @@ struct TrainerContractTests {
                        optimizer: .adamw(learningRate: 0.002, weightDecay: 0.05),
                        schedule: .reduceOnPlateau(factor: 0.5, patience: 2, minimumRate: 1e-5), validationSplit: 0.2,
                        earlyStopping: EarlyStopping(monitor: "val_accuracy", patience: 4, minDelta: 0.001, restoreBest: false),
-                       warmupEpochs: 2, clipNorm: 1.5, checkpoint: "m/d.safetensors"),
+                       warmupEpochs: 2, clipNorm: 1.5, classWeights: .weights([1, 2.5]), checkpoint: "m/d.safetensors"),
+                .train(name: "balanced", data: .csv("a.csv", label: "y"), model: [.dense(2)], classWeights: .balanced,
+                       checkpoint: "m/e.safetensors"),
                 .evaluate(name: "evaluate", checkpoint: "m/a.safetensors", data: .csv("b.csv", label: "y"),
                           metrics: "m/test.json", require: ["accuracy >= 0.5"], threads: 2),
             ])
             """)
         let pipeline = try LeptonfileLoader(workspace: package.workspace).load().pipeline
-        #expect(pipeline.stages.count == 5)
+        #expect(pipeline.stages.count == 6)
         for stage in pipeline.stages {
             guard case .tool = stage.command else {
                 Issue.record("stage '\(stage.name)' is not a tool command")

@@ -107,4 +107,28 @@ struct EarlyStoppingTests {
             }
         }
     }
+
+    /// Class weights: a weighted mean of the samples' losses, its gradient shares the weights,
+    /// and no weights is exactly the unweighted loss.
+    @Test func classWeightsWeightEachSamplesLossAndTheBalancedWeightsFollowTheCounts() {
+        let outputs = Tensor(shape: [3, 2], values: [2, 0, 0, 1, 1, 1])
+        let targets: [Float] = [0, 1, 1]
+        let plain = LossFunction.softmaxCrossEntropy.evaluate(outputs: outputs, targets: targets[...])
+        let ones = LossFunction.softmaxCrossEntropy.evaluate(
+            outputs: outputs, targets: targets[...], classWeights: [1, 1])
+        #expect(abs(plain.loss - ones.loss) < 1e-6)
+        let weighted = LossFunction.softmaxCrossEntropy.evaluate(
+            outputs: outputs, targets: targets[...], classWeights: [3, 1])
+        // Per-sample losses: -log softmax at the label.
+        func ce(_ a: Double, _ b: Double, _ label: Int) -> Double {
+            let logSum = log(exp(a) + exp(b))
+            return logSum - (label == 0 ? a : b)
+        }
+        let expected = (3 * ce(2, 0, 0) + ce(0, 1, 1) + ce(1, 1, 1)) / 5
+        #expect(abs(weighted.loss - expected) < 1e-6)
+        // The gradient of sample 0 carries 3/5 of the weight.
+        let p0 = exp(2.0) / (exp(2.0) + 1)
+        #expect(abs(Double(weighted.gradient.values[0]) - (p0 - 1) * 0.6) < 1e-6)
+        #expect(ClassWeights.balanced.weights(classes: 3, targets: [0, 0, 0, 1, 2, 2]) == [2.0 / 3, 2, 1])
+    }
 }

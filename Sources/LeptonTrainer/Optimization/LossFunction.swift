@@ -12,16 +12,31 @@ public enum LossFunction: String, Sendable, CaseIterable, Codable {
     /// Whether the targets are class indices.
     public var isClassification: Bool { self != .meanSquaredError }
 
-    /// The mean loss over a batch and its gradient with respect to `outputs`.
+    /// The mean loss over a batch and its gradient with respect to `outputs`; with
+    /// `classWeights`, each sample's loss weighted by its class's weight and the mean taken over
+    /// the weights (PyTorch's `CrossEntropyLoss(weight=…)`).
     ///
     /// Sums run in sample order in Double, so the value is the same for any thread count.
-    func evaluate(outputs: Tensor, targets: ArraySlice<Float>) -> (loss: Double, gradient: Tensor) {
+    func evaluate(outputs: Tensor, targets: ArraySlice<Float>, classWeights: [Float]? = nil) -> (
+        loss: Double, gradient: Tensor
+    ) {
         let batch = outputs.rows
         let width = outputs.columns
         var gradient = Tensor(zeros: outputs.shape)
         var total: Double = 0
-        let scale = 1 / Float(batch)
         let first = targets.startIndex
+        func weight(_ sample: Int) -> Float {
+            guard let classWeights else { return 1 }
+            let label = Int(targets[first + sample])
+            return label >= 0 && label < classWeights.count ? classWeights[label] : 1
+        }
+        var weightSum: Float = 0
+        if classWeights != nil { for sample in 0..<batch { weightSum += weight(sample) } }
+        let scale = 1 / Float(batch)
+        // Unweighted, every sample's share is 1/batch exactly as before weights existed.
+        func share(_ sample: Int) -> Float {
+            classWeights == nil ? scale : weight(sample) / max(weightSum, .leastNormalMagnitude)
+        }
         outputs.withValues { y in
             gradient.withMutableValues { g in
                 for sample in 0..<batch {
@@ -35,17 +50,21 @@ public enum LossFunction: String, Sendable, CaseIterable, Codable {
                         for j in 0..<width { sum += Foundation.exp(y[row + j] - maximum) }
                         let logSum = Foundation.log(sum) + maximum
                         let label = Int(target)
-                        total += Double(logSum - y[row + label])
+                        let own = share(sample)
+                        total +=
+                            Double(logSum - y[row + label]) * (classWeights == nil ? 1 : Double(own) * Double(batch))
                         for j in 0..<width {
                             let p = Foundation.exp(y[row + j] - logSum)
-                            g[row + j] = (p - (j == label ? 1 : 0)) * scale
+                            g[row + j] = (p - (j == label ? 1 : 0)) * own
                         }
                     case .binaryCrossEntropy:
                         let z = y[row]
                         // log(1 + e^-|z|) + max(z, 0) - z·t, the stable form.
-                        total += Double(Foundation.log1p(Foundation.exp(-abs(z))) + max(z, 0) - z * target)
+                        let own = share(sample)
+                        let loss = Double(Foundation.log1p(Foundation.exp(-abs(z))) + max(z, 0) - z * target)
+                        total += loss * (classWeights == nil ? 1 : Double(own) * Double(batch))
                         let p = 1 / (1 + Foundation.exp(-z))
-                        g[row] = (p - target) * scale
+                        g[row] = (p - target) * own
                     case .meanSquaredError:
                         let difference = y[row] - target
                         total += Double(difference * difference)

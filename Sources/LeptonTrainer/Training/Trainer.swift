@@ -86,6 +86,13 @@ public final class Trainer {
             ? (0..<max(data.classCount, c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *))).map(
                 String.init)
             : data.classNames
+        let classCount = c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *)
+        if case .given(let weights) = c.classWeights, weights.count != classCount {
+            throw TrainerError(
+                "\(weights.count) class weights for \(classCount) classes; give one weight per class, in class order")
+        }
+        let classWeights =
+            c.loss.isClassification ? c.classWeights?.weights(classes: classCount, targets: train.targets) : nil
         var history: [EpochReport] = []
         var tracker = ImprovementTracker(configuration: c)
         for epoch in 0..<c.epochs {
@@ -101,7 +108,8 @@ public final class Trainer {
                 let end = min(train.count, start + c.batchSize)
                 let batch = train.subset(order[start..<end])
                 let output = model.forward(batch.features, training: true, logits: logits)
-                let (loss, gradient) = c.loss.evaluate(outputs: output, targets: batch.targets[...])
+                let (loss, gradient) = c.loss.evaluate(
+                    outputs: output, targets: batch.targets[...], classWeights: classWeights)
                 guard loss.isFinite else {
                     throw TrainerError(
                         "the loss became \(loss) in epoch \(epoch + 1) (samples \(start)-\(end)): training diverged; lower the learning rate, normalise the inputs (normalization: .standardize) or clip the targets. No checkpoint was written"

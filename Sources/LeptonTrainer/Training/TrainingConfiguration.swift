@@ -22,14 +22,18 @@ public struct TrainingConfiguration: Sendable, Equatable {
     public var warmupEpochs: Int
     /// Clip the gradients' global L2 norm to this (PyTorch's `clip_grad_norm_`); nil: no clipping.
     public var clipNorm: Double?
+    /// Weights of the classes in the training loss (classification); nil: all 1.
+    public var classWeights: ClassWeights?
 
     public init(
         layers: [LayerSpec], loss: LossFunction = .softmaxCrossEntropy,
         optimizer: OptimizerConfiguration = OptimizerConfiguration(kind: .adam, learningRate: 0.001), epochs: Int = 10,
         batchSize: Int = 32, seed: UInt64 = 0, validationSplit: Double = 0, normalization: Normalization.Kind = .none,
         normalizationFactor: Double = 1, threads: Int = 1, earlyStopping: EarlyStopping? = nil,
-        plateau: PlateauReduction? = nil, warmupEpochs: Int = 0, clipNorm: Double? = nil
+        plateau: PlateauReduction? = nil, warmupEpochs: Int = 0, clipNorm: Double? = nil,
+        classWeights: ClassWeights? = nil
     ) {
+        self.classWeights = classWeights
         self.earlyStopping = earlyStopping
         self.plateau = plateau
         self.warmupEpochs = warmupEpochs
@@ -83,6 +87,32 @@ public struct TrainingConfiguration: Sendable, Equatable {
         }
         if warmupEpochs > 0 { recorded["warmup_epochs"] = warmupEpochs }
         if let clipNorm { recorded["clip_norm"] = clipNorm }
+        switch classWeights {
+        case nil: break
+        case .balanced: recorded["class_weights"] = "balanced"
+        case .given(let weights): recorded["class_weights"] = weights
+        }
         return recorded
+    }
+}
+
+/// How much each class counts in the training loss (Keras' `class_weight`, PyTorch's
+/// `CrossEntropyLoss(weight=…)`): each sample's loss is weighted by its class's weight and the
+/// batch's loss is the weighted mean.
+public enum ClassWeights: Sendable, Equatable {
+    /// n / (classes × count of the class) over the training split (scikit-learn's "balanced").
+    case balanced
+    /// One weight per class, in class order.
+    case given([Double])
+
+    /// The weights for `classes` classes given the training labels.
+    func weights(classes: Int, targets: [Float]) -> [Float] {
+        switch self {
+        case .given(let weights): return weights.map { Float($0) }
+        case .balanced:
+            var counts = [Int](repeating: 0, count: classes)
+            for target in targets where Int(target) >= 0 && Int(target) < classes { counts[Int(target)] += 1 }
+            return counts.map { $0 == 0 ? 0 : Float(Double(targets.count) / Double(classes * $0)) }
+        }
     }
 }
