@@ -37,9 +37,11 @@ extension Stage {
         warmupEpochs: Hyperparameter = 0,
         clipNorm: Hyperparameter? = nil,
         classWeights: ClassWeights? = nil,
+        warmStart: String? = nil,
         checkpoint: String,
         metrics: String? = nil,
         history: String? = nil,
+        state: String? = nil,
         threads: Int? = nil,
         code: [Code] = [],
         after: [String] = []
@@ -80,10 +82,19 @@ extension Stage {
             outputs.append(.file(history))
         }
         if let metrics { arguments += [TrainerFlag.metrics.option, metrics] }
+        var inputs: [Input] = data.paths.map { .file($0) }
+        if let warmStart {
+            arguments += [TrainerFlag.warmStart.option, warmStart]
+            inputs += [.file(warmStart), .file(sidecar(of: warmStart))]
+        }
+        if let state {
+            arguments += [TrainerFlag.saveState.option, state]
+            outputs.append(.file(state))
+        }
         let stage = Stage.stage(
             name: name,
             command: Command(kind: .tool(arguments, settings: threadSettings(threads))),
-            inputs: data.paths.map { .file($0) }, code: code,
+            inputs: inputs, code: code,
             params: settings.compactMap(\.value.parameter) + model.flatMap(\.parameters),
             outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
         return stage

@@ -33,6 +33,9 @@ enum TrainerFlag: String, CaseIterable {
     case warmupEpochs = "warmup-epochs"
     case clipNorm = "clip-norm"
     case classWeight = "class-weight"
+    case warmStart = "warm-start"
+    case saveState = "save-state"
+    case resumeFrom = "resume-from"
 
     /// The flag as written on a command line: `--batch-size`.
     var option: String { "--" + rawValue }

@@ -71,6 +71,22 @@ public struct Train: ParsableCommand {
     var metrics: String?
 
     @Option(
+        name: .customLong(TrainerFlag.warmStart.rawValue),
+        help: "Start from this checkpoint's weights (same layers and input shape), with a fresh optimizer.")
+    var warmStart: String?
+    @Option(
+        name: .customLong(TrainerFlag.saveState.rawValue),
+        help:
+            "Also write the training state here (optimizer moments, random sequences, early stopping's progress), for --resume-from."
+    )
+    var saveState: String?
+    @Option(
+        name: .customLong(TrainerFlag.resumeFrom.rawValue),
+        help:
+            "Continue a run from its --save-state file up to --epochs; the result is the same as one uninterrupted run."
+    )
+    var resumeFrom: String?
+    @Option(
         name: .customLong(TrainerFlag.history.rawValue),
         help: "Where to write the per-epoch history (.json or .csv) for plots.")
     var history: String?
@@ -106,6 +122,11 @@ public struct Train: ParsableCommand {
                 console.error("warning: the training data has no feature columns, only labels")
             }
             let trainer = Trainer(configuration, context: context)
+            let resume = try resumeFrom.map { path throws(TrainerError) in try TrainingState.read(from: path) }
+            let start = try warmStart.map { path throws(TrainerError) in
+                try ModelCheckpoint.read(from: path, context: context)
+            }
+            if let resume { console.line("resuming after epoch \(resume.epochs) from \(resumeFrom ?? "")") }
             // Every epoch up to 20; beyond that about 20 lines, always including the last.
             let every = max(1, (configuration.epochs + 19) / 20)
             let bar = console.isTerminal ? ProgressBar(epochs: configuration.epochs) : nil
@@ -120,7 +141,7 @@ public struct Train: ParsableCommand {
                 batchProgress: bar.map { bar in { bar.update($0) } },
                 built: { model in
                     for line in ModelSummary(model).lines { console.line(line) }
-                })
+                }, resume: resume, warmStart: start)
             if let stopping = result.stopping {
                 let value = TrainerRun.format(stopping.bestValue)
                 let ended =
@@ -139,6 +160,10 @@ public struct Train: ParsableCommand {
             console.line("wrote \(self.checkpoint) and \(ModelCheckpoint.sidecarPath(for: self.checkpoint))")
             if let history {
                 try TrainingHistory.write(result.history, to: history)
+            }
+            if let saveState {
+                try result.state.write(to: saveState)
+                console.line("wrote the training state to \(saveState)")
             }
             if let metrics {
                 try TrainingHistory.writeFinalMetrics(result, to: metrics)

@@ -33,7 +33,7 @@ struct TrainerContractTests {
                        earlyStopping: EarlyStopping(monitor: "val_accuracy", patience: 4, minDelta: 0.001, restoreBest: false),
                        warmupEpochs: 2, clipNorm: 1.5, classWeights: .weights([1, 2.5]), checkpoint: "m/d.safetensors"),
                 .train(name: "balanced", data: .csv("a.csv", label: "y"), model: [.dense(2)], classWeights: .balanced,
-                       checkpoint: "m/e.safetensors"),
+                       warmStart: "m/a.safetensors", checkpoint: "m/e.safetensors", state: "m/e-state.safetensors"),
                 .evaluate(name: "evaluate", checkpoint: "m/a.safetensors", data: .csv("b.csv", label: "y"),
                           metrics: "m/test.json", require: ["accuracy >= 0.5"], threads: 2),
             ])

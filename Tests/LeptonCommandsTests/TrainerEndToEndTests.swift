@@ -104,6 +104,51 @@ struct TrainerEndToEndTests {
         #expect(PosixFileSystem().exists(package.root + "/model/model.safetensors"))
     }
 
+    /// `lepton train --save-state` then `--resume-from` with more epochs writes the same
+    /// checkpoint, sidecar and history bytes as one run of all the epochs.
+    @Test func resumingFromASavedStateWritesTheSameBytesAsOneRun() throws {
+        let package = fixture()
+        // Run without a package: every path absolute.
+        let root = package.root + "/"
+        let common = [
+            "train", "--csv", root + "data/digits.csv.gz", "--label", "digit", "--layers",
+            "dense(32),relu,dropout(0.2),dense(10)",
+            "--validation-split", "0.2", "--patience", "20", "--seed", "4", "--threads", "1",
+        ]
+        let straight = LeptonBinary.run(
+            common + [
+                "--epochs", "5", "--checkpoint", root + "a/m.safetensors", "--history", root + "a/h.json", "--metrics",
+                root + "a/t.json",
+            ],
+            in: package.root, packagePath: false)
+        #expect(straight.status == 0, "\(straight.output)")
+        let part = LeptonBinary.run(
+            common + [
+                "--epochs", "2", "--checkpoint", root + "b/m.safetensors", "--save-state", root + "b/state.safetensors",
+            ],
+            in: package.root, packagePath: false)
+        #expect(
+            part.status == 0 && part.output.contains("wrote the training state to \(root)b/state.safetensors"),
+            "\(part.output)")
+        let resumed = LeptonBinary.run(
+            common + [
+                "--epochs", "5", "--resume-from", root + "b/state.safetensors", "--checkpoint",
+                root + "b/m.safetensors", "--history",
+                root + "b/h.json", "--metrics", root + "b/t.json",
+            ], in: package.root, packagePath: false)
+        #expect(resumed.status == 0 && resumed.output.contains("resuming after epoch 2"), "\(resumed.output)")
+        for file in ["m.safetensors", "m.json", "h.json", "t.json"] {
+            #expect(package.read("a/" + file) == package.read("b/" + file), "\(file)")
+        }
+        let refused = LeptonBinary.run(
+            common + [
+                "--epochs", "5", "--lr", "0.5", "--resume-from", root + "b/state.safetensors", "--checkpoint",
+                root + "c/m.safetensors",
+            ],
+            in: package.root, packagePath: false)
+        #expect(refused.status != 0 && refused.output.contains("other settings"), "\(refused.output)")
+    }
+
     @Test func predictWritesClassesAndProbabilities() throws {
         let package = fixture()
         #expect(LeptonBinary.run(["build"], in: package.root).status == 0)

@@ -11,6 +11,11 @@ final class Dropout: Layer {
         self.random = random
     }
 
+    var generator: RandomGenerator? {
+        get { random }
+        set { if let newValue { random = newValue } }
+    }
+
     func forward(_ input: consuming Tensor, training: Bool) -> Tensor {
         guard training, rate > 0 else { return input }
         let keep = 1 / (1 - rate)

@@ -29,6 +29,8 @@ protocol Layer: AnyObject {
     var buffers: [Parameter] { get }
     /// Integer state saved as I64 scalars (BatchNorm's `num_batches_tracked`), by name.
     var counters: [String: Int64] { get set }
+    /// The layer's own random sequence (dropout's masks), saved in a training state.
+    var generator: RandomGenerator? { get set }
 }
 
 extension Layer {
@@ -36,6 +38,10 @@ extension Layer {
     var buffers: [Parameter] { [] }
     var counters: [String: Int64] {
         get { [:] }
+        set {}
+    }
+    var generator: RandomGenerator? {
+        get { nil }
         set {}
     }
 }

@@ -59,9 +59,16 @@ public enum LearningRateSchedule: Sendable, Equatable, Codable {
 /// Applies an ``OptimizerConfiguration`` to a model's parameters, keeping per-parameter state.
 final class Optimizer {
     let configuration: OptimizerConfiguration
-    private var first: [Tensor]
-    private var second: [Tensor]
-    private var steps = 0
+    private(set) var first: [Tensor]
+    private(set) var second: [Tensor]
+    private(set) var steps = 0
+
+    /// Continues from a saved state (moments and step count), for a resumed run.
+    func restore(first: [Tensor], second: [Tensor], steps: Int) {
+        self.first = first
+        self.second = second
+        self.steps = steps
+    }
 
     private let context: ComputeContext
 

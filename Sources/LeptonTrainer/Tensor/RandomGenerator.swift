@@ -18,6 +18,16 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable {
         state = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
+    /// The generator's whole state, to save and restore it (a resumed training run continues
+    /// each sequence where it stopped).
+    public var words: [UInt64] {
+        get { [state.0, state.1, state.2, state.3] }
+        set {
+            guard newValue.count == 4 else { return }
+            state = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
+    }
+
     /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9

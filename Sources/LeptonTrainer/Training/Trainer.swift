@@ -21,6 +21,9 @@ public final class Trainer {
         public var history: [EpochReport]
         /// How early stopping ended the run, when it was on.
         public var stopping: StoppingReport?
+        /// Where the run stood after its last epoch (before best weights were put back), for
+        /// `--save-state` and a later `--resume-from`.
+        public var state: TrainingState
 
         /// The epoch whose weights the checkpoint holds: the best one when early stopping
         /// restored it, else the last.
@@ -46,9 +49,12 @@ public final class Trainer {
     ///
     /// - Throws: ``TrainerError`` for a configuration that does not fit the data (labels beyond
     ///   the output width, a batch size below 1).
+    /// With `resume`, training continues from that state (which must come from the same
+    /// configuration but for the epoch count) to the configuration's epoch count; with
+    /// `warmStart`, it starts from those weights (same architecture) with a fresh optimizer.
     public func train(
         _ data: Dataset, progress: (EpochReport) -> Void = { _ in }, batchProgress: ((BatchProgress) -> Void)? = nil,
-        built: (Model) -> Void = { _ in }
+        built: (Model) -> Void = { _ in }, resume: TrainingState? = nil, warmStart: ModelCheckpoint? = nil
     ) throws(TrainerError) -> Result {
         let c = configuration
         guard c.batchSize >= 1 else { throw TrainerError("the batch size must be at least 1 (got \(c.batchSize))") }
@@ -78,8 +84,42 @@ public final class Trainer {
         let model = try Model(specs: c.layers, inputShape: data.sampleShape, seed: c.seed, context: context)
         try check(model, against: data)
         built(model)
+        if let warmStart {
+            guard warmStart.model.specs == model.specs, warmStart.model.inputShape == model.inputShape else {
+                throw TrainerError(
+                    "the warm-start checkpoint is a \(warmStart.model.specs.map(\.text).joined(separator: ",")) model on \(warmStart.model.inputShape); this one is \(c.layers.map(\.text).joined(separator: ",")) on \(model.inputShape)"
+                )
+            }
+            model.restore(warmStart.model.snapshot())
+        }
         let optimizer = Optimizer(c.optimizer, parameters: model.parameters, context: context)
         var shuffler = RandomGenerator(seed: c.seed).derived(0x5_4FF1E)
+        var tracker = ImprovementTracker(configuration: c)
+        var history: [EpochReport] = []
+        var firstEpoch = 0
+        if let resume {
+            guard resume.configuration == TrainingState.fingerprint(c) else {
+                throw TrainerError(
+                    "the training state was saved by a run with other settings; resume with the same settings (only the epoch count may differ)"
+                )
+            }
+            guard resume.epochs <= c.epochs else {
+                throw TrainerError(
+                    "the training state has \(resume.epochs) epochs done, more than --epochs \(c.epochs)")
+            }
+            try model.load(
+                resume.model.merging(resume.counters.mapValues { Tensor(shape: [], values: [Float($0)]) }) { $1 })
+            optimizer.restore(first: resume.first, second: resume.second, steps: resume.steps)
+            shuffler.words = resume.shuffler
+            for (index, words) in resume.generators where index < model.layers.count {
+                var generator = RandomGenerator(seed: 0)
+                generator.words = words
+                model.layers[index].generator = generator
+            }
+            history = resume.history
+            firstEpoch = resume.epochs
+            tracker.restore(from: resume, model: model)
+        }
         let logits = c.loss == .softmaxCrossEntropy
         let classNames =
             data.classNames.isEmpty && c.loss.isClassification
@@ -93,9 +133,7 @@ public final class Trainer {
         }
         let classWeights =
             c.loss.isClassification ? c.classWeights?.weights(classes: classCount, targets: train.targets) : nil
-        var history: [EpochReport] = []
-        var tracker = ImprovementTracker(configuration: c)
-        for epoch in 0..<c.epochs {
+        for epoch in firstEpoch..<c.epochs where !tracker.stopped {
             let started = DispatchTime.now().uptimeNanoseconds
             var rate = c.optimizer.schedule.rate(c.optimizer.learningRate, epoch: epoch, epochs: c.epochs)
             if epoch < c.warmupEpochs { rate *= Double(epoch + 1) / Double(c.warmupEpochs) }
@@ -138,10 +176,13 @@ public final class Trainer {
             progress(report)
             if tracker.record(report, model: model) { break }
         }
+        let state = tracker.state(
+            model: model, optimizer: optimizer, shuffler: shuffler, history: history,
+            configuration: TrainingState.fingerprint(c))
         let stopping = tracker.finish(model: model, lastEpoch: history.last?.epoch ?? 0)
         let checkpoint = ModelCheckpoint(
             model: model, normalization: normalization, classNames: classNames, loss: c.loss, training: c.json)
-        return Result(checkpoint: checkpoint, history: history, stopping: stopping)
+        return Result(checkpoint: checkpoint, history: history, stopping: stopping, state: state)
     }
 
     /// Scales every gradient so that their joint L2 norm is at most `limit` (PyTorch's
@@ -179,62 +220,5 @@ public final class Trainer {
                 throw TrainerError("binary-cross-entropy needs labels 0 or 1; the data has \(bad)")
             }
         }
-    }
-}
-
-/// Follows the monitored metrics of early stopping and reduce-on-plateau epoch by epoch: the
-/// best value and its weights, the epochs since each last improved, the rate factor.
-private struct ImprovementTracker {
-    let configuration: TrainingConfiguration
-    private var best: (epoch: Int, value: Double, weights: (tensors: [Tensor], counters: [String: Int64])?)?
-    private var sinceBest = 0
-    private var plateauBest: Double?
-    private var sincePlateauBest = 0
-    private var rateFactor = 1.0
-
-    init(configuration: TrainingConfiguration) { self.configuration = configuration }
-
-    /// The epoch's rate after any plateau reductions, never below their minimum.
-    func adjusted(_ rate: Double) -> Double {
-        guard let plateau = configuration.plateau, rateFactor != 1 else { return rate }
-        return max(rate * rateFactor, plateau.minimumRate)
-    }
-
-    /// Takes in an epoch; true when early stopping ends the run here.
-    mutating func record(_ report: EpochReport, model: Model) -> Bool {
-        let values = report.json
-        if let plateau = configuration.plateau, let value = values[plateau.monitor] as? Double {
-            if EarlyStopping.improves(value, on: plateauBest, monitor: plateau.monitor, minDelta: plateau.minDelta) {
-                plateauBest = value
-                sincePlateauBest = 0
-            } else {
-                sincePlateauBest += 1
-                if sincePlateauBest >= plateau.patience {
-                    rateFactor *= plateau.factor
-                    sincePlateauBest = 0
-                }
-            }
-        }
-        guard let stopping = configuration.earlyStopping, let value = values[stopping.monitor] as? Double else {
-            return false
-        }
-        if EarlyStopping.improves(value, on: best?.value, monitor: stopping.monitor, minDelta: stopping.minDelta) {
-            // Tensors are copy-on-write: this keeps the values, the next update copies them.
-            best = (report.epoch, value, stopping.restoreBest ? model.snapshot() : nil)
-            sinceBest = 0
-            return false
-        }
-        sinceBest += 1
-        return sinceBest >= stopping.patience
-    }
-
-    /// Puts the best weights back when asked to; the report of how the run ended.
-    func finish(model: Model, lastEpoch: Int) -> StoppingReport? {
-        guard let stopping = configuration.earlyStopping, let best else { return nil }
-        let restore = stopping.restoreBest && best.epoch != lastEpoch
-        if restore, let weights = best.weights { model.restore(weights) }
-        return StoppingReport(
-            monitor: stopping.monitor, bestEpoch: best.epoch, bestValue: best.value, stoppedEpoch: lastEpoch,
-            restored: stopping.restoreBest)
     }
 }
