@@ -499,6 +499,14 @@ void lepton_avgpool_backward(const float *dy, long first, long end, long height,
     }
 }
 
+void lepton_add_row_constants(long rows, long cols, float *y, const float *values) {
+    for (long r = 0; r < rows; r++) {
+        float value = values[r];
+        float *row = y + r * cols;
+        for (long c = 0; c < cols; c++) row[c] = row[c] + value;
+    }
+}
+
 void lepton_scale(long count, float *x, float factor) {
     for (long i = 0; i < count; i++) x[i] = x[i] * factor;
 }

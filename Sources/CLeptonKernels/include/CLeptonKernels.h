@@ -85,6 +85,9 @@ void lepton_avgpool_forward(const float *x, long first, long end, long height, l
 void lepton_avgpool_backward(const float *dy, long first, long end, long height, long width, long size,
                              long stride, float *dx);
 
+/// y[r, c] += values[r] for each of `rows` rows of `cols` columns (a convolution's bias per filter).
+void lepton_add_row_constants(long rows, long cols, float *y, const float *values);
+
 /// x[i] *= factor.
 void lepton_scale(long count, float *x, float factor);
 

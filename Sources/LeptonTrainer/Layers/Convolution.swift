@@ -76,11 +76,7 @@ final class Convolution: Layer {
                                         part: part, transA: false, transB: false, m: g.filters, n: g.positions,
                                         k: g.patch, a: w, lda: g.patch, b: col, ldb: g.positions, beta: 0, c: target,
                                         ldc: g.positions)
-                                    for filter in 0..<g.filters {
-                                        let row = target + filter * g.positions
-                                        let value = biases[filter]
-                                        for position in 0..<g.positions { row[position] = row[position] + value }
-                                    }
+                                    lepton_add_row_constants(g.filters, g.positions, target, biases)
                                 }
                             }
                         }
