@@ -146,6 +146,26 @@ public struct Layer: Sendable {
         return Layer(text: "dense(\(units.text))", parameters: [parameter])
     }
 
+    /// A dense layer of each width, each followed by `activation`: `.denseStack([128, 64])` is
+    /// `.dense(128), .relu, .dense(64), .relu`. With `.param("model.hidden")` the widths come from
+    /// a list in the params file (`hidden: [128, 64]`), so `lepton sweep --set
+    /// model.hidden=[64],[128,64]` varies depth as well as width.
+    public static func denseStack(_ widths: [Int], activation: Layer = .relu) -> Layer {
+        if widths.isEmpty || widths.contains(where: { $0 < 1 }) {
+            Dump.error("denseStack(\(widths)): give at least one width, each at least 1")
+        }
+        return Layer(text: widths.map { "dense(\($0)),\(activation.text)" }.joined(separator: ","))
+    }
+
+    /// ``denseStack(_:activation:)-([Int],Layer)`` with its widths from a list in the params file.
+    public static func denseStack(_ widths: Hyperparameter, activation: Layer = .relu) -> Layer {
+        guard let parameter = widths.parameter else {
+            return denseStack([whole(widths, "denseStack", "width")], activation: activation)
+        }
+        return Layer(
+            text: "densestack(\(widths.text),\(activation.text))", parameters: [parameter] + activation.parameters)
+    }
+
     /// ``dropout(_:)-(Double)`` with its rate from the params file.
     public static func dropout(_ rate: Hyperparameter) -> Layer {
         guard let parameter = rate.parameter else { return dropout(Double(rate.text) ?? -1) }

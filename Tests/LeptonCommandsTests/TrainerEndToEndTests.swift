@@ -149,6 +149,37 @@ struct TrainerEndToEndTests {
         #expect(refused.status != 0 && refused.output.contains("other settings"), "\(refused.output)")
     }
 
+    /// Depth is sweepable: `.denseStack(.param("model.hidden"))` reads a list of widths, and a
+    /// sweep's list values stay whole (`[8],[16,8]` is two values).
+    @Test func aSweepVariesTheDepthThroughAListParameter() throws {
+        let package = fixture()
+        package.write("params.yaml", "model:\n  hidden: [16]\n")
+        package.write(
+            "Leptonfile",
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(params: "params.yaml", stages: [
+                .train(name: "train", data: .csv("data/digits.csv.gz", label: "digit"),
+                       model: [.denseStack(.param("model.hidden")), .dense(10)], epochs: 1, seed: 3,
+                       normalization: .scale(0.0625), checkpoint: "model/model.safetensors", metrics: "model/train.json"),
+            ])
+            """)
+        let sweep = LeptonBinary.run(["sweep", "--set", "model.hidden=[8],[16,8]", "-j", "1"], in: package.root)
+        #expect(sweep.status == 0, "\(sweep.output)")
+        let runs = RunHistory(workspace: package.workspace).all()
+        // The two combinations, then the workspace put back to params.yaml's [16].
+        #expect(
+            Set(runs.compactMap { $0.params["model.hidden"] }) == ["[8]", "[16,8]", "[16]"], "\(runs.map(\.params))")
+        #expect(runs.allSatisfy { $0.status == "succeeded" })
+        let built = LeptonBinary.run(["build", "--set", "model.hidden=[32,16,8]"], in: package.root)
+        #expect(built.status == 0, "\(built.output)")
+        let sidecar = try JSON.parse(package.read("model/model.json") ?? "")
+        #expect(
+            sidecar["layers"]?.arrayValue?.compactMap(\.stringValue) == [
+                "dense(32)", "relu", "dense(16)", "relu", "dense(8)", "relu", "dense(10)",
+            ])
+    }
+
     @Test func predictWritesClassesAndProbabilities() throws {
         let package = fixture()
         #expect(LeptonBinary.run(["build"], in: package.root).status == 0)

@@ -157,6 +157,16 @@ struct TrainingTests {
         #expect(throws: TrainerError.self) { try LayerSpec.parse("conv2d(8,4,padding=same)") }
     }
 
+    @Test func aDenseStackExpandsToADenseLayerAndActivationPerWidth() throws {
+        #expect(
+            try LayerSpec.parseList("densestack([128, 64],relu),dense(10)") == [
+                .dense(units: 128), .relu, .dense(units: 64), .relu, .dense(units: 10),
+            ])
+        #expect(try LayerSpec.parseList("densestack([8],tanh)") == [.dense(units: 8), .tanh])
+        #expect(throws: TrainerError.self) { try LayerSpec.parseList("densestack(8,relu)") }
+        #expect(throws: TrainerError.self) { try LayerSpec.parseList("densestack([0],relu)") }
+    }
+
     @Test func poolingAndSamePaddingParseAndShapeAsKerasAndPyTorchDo() throws {
         #expect(
             try LayerSpec.parse("conv2d(8,5,padding=same)") == .conv2d(filters: 8, kernel: 5, stride: 1, padding: 2))

@@ -154,6 +154,25 @@ extension LeptonCommand {
             }
         }
 
+        /// An axis's values: split at commas outside brackets and braces, so a list value
+        /// (`[128,64]`) stays whole: `model.hidden=[64],[128,64]` is two values.
+        static func values(_ text: Substring) -> [Substring] {
+            var values: [Substring] = []
+            var depth = 0
+            var start = text.startIndex
+            for index in text.indices {
+                switch text[index] {
+                case "[", "{": depth += 1
+                case "]", "}": depth -= 1
+                case "," where depth == 0:
+                    values.append(text[start..<index])
+                    start = text.index(after: index)
+                default: break
+                }
+            }
+            return values + [text[start...]]
+        }
+
         /// The cartesian product of the axes, as lists of KEY=VALUE, in the order given.
         static func grid(_ axes: [String]) throws -> [[String]] {
             var combinations: [[String]] = [[]]
@@ -162,7 +181,7 @@ extension LeptonCommand {
                     throw ValidationError("--set '\(axis)' is not KEY=V1,V2,….")
                 }
                 let key = axis[..<equals]
-                let values = axis[axis.index(after: equals)...].split(separator: ",", omittingEmptySubsequences: false)
+                let values = Sweep.values(axis[axis.index(after: equals)...])
                 combinations = combinations.flatMap { prefix in values.map { prefix + ["\(key)=\($0)"] } }
             }
             return combinations

@@ -66,18 +66,45 @@ public enum LayerSpec: Sendable, Equatable {
         var layers: [LayerSpec] = []
         var depth = 0
         var current = ""
+        func take(_ item: String) throws(TrainerError) {
+            let trimmed = item.trimmingWhitespace()
+            if trimmed.lowercased().hasPrefix("densestack(") {
+                layers += try expandStack(trimmed)
+            } else {
+                layers.append(try parse(item))
+            }
+        }
         for character in text {
-            if character == "(" { depth += 1 }
-            if character == ")" { depth -= 1 }
+            if character == "(" || character == "[" { depth += 1 }
+            if character == ")" || character == "]" { depth -= 1 }
             if character == "," && depth == 0 {
-                layers.append(try parse(current))
+                try take(current)
                 current = ""
             } else {
                 current.append(character)
             }
         }
-        if !current.trimmingWhitespace().isEmpty || layers.isEmpty { layers.append(try parse(current)) }
+        if !current.trimmingWhitespace().isEmpty || layers.isEmpty { try take(current) }
         return layers
+    }
+
+    /// `densestack([128,64],relu)`: a dense layer of each width, each followed by the activation
+    /// (what a `.denseStack(.param("model.hidden"))` becomes once its list is read), so a sweep can
+    /// vary depth and widths.
+    static func expandStack(_ text: String) throws(TrainerError) -> [LayerSpec] {
+        guard let open = text.firstIndex(of: "["), let close = text.lastIndex(of: "]"), open < close,
+            text.hasSuffix(")")
+        else { throw invalid(text, "densestack needs a list of widths, e.g. densestack([128,64],relu)") }
+        let widths = text[text.index(after: open)..<close].split(separator: ",").map {
+            Int($0.filter { !$0.isWhitespace })
+        }
+        guard !widths.isEmpty, widths.allSatisfy({ ($0 ?? 0) > 0 }) else {
+            throw invalid(text, "the widths must be positive whole numbers")
+        }
+        var rest = String(text[text.index(after: close)..<text.index(before: text.endIndex)]).trimmingWhitespace()
+        if rest.hasPrefix(",") { rest.removeFirst() }
+        let activation = rest.trimmingWhitespace().isEmpty ? LayerSpec.relu : try parse(rest)
+        return widths.compactMap { $0 }.flatMap { [LayerSpec.dense(units: $0), activation] }
     }
 
     /// Parses one layer: `dense(256)`, `relu`, `dropout(0.5)`, `conv2d(8,3)`, `conv2d(8,3,stride=2,padding=1)`,
