@@ -42,6 +42,31 @@ struct DataReaderTests {
         #expect(again.targets == [0, 1, 0])
     }
 
+    @Test func categoricalColumnsAreOneHotAndAModelEncodesNewDataTheSameWay() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let path = directory + "/people.csv"
+        try "age,city,label\n30,paris,1\n40,oslo,0\n50,lima,1\n60,oslo,0\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
+        let data = try DataSource.csv(path: path, label: "label").load()
+        #expect(data.categories == [Dataset.Category(column: "city", values: ["lima", "oslo", "paris"])])
+        #expect(data.sampleShape == [4])
+        #expect(data.features.values == [30, 0, 0, 1, 40, 0, 1, 0, 50, 1, 0, 0, 60, 0, 1, 0])
+        // New data with the trained categories: the same columns, an unseen city is all zeros.
+        let newPath = directory + "/new.csv"
+        try "age,city,label\n35,rome,1\n45,paris,0\n".write(toFile: newPath, atomically: true, encoding: .utf8)
+        let again = try DataSource.csv(path: newPath, label: "label").load(categories: data.categories)
+        #expect(again.features.values == [35, 0, 0, 0, 45, 0, 0, 1])
+        // Through a checkpoint: trained, written, read back, predicting on the new file.
+        let configuration = TrainingConfiguration(
+            layers: try LayerSpec.parseList("dense(2)"), epochs: 1, normalization: .standardize)
+        let result = try Trainer(configuration, context: ComputeContext(threads: 1)).train(data)
+        try result.checkpoint.write(to: directory + "/model.safetensors")
+        let loaded = try ModelCheckpoint.read(
+            from: directory + "/model.safetensors", context: ComputeContext(threads: 1))
+        #expect(loaded.categories == data.categories)
+        #expect(try loaded.prepare(.csv(path: newPath, label: "label")).sampleShape == [4])
+    }
+
     @Test func badCSVNamesFileLineAndColumn() throws {
         let directory = try Fixtures.temporaryDirectory()
         let path = directory + "/bad.csv"

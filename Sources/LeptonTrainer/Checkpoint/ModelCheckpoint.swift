@@ -11,14 +11,17 @@ public struct ModelCheckpoint {
     public var normalization: Normalization
     /// Class names in index order (classification), empty for regression.
     public var classNames: [String]
+    /// The CSV columns the model reads as categories (one-hot), with their values.
+    public var categories: [Dataset.Category] = []
     public var loss: LossFunction
     /// The recorded training configuration and data, or empty when unknown.
     public var training: [String: Any]
 
     public init(
         model: Model, normalization: Normalization, classNames: [String], loss: LossFunction,
-        training: [String: Any]
+        training: [String: Any], categories: [Dataset.Category] = []
     ) {
+        self.categories = categories
         self.model = model
         self.normalization = normalization
         self.classNames = classNames
@@ -48,6 +51,7 @@ public struct ModelCheckpoint {
             "input_shape": model.inputShape, "layers": model.specs.map(\.text), "output_shape": model.outputShape,
             "task": loss.isClassification ? "classification" : "regression", "loss": loss.rawValue,
             "classes": classNames,
+            "categories": categories.map { ["column": $0.column, "values": $0.values] },
             "normalization": [
                 "kind": normalization.kind.rawValue, "offset": normalization.offset.map(Double.init),
                 "scale": normalization.scale.map(Double.init),
@@ -88,7 +92,13 @@ public struct ModelCheckpoint {
             model: model,
             normalization: Normalization(kind: kind, offset: offset.map { Float($0) }, scale: scale.map { Float($0) }),
             classNames: sidecar["classes"] as? [String] ?? [], loss: loss,
-            training: sidecar["training"] as? [String: Any] ?? [:])
+            training: sidecar["training"] as? [String: Any] ?? [:],
+            categories: (sidecar["categories"] as? [[String: Any]] ?? []).compactMap { entry in
+                guard let column = entry["column"] as? String, let values = entry["values"] as? [String] else {
+                    return nil
+                }
+                return Dataset.Category(column: column, values: values)
+            })
     }
 
     /// Reads `source` as this model sees data: labels mapped to its classes (or kept numeric for
@@ -96,7 +106,8 @@ public struct ModelCheckpoint {
     ///
     /// - Throws: ``TrainerError`` when the data cannot be read or does not fit the model.
     public func prepare(_ source: DataSource) throws(TrainerError) -> Dataset {
-        var dataset = try source.load(classNames: classNames, numericLabels: !loss.isClassification)
+        var dataset = try source.load(
+            classNames: classNames, numericLabels: !loss.isClassification, categories: categories)
         try check(dataset)
         normalization.apply(to: &dataset)
         return dataset

@@ -1,13 +1,19 @@
-/// Reads a CSV file with a header row: one column is the label, every other a numeric feature.
+/// Reads a CSV file with a header row: one column is the label, every other a feature. A column
+/// whose values are mostly not numbers is categorical: one-hot encoded over its values in sorted
+/// order (or over a trained model's, when given: an unseen value is all zeros). A stray word in
+/// a numeric column is an error naming the line.
 struct CSVReader {
     let path: String
     let label: String
 
     /// The samples of the file; labels are mapped through `known` (a trained model's class
-    /// names) when given, and kept as numbers with `numericLabels` (regression targets).
+    /// names) when given, and kept as numbers with `numericLabels` (regression targets);
+    /// `categories` (a trained model's) fixes the categorical columns and their values.
     ///
     /// - Throws: ``TrainerError`` with the file and line of the first problem.
-    func read(classNames known: [String], numericLabels: Bool) throws(TrainerError) -> Dataset {
+    func read(
+        classNames known: [String], numericLabels: Bool, categories knownCategories: [Dataset.Category]? = nil
+    ) throws(TrainerError) -> Dataset {
         let bytes = try FileBytes.read(path)
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         guard let headerLine = lines.first else { throw TrainerError("\(path) is empty; it needs a header row") }
@@ -18,37 +24,67 @@ struct CSVReader {
                 "\(path): no column '\(label)' in the header; columns are \(header.map { "'\($0)'" }.joined(separator: ", "))"
             )
         }
-        var features: [Float] = []
+        var rows: [(number: Int, fields: [String])] = []
         var rawLabels: [String] = []
         for (number, line) in lines.enumerated().dropFirst() {
             let fields = CSVReader.fields(line)
             if fields.count == 1 && fields[0].isEmpty { continue }
-            if labelColumn < 0 { rawLabels.append("0") }
             guard fields.count == header.count else {
                 throw TrainerError("\(path):\(number + 1): \(fields.count) fields, the header has \(header.count)")
             }
-            for (column, field) in fields.enumerated() {
-                if column == labelColumn {
-                    rawLabels.append(field)
+            rawLabels.append(labelColumn < 0 ? "0" : fields[labelColumn])
+            rows.append((number + 1, fields))
+        }
+        guard !rawLabels.isEmpty else { throw TrainerError("\(path) has a header but no rows") }
+        // Categorical columns: a model's, or those holding anything that is not a number.
+        var categories: [Int: [String]] = [:]
+        if let knownCategories {
+            for category in knownCategories {
+                guard let column = header.firstIndex(of: category.column) else {
+                    throw TrainerError("\(path): no column '\(category.column)', which the model reads as a category")
+                }
+                categories[column] = category.values
+            }
+        } else {
+            // Mostly words: a category. Mostly numbers with a stray word is a typo, reported below.
+            for column in header.indices where column != labelColumn {
+                let words = rows.reduce(0) { $0 + (Float($1.fields[column]) == nil ? 1 : 0) }
+                if words * 2 > rows.count {
+                    categories[column] = Array(Set(rows.map { $0.fields[column] })).sorted()
+                }
+            }
+        }
+        let index = categories.mapValues { values in
+            Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+        }
+        var features: [Float] = []
+        for (number, fields) in rows {
+            for (column, field) in fields.enumerated() where column != labelColumn {
+                if let values = categories[column], let positions = index[column] {
+                    var encoded = [Float](repeating: 0, count: values.count)
+                    if let position = positions[field] { encoded[position] = 1 }
+                    features += encoded
                     continue
                 }
                 guard let value = Float(field) else {
                     throw TrainerError(
-                        "\(path):\(number + 1): column '\(header[column])' holds '\(field)', which is not a number")
+                        "\(path):\(number): column '\(header[column])' holds '\(field)', which is not a number")
                 }
                 guard value.isFinite else {
                     throw TrainerError(
-                        "\(path):\(number + 1): column '\(header[column])' holds '\(field)', which is not a finite number (NaN, infinity or too large for 32-bit floats); clean the data or drop the row"
+                        "\(path):\(number): column '\(header[column])' holds '\(field)', which is not a finite number (NaN, infinity or too large for 32-bit floats); clean the data or drop the row"
                     )
                 }
                 features.append(value)
             }
         }
-        guard !rawLabels.isEmpty else { throw TrainerError("\(path) has a header but no rows") }
         let (targets, names) = try CSVReader.targets(rawLabels, known: known, numeric: numericLabels, path: path)
-        let width = labelColumn < 0 ? header.count : header.count - 1
+        let width = header.indices.filter { $0 != labelColumn }.reduce(0) { $0 + (categories[$1]?.count ?? 1) }
         return Dataset(
-            features: Tensor(shape: [rawLabels.count, width], values: features), targets: targets, classNames: names)
+            features: Tensor(shape: [rawLabels.count, width], values: features), targets: targets, classNames: names,
+            categories: categories.keys.sorted().map {
+                Dataset.Category(column: header[$0], values: categories[$0] ?? [])
+            })
     }
 
     /// Class indices: whole non-negative numbers are used as they are; other labels are names,

@@ -1,7 +1,7 @@
 /// Where a dataset comes from and how to read it.
 public enum DataSource: Sendable, Equatable {
     /// A CSV file with a header; `label` names the target column, every other column is a
-    /// numeric feature.
+    /// feature (numeric, or categorical and one-hot encoded).
     case csv(path: String, label: String)
     /// An IDX image (or feature) file and an IDX label file, as MNIST ships them, gzip or not.
     case idx(features: String, labels: String)
@@ -29,10 +29,14 @@ public enum DataSource: Sendable, Equatable {
     /// same indices as in training; `numericLabels` keeps labels as numbers (regression).
     ///
     /// - Throws: ``TrainerError`` naming the file and, for CSV, the line.
-    public func load(classNames: [String] = [], numericLabels: Bool = false) throws(TrainerError) -> Dataset {
+    /// `categories`, a trained model's, makes a CSV's categorical columns encode as in training.
+    public func load(
+        classNames: [String] = [], numericLabels: Bool = false, categories: [Dataset.Category]? = nil
+    ) throws(TrainerError) -> Dataset {
         switch self {
         case .csv(let path, let label):
-            return try CSVReader(path: path, label: label).read(classNames: classNames, numericLabels: numericLabels)
+            return try CSVReader(path: path, label: label).read(
+                classNames: classNames, numericLabels: numericLabels, categories: categories)
         case .idx(let features, let labels):
             let x = try IDXReader.read(features)
             let y = labels.isEmpty ? Tensor(zeros: [x.rows]) : try IDXReader.read(labels)

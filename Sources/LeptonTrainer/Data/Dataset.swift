@@ -6,11 +6,26 @@ public struct Dataset: Sendable {
     public var targets: [Float]
     /// Class names in index order when the labels were names (CSV); empty when they were numbers.
     public var classNames: [String]
+    /// The CSV columns read as categories, each one-hot encoded over its values (sorted), in
+    /// column order; a model keeps them so evaluation and prediction encode the same way.
+    public var categories: [Category]
 
-    public init(features: Tensor, targets: [Float], classNames: [String] = []) {
+    /// A categorical column and its values, in the order of their one-hot features.
+    public struct Category: Sendable, Equatable {
+        public var column: String
+        public var values: [String]
+
+        public init(column: String, values: [String]) {
+            self.column = column
+            self.values = values
+        }
+    }
+
+    public init(features: Tensor, targets: [Float], classNames: [String] = [], categories: [Category] = []) {
         self.features = features
         self.targets = targets
         self.classNames = classNames
+        self.categories = categories
     }
 
     /// The number of samples.
@@ -33,7 +48,7 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(features: values, targets: selected, classNames: classNames)
+        return Dataset(features: values, targets: selected, classNames: classNames, categories: categories)
     }
 
     /// Splits off the last `fraction` of a seeded shuffle as a validation set.

@@ -181,7 +181,8 @@ public final class Trainer {
             configuration: TrainingState.fingerprint(c))
         let stopping = tracker.finish(model: model, lastEpoch: history.last?.epoch ?? 0)
         let checkpoint = ModelCheckpoint(
-            model: model, normalization: normalization, classNames: classNames, loss: c.loss, training: c.json)
+            model: model, normalization: normalization, classNames: classNames, loss: c.loss, training: c.json,
+            categories: data.categories)
         return Result(checkpoint: checkpoint, history: history, stopping: stopping, state: state)
     }
 
