@@ -95,7 +95,7 @@ extension Stage {
             name: name,
             command: Command(kind: .tool(arguments, settings: threadSettings(threads))),
             inputs: inputs, code: code,
-            params: settings.compactMap(\.value.parameter) + model.flatMap(\.parameters),
+            params: settings.compactMap(\.value.parameter) + model.flatMap(\.parameters) + schedule.parameters,
             outputs: outputs, metrics: metrics.map { [$0] } ?? [], after: after)
         return stage
     }

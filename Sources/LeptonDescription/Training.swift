@@ -293,28 +293,39 @@ public enum Schedule: Sendable {
     /// Cosine annealing to zero over the run.
     case cosine
     /// Multiply the rate by `gamma` every `every` epochs.
-    case step(every: Int, gamma: Double)
+    case step(every: Hyperparameter, gamma: Hyperparameter)
     /// Multiply the rate by `factor` when the monitored metric (early stopping's, else
     /// `val_loss`) has not improved for `patience` epochs, never below `minimumRate` (Keras'
-    /// `ReduceLROnPlateau`).
-    case reduceOnPlateau(factor: Double = 0.1, patience: Int = 2, minimumRate: Double = 0)
+    /// `ReduceLROnPlateau`). Each setting may be `.param("key")`.
+    case reduceOnPlateau(factor: Hyperparameter = 0.1, patience: Hyperparameter = 2, minimumRate: Hyperparameter = 0)
 
     var arguments: [String] {
         switch self {
         case .constant: return [TrainerFlag.schedule.option, "constant"]
         case .cosine: return [TrainerFlag.schedule.option, "cosine"]
-        case .step(let every, let gamma): return [TrainerFlag.schedule.option, "step:\(every):\(gamma)"]
+        case .step(let every, let gamma): return [TrainerFlag.schedule.option, "step:\(every.text):\(gamma.text)"]
         case .reduceOnPlateau(let factor, let patience, let minimumRate):
-            if !(factor > 0 && factor < 1) || patience < 1 {
+            let literalFactor = factor.parameter == nil ? Double(factor.text) : 0.5
+            let literalPatience = patience.parameter == nil ? Int(patience.text) : 1
+            if !((literalFactor ?? 0) > 0 && (literalFactor ?? 0) < 1) || (literalPatience ?? 0) < 1 {
                 Dump.error(
-                    "reduceOnPlateau(factor: \(factor), patience: \(patience)): the factor must be in (0, 1) and the patience at least 1"
+                    "reduceOnPlateau(factor: \(factor.text), patience: \(patience.text)): the factor must be in (0, 1) and the patience a whole number of at least 1"
                 )
             }
             return [
-                TrainerFlag.schedule.option, "constant", TrainerFlag.reduceOnPlateau.option, String(factor),
-                TrainerFlag.plateauPatience.option, String(patience), TrainerFlag.minimumRate.option,
-                String(minimumRate),
+                TrainerFlag.schedule.option, "constant", TrainerFlag.reduceOnPlateau.option, factor.text,
+                TrainerFlag.plateauPatience.option, patience.text, TrainerFlag.minimumRate.option, minimumRate.text,
             ]
+        }
+    }
+
+    /// The params-file keys its settings come from.
+    var parameters: [Parameter] {
+        switch self {
+        case .constant, .cosine: return []
+        case .step(let every, let gamma): return [every, gamma].compactMap(\.parameter)
+        case .reduceOnPlateau(let factor, let patience, let minimumRate):
+            return [factor, patience, minimumRate].compactMap(\.parameter)
         }
     }
 }

@@ -203,6 +203,39 @@ struct LeptonfileLoaderTests {
         #expect(error?.message.contains("output '../out' is outside the package root") == true)
     }
 
+    /// The dev-loop settings read from the params file are keyed like the others: a sweep can
+    /// vary the plateau factor, the patience, the warm-up, the clip norm and the depth.
+    @Test func everyTrainingSettingFromTheParamsFileIsKeyed() throws {
+        let (pipeline, _, _) = try load(
+            """
+            import LeptonDescription
+            let pipeline = Pipeline(params: "params.yaml", stages: [
+                .train(
+                    name: "train", data: .csv("data/train.csv", label: "y"),
+                    model: [.denseStack(.param("model.hidden")), .dropout(.param("model.dropout")), .dense(3)],
+                    optimizer: .adamw(learningRate: .param("train.lr"), weightDecay: .param("train.decay")),
+                    schedule: .reduceOnPlateau(factor: .param("train.factor"), patience: .param("train.plateau")),
+                    validationSplit: 0.1, earlyStopping: EarlyStopping(patience: .param("train.patience")),
+                    warmupEpochs: .param("train.warmup"), clipNorm: .param("train.clip"),
+                    warmStart: "pre/m.safetensors", checkpoint: "model/m.safetensors", state: "model/state.safetensors"),
+            ])
+            """)
+        let train = try #require(pipeline.stages.first)
+        #expect(
+            Set(train.params.map(\.key)) == [
+                "train.lr", "train.decay", "train.factor", "train.plateau", "train.patience", "train.warmup",
+                "train.clip", "model.hidden", "model.dropout",
+            ])
+        guard case .tool(let arguments, _) = train.command else {
+            Issue.record("train is not a tool command")
+            return
+        }
+        #expect(arguments.contains { $0.hasPrefix("densestack({param:model.hidden},relu),") }, "\(arguments)")
+        #expect(
+            train.inputs.map(\.path).contains("pre/m.safetensors") && train.inputs.map(\.path).contains("pre/m.json"))
+        #expect(train.outputs.map(\.path).contains("model/state.safetensors"))
+    }
+
     @Test func trainAndEvaluateStagesBecomeKeyedLeptonToolCommands() throws {
         let (pipeline, _, _) = try load(
             """
