@@ -11,6 +11,7 @@ enum TrainerSubcommand: String, CaseIterable {
 /// The long names of the trainer's options, without the leading `--`.
 enum TrainerFlag: String, CaseIterable {
     case csv, label
+    case sampleWeight = "sample-weight"
     case idxImages = "idx-images"
     case idxLabels = "idx-labels"
     case npyFeatures = "npy-features"

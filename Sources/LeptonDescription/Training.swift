@@ -13,9 +13,13 @@ public struct TrainingData: Sendable {
     let paths: [String]
 
     /// A CSV file with a header; `label` names the target column, every other column is a
-    /// numeric feature. Gzip-compressed files are read as well.
-    public static func csv(_ path: String, label: String) -> TrainingData {
-        TrainingData(arguments: [TrainerFlag.csv.option, path, TrainerFlag.label.option, label], paths: [path])
+    /// feature (numeric, or categorical and one-hot encoded). Gzip-compressed files are read as
+    /// well. `sampleWeight` names a column of per-row weights of the training loss (Keras'
+    /// `sample_weight`), never a feature.
+    public static func csv(_ path: String, label: String, sampleWeight: String? = nil) -> TrainingData {
+        var arguments = [TrainerFlag.csv.option, path, TrainerFlag.label.option, label]
+        if let sampleWeight { arguments += [TrainerFlag.sampleWeight.option, sampleWeight] }
+        return TrainingData(arguments: arguments, paths: [path])
     }
 
     /// IDX files as MNIST and Fashion-MNIST ship them (gzip or not): samples and labels.

@@ -10,6 +10,12 @@ struct DataOptions: ParsableArguments {
         name: .customLong(TrainerFlag.label.rawValue),
         help: "The CSV column holding the label; every other column is a numeric feature.")
     var label: String?
+    @Option(
+        name: .customLong(TrainerFlag.sampleWeight.rawValue),
+        help:
+            "The CSV column of per-row sample weights: weights the training loss, and is never a feature (give evaluate and predict the same flag)."
+    )
+    var sampleWeight: String?
 
     @Option(
         name: .customLong(TrainerFlag.idxImages.rawValue),
@@ -38,7 +44,7 @@ struct DataOptions: ParsableArguments {
             guard let label = label ?? (labelsOptional ? "" : nil) else {
                 throw ValidationError("--csv needs --label COLUMN naming the label column.")
             }
-            return .csv(path: csv, label: label)
+            return .csv(path: csv, label: label, weight: sampleWeight)
         }
         if let idxImages {
             guard let labels = idxLabels ?? (labelsOptional ? "" : nil) else {

@@ -32,7 +32,7 @@ struct TrainerContractTests {
                        schedule: .reduceOnPlateau(factor: 0.5, patience: 2, minimumRate: 1e-5), validationSplit: 0.2,
                        earlyStopping: EarlyStopping(monitor: "val_accuracy", patience: 4, minDelta: 0.001, restoreBest: false),
                        warmupEpochs: 2, clipNorm: 1.5, classWeights: .weights([1, 2.5]), checkpoint: "m/d.safetensors"),
-                .train(name: "balanced", data: .csv("a.csv", label: "y"), model: [.dense(2)], classWeights: .balanced,
+                .train(name: "balanced", data: .csv("a.csv", label: "y", sampleWeight: "w"), model: [.dense(2)], classWeights: .balanced,
                        warmStart: "m/a.safetensors", checkpoint: "m/e.safetensors", state: "m/e-state.safetensors"),
                 .evaluate(name: "evaluate", checkpoint: "m/a.safetensors", data: .csv("b.csv", label: "y"),
                           metrics: "m/test.json", require: ["accuracy >= 0.5"], threads: 2),

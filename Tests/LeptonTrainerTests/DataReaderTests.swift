@@ -67,6 +67,27 @@ struct DataReaderTests {
         #expect(try loaded.prepare(.csv(path: newPath, label: "label")).sampleShape == [4])
     }
 
+    /// A sample-weight column weights each row's loss and is not a feature; zero-weight rows
+    /// change nothing, a weight of 2 counts as the row twice.
+    @Test func sampleWeightsWeightTheLossAndAreNotFeatures() throws {
+        let directory = try Fixtures.temporaryDirectory()
+        let path = directory + "/w.csv"
+        try "x,w,label\n1,1,0\n2,0,1\n3,2,1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let data = try DataSource.csv(path: path, label: "label", weight: "w").load()
+        #expect(data.sampleShape == [1] && data.weights == [1, 0, 2])
+        let outputs = Tensor(shape: [3, 2], values: [1, 0, 0, 1, 2, 0])
+        let weighted = LossFunction.softmaxCrossEntropy.evaluate(
+            outputs: outputs, targets: data.targets[...], sampleWeights: data.weights)
+        // The same as rows 0 and 2, twice, unweighted.
+        let repeated = LossFunction.softmaxCrossEntropy.evaluate(
+            outputs: Tensor(shape: [3, 2], values: [1, 0, 2, 0, 2, 0]), targets: [0, 1, 1][...])
+        #expect(abs(weighted.loss - repeated.loss) < 1e-6)
+        try "x,w,label\n1,-1,0\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: TrainerError("\(path):2: the sample weight '-1' is not a non-negative number")) {
+            try DataSource.csv(path: path, label: "label", weight: "w").load()
+        }
+    }
+
     @Test func badCSVNamesFileLineAndColumn() throws {
         let directory = try Fixtures.temporaryDirectory()
         let path = directory + "/bad.csv"

@@ -5,6 +5,8 @@
 struct CSVReader {
     let path: String
     let label: String
+    /// A column of per-row sample weights, not a feature.
+    var weight: String? = nil
 
     /// The samples of the file; labels are mapped through `known` (a trained model's class
     /// names) when given, and kept as numbers with `numericLabels` (regression targets);
@@ -23,6 +25,10 @@ struct CSVReader {
             throw TrainerError(
                 "\(path): no column '\(label)' in the header; columns are \(header.map { "'\($0)'" }.joined(separator: ", "))"
             )
+        }
+        let weightColumn = weight.flatMap { name in header.firstIndex(of: name) }
+        if let weight, weightColumn == nil {
+            throw TrainerError("\(path): no sample-weight column '\(weight)' in the header")
         }
         var rows: [(number: Int, fields: [String])] = []
         var rawLabels: [String] = []
@@ -47,7 +53,7 @@ struct CSVReader {
             }
         } else {
             // Mostly words: a category. Mostly numbers with a stray word is a typo, reported below.
-            for column in header.indices where column != labelColumn {
+            for column in header.indices where column != labelColumn && column != weightColumn {
                 let words = rows.reduce(0) { $0 + (Float($1.fields[column]) == nil ? 1 : 0) }
                 if words * 2 > rows.count {
                     categories[column] = Array(Set(rows.map { $0.fields[column] })).sorted()
@@ -58,8 +64,16 @@ struct CSVReader {
             Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
         }
         var features: [Float] = []
+        var weights: [Float] = []
         for (number, fields) in rows {
-            for (column, field) in fields.enumerated() where column != labelColumn {
+            if let weightColumn {
+                guard let value = Float(fields[weightColumn]), value.isFinite, value >= 0 else {
+                    throw TrainerError(
+                        "\(path):\(number): the sample weight '\(fields[weightColumn])' is not a non-negative number")
+                }
+                weights.append(value)
+            }
+            for (column, field) in fields.enumerated() where column != labelColumn && column != weightColumn {
                 if let values = categories[column], let positions = index[column] {
                     var encoded = [Float](repeating: 0, count: values.count)
                     if let position = positions[field] { encoded[position] = 1 }
@@ -79,12 +93,14 @@ struct CSVReader {
             }
         }
         let (targets, names) = try CSVReader.targets(rawLabels, known: known, numeric: numericLabels, path: path)
-        let width = header.indices.filter { $0 != labelColumn }.reduce(0) { $0 + (categories[$1]?.count ?? 1) }
+        let width = header.indices.filter { $0 != labelColumn && $0 != weightColumn }.reduce(0) {
+            $0 + (categories[$1]?.count ?? 1)
+        }
         return Dataset(
             features: Tensor(shape: [rawLabels.count, width], values: features), targets: targets, classNames: names,
             categories: categories.keys.sorted().map {
                 Dataset.Category(column: header[$0], values: categories[$0] ?? [])
-            })
+            }, weights: weightColumn == nil ? nil : weights)
     }
 
     /// Class indices: whole non-negative numbers are used as they are; other labels are names,

@@ -2,7 +2,8 @@
 public enum DataSource: Sendable, Equatable {
     /// A CSV file with a header; `label` names the target column, every other column is a
     /// feature (numeric, or categorical and one-hot encoded).
-    case csv(path: String, label: String)
+    /// `weight` names a column of per-row sample weights (not a feature).
+    case csv(path: String, label: String, weight: String? = nil)
     /// An IDX image (or feature) file and an IDX label file, as MNIST ships them, gzip or not.
     case idx(features: String, labels: String)
     /// NumPy `.npy` arrays: features [n, …] and labels [n].
@@ -11,7 +12,7 @@ public enum DataSource: Sendable, Equatable {
     /// The files read, for stage inputs and messages.
     public var paths: [String] {
         switch self {
-        case .csv(let path, _): return [path]
+        case .csv(let path, _, _): return [path]
         case .idx(let features, let labels), .npy(let features, let labels):
             return [features, labels].filter { !$0.isEmpty }
         }
@@ -20,7 +21,7 @@ public enum DataSource: Sendable, Equatable {
     /// Whether the source has labels (an empty label column or file means it has none).
     public var hasLabels: Bool {
         switch self {
-        case .csv(_, let label): return !label.isEmpty
+        case .csv(_, let label, _): return !label.isEmpty
         case .idx(_, let labels), .npy(_, let labels): return !labels.isEmpty
         }
     }
@@ -34,8 +35,8 @@ public enum DataSource: Sendable, Equatable {
         classNames: [String] = [], numericLabels: Bool = false, categories: [Dataset.Category]? = nil
     ) throws(TrainerError) -> Dataset {
         switch self {
-        case .csv(let path, let label):
-            return try CSVReader(path: path, label: label).read(
+        case .csv(let path, let label, let weight):
+            return try CSVReader(path: path, label: label, weight: weight).read(
                 classNames: classNames, numericLabels: numericLabels, categories: categories)
         case .idx(let features, let labels):
             let x = try IDXReader.read(features)

@@ -9,6 +9,8 @@ public struct Dataset: Sendable {
     /// The CSV columns read as categories, each one-hot encoded over its values (sorted), in
     /// column order; a model keeps them so evaluation and prediction encode the same way.
     public var categories: [Category]
+    /// Each sample's weight in the training loss (a CSV's `--sample-weight` column); nil: all 1.
+    public var weights: [Float]?
 
     /// A categorical column and its values, in the order of their one-hot features.
     public struct Category: Sendable, Equatable {
@@ -21,7 +23,11 @@ public struct Dataset: Sendable {
         }
     }
 
-    public init(features: Tensor, targets: [Float], classNames: [String] = [], categories: [Category] = []) {
+    public init(
+        features: Tensor, targets: [Float], classNames: [String] = [], categories: [Category] = [],
+        weights: [Float]? = nil
+    ) {
+        self.weights = weights
         self.features = features
         self.targets = targets
         self.classNames = classNames
@@ -48,7 +54,9 @@ public struct Dataset: Sendable {
                 }
             }
         }
-        return Dataset(features: values, targets: selected, classNames: classNames, categories: categories)
+        return Dataset(
+            features: values, targets: selected, classNames: classNames, categories: categories,
+            weights: weights.map { weights in indices.map { weights[$0] } })
     }
 
     /// Splits off the last `fraction` of a seeded shuffle as a validation set.

@@ -17,9 +17,10 @@ public enum LossFunction: String, Sendable, CaseIterable, Codable {
     /// the weights (PyTorch's `CrossEntropyLoss(weight=…)`).
     ///
     /// Sums run in sample order in Double, so the value is the same for any thread count.
-    func evaluate(outputs: Tensor, targets: ArraySlice<Float>, classWeights: [Float]? = nil) -> (
-        loss: Double, gradient: Tensor
-    ) {
+    func evaluate(
+        outputs: Tensor, targets: ArraySlice<Float>, classWeights: [Float]? = nil, sampleWeights: [Float]? = nil
+    ) -> (loss: Double, gradient: Tensor) {
+        let classWeights = classWeights ?? (sampleWeights == nil ? nil : [])
         let batch = outputs.rows
         let width = outputs.columns
         var gradient = Tensor(zeros: outputs.shape)
@@ -28,7 +29,8 @@ public enum LossFunction: String, Sendable, CaseIterable, Codable {
         func weight(_ sample: Int) -> Float {
             guard let classWeights else { return 1 }
             let label = Int(targets[first + sample])
-            return label >= 0 && label < classWeights.count ? classWeights[label] : 1
+            let own = label >= 0 && label < classWeights.count ? classWeights[label] : 1
+            return own * (sampleWeights?[sample] ?? 1)
         }
         var weightSum: Float = 0
         if classWeights != nil { for sample in 0..<batch { weightSum += weight(sample) } }
@@ -67,8 +69,10 @@ public enum LossFunction: String, Sendable, CaseIterable, Codable {
                         g[row] = (p - target) * own
                     case .meanSquaredError:
                         let difference = y[row] - target
-                        total += Double(difference * difference)
-                        g[row] = 2 * difference * scale
+                        let own = share(sample)
+                        total +=
+                            Double(difference * difference) * (classWeights == nil ? 1 : Double(own) * Double(batch))
+                        g[row] = 2 * difference * own
                     }
                 }
             }

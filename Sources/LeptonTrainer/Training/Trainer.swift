@@ -147,7 +147,8 @@ public final class Trainer {
                 let batch = train.subset(order[start..<end])
                 let output = model.forward(batch.features, training: true, logits: logits)
                 let (loss, gradient) = c.loss.evaluate(
-                    outputs: output, targets: batch.targets[...], classWeights: classWeights)
+                    outputs: output, targets: batch.targets[...], classWeights: classWeights,
+                    sampleWeights: batch.weights)
                 guard loss.isFinite else {
                     throw TrainerError(
                         "the loss became \(loss) in epoch \(epoch + 1) (samples \(start)-\(end)): training diverged; lower the learning rate, normalise the inputs (normalization: .standardize) or clip the targets. No checkpoint was written"
