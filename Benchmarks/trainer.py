@@ -7,8 +7,9 @@
    padding 1, 2x2 max pooling) with Adam (lr 1e-3) on Fashion-MNIST's 60,000 training images,
    batch 32 and 128, 1 and 2 threads: seconds per epoch for Lepton and PyTorch CPU
    (torch.set_num_threads), same data, same architecture, same optimizer; the throughput ratio,
-   and each run's peak RSS. A load average above the core count is warned about: the numbers
-   are then not a fair comparison.
+   and each run's peak RSS; for the MLP also a NumPy/OpenBLAS implementation (forward, backward
+   and Adam by hand, OPENBLAS_NUM_THREADS = the thread count). A load average above the core
+   count is warned about: the numbers are then not a fair comparison.
 
 PyTorch is not installed by default (a plain `pip install torch` pulls ~3 GB): pass
 `--torch-python PATH` (a Python that can `import torch`) or `--install-torch` (creates
@@ -64,6 +65,55 @@ for epoch in range(epochs):
     seconds.append(time.perf_counter() - start)
     losses.append(total / len(x))
 print(json.dumps({"kind": "train", "tool": "torch", "version": torch.__version__, "epoch_seconds": seconds, "losses": losses}))
+"""
+
+NUMPY_MLP = r"""
+import gzip, json, sys, time
+import numpy as np
+images, labels, batch, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+x = np.frombuffer(gzip.open(images).read(), np.uint8, offset=16).reshape(-1, 784).astype(np.float32) / 255
+y = np.frombuffer(gzip.open(labels).read(), np.uint8, offset=8).astype(np.int64)
+rng = np.random.default_rng(1)
+sizes = [784, 256, 128, 10]
+params = []
+for a, b in zip(sizes, sizes[1:]):
+    bound = 1 / np.sqrt(a)
+    params += [rng.uniform(-bound, bound, (a, b)).astype(np.float32), rng.uniform(-bound, bound, b).astype(np.float32)]
+m = [np.zeros_like(p) for p in params]
+v = [np.zeros_like(p) for p in params]
+lr, b1, b2, eps, step = 1e-3, 0.9, 0.999, 1e-8, 0
+seconds, losses = [], []
+for epoch in range(epochs):
+    start = time.perf_counter()
+    order = rng.permutation(len(x))
+    total = 0.0
+    for i in range(0, len(x), batch):
+        index = order[i:i + batch]
+        xb, yb = x[index], y[index]
+        h1 = np.maximum(xb @ params[0] + params[1], 0)
+        h2 = np.maximum(h1 @ params[2] + params[3], 0)
+        z = h2 @ params[4] + params[5]
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        total += float(-np.log(p[np.arange(len(yb)), yb] + 1e-12).sum())
+        g = p
+        g[np.arange(len(yb)), yb] -= 1
+        g /= len(yb)
+        grads = [None] * 6
+        grads[4], grads[5] = h2.T @ g, g.sum(0)
+        g = (g @ params[4].T) * (h2 > 0)
+        grads[2], grads[3] = h1.T @ g, g.sum(0)
+        g = (g @ params[2].T) * (h1 > 0)
+        grads[0], grads[1] = xb.T @ g, g.sum(0)
+        step += 1
+        for k in range(6):
+            m[k] = b1 * m[k] + (1 - b1) * grads[k]
+            v[k] = b2 * v[k] + (1 - b2) * grads[k] * grads[k]
+            params[k] -= lr * (m[k] / (1 - b1 ** step)) / (np.sqrt(v[k] / (1 - b2 ** step)) + eps)
+    seconds.append(time.perf_counter() - start)
+    losses.append(total / len(x))
+print(json.dumps({"kind": "train", "tool": "numpy", "epoch_seconds": seconds, "losses": losses}))
 """
 
 NUMPY_GEMM = r"""
@@ -212,6 +262,13 @@ def main():
                             f"{ours['losses'][-1]:.4f} / {theirs['losses'][-1]:.4f}"
                 else:
                     line += f" {'':>8} {'':>17} {ours['rss_mib']:>11.0f}"
+                if name == "mlp":
+                    env = dict(os.environ, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
+                    process = subprocess.run([sys.executable, "-c", NUMPY_MLP, IMAGES, LABELS, str(batch),
+                                              str(args.epochs)], capture_output=True, text=True, env=env)
+                    if process.returncode == 0:
+                        numpy_run = json.loads(process.stdout.splitlines()[-1])
+                        line += f"   numpy/OpenBLAS {mean_after_first(numpy_run['epoch_seconds']):.2f} s/epoch"
                 print(line, flush=True)
 
 
