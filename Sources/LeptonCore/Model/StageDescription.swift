@@ -79,7 +79,9 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
 
     /// The version of Lepton's built-in tools (trainer) in the keys of `tool` stages; raising it
     /// reruns them after a change to what they compute.
-    public static let toolVersion = 1
+    /// 2: the convolution's chunked weight gradient and the sidecar's `categories` (issue 16)
+    /// change what a trained stage writes, so stages cached by version 1 retrain.
+    public static let toolVersion = 2
 
     /// The text that enters the stage key and the lock file.
     public var canonical: String {
