@@ -97,10 +97,16 @@ public struct ArtifactCache: Sendable {
         }
     }
 
+    /// The bytes of the object for `digest`, nil when it is missing or does not hash to its name.
+    public func verifiedBytes(_ digest: String) -> [UInt8]? {
+        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest else { return nil }
+        return bytes
+    }
+
     /// The manifest of a cached folder, nil when missing, damaged or unsafe (a path that
     /// leaves the folder, or a file under another entry, see ``TreeManifest/hasSafePaths``).
     public func manifest(_ digest: String) -> TreeManifest? {
-        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest,
+        guard let bytes = verifiedBytes(digest),
             let manifest = TreeManifest(text: String(decoding: bytes, as: UTF8.self)), manifest.hasSafePaths
         else { return nil }
         return manifest
@@ -168,9 +174,7 @@ public struct ArtifactCache: Sendable {
                     let target = RelativePath.join(staging, entry.path)
                     try fileSystem.createDirectories(RelativePath.parent(target) ?? staging)
                     if entry.kind == .symlink {
-                        guard let bytes = try? fileSystem.read(objectPath(entry.digest)),
-                            ContentHash.of(bytes) == entry.digest
-                        else {
+                        guard let bytes = verifiedBytes(entry.digest) else {
                             throw LeptonError(.cacheMiss, "the cache lacks the link target of '\(entry.path)'")
                         }
                         try fileSystem.symlink(String(decoding: bytes, as: UTF8.self), at: target)

@@ -1,3 +1,5 @@
+import LeptonSystem
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -6,9 +8,17 @@
 enum GitRevision {
     /// Whether `revision` can be passed to git as a revision and nothing else: no option, no
     /// shell syntax.
-    static func isSafe(_ revision: String) -> Bool {
+    private static func isSafe(_ revision: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-~^./@{}")
         return !revision.isEmpty && revision.allSatisfy(allowed.contains) && !revision.hasPrefix("-")
+    }
+
+    /// The `Lepton.lock` of a git revision; nil when git, the revision or the file is missing.
+    ///
+    /// - Throws: ``LeptonError`` naming `REV:Lepton.lock` when the file is there but damaged.
+    static func lockFile(_ revision: String, root: String) throws(LeptonError) -> LockFile? {
+        guard let bytes = show(revision, path: LockFile.fileName, root: root) else { return nil }
+        return try LockFile(bytes: bytes, path: "\(revision):\(LockFile.fileName)")
     }
 
     /// `git show REV:./PATH` in `root`; nil when git, the revision or the file is missing, or

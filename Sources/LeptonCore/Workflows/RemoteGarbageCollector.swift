@@ -54,13 +54,11 @@ public struct RemoteGarbageCollector: Sendable {
         }
         records += try TrackedData.load(workspace, fileSystem: fileSystem).records.map(\.1)
         for revision in revisions {
-            guard GitRevision.isSafe(revision),
-                let lock = GitRevision.show(revision, path: LockFile.fileName, root: workspace.root)
-            else {
+            guard let lock = try GitRevision.lockFile(revision, root: workspace.root) else {
                 throw LeptonError(
                     .usage, "'\(revision)' is not a git revision with a \(LockFile.fileName); nothing was removed")
             }
-            records += try LockFile(bytes: lock, path: "\(revision):\(LockFile.fileName)").stages.values
+            records += lock.stages.values
             if let data = GitRevision.show(revision, path: TrackedData.fileName, root: workspace.root) {
                 records += try TrackedData.parse(data).records.map(\.1)
             }

@@ -28,10 +28,7 @@ public struct RevisionFiles: Sendable {
             return RevisionFiles(
                 label: "run \(run.id)", outputs: outputs, commit: run.commit, live: false, workspace: workspace)
         }
-        guard GitRevision.isSafe(name),
-            let bytes = GitRevision.show(name, path: LockFile.fileName, root: workspace.root),
-            let lock = try? LockFile(bytes: bytes, path: "\(name):\(LockFile.fileName)")
-        else {
+        guard let lock = (try? GitRevision.lockFile(name, root: workspace.root)) ?? nil else {
             throw LeptonError(
                 .usage,
                 "'\(name)' is neither a run nor a tag (see 'lepton runs') nor a git revision with a \(LockFile.fileName)."
@@ -49,17 +46,11 @@ public struct RevisionFiles: Sendable {
         let fileSystem = PosixFileSystem()
         if live { return try? fileSystem.read(workspace.absolute(path)) }
         let cache = ArtifactCache(directory: workspace.cacheDirectory)
-        func object(_ digest: String) -> [UInt8]? {
-            guard let bytes = try? fileSystem.read(cache.objectPath(digest)), ContentHash.of(bytes) == digest else {
-                return nil
-            }
-            return bytes
-        }
-        if let digest = outputs[path], digest.kind == .file { return object(digest.digest) }
+        if let digest = outputs[path], digest.kind == .file { return cache.verifiedBytes(digest.digest) }
         for (folder, digest) in outputs where digest.kind == .folder && path.hasPrefix(folder + "/") {
             let inside = String(path.dropFirst(folder.count + 1))
             if let entry = cache.manifest(digest.digest)?.entries.first(where: { $0.path == inside }) {
-                return object(entry.digest)
+                return cache.verifiedBytes(entry.digest)
             }
         }
         return commit.flatMap { GitRevision.show($0, path: path, root: workspace.root) }

@@ -30,7 +30,7 @@ public struct RunComparison: Sendable {
         if let run = try? history.resolve(name) {
             return RunComparison(label: "run \(run.id)", params: run.params, metrics: run.metrics)
         }
-        guard let lock = gitLock(name, root: workspace.root) else {
+        guard let lock = (try? GitRevision.lockFile(name, root: workspace.root)) ?? nil else {
             throw LeptonError(
                 .usage,
                 "'\(name)' is neither a run nor a tag (see 'lepton runs') nor a git revision with a \(LockFile.fileName)."
@@ -42,7 +42,7 @@ public struct RunComparison: Sendable {
         for record in lock.stages.values {
             params.merge(record.params) { $1 }
             for (path, digest) in record.outputs where digest.kind == .file && metricsFiles?.contains(path) != false {
-                guard let bytes = try? PosixFileSystem().read(cache.objectPath(digest.digest)),
+                guard let bytes = cache.verifiedBytes(digest.digest),
                     let values = try? MetricsFile.read(path: path, bytes: bytes), !values.isEmpty,
                     isMetricsFile(path)
                 else { continue }
@@ -54,11 +54,5 @@ public struct RunComparison: Sendable {
 
     private static func isMetricsFile(_ path: String) -> Bool {
         [".json", ".yaml", ".yml", ".csv", ".tsv"].contains { path.hasSuffix($0) }
-    }
-
-    /// `git show REV:Lepton.lock`, parsed; nil when git, the revision or the file is missing.
-    private static func gitLock(_ revision: String, root: String) -> LockFile? {
-        guard let bytes = GitRevision.show(revision, path: LockFile.fileName, root: root) else { return nil }
-        return try? LockFile(bytes: bytes, path: "\(revision):\(LockFile.fileName)")
     }
 }

@@ -41,7 +41,7 @@ public struct ModelCheckpoint {
     /// - Throws: ``TrainerError`` when a file cannot be written.
     public func write(to path: String) throws(TrainerError) {
         var tensors: [String: Tensor] = [:]
-        for parameter in model.parameters + model.buffers { tensors[parameter.name] = parameter.value }
+        for parameter in model.savedParameters { tensors[parameter.name] = parameter.value }
         let bytes = SafeTensors.encode(
             tensors, integers: model.counters, metadata: ["format": "pt", "producer": "lepton"])
         try ModelCheckpoint.writeAtomically(Data(bytes), to: path)

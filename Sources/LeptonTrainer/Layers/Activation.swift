@@ -20,10 +20,7 @@ final class Activation: Layer {
     /// gives the same bits).
     private func elementwise(_ count: Int, _ body: (_ start: Int, _ count: Int) -> Void) {
         guard count >= 65_536 else { return body(0, count) }
-        context.forEachPart { part, parts in
-            let (first, end) = MaxPooling.range(part, parts, count)
-            body(first, end - first)
-        }
+        context.forEachShare(of: count) { share in body(share.lowerBound, share.count) }
     }
 
     func forward(_ input: consuming Tensor, training: Bool) -> Tensor {

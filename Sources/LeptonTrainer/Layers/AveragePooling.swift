@@ -23,9 +23,9 @@ final class AveragePooling: Layer {
         let (size, stride) = (self.size, self.stride)
         x.withPointer { input in
             y.withMutablePointer { output in
-                context.forEachPart { part, parts in
-                    let (first, end) = MaxPooling.range(part, parts, planes)
-                    lepton_avgpool_forward(input, first, end, height, width, size, stride, output)
+                context.forEachShare(of: planes) { share in
+                    lepton_avgpool_forward(
+                        input, share.lowerBound, share.upperBound, height, width, size, stride, output)
                 }
             }
         }
@@ -41,9 +41,8 @@ final class AveragePooling: Layer {
         let (size, stride) = (self.size, self.stride)
         gradient.withPointer { dy in
             dx.withMutablePointer { out in
-                context.forEachPart { part, parts in
-                    let (first, end) = MaxPooling.range(part, parts, planes)
-                    lepton_avgpool_backward(dy, first, end, height, width, size, stride, out)
+                context.forEachShare(of: planes) { share in
+                    lepton_avgpool_backward(dy, share.lowerBound, share.upperBound, height, width, size, stride, out)
                 }
             }
         }

@@ -61,9 +61,8 @@ final class BatchNormalization: Layer {
                     means.withUnsafeMutableBufferPointer { means in
                         variances.withUnsafeMutableBufferPointer { variances in
                             inverse.withUnsafeMutableBufferPointer { inverse in
-                                context.forEachPart { part, parts in
-                                    let (first, end) = MaxPooling.range(part, parts, channels)
-                                    for channel in first..<end {
+                                context.forEachShare(of: channels) { share in
+                                    for channel in share {
                                         var mean = means[channel]
                                         var variance = variances[channel]
                                         if training {
@@ -131,9 +130,8 @@ final class BatchNormalization: Layer {
                 dx.withMutablePointer { out in
                     gammaGradient.withUnsafeMutableBufferPointer { dgamma in
                         betaGradient.withUnsafeMutableBufferPointer { dbeta in
-                            context.forEachPart { part, parts in
-                                let (first, end) = MaxPooling.range(part, parts, channels)
-                                for channel in first..<end {
+                            context.forEachShare(of: channels) { share in
+                                for channel in share {
                                     var sum = 0.0
                                     var dot = 0.0
                                     for n in 0..<batch {

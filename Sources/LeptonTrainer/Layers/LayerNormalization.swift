@@ -35,9 +35,8 @@ final class LayerNormalization: Layer {
                     weight.value.withPointer { gamma in
                         bias.value.withPointer { beta in
                             inverse.withUnsafeMutableBufferPointer { inverse in
-                                context.forEachPart { part, parts in
-                                    let (first, end) = MaxPooling.range(part, parts, batch)
-                                    for n in first..<end {
+                                context.forEachShare(of: batch) { samples in
+                                    for n in samples {
                                         let row = input + n * features
                                         var sum = 0.0
                                         for f in 0..<features { sum += Double(row[f]) }
@@ -88,9 +87,8 @@ final class LayerNormalization: Layer {
                     }
                     guard needsInputGradient else { return }
                     dx.withMutablePointer { out in
-                        context.forEachPart { part, parts in
-                            let (first, end) = MaxPooling.range(part, parts, batch)
-                            for n in first..<end {
+                        context.forEachShare(of: batch) { samples in
+                            for n in samples {
                                 // dx = σ⁻¹/F · (F·g − Σg − x̂·Σ(g·x̂)), g = dy·γ
                                 var sum = 0.0
                                 var dot = 0.0

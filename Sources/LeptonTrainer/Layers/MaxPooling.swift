@@ -28,9 +28,9 @@ final class MaxPooling: Layer {
             y.withMutablePointer { output in
                 chosen.withUnsafeMutableBufferPointer { winners in
                     guard let winners = winners.baseAddress else { return }
-                    context.forEachPart { part, parts in
-                        let (first, end) = MaxPooling.range(part, parts, planes)
-                        lepton_maxpool_forward(input, first, end, height, width, size, stride, output, winners)
+                    context.forEachShare(of: planes) { share in
+                        lepton_maxpool_forward(
+                            input, share.lowerBound, share.upperBound, height, width, size, stride, output, winners)
                     }
                 }
             }
@@ -51,18 +51,12 @@ final class MaxPooling: Layer {
             dx.withMutablePointer { out in
                 winners.withUnsafeBufferPointer { chosen in
                     guard let chosen = chosen.baseAddress else { return }
-                    context.forEachPart { part, parts in
-                        let (first, end) = MaxPooling.range(part, parts, planes)
-                        lepton_maxpool_backward(dy, chosen, first, end, outputs, out)
+                    context.forEachShare(of: planes) { share in
+                        lepton_maxpool_backward(dy, chosen, share.lowerBound, share.upperBound, outputs, out)
                     }
                 }
             }
         }
         return dx
-    }
-
-    /// Part `part` of `parts` contiguous shares of `count` items.
-    static func range(_ part: Int, _ parts: Int, _ count: Int) -> (Int, Int) {
-        (count * part / parts, count * (part + 1) / parts)
     }
 }

@@ -87,6 +87,12 @@ public final class ComputeContext: @unchecked Sendable {
         pool.run(parts: parts) { body($0, parts) }
     }
 
+    /// Runs `body` on every thread with its contiguous share of 0..<count (a share may be empty);
+    /// for work whose items are each computed whole by one thread, so the split changes nothing.
+    public func forEachShare(of count: Int, _ body: (Range<Int>) -> Void) {
+        forEachPart { part, parts in body((count * part / parts)..<(count * (part + 1) / parts)) }
+    }
+
     /// The single-threaded GEMM of ``gemm(transA:transB:m:n:k:a:lda:b:ldb:beta:c:ldc:)`` on part
     /// `part`'s scratch space: the same bits whichever part runs it.
     public func serialGemm(

@@ -18,8 +18,8 @@ struct ImprovementTracker {
         return max(rate * rateFactor, plateau.minimumRate)
     }
 
-    /// Takes in an epoch; true when early stopping ends the run here.
-    mutating func record(_ report: EpochReport, model: Model) -> Bool {
+    /// Takes in an epoch; sets ``stopped`` when early stopping ends the run here.
+    mutating func record(_ report: EpochReport, model: Model) {
         let values = report.json
         if let plateau = configuration.plateau, let value = values[plateau.monitor] as? Double {
             if EarlyStopping.improves(value, on: plateauBest, monitor: plateau.monitor, minDelta: plateau.minDelta) {
@@ -34,17 +34,16 @@ struct ImprovementTracker {
             }
         }
         guard let stopping = configuration.earlyStopping, let value = values[stopping.monitor] as? Double else {
-            return false
+            return
         }
         if EarlyStopping.improves(value, on: best?.value, monitor: stopping.monitor, minDelta: stopping.minDelta) {
             // Tensors are copy-on-write: this keeps the values, the next update copies them.
             best = (report.epoch, value, stopping.restoreBest ? model.snapshot() : nil)
             sinceBest = 0
-            return false
+            return
         }
         sinceBest += 1
         stopped = sinceBest >= stopping.patience
-        return stopped
     }
 
     /// Puts the best weights back when asked to; the report of how the run ended.
@@ -61,12 +60,13 @@ struct ImprovementTracker {
     func state(
         model: Model, optimizer: Optimizer, shuffler: RandomGenerator, history: [EpochReport], configuration: String
     ) -> TrainingState {
-        let names = (model.parameters + model.buffers).map(\.name)
+        let saved = model.savedParameters
+        let names = saved.map(\.name)
         var generators: [Int: [UInt64]] = [:]
         for (index, layer) in model.layers.enumerated() {
             if let generator = layer.generator { generators[index] = generator.words }
         }
-        let saved = best.map { best in
+        let savedBest = best.map { best in
             (
                 epoch: best.epoch, value: best.value,
                 tensors: Dictionary(uniqueKeysWithValues: zip(names, best.weights?.tensors ?? [])),
@@ -75,9 +75,9 @@ struct ImprovementTracker {
         }
         return TrainingState(
             epochs: history.last?.epoch ?? 0, steps: optimizer.steps,
-            model: Dictionary(uniqueKeysWithValues: zip(names, (model.parameters + model.buffers).map(\.value))),
+            model: Dictionary(uniqueKeysWithValues: zip(names, saved.map(\.value))),
             counters: model.counters, first: optimizer.first, second: optimizer.second, shuffler: shuffler.words,
-            generators: generators, history: history, best: saved, sinceBest: sinceBest, plateauBest: plateauBest,
+            generators: generators, history: history, best: savedBest, sinceBest: sinceBest, plateauBest: plateauBest,
             sincePlateauBest: sincePlateauBest, rateFactor: rateFactor, stopped: stopped, configuration: configuration)
     }
 
@@ -89,7 +89,7 @@ struct ImprovementTracker {
         rateFactor = state.rateFactor
         stopped = state.stopped
         if let saved = state.best {
-            let names = (model.parameters + model.buffers).map(\.name)
+            let names = model.savedParameters.map(\.name)
             let tensors = names.compactMap { saved.tensors[$0] }
             best = (saved.epoch, saved.value, tensors.count == names.count ? (tensors, saved.counters) : nil)
         }

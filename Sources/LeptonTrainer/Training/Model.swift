@@ -109,14 +109,17 @@ public final class Model {
         layers.reduce(into: [:]) { all, layer in all.merge(layer.counters) { $1 } }
     }
 
+    /// Every tensor a checkpoint holds: the parameters, then the buffers.
+    var savedParameters: [Parameter] { parameters + buffers }
+
     /// Every value a checkpoint holds, for putting back later (early stopping's best epoch).
     func snapshot() -> (tensors: [Tensor], counters: [String: Int64]) {
-        ((parameters + buffers).map(\.value), counters)
+        (savedParameters.map(\.value), counters)
     }
 
     /// Puts a ``snapshot()`` back.
     func restore(_ snapshot: (tensors: [Tensor], counters: [String: Int64])) {
-        for (parameter, value) in zip(parameters + buffers, snapshot.tensors) { parameter.value = value }
+        for (parameter, value) in zip(savedParameters, snapshot.tensors) { parameter.value = value }
         for index in layers.indices { layers[index].counters = snapshot.counters }
     }
 
@@ -163,7 +166,7 @@ public final class Model {
             }
             layers[index].counters = counters
         }
-        for parameter in parameters + buffers {
+        for parameter in savedParameters {
             guard let tensor = tensors[parameter.name] else {
                 throw TrainerError("the checkpoint has no tensor '\(parameter.name)' for this architecture")
             }

@@ -121,12 +121,10 @@ public final class Trainer {
             tracker.restore(from: resume, model: model)
         }
         let logits = c.loss == .softmaxCrossEntropy
+        let classCount = c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *)
         let classNames =
             data.classNames.isEmpty && c.loss.isClassification
-            ? (0..<max(data.classCount, c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *))).map(
-                String.init)
-            : data.classNames
-        let classCount = c.loss == .binaryCrossEntropy ? 2 : model.outputShape.reduce(1, *)
+            ? (0..<max(data.classCount, classCount)).map(String.init) : data.classNames
         if case .given(let weights) = c.classWeights, weights.count != classCount {
             throw TrainerError(
                 "\(weights.count) class weights for \(classCount) classes; give one weight per class, in class order")
@@ -175,7 +173,7 @@ public final class Trainer {
                 }, seconds: seconds, samplesPerSecond: Double(train.count) / max(seconds, 1e-9))
             history.append(report)
             progress(report)
-            if tracker.record(report, model: model) { break }
+            tracker.record(report, model: model)
         }
         let state = tracker.state(
             model: model, optimizer: optimizer, shuffler: shuffler, history: history,
