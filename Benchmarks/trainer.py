@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The built-in trainer next to NumPy/OpenBLAS and PyTorch, in one run, on this machine.
 
-1. GEMM: Lepton's blocked AVX2/FMA SGEMM against numpy's matmul (OpenBLAS), one thread each
+1. GEMM: Lepton's blocked SGEMM (AVX-512 or AVX2/FMA, whichever the CPU has) against numpy's matmul (OpenBLAS), one thread each
    (OPENBLAS_NUM_THREADS=1), on the same shapes; GFLOP/s and the ratio.
 2. Training: the MLP 784-256-128-10 and the CNN conv16-pool-conv32-pool-dense (3x3 kernels,
    padding 1, 2x2 max pooling) with Adam (lr 1e-3) on Fashion-MNIST's 60,000 training images,

@@ -43,25 +43,35 @@ static void interleave4(const float *row0, const float *row1, const float *row2,
 #if defined(__x86_64__)
 void lepton_sgemm_kernel_6x16_avx2(long k, const float *a, const float *b, float *c, long ldc,
                                    long accumulate);
+void lepton_sgemm_kernel_8x32_avx512(long k, const float *a, const float *b, float *c, long ldc,
+                                     long accumulate);
 #endif
 
 enum { KC = 256, MC = 72, NC = 2048 };
 enum { MR = LEPTON_GEMM_MR, NR = LEPTON_GEMM_NR };
+/// The largest register tile of any micro-kernel (the AVX-512 one's 8x32), for scratch space.
+enum { TILE_FLOATS_MAX = 8 * 32 };
 
 static int selected_isa = -1;
 
 static int detect_isa(void) {
     const char *forced = getenv("LEPTON_KERNELS");
     if (forced != NULL && strcmp(forced, "generic") == 0) {
-        return 0;
+        return LEPTON_ISA_GENERIC;
     }
 #if defined(__x86_64__) && (defined(__clang__) || defined(__GNUC__))
     __builtin_cpu_init();
+    // The runtime's feature bits already include the OS check (XCR0 saves the zmm state).
+    int avx512 = __builtin_cpu_supports("avx512f");
+    int forced_avx2 = forced != NULL && strcmp(forced, "avx2") == 0;
+    if (avx512 && !forced_avx2 && __builtin_cpu_supports("fma")) {
+        return LEPTON_ISA_AVX512;
+    }
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        return 1;
+        return LEPTON_ISA_AVX2;
     }
 #endif
-    return 0;
+    return LEPTON_ISA_GENERIC;
 }
 
 int lepton_kernels_isa(void) {
@@ -74,10 +84,10 @@ int lepton_kernels_isa(void) {
 }
 
 size_t lepton_sgemm_workspace_floats(void) {
-    return (size_t)MC * KC + (size_t)KC * NC + (size_t)MR * NR;
+    return (size_t)MC * KC + (size_t)KC * NC + (size_t)TILE_FLOATS_MAX;
 }
 
-/// The portable micro-kernel: the same contract as the assembly one (ascending k, then C = T or
+/// The portable micro-kernel: the same contract as the assembly ones (ascending k, then C = T or
 /// C = C + T), one multiply and one add per step, never fused.
 static void kernel_generic(long k, const float *a, const float *b, float *c, long ldc, long accumulate) {
     float tile[MR * NR];
@@ -100,93 +110,115 @@ static void kernel_generic(long k, const float *a, const float *b, float *c, lon
     }
 }
 
-typedef void (*micro_kernel)(long, const float *, const float *, float *, long, long);
+/// A micro-kernel and the register tile it computes: `mr` rows by `nr` columns.
+typedef struct {
+    void (*run)(long, const float *, const float *, float *, long, long);
+    long mr;
+    long nr;
+} micro_kernel;
 
-static micro_kernel select_kernel(void) {
+static micro_kernel kernel_for(int isa) {
 #if defined(__x86_64__)
-    if (lepton_kernels_isa() == 1) {
-        return lepton_sgemm_kernel_6x16_avx2;
+    switch (isa) {
+    case LEPTON_ISA_AVX512:
+        return (micro_kernel){lepton_sgemm_kernel_8x32_avx512, 8, 32};
+    case LEPTON_ISA_AVX2:
+        return (micro_kernel){lepton_sgemm_kernel_6x16_avx2, 6, 16};
+    default:
+        break;
     }
 #endif
-    return kernel_generic;
+    return (micro_kernel){kernel_generic, MR, NR};
 }
 
-/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of MR rows: panel q holds, for each p, the
-/// MR values of rows q·MR ..< q·MR+MR (zero past row mc).
-static void pack_a(int trans, const float *a, long lda, long i0, long p0, long mc, long kc, float *dst) {
-    for (long ir = 0; ir < mc; ir += MR) {
-        long rows = mc - ir < MR ? mc - ir : MR;
+static micro_kernel select_kernel(void) { return kernel_for(lepton_kernels_isa()); }
+
+void lepton_sgemm_tile(long *rows, long *columns) {
+    micro_kernel kernel = select_kernel();
+    *rows = kernel.mr;
+    *columns = kernel.nr;
+}
+
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of mr rows: panel q holds, for each p, the
+/// mr values of rows q·mr ..< q·mr+mr (zero past row mc).
+static void pack_a(int trans, const float *a, long lda, long i0, long p0, long mc, long kc, long mr,
+                   float *dst) {
+    for (long ir = 0; ir < mc; ir += mr) {
+        long rows = mc - ir < mr ? mc - ir : mr;
         if (!trans) {
             // Row by row: each source row is read contiguously, four rows interleaved at once.
             long r = 0;
             for (; r + 4 <= rows; r += 4) {
                 const float *src = a + (i0 + ir + r) * lda + p0;
-                interleave4(src, src + lda, src + 2 * lda, src + 3 * lda, kc, dst + r, MR);
+                interleave4(src, src + lda, src + 2 * lda, src + 3 * lda, kc, dst + r, mr);
             }
-            for (; r < MR; r++) {
+            for (; r < mr; r++) {
                 if (r >= rows) {
-                    for (long p = 0; p < kc; p++) dst[p * MR + r] = 0;
+                    for (long p = 0; p < kc; p++) dst[p * mr + r] = 0;
                     continue;
                 }
                 const float *src = a + (i0 + ir + r) * lda + p0;
-                for (long p = 0; p < kc; p++) dst[p * MR + r] = src[p];
+                for (long p = 0; p < kc; p++) dst[p * mr + r] = src[p];
             }
-            dst += kc * MR;
+            dst += kc * mr;
             continue;
         }
         for (long p = 0; p < kc; p++) {
-            float *out = dst + p * MR;
-            for (long r = 0; r < rows; r++) {
-                long i = i0 + ir + r;
-                long pp = p0 + p;
-                out[r] = trans ? a[pp * lda + i] : a[i * lda + pp];
+            float *out = dst + p * mr;
+            const float *src = a + (p0 + p) * lda + i0 + ir;
+            if (rows == mr) {
+                memcpy(out, src, (size_t)mr * sizeof(float));
+                continue;
             }
-            for (long r = rows; r < MR; r++) {
+            for (long r = 0; r < rows; r++) {
+                out[r] = src[r];
+            }
+            for (long r = rows; r < mr; r++) {
                 out[r] = 0;
             }
         }
-        dst += kc * MR;
+        dst += kc * mr;
     }
 }
 
-/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into panels of NR columns (zero past column nc).
-static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long kc, long nc, float *dst) {
-    for (long jr = 0; jr < nc; jr += NR) {
-        long cols = nc - jr < NR ? nc - jr : NR;
+/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into panels of nr columns (zero past column nc).
+static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long kc, long nc, long nr,
+                   float *dst) {
+    for (long jr = 0; jr < nc; jr += nr) {
+        long cols = nc - jr < nr ? nc - jr : nr;
         if (trans) {
             // Column by column of op(B), i.e. row by row of B: contiguous reads, four at once.
             long col = 0;
             for (; col + 4 <= cols; col += 4) {
                 const float *src = b + (j0 + jr + col) * ldb + p0;
-                interleave4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, kc, dst + col, NR);
+                interleave4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, kc, dst + col, nr);
             }
-            for (; col < NR; col++) {
+            for (; col < nr; col++) {
                 if (col >= cols) {
-                    for (long p = 0; p < kc; p++) dst[p * NR + col] = 0;
+                    for (long p = 0; p < kc; p++) dst[p * nr + col] = 0;
                     continue;
                 }
                 const float *src = b + (j0 + jr + col) * ldb + p0;
-                for (long p = 0; p < kc; p++) dst[p * NR + col] = src[p];
+                for (long p = 0; p < kc; p++) dst[p * nr + col] = src[p];
             }
-            dst += kc * NR;
+            dst += kc * nr;
             continue;
         }
         for (long p = 0; p < kc; p++) {
-            float *out = dst + p * NR;
-            long pp = p0 + p;
-            if (!trans && cols == NR) {
-                memcpy(out, b + pp * ldb + j0 + jr, NR * sizeof(float));
+            float *out = dst + p * nr;
+            const float *src = b + (p0 + p) * ldb + j0 + jr;
+            if (cols == nr) {
+                memcpy(out, src, (size_t)nr * sizeof(float));
                 continue;
             }
             for (long col = 0; col < cols; col++) {
-                long j = j0 + jr + col;
-                out[col] = trans ? b[j * ldb + pp] : b[pp * ldb + j];
+                out[col] = src[col];
             }
-            for (long col = cols; col < NR; col++) {
+            for (long col = cols; col < nr; col++) {
                 out[col] = 0;
             }
         }
-        dst += kc * NR;
+        dst += kc * nr;
     }
 }
 
@@ -200,10 +232,15 @@ void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
     sgemm_with(select_kernel(), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
 }
 
-void lepton_sgemm_portable(int trans_a, int trans_b, long m, long n, long k,
-                           const float *a, long lda, const float *b, long ldb,
-                           float beta, float *c, long ldc, float *workspace) {
-    sgemm_with(kernel_generic, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
+int lepton_sgemm_using(int isa, int trans_a, int trans_b, long m, long n, long k,
+                      const float *a, long lda, const float *b, long ldb,
+                      float beta, float *c, long ldc, float *workspace) {
+    // Only what this CPU runs: never more than the detected set (nor what it was forced down to).
+    if (isa > lepton_kernels_isa()) {
+        return -1;
+    }
+    sgemm_with(kernel_for(isa), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
+    return 0;
 }
 
 static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, long n, long k,
@@ -220,6 +257,7 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
         }
         return;
     }
+    const long kmr = kernel.mr, knr = kernel.nr;
     float *packed_a = workspace;
     float *packed_b = workspace + (size_t)MC * KC;
     float *tile = packed_b + (size_t)KC * NC;
@@ -229,26 +267,26 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             long accumulate = !(pc == 0 && beta == 0);
-            pack_b(trans_b, b, ldb, pc, jc, kc, nc, packed_b);
+            pack_b(trans_b, b, ldb, pc, jc, kc, nc, knr, packed_b);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = m - ic < MC ? m - ic : MC;
-                pack_a(trans_a, a, lda, ic, pc, mc, kc, packed_a);
-                for (long jr = 0; jr < nc; jr += NR) {
-                    long nr = nc - jr < NR ? nc - jr : NR;
-                    const float *pb = packed_b + (jr / NR) * kc * NR;
-                    for (long ir = 0; ir < mc; ir += MR) {
-                        long mr = mc - ir < MR ? mc - ir : MR;
-                        const float *pa = packed_a + (ir / MR) * kc * MR;
+                pack_a(trans_a, a, lda, ic, pc, mc, kc, kmr, packed_a);
+                for (long jr = 0; jr < nc; jr += knr) {
+                    long nr = nc - jr < knr ? nc - jr : knr;
+                    const float *pb = packed_b + (jr / knr) * kc * knr;
+                    for (long ir = 0; ir < mc; ir += kmr) {
+                        long mr = mc - ir < kmr ? mc - ir : kmr;
+                        const float *pa = packed_a + (ir / kmr) * kc * kmr;
                         float *cc = c + (ic + ir) * ldc + jc + jr;
-                        if (mr == MR && nr == NR) {
-                            kernel(kc, pa, pb, cc, ldc, accumulate);
+                        if (mr == kmr && nr == knr) {
+                            kernel.run(kc, pa, pb, cc, ldc, accumulate);
                             continue;
                         }
                         // An edge tile: compute the whole padded tile, keep the valid part.
-                        kernel(kc, pa, pb, tile, NR, 0);
+                        kernel.run(kc, pa, pb, tile, knr, 0);
                         for (long r = 0; r < mr; r++) {
                             for (long col = 0; col < nr; col++) {
-                                float t = tile[r * NR + col];
+                                float t = tile[r * knr + col];
                                 cc[r * ldc + col] = accumulate ? cc[r * ldc + col] + t : t;
                             }
                         }
@@ -287,7 +325,7 @@ void lepton_adam_update(long count, float *param, const float *grad, float *m, f
     float root_bc2 = __builtin_sqrtf(bias_correction2);
     long done = 0;
 #if defined(__x86_64__)
-    if (lepton_kernels_isa() == 1) {
+    if (lepton_kernels_isa() >= LEPTON_ISA_AVX2) {
         const float constants[8] = {beta1, beta2, 1 - beta1, 1 - beta2, epsilon, weight_decay, step, root_bc2};
         lepton_adam_avx2(count / 8, param, grad, m, v, constants);
         done = count / 8 * 8;

@@ -199,3 +199,61 @@ struct TrainerEndToEndTests {
         #expect(lines[0] == "sample,prediction," + (0..<10).map { "p_\($0)" }.joined(separator: ","))
     }
 }
+
+/// `count` 8x8 IDX images and their labels (0–9), deterministic and learnable enough to train on.
+private func writeIDXImages(count: Int, to package: TemporaryPackage) throws {
+    func header(_ dimensions: [Int]) -> [UInt8] {
+        [0, 0, 0x08, UInt8(dimensions.count)]
+            + dimensions.flatMap { d in [24, 16, 8, 0].map { UInt8((d >> $0) & 0xff) } }
+    }
+    var state: UInt32 = 12_345
+    var images = header([count, 8, 8])
+    var labels = header([count])
+    for _ in 0..<count {
+        state = state &* 1_103_515_245 &+ 12_345
+        let label = Int(state >> 16) % 10
+        labels.append(UInt8(label))
+        for pixel in 0..<64 {
+            state = state &* 1_103_515_245 &+ 12_345
+            let lit = pixel % 10 == label || (state >> 28) == 0
+            images.append(lit ? UInt8(128 + (state >> 25) % 128) : UInt8((state >> 26) % 32))
+        }
+    }
+    try PosixFileSystem().writeAtomically(images, to: package.root + "/data/images.idx", mode: 0o644, durable: false)
+    try PosixFileSystem().writeAtomically(labels, to: package.root + "/data/labels.idx", mode: 0o644, durable: false)
+}
+
+@Suite(.serialized)
+struct TrainerKernelChoiceTests {
+    /// The AVX-512 GEMM kernel (picked where the CPU has it) and the AVX2 one train a CNN and an
+    /// MLP to the same checkpoint bytes, so a cached model does not depend on which machine of a
+    /// team or CI fleet trained it.
+    @Test func avx512AndAVX2KernelsTrainTheSameBytes() throws {
+        let package = TemporaryPackage("kernel-choice")
+        package.write("data/.keep", "")
+        try writeIDXImages(count: 300, to: package)
+        let root = package.root + "/"
+        for (name, layers) in [
+            ("cnn", "conv2d(12,3,padding=1),relu,maxpool(2),conv2d(20,3),relu,flatten,dense(10)"),
+            ("mlp", "flatten,dense(40),relu,dense(10)"),
+        ] {
+            var checkpoints: [String: [UInt8]] = [:]
+            for kernels in ["default", "avx2"] {
+                let arguments = [
+                    "train", "--idx-images", root + "data/images.idx", "--idx-labels", root + "data/labels.idx",
+                    "--layers", layers, "--epochs", "2", "--batch-size", "50", "--seed", "5", "--threads", "2",
+                    "--normalize", "scale", "--scale-factor", "0.004", "--checkpoint",
+                    root + "\(kernels)/\(name).safetensors",
+                ]
+                let run = LeptonBinary.run(
+                    arguments, in: package.root, environment: kernels == "avx2" ? ["LEPTON_KERNELS": "avx2"] : [:],
+                    packagePath: false)
+                #expect(run.status == 0, "\(run.output)")
+                if kernels == "avx2" { #expect(run.output.contains("kernels avx2+fma"), "\(run.output)") }
+                checkpoints[kernels] = try PosixFileSystem().read(root + "\(kernels)/\(name).safetensors")
+            }
+            #expect(checkpoints["default"] == checkpoints["avx2"], "\(name)")
+            #expect(package.read("default/\(name).json") == package.read("avx2/\(name).json"), "\(name)")
+        }
+    }
+}

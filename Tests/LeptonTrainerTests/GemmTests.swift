@@ -89,7 +89,33 @@ struct GemmTests {
         let expected = GemmTests.reference(true, true, m, n, k, a, b)
         var c = [Float](repeating: 0, count: m * n)
         var workspace = [Float](repeating: 0, count: lepton_sgemm_workspace_floats())
-        lepton_sgemm_portable(1, 1, m, n, k, a, m, b, k, 0, &c, n, &workspace)
+        let status = lepton_sgemm_using(Int32(LEPTON_ISA_GENERIC), 1, 1, m, n, k, a, m, b, k, 0, &c, n, &workspace)
+        #expect(status == 0)
         for (value, reference) in zip(c, expected) { #expect(abs(Double(value) - reference) < 1e-4) }
+    }
+
+    /// The AVX-512 kernel (8x32 tiles) and the AVX2 one (6x16) give the same bits for every
+    /// transposition, edge tiles and k blocks included, so a checkpoint does not depend on which one
+    /// the CPU picked. Skipped where the CPU lacks AVX-512.
+    @Test(arguments: [(8, 32, 1), (13, 50, 300), (72, 96, 256), (130, 257, 600), (7, 5, 513)])
+    func avx512AndAVX2KernelsGiveTheSameBits(shape: (Int, Int, Int)) throws {
+        guard lepton_kernels_isa() >= Int32(LEPTON_ISA_AVX512) else { return }
+        let (m, n, k) = shape
+        let (a, b) = GemmTests.operands(m, n, k)
+        var workspace = [Float](repeating: 0, count: lepton_sgemm_workspace_floats())
+        for (transA, transB) in [(false, false), (true, false), (false, true), (true, true)] {
+            for beta: Float in [0, 1] {
+                var results: [[Float]] = []
+                for isa in [LEPTON_ISA_AVX2, LEPTON_ISA_AVX512] {
+                    var c = (0..<(m * n)).map { Float($0 % 7) * 0.25 }
+                    let status = lepton_sgemm_using(
+                        Int32(isa), transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, transA ? m : k, b, transB ? k : n,
+                        beta, &c, n, &workspace)
+                    try #require(status == 0)
+                    results.append(c)
+                }
+                #expect(results[0] == results[1], "\(m)x\(n)x\(k) transA \(transA) transB \(transB) beta \(beta)")
+            }
+        }
     }
 }

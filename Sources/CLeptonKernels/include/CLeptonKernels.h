@@ -13,12 +13,22 @@
 extern "C" {
 #endif
 
-/// Rows and columns of one register tile of the GEMM micro-kernel.
+/// Rows and columns of the portable micro-kernel's register tile (and the AVX2 kernel's); the
+/// AVX-512 kernel's is 8x32. `lepton_sgemm_tile` gives the one in use.
 enum { LEPTON_GEMM_MR = 6, LEPTON_GEMM_NR = 16 };
 
-/// Which instruction set the kernels use: 0 portable C, 1 AVX2+FMA. Set once by
-/// `lepton_kernels_select` (called lazily); `LEPTON_KERNELS=generic` forces the portable path.
+/// The instruction sets the kernels can use.
+enum { LEPTON_ISA_GENERIC = 0, LEPTON_ISA_AVX2 = 1, LEPTON_ISA_AVX512 = 2 };
+
+/// Which instruction set the kernels use: portable C, AVX2+FMA, or AVX-512F (for the GEMM; the
+/// other kernels then use their AVX2 paths). Detected once, on first use;
+/// `LEPTON_KERNELS=generic` forces the portable path and `LEPTON_KERNELS=avx2` the AVX2 one. Every
+/// choice but the portable one gives the same bits (the portable kernel does not fuse a·b+c).
 int lepton_kernels_isa(void);
+
+/// Rows and columns of the register tile the selected GEMM micro-kernel computes: callers that
+/// split a product between threads split it in whole tiles.
+void lepton_sgemm_tile(long *rows, long *columns);
 
 /// Floats of scratch space one `lepton_sgemm` call needs for its packed panels.
 size_t lepton_sgemm_workspace_floats(void);
@@ -34,10 +44,12 @@ void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc, float *workspace);
 
-/// `lepton_sgemm` with the portable micro-kernel whatever the CPU (for tests and comparisons).
-void lepton_sgemm_portable(int trans_a, int trans_b, long m, long n, long k,
-                           const float *a, long lda, const float *b, long ldb,
-                           float beta, float *c, long ldc, float *workspace);
+/// `lepton_sgemm` with the micro-kernel of instruction set `isa` (a `LEPTON_ISA_*`), for tests and
+/// comparisons; returns -1, computing nothing, when this CPU does not run it (or the kernels were
+/// forced below it), 0 otherwise.
+int lepton_sgemm_using(int isa, int trans_a, int trans_b, long m, long n, long k,
+                      const float *a, long lda, const float *b, long ldb,
+                      float beta, float *c, long ldc, float *workspace);
 
 /// One Adam step over `count` parameters, PyTorch's formulation: g += wd·p; m = β1·m + (1-β1)·g;
 /// v = β2·v + (1-β2)·g²; p -= (lr / bc1) · m / (√v / √bc2 + ε), where bc1 = 1-β1^t, bc2 = 1-β2^t.

@@ -26,8 +26,22 @@ public final class ComputeContext: @unchecked Sendable {
         for workspace in workspaces { UnsafeMutableRawPointer(workspace).deallocate() }
     }
 
-    /// The instruction set the kernels use on this CPU: "avx2+fma" or "generic".
-    public static var instructionSet: String { lepton_kernels_isa() == 1 ? "avx2+fma" : "generic" }
+    /// The instruction set the kernels use on this CPU: "avx512f", "avx2+fma" or "generic".
+    public static var instructionSet: String {
+        switch lepton_kernels_isa() {
+        case Int32(LEPTON_ISA_AVX512): "avx512f"
+        case Int32(LEPTON_ISA_AVX2): "avx2+fma"
+        default: "generic"
+        }
+    }
+
+    /// Rows and columns of the GEMM's register tile on this CPU.
+    private static let gemmTile: (rows: Int, columns: Int) = {
+        var rows = 0
+        var columns = 0
+        lepton_sgemm_tile(&rows, &columns)
+        return (rows, columns)
+    }()
 
     /// C[m×n] = beta·C + op(A)·op(B) for row-major operands (see `lepton_sgemm`).
     ///
@@ -50,7 +64,7 @@ public final class ComputeContext: @unchecked Sendable {
             return
         }
         let splitColumns = n >= m
-        let unit = splitColumns ? Int(LEPTON_GEMM_NR) : Int(LEPTON_GEMM_MR)
+        let unit = splitColumns ? Self.gemmTile.columns : Self.gemmTile.rows
         let extent = splitColumns ? n : m
         let tiles = (extent + unit - 1) / unit
         let perPart = (tiles + parts - 1) / parts
