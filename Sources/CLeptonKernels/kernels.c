@@ -193,13 +193,12 @@ static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long k
                 const float *src = b + (j0 + jr + col) * ldb + p0;
                 interleave4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, kc, dst + col, nr);
             }
-            for (; col < nr; col++) {
-                if (col >= cols) {
-                    for (long p = 0; p < kc; p++) dst[p * nr + col] = 0;
-                    continue;
-                }
+            for (; col < cols; col++) {
                 const float *src = b + (j0 + jr + col) * ldb + p0;
                 for (long p = 0; p < kc; p++) dst[p * nr + col] = src[p];
+            }
+            if (cols < nr) {
+                for (long p = 0; p < kc; p++) memset(dst + p * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
             }
             dst += kc * nr;
             continue;
@@ -226,10 +225,30 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
                        const float *a, long lda, const float *b, long ldb,
                        float beta, float *c, long ldc, float *workspace);
 
+/// Elements of C a kernel with mr×nr tiles computes for an m×n product, padding included.
+static long padded_elements(long m, long n, long mr, long nr) {
+    return ((m + mr - 1) / mr) * mr * (((n + nr - 1) / nr) * nr);
+}
+
+/// The selected kernel, or the AVX2 one for a product so narrow or short that the AVX-512 tile
+/// would be mostly padding (a 9x16 weight gradient fills 28% of its 8x32 tiles and 75% of the 6x16
+/// ones). The AVX-512 kernel computes about twice the elements per cycle, hence the factor. Both
+/// give the same bits, so the choice changes only the speed.
+static micro_kernel kernel_for_shape(long m, long n) {
+    micro_kernel chosen = select_kernel();
+    if (lepton_kernels_isa() == LEPTON_ISA_AVX512) {
+        micro_kernel narrow = kernel_for(LEPTON_ISA_AVX2);
+        if (2 * padded_elements(m, n, narrow.mr, narrow.nr) < padded_elements(m, n, chosen.mr, chosen.nr)) {
+            return narrow;
+        }
+    }
+    return chosen;
+}
+
 void lepton_sgemm(int trans_a, int trans_b, long m, long n, long k,
                   const float *a, long lda, const float *b, long ldb,
                   float beta, float *c, long ldc, float *workspace) {
-    sgemm_with(select_kernel(), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
+    sgemm_with(kernel_for_shape(m, n), trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc, workspace);
 }
 
 int lepton_sgemm_using(int isa, int trans_a, int trans_b, long m, long n, long k,
@@ -367,14 +386,33 @@ void lepton_sum_rows(long rows, long cols, const float *x, float *out) {
     }
 }
 
+// The ReLU loops select with a compare mask instead of a branch: the sign of an activation is a
+// coin toss, and the branchy loop the compiler made of `x > 0 ? x : 0` spent most of its time in
+// mispredictions. The mask gives the same values (NaN and -0 become +0 either way).
 void lepton_relu_forward(long count, float *x) {
-    for (long i = 0; i < count; i++) {
+    long i = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps();
+    for (; i + 4 <= count; i += 4) {
+        __m128 v = _mm_loadu_ps(x + i);
+        _mm_storeu_ps(x + i, _mm_and_ps(v, _mm_cmpgt_ps(v, zero)));
+    }
+#endif
+    for (; i < count; i++) {
         x[i] = x[i] > 0 ? x[i] : 0;
     }
 }
 
 void lepton_relu_backward(long count, const float *y, float *grad) {
-    for (long i = 0; i < count; i++) {
+    long i = 0;
+#if defined(__SSE2__)
+    const __m128 zero = _mm_setzero_ps();
+    for (; i + 4 <= count; i += 4) {
+        __m128 keep = _mm_cmpgt_ps(_mm_loadu_ps(y + i), zero);
+        _mm_storeu_ps(grad + i, _mm_and_ps(_mm_loadu_ps(grad + i), keep));
+    }
+#endif
+    for (; i < count; i++) {
         grad[i] = y[i] > 0 ? grad[i] : 0;
     }
 }
@@ -452,14 +490,44 @@ void lepton_maxpool_forward(const float *x, long first, long end, long height, l
     long out_w = (width - size) / stride + 1;
     long o = first * out_h * out_w;
     if (size == 2 && stride == 2) {
-        // The common 2×2 window, unrolled: the first largest of (a, b, c, d) in reading order.
+        // The common 2×2 window, unrolled: the first largest of (a, b, c, d) in reading order,
+        // four windows at a time with compare masks where SSE2 is there (the comparisons are the
+        // scalar loop's, so the values and winners are the same; branches on them mispredict).
         for (long plane = first; plane < end; plane++) {
             long base = plane * height * width;
             for (long oy = 0; oy < out_h; oy++) {
                 const float *top = x + base + 2 * oy * width;
                 const float *bottom = top + width;
                 long start = base + 2 * oy * width;
-                for (long ox = 0; ox < out_w; ox++, o++) {
+                long ox = 0;
+#if defined(__SSE2__)
+                for (; ox + 4 <= out_w; ox += 4, o += 4) {
+                    __m128 t0 = _mm_loadu_ps(top + 2 * ox), t1 = _mm_loadu_ps(top + 2 * ox + 4);
+                    __m128 b0 = _mm_loadu_ps(bottom + 2 * ox), b1 = _mm_loadu_ps(bottom + 2 * ox + 4);
+                    __m128 a = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(2, 0, 2, 0));
+                    __m128 b = _mm_shuffle_ps(t0, t1, _MM_SHUFFLE(3, 1, 3, 1));
+                    __m128 c = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0));
+                    __m128 d = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
+                    int32_t left = (int32_t)(start + 2 * ox);
+                    __m128i index = _mm_setr_epi32(left, left + 2, left + 4, left + 6);
+                    __m128 value = a;
+                    __m128i m = _mm_castps_si128(_mm_cmpgt_ps(b, value));
+                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), b), _mm_andnot_ps(_mm_castsi128_ps(m), value));
+                    index = _mm_sub_epi32(index, m);  // + 1 where b won (the mask is -1)
+                    __m128i candidate = _mm_add_epi32(_mm_setr_epi32(left, left + 2, left + 4, left + 6),
+                                                      _mm_set1_epi32((int32_t)width));
+                    m = _mm_castps_si128(_mm_cmpgt_ps(c, value));
+                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), c), _mm_andnot_ps(_mm_castsi128_ps(m), value));
+                    index = _mm_or_si128(_mm_and_si128(m, candidate), _mm_andnot_si128(m, index));
+                    candidate = _mm_add_epi32(candidate, _mm_set1_epi32(1));
+                    m = _mm_castps_si128(_mm_cmpgt_ps(d, value));
+                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), d), _mm_andnot_ps(_mm_castsi128_ps(m), value));
+                    index = _mm_or_si128(_mm_and_si128(m, candidate), _mm_andnot_si128(m, index));
+                    _mm_storeu_ps(y + o, value);
+                    _mm_storeu_si128((__m128i *)(winners + o), index);
+                }
+#endif
+                for (; ox < out_w; ox++, o++) {
                     float a = top[2 * ox], b = top[2 * ox + 1], c = bottom[2 * ox], d = bottom[2 * ox + 1];
                     float value = a;
                     long best = 2 * ox;

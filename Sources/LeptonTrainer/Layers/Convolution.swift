@@ -1,4 +1,5 @@
 import CLeptonKernels
+import Foundation
 
 /// A 2-D convolution over [batch, channels, height, width] by im2col and GEMM, with weights
 /// shaped [filters, channels, kernel, kernel] as in PyTorch's `nn.Conv2d`.
@@ -96,10 +97,13 @@ final class Convolution: Layer {
         let matrix = g.patch * g.positions
         let chunks = (batch + Convolution.chunk - 1) / Convolution.chunk
         let weightSize = g.filters * g.patch
-        var partialWeights = [Float](repeating: 0, count: chunks * weightSize)
+        // Written before they are read: each chunk's first sample overwrites its weight sums
+        // (beta 0), the input-gradient GEMM overwrites the patch gradients, and each sample's
+        // input gradient is zeroed by the thread that adds onto it (no serial memset per batch).
+        var partialWeights = [Float](unsafeUninitializedCapacity: chunks * weightSize) { $1 = $0.count }
         var partialBiases = [Float](repeating: 0, count: chunks * g.filters)
-        var columnGradients = [Float](repeating: 0, count: context.threads * matrix)
-        var dx = Tensor(zeros: needsInputGradient ? input.shape : [0])
+        var columnGradients = [Float](unsafeUninitializedCapacity: context.threads * matrix) { $1 = $0.count }
+        var dx = Tensor(overwritten: needsInputGradient ? input.shape : [0])
         // A patch smaller than the filter count computes the weight gradient transposed.
         let transposed = g.patch < g.filters
         gradient.withPointer { dy in
@@ -141,9 +145,11 @@ final class Convolution: Layer {
                                                     part: part, transA: true, transB: false, m: g.patch, n: g.positions,
                                                     k: g.filters, a: w, lda: g.patch, b: dySample, ldb: g.positions,
                                                     beta: 0, c: dcol, ldc: g.positions)
+                                                let dxSample = dxv + sample * sampleSize
+                                                memset(dxSample, 0, sampleSize * MemoryLayout<Float>.size)
                                                 lepton_col2im(
                                                     dcol, g.channels, g.height, g.width, g.kernel, g.stride, g.padding,
-                                                    dxv + sample * sampleSize)
+                                                    dxSample)
                                             }
                                         }
                                     }
