@@ -87,7 +87,7 @@ let package = Package(
         // gzip-compressed data files.
         .target(
             name: "CLeptonKernels",
-            exclude: ["README.md"],
+            exclude: ["README.md", "generate"],
             linkerSettings: [.linkedLibrary("z")]
         ),
         // A small HTTP client over libcurl, loaded with dlopen on first use: no headers or
