@@ -160,20 +160,25 @@ final class Convolution: Layer {
                 }
             }
         }
-        // The chunks' partial sums, in chunk order.
+        // The chunks' partial sums, in chunk order, each element by one thread.
         var weightGradient = [Float](repeating: 0, count: weightSize)
         var biasGradient = [Float](repeating: 0, count: g.filters)
-        for chunk in 0..<chunks {
-            let base = chunk * weightSize
-            if transposed {
-                for filter in 0..<g.filters {
-                    for row in 0..<g.patch {
-                        weightGradient[filter * g.patch + row] += partialWeights[base + row * g.filters + filter]
+        weightGradient.withUnsafeMutableBufferPointer { sums in
+            partialWeights.withUnsafeBufferPointer { parts in
+                guard let sums = sums.baseAddress, let parts = parts.baseAddress else { return }
+                context.forEachShare(of: weightSize) { share in
+                    for chunk in 0..<chunks {
+                        let base = parts + chunk * weightSize
+                        for index in share {
+                            // Transposed sums are laid out [patch][filter].
+                            let source = transposed ? (index % g.patch) * g.filters + index / g.patch : index
+                            sums[index] += base[source]
+                        }
                     }
                 }
-            } else {
-                for index in 0..<weightSize { weightGradient[index] += partialWeights[base + index] }
             }
+        }
+        for chunk in 0..<chunks {
             for filter in 0..<g.filters { biasGradient[filter] += partialBiases[chunk * g.filters + filter] }
         }
         weight.gradient = Tensor(shape: weight.value.shape, values: weightGradient)

@@ -1,4 +1,5 @@
 import CLeptonKernels
+import Foundation
 
 /// Max pooling over `size`×`size` windows placed every `stride` of [batch, channels, height,
 /// width] inputs (a partial window at the edge is dropped, as PyTorch does by default). The
@@ -20,8 +21,9 @@ final class MaxPooling: Layer {
         let (batch, channels, height, width) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let outHeight = (height - size) / stride + 1
         let outWidth = (width - size) / stride + 1
-        var y = Tensor(zeros: [batch, channels, outHeight, outWidth])
-        var chosen = [Int32](repeating: 0, count: y.count)
+        // Every output and winner is written by the kernel.
+        var y = Tensor(overwritten: [batch, channels, outHeight, outWidth])
+        var chosen = [Int32](unsafeUninitializedCapacity: y.count) { $1 = $0.count }
         let planes = batch * channels
         let (size, stride) = (self.size, self.stride)
         x.withPointer { input in
@@ -44,14 +46,18 @@ final class MaxPooling: Layer {
 
     func backward(_ gradient: consuming Tensor, needsInputGradient: Bool) -> Tensor {
         guard needsInputGradient else { return Tensor(zeros: [0]) }
-        var dx = Tensor(zeros: inputShape)
+        // Each thread zeroes its own planes before adding onto them (no serial memset).
+        var dx = Tensor(overwritten: inputShape)
         let planes = inputShape[0] * inputShape[1]
+        let planeSize = inputShape[2] * inputShape[3]
         let outputs = gradient.count / max(1, planes)
         gradient.withPointer { dy in
             dx.withMutablePointer { out in
                 winners.withUnsafeBufferPointer { chosen in
                     guard let chosen = chosen.baseAddress else { return }
                     context.forEachShare(of: planes) { share in
+                        memset(
+                            out + share.lowerBound * planeSize, 0, share.count * planeSize * MemoryLayout<Float>.size)
                         lepton_maxpool_backward(dy, chosen, share.lowerBound, share.upperBound, outputs, out)
                     }
                 }
