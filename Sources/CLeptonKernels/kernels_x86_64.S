@@ -87,11 +87,11 @@ lepton_sgemm_tile:
 	.section	.rodata.cst16,"aM",@progbits,16
 	.p2align	4, 0x0
 .LCPI3_0:
-	.quad	8
-	.quad	32
-.LCPI3_1:
 	.quad	6
 	.quad	16
+.LCPI3_1:
+	.quad	8
+	.quad	32
 	.text
 	.globl	lepton_sgemm
 	.p2align	4
@@ -103,44 +103,22 @@ lepton_sgemm:
 	pushq	%r13
 	pushq	%r12
 	pushq	%rbx
-	subq	$152, %rsp
-	movss	%xmm0, 84(%rsp)
-	movq	%r9, 144(%rsp)
-	movq	%r8, 136(%rsp)
+	subq	$104, %rsp
+	movss	%xmm0, 76(%rsp)
+	movq	%r9, %rbx
+	movq	%r8, %r14
 	movq	%rcx, %r15
 	movq	%rdx, %r12
-	movl	%esi, 80(%rsp)
+	movl	%esi, %ebp
 	movl	%edi, %r13d
 	callq	lepton_kernels_isa@PLT
-	cmpl	$2, %eax
-	je	.LBB3_1
-	movaps	.LCPI3_1(%rip), %xmm0
 	cmpl	$1, %eax
-	jne	.LBB3_4
-	movaps	%xmm0, 112(%rsp)
-	movl	$16, %r14d
-	movl	$6, %ebp
-	movq	lepton_sgemm_kernel_6x16_avx2@GOTPCREL(%rip), %rbx
-	jmp	.LBB3_5
-.LBB3_1:
-	movaps	.LCPI3_0(%rip), %xmm0
-	movaps	%xmm0, 112(%rsp)
-	movl	$32, %r14d
-	movl	$8, %ebp
-	movq	lepton_sgemm_kernel_8x32_avx512@GOTPCREL(%rip), %rbx
-	jmp	.LBB3_5
-.LBB3_4:
-	movaps	%xmm0, 112(%rsp)
-	movl	$16, %r14d
-	movl	$6, %ebp
-	leaq	kernel_generic(%rip), %rbx
-.LBB3_5:
-	callq	lepton_kernels_isa@PLT
+	je	.LBB3_1
 	cmpl	$2, %eax
-	jne	.LBB3_13
+	jne	.LBB3_3
 	movq	lepton_sgemm_kernel_6x16_avx2@GOTPCREL(%rip), %rax
-	movq	%rax, 88(%rsp)
-	movq	$6, 96(%rsp)
+	movq	%rax, 80(%rsp)
+	movq	$6, 88(%rsp)
 	leaq	5(%r12), %rax
 	movabsq	$3074457345618258603, %rcx
 	imulq	%rcx
@@ -148,77 +126,74 @@ lepton_sgemm:
 	shrq	$63, %rax
 	addq	%rdx, %rax
 	leaq	15(%r15), %rcx
-	leaq	30(%r15), %rdi
+	leaq	30(%r15), %rdx
 	testq	%rcx, %rcx
-	cmovnsq	%rcx, %rdi
-	movq	$16, 104(%rsp)
-	shrq	$4, %rdi
-	imulq	%rax, %rdi
-	leaq	-1(%r15), %rcx
-	shlq	$6, %rdi
-	leaq	(%r12,%rbp), %rsi
-	decq	%rsi
-	movq	%rsi, %rax
-	shrq	$32, %rax
-	je	.LBB3_7
-	movq	%rsi, %rax
-	cqto
-	idivq	%rbp
-	jmp	.LBB3_9
+	cmovnsq	%rcx, %rdx
+	movq	$16, 96(%rsp)
+	shrq	$4, %rdx
+	imulq	%rax, %rdx
+	shlq	$6, %rdx
+	leaq	(%rdx,%rdx,2), %rax
+	leaq	7(%r12), %rcx
+	leaq	14(%r12), %rdx
+	testq	%rcx, %rcx
+	cmovnsq	%rcx, %rdx
+	shrq	$3, %rdx
+	leaq	31(%r15), %rcx
+	leaq	62(%r15), %rsi
+	testq	%rcx, %rcx
+	cmovnsq	%rcx, %rsi
+	shrq	$5, %rsi
+	imulq	%rdx, %rsi
+	shlq	$8, %rsi
+	cmpq	%rsi, %rax
+	movss	76(%rsp), %xmm0
+	movq	160(%rsp), %rcx
+	movq	168(%rsp), %rdx
+	movq	176(%rsp), %rsi
+	movq	184(%rsp), %rdi
+	movq	192(%rsp), %r8
+	movq	200(%rsp), %r9
+	jl	.LBB3_8
+	movaps	.LCPI3_1(%rip), %xmm1
+	movq	lepton_sgemm_kernel_8x32_avx512@GOTPCREL(%rip), %rax
+	jmp	.LBB3_7
+.LBB3_1:
+	movq	lepton_sgemm_kernel_6x16_avx2@GOTPCREL(%rip), %rax
+	jmp	.LBB3_4
+.LBB3_3:
+	leaq	kernel_generic(%rip), %rax
+.LBB3_4:
+	movss	76(%rsp), %xmm0
+	movq	160(%rsp), %rcx
+	movq	168(%rsp), %rdx
+	movq	176(%rsp), %rsi
+	movq	184(%rsp), %rdi
+	movq	192(%rsp), %r8
+	movq	200(%rsp), %r9
+	movaps	.LCPI3_0(%rip), %xmm1
 .LBB3_7:
-	movl	%esi, %eax
-	xorl	%edx, %edx
-	divl	%ebp
-.LBB3_9:
-	leaq	(%rdi,%rdi,2), %rdi
-	subq	%rdx, %rsi
-	addq	%r14, %rcx
-	movq	%rcx, %rax
-	shrq	$32, %rax
-	je	.LBB3_10
-	movq	%rcx, %rax
-	cqto
-	idivq	%r14
-	jmp	.LBB3_12
-.LBB3_10:
-	movl	%ecx, %eax
-	xorl	%edx, %edx
-	divl	%r14d
-.LBB3_12:
-	subq	%rdx, %rcx
-	imulq	%rsi, %rcx
-	cmpq	%rcx, %rdi
-	jl	.LBB3_14
-.LBB3_13:
-	movq	%rbx, 88(%rsp)
-	movaps	112(%rsp), %xmm0
-	movups	%xmm0, 96(%rsp)
-.LBB3_14:
-	movq	104(%rsp), %rax
+	movq	%rax, 80(%rsp)
+	movups	%xmm1, 88(%rsp)
+.LBB3_8:
+	movq	96(%rsp), %rax
 	movq	%rax, 16(%rsp)
-	movups	88(%rsp), %xmm0
-	movups	%xmm0, (%rsp)
-	movq	248(%rsp), %rax
-	movq	%rax, 64(%rsp)
-	movq	240(%rsp), %rax
-	movq	%rax, 56(%rsp)
-	movq	232(%rsp), %rax
-	movq	%rax, 48(%rsp)
-	movq	224(%rsp), %rax
-	movq	%rax, 40(%rsp)
-	movq	216(%rsp), %rax
-	movq	%rax, 32(%rsp)
-	movq	208(%rsp), %rax
-	movq	%rax, 24(%rsp)
+	movups	80(%rsp), %xmm1
+	movups	%xmm1, (%rsp)
+	movq	%r9, 64(%rsp)
+	movq	%r8, 56(%rsp)
+	movq	%rdi, 48(%rsp)
+	movq	%rsi, 40(%rsp)
+	movq	%rdx, 32(%rsp)
+	movq	%rcx, 24(%rsp)
 	movl	%r13d, %edi
-	movl	80(%rsp), %esi
+	movl	%ebp, %esi
 	movq	%r12, %rdx
 	movq	%r15, %rcx
-	movq	136(%rsp), %r8
-	movq	144(%rsp), %r9
-	movss	84(%rsp), %xmm0
+	movq	%r14, %r8
+	movq	%rbx, %r9
 	callq	sgemm_with
-	addq	$152, %rsp
+	addq	$104, %rsp
 	popq	%rbx
 	popq	%r12
 	popq	%r13
@@ -237,19 +212,19 @@ sgemm_with:
 	pushq	%r13
 	pushq	%r12
 	pushq	%rbx
-	subq	$1432, %rsp
-	movss	%xmm0, 316(%rsp)
-	movq	%r9, 216(%rsp)
-	movl	%esi, 600(%rsp)
-	movl	%edi, 604(%rsp)
+	subq	$344, %rsp
+	movss	%xmm0, 4(%rsp)
+	movq	%r9, 232(%rsp)
+	movq	%rcx, %r15
+	movl	%esi, 72(%rsp)
 	testq	%rdx, %rdx
 	setle	%al
 	testq	%rcx, %rcx
-	setle	%sil
-	orb	%al, %sil
+	setle	%cl
+	orb	%al, %cl
 	je	.LBB4_1
-.LBB4_77:
-	addq	$1432, %rsp
+.LBB4_19:
+	addq	$344, %rsp
 	popq	%rbx
 	popq	%r12
 	popq	%r13
@@ -258,2067 +233,436 @@ sgemm_with:
 	popq	%rbp
 	retq
 .LBB4_1:
-	movq	%rdx, 176(%rsp)
-	movq	1544(%rsp), %rsi
-	movq	1536(%rsp), %rbx
+	movq	%rdx, %r13
+	movq	456(%rsp), %rcx
+	movq	448(%rsp), %rbx
 	testq	%r8, %r8
 	jle	.LBB4_2
-	movq	1528(%rsp), %r14
-	movq	1512(%rsp), %rbx
-	movq	%rcx, 168(%rsp)
-	leaq	1488(%rsp), %rax
-	movq	(%rax), %rcx
-	movq	%rcx, 840(%rsp)
-	movq	8(%rax), %r9
-	movq	%r9, 112(%rsp)
-	movq	16(%rax), %r10
-	leaq	(,%r10,4), %r12
-	leaq	(,%r9,4), %rdx
-	leaq	(,%r14,4), %rdi
-	leaq	(,%rbx,4), %r15
-	movq	%r8, 632(%rsp)
-	leaq	-4(,%r9,4), %r13
-	imulq	%rbx, %r13
-	movq	%rbx, %rax
+	movq	464(%rsp), %rdx
+	leaq	400(%rsp), %rax
+	movq	(%rax), %rsi
+	movq	%rsi, 128(%rsp)
+	movq	8(%rax), %r11
+	movq	16(%rax), %rax
+	leaq	73728(%rdx), %rsi
+	movq	%rsi, 96(%rsp)
+	leaq	2170880(%rdx), %rsi
+	movq	%rsi, 168(%rsp)
+	xorl	%esi, %esi
+	testl	%edi, %edi
+	sete	%sil
+	movl	%esi, 76(%rsp)
+	addq	$2170884, %rdx
+	movq	%rdx, 296(%rsp)
+	movq	%rax, %r10
+	leaq	(,%rax,4), %rbp
+	leaq	4(%rbx), %rax
+	movq	%rax, 80(%rsp)
+	movq	%rcx, %rax
 	shlq	$5, %rax
 	leaq	(%rax,%rax,8), %rax
-	movq	%rax, 776(%rsp)
-	movq	%rbx, %rax
-	shlq	$10, %rax
-	movq	%rax, 640(%rsp)
-	movq	%r14, %rax
-	shlq	$10, %rax
-	movq	%rax, 624(%rsp)
-	movq	%rdi, %rcx
-	orq	%r12, %rcx
-	movq	%rcx, 1144(%rsp)
-	movq	216(%rsp), %r11
-	addq	%r11, %r13
-	movq	%r13, 1088(%rsp)
-	movq	%r15, %r13
-	movq	%rdx, 56(%rsp)
-	orq	%rdx, %r13
-	movq	%r13, 1352(%rsp)
-	movq	%r10, %rdx
-	shlq	$4, %rdx
-	movq	%r14, %rax
-	shlq	$13, %rax
-	movq	%rax, 944(%rsp)
-	movq	%r10, %rax
-	imulq	%r14, %rax
+	movq	%rax, 224(%rsp)
+	movq	%r11, %rax
+	imulq	%rcx, %rax
 	shlq	$2, %rax
-	movq	%rax, 1216(%rsp)
-	movq	%r14, %rax
-	movq	%r14, %r13
-	shlq	$4, %rax
-	movq	%rax, 1328(%rsp)
-	leaq	(%r10,%r10,8), %rax
-	leaq	(%rax,%rax,2), %rax
-	addq	%r10, %rax
-	movq	1552(%rsp), %rbp
-	addq	%rbp, %rax
-	addq	$73728, %rax
-	movq	%rax, 1080(%rsp)
-	movq	%r10, %rax
-	shlq	$5, %rax
-	movq	%rax, 1304(%rsp)
-	leaq	(%r10,%r10,2), %rax
-	leaq	73728(,%rax,4), %r14
-	addq	%rbp, %r14
-	movq	%r14, 1072(%rsp)
-	leaq	73728(%rbp,%rax,8), %rax
-	movq	%rax, 1064(%rsp)
-	leaq	(%r10,%r10,4), %rax
-	leaq	73728(%rbp,%rax,4), %rax
-	movq	%rax, 1056(%rsp)
-	leaq	(%r9,%r9,2), %rax
-	leaq	(,%rax,4), %rax
-	addq	%rbp, %rax
-	movq	%rax, 1208(%rsp)
-	movq	%r9, %rax
-	imulq	%rbx, %rax
-	shlq	$2, %rax
-	movq	%rax, 1360(%rsp)
-	movq	%rbx, %rax
-	shlq	$4, %rax
-	movq	%rax, 1416(%rsp)
-	movq	%r9, %rax
-	shlq	$4, %rax
-	movq	%rax, 824(%rsp)
-	movq	%rsi, %rax
-	shlq	$5, %rax
-	leaq	(%rax,%rax,8), %rax
-	movq	%rax, 1200(%rsp)
-	movq	168(%rsp), %r8
-	movq	%r9, %r14
-	imulq	%rsi, %r14
-	shlq	$2, %r14
-	movq	%r14, 1424(%rsp)
-	movq	1520(%rsp), %rsi
-	leaq	73728(%rbp), %r14
-	movq	%r14, 328(%rsp)
-	leaq	2170880(%rbp), %r14
-	movq	%r14, 864(%rsp)
-	leaq	(,%r13,8), %r14
-	movq	%r14, 1288(%rsp)
-	movq	%rdi, 336(%rsp)
-	leaq	(%rdi,%rdi,2), %rcx
-	leaq	(,%rbx,8), %r14
-	movq	%r14, 1392(%rsp)
-	movq	%r15, 432(%rsp)
-	leaq	(%r15,%r15,2), %rax
-	leaq	73724(%rbp), %r15
-	movq	%r15, 1048(%rsp)
-	leaq	-4(%rbp,%r9,4), %r15
-	movq	%r15, 1040(%rsp)
-	leaq	(,%r10,8), %r15
-	movq	%r15, 1296(%rsp)
-	leaq	73728(%rbp,%r10,8), %r15
-	movq	%r15, 1032(%rsp)
-	movq	%r10, 120(%rsp)
-	leaq	73728(%rbp,%r10,4), %r10
-	movq	%r10, 1024(%rsp)
-	movq	%rcx, 1280(%rsp)
-	leaq	(%rsi,%rcx), %rcx
-	movq	%rcx, 608(%rsp)
-	leaq	(%rsi,%r13,8), %rdi
-	leaq	(%rsi,%r13,4), %rcx
-	movq	%rcx, 440(%rsp)
-	movq	%r13, %rcx
-	leaq	73740(%rbp), %r13
-	movq	%r13, 1016(%rsp)
-	leaq	4(%rsi,%rcx,4), %r15
-	leaq	4(%rsi), %r14
-	leaq	16(%rsi), %r10
-	leaq	8(%rsi), %rcx
-	movq	%rcx, 928(%rsp)
-	movq	%rdx, 808(%rsp)
-	leaq	73728(%rbp,%rdx), %rcx
-	movq	%rcx, 1008(%rsp)
-	leaq	73744(%rbp), %rcx
-	movq	%rcx, 1000(%rsp)
-	leaq	16(%rbp), %rcx
-	movq	%rcx, 1192(%rsp)
-	leaq	16(%r11), %rcx
-	movq	%rcx, 920(%rsp)
-	leaq	(,%r9,8), %rcx
-	movq	%rcx, 1400(%rsp)
-	leaq	(%rbp,%r9,8), %rcx
-	movq	%rcx, 1184(%rsp)
-	leaq	(%rbp,%r9,4), %rcx
-	movq	%rcx, 1176(%rsp)
-	movq	440(%rsp), %r9
-	movq	%rax, 1384(%rsp)
-	leaq	(%r11,%rax), %rcx
-	movq	%rcx, 912(%rsp)
-	leaq	(%r11,%rbx,8), %rcx
-	movq	%rcx, 904(%rsp)
-	leaq	(%r11,%rbx,4), %rcx
-	movq	%rcx, 896(%rsp)
-	leaq	8(%rbp), %rcx
-	movq	%rcx, 1168(%rsp)
-	leaq	4(%r11,%rbx,4), %rcx
-	movq	%rcx, 888(%rsp)
-	leaq	4(%r11), %rcx
-	movq	%rcx, 880(%rsp)
-	leaq	8(%r11), %rcx
-	movq	1536(%rsp), %r11
-	movq	%rcx, 872(%rsp)
-	leaq	2170884(%rbp), %rcx
-	movq	%rcx, 1408(%rsp)
-	leaq	4(%r11), %rcx
-	movq	%rcx, 616(%rsp)
-	movq	1544(%rsp), %rax
-	leaq	(,%rax,4), %rcx
-	movq	%rcx, 856(%rsp)
+	movq	%rax, 312(%rsp)
+	leaq	(,%rcx,4), %rax
+	movq	%rax, 160(%rsp)
 	xorl	%ecx, %ecx
-	movq	%rsi, %rbp
-	movq	%r10, 936(%rsp)
-	movq	%r10, %rbx
-	movq	%rsi, %r13
-	movq	%r8, %rsi
-	xorl	%r10d, %r10d
-	movq	%r12, 104(%rsp)
+	movq	%r15, %rax
+	movq	%rbp, 120(%rsp)
+	movq	%r15, 184(%rsp)
+	movq	%r13, 32(%rsp)
+	movq	%r8, 200(%rsp)
+	movq	%r11, 8(%rsp)
+	movq	%r10, 16(%rsp)
 	jmp	.LBB4_11
 	.p2align	4
-.LBB4_76:
-	movq	320(%rsp), %r10
-	addq	$2048, %r10
-	movq	952(%rsp), %rax
+.LBB4_18:
+	addq	$2048, %rcx
+	movq	192(%rsp), %rax
 	addq	$-2048, %rax
-	movq	968(%rsp), %rcx
-	incq	%rcx
-	movq	944(%rsp), %r8
-	addq	%r8, 608(%rsp)
-	movq	992(%rsp), %rdi
-	addq	%r8, %rdi
-	movq	440(%rsp), %r9
-	addq	%r8, %r9
-	addq	%r8, %r13
-	movq	984(%rsp), %r15
-	addq	%r8, %r15
-	movq	976(%rsp), %r14
-	addq	%r8, %r14
-	addq	$8192, %rsi
-	movq	960(%rsp), %rbp
-	addq	$8192, %rbp
-	addq	$8192, 616(%rsp)
-	movq	168(%rsp), %r8
-	cmpq	%r8, %r10
-	movq	1536(%rsp), %r11
-	movq	%rsi, %rbx
-	movq	%rax, %rsi
-	jge	.LBB4_77
+	addq	$8192, 80(%rsp)
+	movq	184(%rsp), %r15
+	cmpq	%r15, %rcx
+	movq	448(%rsp), %rbx
+	jge	.LBB4_19
 .LBB4_11:
-	movq	%r13, 1232(%rsp)
-	movq	%rbx, 848(%rsp)
-	movq	%rbp, 960(%rsp)
-	movq	%r14, 976(%rsp)
-	movq	%r15, 984(%rsp)
-	movq	%rcx, 968(%rsp)
-	shlq	$13, %rcx
-	movq	%rcx, 1096(%rsp)
-	cmpq	$2048, %rsi
-	movl	$2048, %ecx
-	movq	%rsi, 952(%rsp)
-	cmovlq	%rsi, %rcx
-	movq	%rcx, 1160(%rsp)
-	movq	%r8, %rax
-	subq	%r10, %rax
 	cmpq	$2048, %rax
-	movl	$2048, %ecx
-	movq	%rax, 1224(%rsp)
-	cmovlq	%rax, %rcx
-	movq	%rcx, 344(%rsp)
-	movq	1520(%rsp), %rcx
-	leaq	(%rcx,%r10,4), %rax
-	movq	%rax, 1152(%rsp)
-	movq	%r10, 320(%rsp)
-	leaq	(%r11,%r10,4), %rax
-	movq	%rax, 1336(%rsp)
-	movq	872(%rsp), %rax
-	movq	%rax, 800(%rsp)
-	movq	920(%rsp), %rsi
-	movq	%rsi, 792(%rsp)
-	movq	880(%rsp), %rax
-	movq	%rax, 728(%rsp)
-	movq	888(%rsp), %rax
-	movq	%rax, 720(%rsp)
-	movq	216(%rsp), %rax
-	movq	%rax, 472(%rsp)
-	movq	896(%rsp), %r10
-	movq	%r10, 712(%rsp)
-	movq	904(%rsp), %r10
-	movq	%r10, 704(%rsp)
-	movq	912(%rsp), %r10
-	movq	%r10, 696(%rsp)
-	movq	%rax, 688(%rsp)
-	movq	%rsi, 680(%rsp)
-	movq	928(%rsp), %rax
-	movq	%rax, 760(%rsp)
-	movq	%rcx, 752(%rsp)
-	movq	936(%rsp), %rax
-	movq	%rax, 744(%rsp)
-	movq	%r14, %r11
-	movq	%r15, %rcx
-	movq	%r13, 672(%rsp)
-	movq	%r9, 440(%rsp)
-	movq	%r9, 664(%rsp)
-	movq	%rdi, 992(%rsp)
-	movq	%rdi, 656(%rsp)
-	movq	%rbx, %r15
-	movq	%rbp, %r10
-	movq	608(%rsp), %rax
-	movq	%rax, 648(%rsp)
-	movq	632(%rsp), %rbp
-	movq	%rbp, %r14
-	xorl	%r8d, %r8d
-	xorl	%ebx, %ebx
-	movq	56(%rsp), %r9
-	movq	624(%rsp), %rdi
+	movl	$2048, %edx
+	movq	%rax, 192(%rsp)
+	cmovlq	%rax, %rdx
+	movq	%rdx, 216(%rsp)
+	subq	%rcx, %r15
+	cmpq	$2048, %r15
+	movl	$2048, %eax
+	movq	%r15, 240(%rsp)
+	cmovlq	%r15, %rax
+	movq	%rax, 48(%rsp)
+	leaq	(%rbx,%rcx,4), %rax
+	movq	%rax, 256(%rsp)
+	xorl	%r14d, %r14d
+	movq	%rcx, 208(%rsp)
 	jmp	.LBB4_12
 	.p2align	4
-.LBB4_75:
-	movq	304(%rsp), %rdi
-	addq	$256, %rdi
-	movq	1104(%rsp), %r8
-	incq	%r8
-	movq	1112(%rsp), %r14
-	addq	$-256, %r14
-	addq	$1024, 648(%rsp)
-	addq	$1024, 656(%rsp)
-	addq	$1024, 664(%rsp)
-	addq	$1024, 672(%rsp)
-	movq	1120(%rsp), %rcx
-	addq	$1024, %rcx
-	movq	736(%rsp), %r11
-	addq	$1024, %r11
-	addq	$1024, 744(%rsp)
-	addq	$1024, 752(%rsp)
-	addq	$1024, 760(%rsp)
-	movq	624(%rsp), %rdx
-	movq	1128(%rsp), %r15
-	addq	%rdx, %r15
-	movq	1136(%rsp), %r10
-	addq	%rdx, %r10
-	movq	640(%rsp), %rbx
-	addq	%rbx, 680(%rsp)
-	addq	%rbx, 688(%rsp)
-	addq	$1024, 696(%rsp)
-	addq	$1024, 704(%rsp)
-	addq	$1024, 712(%rsp)
-	addq	$1024, 472(%rsp)
-	addq	$1024, 720(%rsp)
-	addq	$1024, 728(%rsp)
-	addq	$1024, 792(%rsp)
-	addq	$1024, 800(%rsp)
-	movq	632(%rsp), %rbp
-	movq	%rdi, %rbx
-	cmpq	%rbp, %rdi
-	movq	%rdx, %rdi
-	movq	%rax, %r9
-	jge	.LBB4_76
+.LBB4_17:
+	movq	%r8, %r10
+	addq	$256, %r14
+	movq	200(%rsp), %r8
+	cmpq	%r8, %r14
+	movq	208(%rsp), %rcx
+	jge	.LBB4_18
 .LBB4_12:
-	movq	%rbx, 304(%rsp)
-	movq	%r11, 736(%rsp)
-	cmpq	$1, 120(%rsp)
-	sete	16(%rsp)
-	cmpq	$256, %r14
-	movl	$256, %edx
-	movq	%r14, 1112(%rsp)
-	cmovlq	%r14, %rdx
-	movl	%edx, %ebx
-	andl	$3, %ebx
-	movq	%rdx, %r14
-	andq	$-8, %r14
-	movq	%r14, 416(%rsp)
-	movq	%rbx, 816(%rsp)
-	negq	%rbx
-	movq	%rbx, 1376(%rsp)
-	movq	%r9, %rbx
-	imulq	%rdx, %rbx
-	movq	%rbx, 1368(%rsp)
-	movq	%r12, %r11
-	imulq	%rdx, %r11
-	movq	%r11, 368(%rsp)
-	movq	%rdx, 296(%rsp)
-	andl	$7, %edx
-	movq	%rdx, 488(%rsp)
-	movq	%rcx, %rbx
-	movq	%r8, %rcx
-	shlq	$8, %rcx
-	movq	%rbp, %r14
-	subq	%rcx, %r14
-	cmpq	$256, %r14
-	movl	$256, %ecx
-	cmovgeq	%rcx, %r14
-	leaq	-1(%r14), %rdx
-	movq	%rbp, %rsi
-	movq	%r8, %r13
-	shlq	$10, %r13
-	movq	%r12, %r11
-	imulq	%rdx, %r11
-	movq	%rdi, %rbp
-	imulq	%r8, %rbp
-	addq	1096(%rsp), %rbp
-	movq	336(%rsp), %rax
-	imulq	%rdx, %rax
-	imulq	%rdx, %r9
-	movq	%r9, 520(%rsp)
-	movq	640(%rsp), %rcx
-	movq	%r8, 1104(%rsp)
-	imulq	%r8, %rcx
-	movq	%rcx, 448(%rsp)
-	movq	432(%rsp), %rcx
-	movq	%rdx, 536(%rsp)
-	imulq	%rdx, %rcx
-	movq	%rcx, 768(%rsp)
-	movq	%rsi, %rcx
-	movq	120(%rsp), %rdi
-	movq	304(%rsp), %rsi
-	subq	%rsi, %rcx
-	cmpq	$256, %rcx
-	movl	$256, %edx
-	movq	%rcx, 832(%rsp)
-	cmovlq	%rcx, %rdx
-	movq	%rdx, %rcx
-	imulq	%rdi, %rcx
-	movq	%rcx, 1344(%rsp)
-	movq	%rdx, 160(%rsp)
-	imulq	%r12, %rdx
-	movq	%rdx, 552(%rsp)
-	movq	%r12, %rcx
-	imulq	%r14, %rcx
-	movq	%rcx, 544(%rsp)
-	movq	328(%rsp), %rdx
-	addq	%rdx, %r11
-	movq	%r11, 360(%rsp)
-	movq	1520(%rsp), %rcx
-	addq	%rcx, %rbp
-	movq	%rbp, 352(%rsp)
-	addq	%rbp, %rax
-	movq	%rax, 184(%rsp)
-	cmpq	$8, %r14
-	setae	%al
-	andb	16(%rsp), %al
-	movq	%r14, %r8
-	andq	$-8, %r8
-	movq	%r8, 128(%rsp)
-	notb	%al
-	movb	%al, 528(%rsp)
-	leaq	(,%r14,4), %rax
-	movq	%rax, 480(%rsp)
-	leaq	(%rcx,%r13), %r8
-	movq	216(%rsp), %rax
-	movq	%r13, 456(%rsp)
-	addq	%r13, %rax
-	movq	%rax, 1320(%rsp)
-	leaq	(%rcx,%rsi,4), %rax
-	movq	%rax, 592(%rsp)
-	movq	%r8, 512(%rsp)
-	leaq	(%r8,%r14,4), %rax
-	movq	%rax, 504(%rsp)
-	movq	1048(%rsp), %rax
-	movq	%r14, 32(%rsp)
-	leaq	(%rax,%r14,4), %rax
-	movq	%rax, 496(%rsp)
-	movq	%r10, 1136(%rsp)
-	movq	%r10, 384(%rsp)
-	movq	%r15, 1128(%rsp)
-	movq	%r15, %r14
-	movq	1000(%rsp), %r10
-	movq	1008(%rsp), %rax
-	movq	%rax, 248(%rsp)
-	movq	1056(%rsp), %rax
-	movq	%rax, 240(%rsp)
-	movq	1064(%rsp), %rax
-	movq	%rax, 232(%rsp)
-	movq	1080(%rsp), %rax
-	movq	%rax, 224(%rsp)
-	movq	320(%rsp), %rax
-	movq	%rax, 376(%rsp)
-	movq	736(%rsp), %r8
-	movq	%rbx, 1120(%rsp)
-	movq	1016(%rsp), %rbp
-	movq	672(%rsp), %rax
-	movq	664(%rsp), %rcx
-	movq	%rcx, 272(%rsp)
-	movq	656(%rsp), %rcx
-	movq	%rcx, 264(%rsp)
-	movq	648(%rsp), %rcx
-	movq	%rcx, 256(%rsp)
-	movq	%rdx, 24(%rsp)
-	movq	%rax, %rdx
-	movq	1024(%rsp), %rax
-	movq	%rax, 200(%rsp)
-	movq	1032(%rsp), %rax
-	movq	%rax, 192(%rsp)
-	movq	1072(%rsp), %rax
-	movq	%rax, 280(%rsp)
-	xorl	%r15d, %r15d
-	movq	344(%rsp), %rax
-	movq	%rax, %rcx
-	xorl	%r13d, %r13d
-	jmp	.LBB4_13
-	.p2align	4
-.LBB4_66:
-	movq	368(%rsp), %rcx
-	addq	%rcx, 24(%rsp)
-	movq	392(%rsp), %r13
-	addq	%rdi, %r13
-	movq	400(%rsp), %rsi
-	subq	%rdi, %rsi
-	movq	288(%rsp), %r15
-	incq	%r15
-	addq	%rcx, 280(%rsp)
-	addq	%rcx, 192(%rsp)
-	addq	%rcx, 200(%rsp)
-	movq	1216(%rsp), %rax
-	addq	%rax, 256(%rsp)
-	addq	%rax, 264(%rsp)
-	addq	%rax, 272(%rsp)
-	movq	408(%rsp), %rdx
-	addq	%rax, %rdx
-	movq	560(%rsp), %rbp
-	addq	%rcx, %rbp
-	movq	208(%rsp), %rbx
-	addq	%rax, %rbx
-	movq	568(%rsp), %r8
-	addq	%rax, %r8
-	addq	%rdi, 376(%rsp)
-	addq	%rcx, 224(%rsp)
-	addq	%rcx, 232(%rsp)
-	addq	%rcx, 240(%rsp)
-	addq	%rcx, 248(%rsp)
-	movq	576(%rsp), %r10
-	addq	%rcx, %r10
-	movq	%rsi, %rcx
-	movq	104(%rsp), %r12
-	movq	584(%rsp), %r14
-	addq	%r12, %r14
-	addq	%r12, 384(%rsp)
-	movq	344(%rsp), %rax
-	cmpq	%rax, %r13
-	movq	56(%rsp), %r9
-	movq	304(%rsp), %rsi
-	jge	.LBB4_67
-.LBB4_13:
-	cmpq	%rcx, %rdi
-	movq	%rcx, %r9
-	cmovlq	%rdi, %r9
-	leaq	(,%r9,4), %r11
-	subq	%r13, %rax
-	cmpq	%rdi, %rax
-	movq	%rdi, %rsi
-	movq	%rax, 88(%rsp)
-	cmovlq	%rax, %rsi
-	cmpl	$0, 600(%rsp)
-	movq	320(%rsp), %rax
-	movq	%rsi, 96(%rsp)
-	movq	%r9, 64(%rsp)
-	movq	%r14, 584(%rsp)
-	movq	%r10, 576(%rsp)
-	movq	%r8, 568(%rsp)
-	movq	%rbx, 208(%rsp)
-	movq	%rbp, 560(%rsp)
-	movq	%rdx, 408(%rsp)
-	movq	%r15, 288(%rsp)
-	movq	%rcx, 400(%rsp)
-	movq	%r13, 392(%rsp)
-	je	.LBB4_50
-	movq	%r11, 136(%rsp)
-	cmpq	$4, %rsi
-	jge	.LBB4_20
-	xorl	%ebp, %ebp
-.LBB4_16:
-	cmpq	%rsi, %rbp
-	movq	104(%rsp), %r15
-	movq	296(%rsp), %r13
-	movq	64(%rsp), %rdi
-	jge	.LBB4_42
-	movq	480(%rsp), %rax
-	movq	288(%rsp), %rsi
-	imulq	%rsi, %rax
-	movq	328(%rsp), %rcx
-	addq	%rax, %rcx
-	addq	496(%rsp), %rax
-	movq	320(%rsp), %rdx
-	addq	%rsi, %rdx
-	leaq	(%rdi,%rdx), %rsi
-	leaq	-4(,%rsi,4), %rsi
-	imulq	1528(%rsp), %rsi
-	addq	504(%rsp), %rsi
-	leaq	(%rax,%rdi,4), %rax
-	movq	336(%rsp), %r8
-	testq	%r8, %r8
-	sets	%dil
-	leaq	(%rcx,%rbp,4), %rcx
-	addq	%rbp, %rdx
-	imulq	%r8, %rdx
-	addq	512(%rsp), %rdx
-	cmpq	%rsi, %rcx
-	setb	%sil
-	cmpq	%rax, %rdx
-	setb	%cl
-	andb	%sil, %cl
-	orb	%dil, %cl
-	orb	528(%rsp), %cl
-	movq	376(%rsp), %rax
-	leaq	(%rax,%rbp), %rdx
-	imulq	%r8, %rdx
-	movq	744(%rsp), %rax
-	leaq	(%rax,%rdx), %rsi
-	movq	24(%rsp), %rax
-	leaq	(%rax,%rbp,4), %rdi
-	movq	752(%rsp), %rax
-	leaq	(%rax,%rdx), %r8
-	addq	760(%rsp), %rdx
-	jmp	.LBB4_18
-	.p2align	4
-.LBB4_41:
-	incq	%rbp
-	movq	336(%rsp), %rax
-	addq	%rax, %rsi
-	addq	$4, %rdi
-	addq	%rax, %r8
-	addq	%rax, %rdx
-	cmpq	64(%rsp), %rbp
-	je	.LBB4_42
-.LBB4_18:
-	testb	$1, %cl
-	je	.LBB4_32
-	xorl	%r10d, %r10d
-	jmp	.LBB4_35
-	.p2align	4
-.LBB4_32:
-	xorl	%eax, %eax
-	movq	416(%rsp), %r9
-	.p2align	4
-.LBB4_33:
-	movups	-16(%rsi,%rax,4), %xmm0
-	movups	(%rsi,%rax,4), %xmm1
-	movups	%xmm0, (%rdi,%rax,4)
-	movups	%xmm1, 16(%rdi,%rax,4)
-	addq	$8, %rax
-	cmpq	%rax, %r9
-	jne	.LBB4_33
-	movq	128(%rsp), %rax
-	movq	%rax, %r10
-	cmpq	%rax, 32(%rsp)
-	je	.LBB4_41
-.LBB4_35:
-	movq	%r10, %r9
-	testb	$3, 32(%rsp)
-	je	.LBB4_38
-	movq	%r15, %rax
-	imulq	%r10, %rax
-	addq	%rdi, %rax
-	movq	816(%rsp), %r11
-	movq	%r10, %r9
-	.p2align	4
-.LBB4_37:
-	movss	(%r8,%r9,4), %xmm0
-	movss	%xmm0, (%rax)
-	incq	%r9
-	addq	%r15, %rax
-	decq	%r11
-	jne	.LBB4_37
-.LBB4_38:
-	subq	32(%rsp), %r10
-	cmpq	$-4, %r10
-	movq	808(%rsp), %r12
-	ja	.LBB4_41
-	leaq	3(%r9), %rax
-	imulq	%r15, %rax
-	movq	%r15, %r10
-	imulq	%r9, %r10
-	leaq	2(%r9), %r11
-	imulq	%r15, %r11
-	leaq	1(%r9), %rbx
-	imulq	%r15, %rbx
-	movq	%rdi, %r14
-	.p2align	4
-.LBB4_40:
-	movss	-8(%rdx,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%r10)
-	movss	-4(%rdx,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%rbx)
-	movss	(%rdx,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%r11)
-	movss	4(%rdx,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%rax)
-	addq	$4, %r9
-	addq	%r12, %r14
-	cmpq	%r9, %r13
-	jne	.LBB4_40
-	jmp	.LBB4_41
-	.p2align	4
-.LBB4_42:
-	movq	120(%rsp), %rdi
-	cmpq	%rdi, 88(%rsp)
-	movq	112(%rsp), %r11
-	jge	.LBB4_66
-	subq	96(%rsp), %rdi
-	shlq	$2, %rdi
-	cmpq	$7, 536(%rsp)
-	movq	%rdi, 144(%rsp)
-	jae	.LBB4_45
-	xorl	%r15d, %r15d
-	jmp	.LBB4_47
-	.p2align	4
-.LBB4_50:
-	movl	%r9d, %eax
-	andl	$3, %eax
-	movq	%rax, 144(%rsp)
-	movq	%r9, %rax
-	andq	$-8, %rax
-	movq	%rax, 72(%rsp)
-	movq	544(%rsp), %rax
-	imulq	%r15, %rax
-	addq	360(%rsp), %rax
-	movq	%r12, %rcx
-	imulq	%r15, %rcx
-	movq	352(%rsp), %rdx
-	addq	%rcx, %rdx
-	addq	184(%rsp), %rcx
-	subq	%r11, %r12
-	movq	%r12, 16(%rsp)
-	leaq	(%rax,%r9,4), %rax
-	leaq	(%rcx,%r9,4), %rcx
-	cmpq	$0, 1144(%rsp)
-	sets	%sil
-	movq	552(%rsp), %r9
-	imulq	%r15, %r9
-	movq	1152(%rsp), %r8
-	leaq	(%r8,%r13,4), %r8
-	movq	%r8, 8(%rsp)
-	addq	328(%rsp), %r9
-	addq	%r11, %r9
-	movq	%r9, 80(%rsp)
-	movq	24(%rsp), %r15
-	cmpq	%rcx, %r15
-	setb	%cl
-	cmpq	%rax, %rdx
-	setb	%al
-	andb	%cl, %al
-	orb	%sil, %al
-	movb	%al, 40(%rsp)
-	movq	384(%rsp), %r13
-	movq	%r10, %rbx
-	xorl	%ebp, %ebp
-	jmp	.LBB4_51
-	.p2align	4
-.LBB4_64:
-	movq	%rbp, %rax
-	imulq	%rdi, %rax
-	movq	304(%rsp), %rcx
-	addq	%rbp, %rcx
-	imulq	1528(%rsp), %rcx
-	movq	24(%rsp), %rdx
-	leaq	(%rdx,%rax,4), %rdi
-	movq	8(%rsp), %rax
-	leaq	(%rax,%rcx,4), %rsi
-	movq	104(%rsp), %r12
-	movq	%r12, %rdx
-	callq	memcpy@PLT
-.LBB4_65:
-	incq	%rbp
-	addq	%r12, %rbx
-	movq	336(%rsp), %rax
-	addq	%rax, %r14
-	addq	%r12, %r15
-	addq	%rax, %r13
-	cmpq	160(%rsp), %rbp
-	movq	112(%rsp), %r11
-	movq	120(%rsp), %rdi
-	je	.LBB4_66
-.LBB4_51:
-	cmpq	%rdi, 88(%rsp)
-	jge	.LBB4_64
-	cmpq	$0, 96(%rsp)
-	movq	64(%rsp), %rsi
-	jle	.LBB4_62
-	cmpq	$8, %rsi
-	setb	%al
-	orb	40(%rsp), %al
-	testb	$1, %al
-	je	.LBB4_55
-	xorl	%ecx, %ecx
-	jmp	.LBB4_58
-.LBB4_55:
-	xorl	%eax, %eax
-	movq	72(%rsp), %rdx
-	.p2align	4
-.LBB4_56:
-	movups	-16(%r14,%rax,4), %xmm0
-	movups	(%r14,%rax,4), %xmm1
-	movups	%xmm0, -16(%rbx,%rax,4)
-	movups	%xmm1, (%rbx,%rax,4)
-	addq	$8, %rax
-	cmpq	%rax, %rdx
-	jne	.LBB4_56
-	movq	%rdx, %rcx
-	cmpq	%rdx, %rsi
-	je	.LBB4_62
-.LBB4_58:
-	movq	%rcx, %rax
-	testb	$3, %sil
-	je	.LBB4_61
-	movq	144(%rsp), %rdx
-	movq	%rcx, %rax
-	.p2align	4
-.LBB4_60:
-	movss	(%r13,%rax,4), %xmm0
-	movss	%xmm0, (%r15,%rax,4)
-	incq	%rax
-	decq	%rdx
-	jne	.LBB4_60
-.LBB4_61:
-	subq	%rsi, %rcx
-	cmpq	$-4, %rcx
-	ja	.LBB4_62
-	.p2align	4
-.LBB4_63:
-	movss	(%r13,%rax,4), %xmm0
-	movss	%xmm0, (%r15,%rax,4)
-	movss	4(%r13,%rax,4), %xmm0
-	movss	%xmm0, 4(%r15,%rax,4)
-	movss	8(%r13,%rax,4), %xmm0
-	movss	%xmm0, 8(%r15,%rax,4)
-	movss	12(%r13,%rax,4), %xmm0
-	movss	%xmm0, 12(%r15,%rax,4)
-	addq	$4, %rax
-	cmpq	%rax, %rsi
-	jne	.LBB4_63
-.LBB4_62:
-	movq	%rbp, %rdi
-	movq	104(%rsp), %r12
-	imulq	%r12, %rdi
-	addq	80(%rsp), %rdi
-	xorl	%esi, %esi
-	movq	16(%rsp), %rdx
-	callq	memset@PLT
-	jmp	.LBB4_65
-	.p2align	4
-.LBB4_20:
-	addq	%r13, %rax
-	movq	%rax, 424(%rsp)
-	movl	$4, %r15d
-	movq	%r8, 72(%rsp)
-	movq	%rbx, 144(%rsp)
-	movq	%rbp, 152(%rsp)
-	movq	%rdx, %rdi
-	movq	272(%rsp), %r8
-	movq	264(%rsp), %r10
-	movq	256(%rsp), %r11
-	movq	24(%rsp), %rbx
-	movq	200(%rsp), %r14
-	movq	192(%rsp), %r12
-	movq	280(%rsp), %rcx
-	xorl	%ebp, %ebp
-	jmp	.LBB4_21
-	.p2align	4
-.LBB4_29:
-	movq	16(%rsp), %rbp
-	leaq	4(%rbp), %r15
-	addq	$16, %rcx
-	addq	$16, %r12
-	addq	$16, %r14
-	movq	40(%rsp), %rbx
-	addq	$16, %rbx
-	movq	1328(%rsp), %rax
-	addq	%rax, %r11
-	addq	%rax, %r10
-	movq	8(%rsp), %r8
-	addq	%rax, %r8
-	movq	80(%rsp), %rdi
-	addq	%rax, %rdi
-	addq	$16, 152(%rsp)
-	addq	%rax, 144(%rsp)
-	addq	%rax, 72(%rsp)
-	movq	96(%rsp), %rsi
-	cmpq	%rsi, %r15
-	jg	.LBB4_16
-.LBB4_21:
-	movq	%rbp, %r13
-	cmpq	$4, 832(%rsp)
-	movq	808(%rsp), %rdx
-	movq	%r15, 16(%rsp)
-	jge	.LBB4_30
-	xorl	%r15d, %r15d
-	movq	160(%rsp), %rsi
-	jmp	.LBB4_23
-	.p2align	4
-.LBB4_30:
-	xorl	%ebp, %ebp
-	xorl	%eax, %eax
-	movq	160(%rsp), %rsi
-	.p2align	4
-.LBB4_31:
-	movups	(%rdi,%rax,4), %xmm0
-	movups	(%r8,%rax,4), %xmm1
-	movups	(%r10,%rax,4), %xmm2
-	movups	(%r11,%rax,4), %xmm3
-	movaps	%xmm0, %xmm4
-	unpcklps	%xmm1, %xmm4
-	movaps	%xmm2, %xmm5
-	unpcklps	%xmm3, %xmm5
-	unpckhps	%xmm1, %xmm0
-	unpckhps	%xmm3, %xmm2
-	movaps	%xmm4, %xmm1
-	movlhps	%xmm5, %xmm1
-	movhlps	%xmm4, %xmm5
-	movaps	%xmm0, %xmm3
-	movlhps	%xmm2, %xmm3
-	movhlps	%xmm0, %xmm2
-	movups	%xmm1, (%rbx,%rbp)
-	movups	%xmm5, (%r14,%rbp)
-	movups	%xmm3, (%r12,%rbp)
-	movups	%xmm2, (%rcx,%rbp)
-	leaq	4(%rax), %r15
-	addq	%rdx, %rbp
-	addq	$8, %rax
-	cmpq	%rsi, %rax
-	movq	%r15, %rax
-	jle	.LBB4_31
-.LBB4_23:
-	movq	%rbx, 40(%rsp)
-	movq	%r8, 8(%rsp)
-	movq	%rdi, 80(%rsp)
-	cmpq	%rsi, %r15
-	jge	.LBB4_29
-	movq	%r15, %rax
-	orq	$1, %rax
-	testb	$1, 32(%rsp)
-	je	.LBB4_26
-	movq	424(%rsp), %rdx
-	addq	%r13, %rdx
-	movq	1528(%rsp), %r8
-	imulq	%r8, %rdx
-	movq	592(%rsp), %rsi
-	leaq	(%rsi,%rdx,4), %rdx
-	movq	1288(%rsp), %rsi
-	addq	%rdx, %rsi
-	movq	1280(%rsp), %rdi
-	addq	%rdx, %rdi
-	leaq	(%rdx,%r8,4), %r8
-	movq	24(%rsp), %r9
-	leaq	(%r9,%r13,4), %r9
-	movss	(%rdx,%r15,4), %xmm0
-	movq	%r15, %rdx
-	imulq	120(%rsp), %rdx
-	movss	%xmm0, (%r9,%rdx,4)
-	movss	(%r8,%r15,4), %xmm0
-	movss	%xmm0, 4(%r9,%rdx,4)
-	movss	(%rsi,%r15,4), %xmm0
-	movss	%xmm0, 8(%r9,%rdx,4)
-	movss	(%rdi,%r15,4), %xmm0
-	movss	%xmm0, 12(%r9,%rdx,4)
-	movq	%rax, %r15
-.LBB4_26:
-	cmpq	%rax, 32(%rsp)
-	movq	1296(%rsp), %rbx
-	je	.LBB4_29
-	movq	296(%rsp), %r13
-	subq	%r15, %r13
-	movq	104(%rsp), %r8
-	movq	%r8, %rbp
-	imulq	%r15, %rbp
-	leaq	(%r10,%r15,4), %rax
-	movq	144(%rsp), %rdx
-	leaq	(%rdx,%r15,4), %rdx
-	leaq	(%r11,%r15,4), %rsi
-	movq	72(%rsp), %rdi
-	leaq	(%rdi,%r15,4), %rdi
-	incq	%r15
-	imulq	%r8, %r15
-	movq	152(%rsp), %r8
-	xorl	%r9d, %r9d
-	.p2align	4
-.LBB4_28:
-	movss	-4(%rdi,%r9,4), %xmm0
-	movss	%xmm0, -12(%r8,%rbp)
-	movss	-4(%rdx,%r9,4), %xmm0
-	movss	%xmm0, -8(%r8,%rbp)
-	movss	(%rax,%r9,4), %xmm0
-	movss	%xmm0, -4(%r8,%rbp)
-	movss	(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r8,%rbp)
-	movss	(%rdi,%r9,4), %xmm0
-	movss	%xmm0, -12(%r8,%r15)
-	movss	(%rdx,%r9,4), %xmm0
-	movss	%xmm0, -8(%r8,%r15)
-	movss	4(%rax,%r9,4), %xmm0
-	movss	%xmm0, -4(%r8,%r15)
-	movss	4(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r8,%r15)
-	addq	$2, %r9
-	addq	%rbx, %r8
-	cmpq	%r9, %r13
-	jne	.LBB4_28
-	jmp	.LBB4_29
-.LBB4_45:
-	movq	24(%rsp), %rax
-	movq	200(%rsp), %rbx
-	movq	192(%rsp), %rcx
-	movq	%rcx, 16(%rsp)
-	movq	280(%rsp), %rcx
-	movq	%rcx, 80(%rsp)
-	movq	248(%rsp), %rcx
-	movq	%rcx, 8(%rsp)
-	movq	240(%rsp), %rcx
-	movq	%rcx, 40(%rsp)
-	movq	232(%rsp), %rcx
-	movq	%rcx, 64(%rsp)
-	movq	224(%rsp), %rcx
-	movq	%rcx, 96(%rsp)
-	xorl	%r15d, %r15d
-	.p2align	4
-.LBB4_46:
-	movq	%rax, 88(%rsp)
-	movq	136(%rsp), %rbp
-	leaq	(%rax,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	144(%rsp), %r13
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	%rbx, 72(%rsp)
-	leaq	(%rbx,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	16(%rsp), %rax
-	leaq	(%rax,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	80(%rsp), %rax
-	leaq	(%rax,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	8(%rsp), %rax
-	leaq	(%rax,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	40(%rsp), %r12
-	leaq	(%r12,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	64(%rsp), %rbx
-	leaq	(%rbx,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	96(%rsp), %r14
-	leaq	(%r14,%rbp), %rdi
-	xorl	%esi, %esi
-	movq	%r13, %rdx
-	callq	memset@PLT
-	movq	88(%rsp), %rax
-	addq	$8, %r15
-	movq	1304(%rsp), %rcx
-	addq	%rcx, %r14
-	movq	%r14, 96(%rsp)
-	addq	%rcx, %rbx
-	movq	%rbx, 64(%rsp)
-	addq	%rcx, %r12
-	movq	%r12, 40(%rsp)
-	addq	%rcx, 8(%rsp)
-	addq	%rcx, 80(%rsp)
-	addq	%rcx, 16(%rsp)
-	movq	72(%rsp), %rbx
-	addq	%rcx, %rbx
-	addq	%rcx, %rax
-	cmpq	%r15, 416(%rsp)
-	jne	.LBB4_46
-.LBB4_47:
-	testb	$7, 32(%rsp)
-	movq	112(%rsp), %r11
-	movq	120(%rsp), %rdi
-	movq	144(%rsp), %r12
-	je	.LBB4_66
-	imulq	104(%rsp), %r15
-	addq	136(%rsp), %r15
-	addq	24(%rsp), %r15
-	movq	488(%rsp), %rbx
-	.p2align	4
-.LBB4_49:
-	movq	%r15, %rdi
-	xorl	%esi, %esi
-	movq	%r12, %rdx
-	callq	memset@PLT
-	movq	120(%rsp), %rdi
-	movq	112(%rsp), %r11
-	addq	104(%rsp), %r15
-	decq	%rbx
-	jne	.LBB4_49
-	jmp	.LBB4_66
-	.p2align	4
-.LBB4_67:
-	cmpq	$1, %r11
-	sete	%al
-	movss	316(%rsp), %xmm0
+	movq	%r14, 88(%rsp)
+	movss	4(%rsp), %xmm0
 	xorps	%xmm1, %xmm1
 	ucomiss	%xmm1, %xmm0
-	setp	%cl
+	setp	%al
 	setne	%dl
-	orb	%cl, %dl
-	testq	%rsi, %rsi
-	setne	%cl
-	orb	%dl, %cl
-	movzbl	%cl, %r15d
-	movq	216(%rsp), %rcx
-	leaq	(%rcx,%rsi,4), %rdx
-	movq	%rdx, 280(%rsp)
-	movq	160(%rsp), %rdx
-	movq	%rdx, %rsi
-	imulq	%r11, %rsi
-	movq	%rsi, 144(%rsp)
-	imulq	%r9, %rdx
-	movq	%rdx, 512(%rsp)
-	movq	%r9, %rsi
-	movq	32(%rsp), %rdx
-	imulq	%rdx, %rsi
-	movq	%rsi, 504(%rsp)
-	movq	520(%rsp), %rsi
-	addq	1552(%rsp), %rsi
-	movq	%rsi, 520(%rsp)
-	movq	448(%rsp), %rsi
-	addq	%rcx, %rsi
-	movq	%rsi, 448(%rsp)
-	addq	%rsi, 768(%rsp)
-	movq	1040(%rsp), %rcx
-	movq	480(%rsp), %rsi
-	addq	%rsi, %rcx
-	movq	%rcx, 1312(%rsp)
-	movq	456(%rsp), %rcx
-	addq	1088(%rsp), %rcx
-	addq	%rsi, %rcx
-	movq	%rcx, 456(%rsp)
-	cmpq	$8, %rdx
-	setae	%cl
-	andb	%al, %cl
-	movb	%cl, 592(%rsp)
-	movq	%rdx, %rcx
-	andq	$-8, %rcx
-	movq	%rcx, 384(%rsp)
-	cmpq	$8, %rdx
-	setae	%cl
-	andb	%al, %cl
-	andq	$-8, %rdx
-	movq	%rdx, 376(%rsp)
-	notb	%cl
-	movb	%cl, 55(%rsp)
-	movq	616(%rsp), %rax
-	movq	%rax, 464(%rsp)
-	movq	728(%rsp), %r8
-	movq	720(%rsp), %r10
-	movq	472(%rsp), %r14
-	movq	712(%rsp), %rbx
-	movq	704(%rsp), %rax
-	movq	%rax, 784(%rsp)
-	movq	696(%rsp), %rax
-	movq	%rax, 208(%rsp)
-	movq	688(%rsp), %rbp
-	movq	680(%rsp), %r9
-	xorl	%ecx, %ecx
-	movq	176(%rsp), %rdx
-	movq	%rdx, 184(%rsp)
-	movq	$0, 40(%rsp)
-	jmp	.LBB4_68
+	orb	%al, %dl
+	movq	%r8, %rbx
+	subq	%r14, %rbx
+	cmpq	$256, %rbx
+	movl	$256, %eax
+	cmovgeq	%rax, %rbx
+	testq	%r14, %r14
+	setne	%al
+	orb	%dl, %al
+	movzbl	%al, %r15d
+	subq	$8, %rsp
+	movl	80(%rsp), %edi
+	movq	440(%rsp), %rsi
+	movq	448(%rsp), %rdx
+	movq	%r14, %r8
+	movq	56(%rsp), %r9
+	pushq	104(%rsp)
+	pushq	%r10
+	pushq	%rbx
+	callq	pack_panels
+	movq	120(%rsp), %r14
+	movq	40(%rsp), %r11
+	addq	$32, %rsp
+	movq	%rbx, %rax
+	imulq	16(%rsp), %rax
+	movq	%rax, 264(%rsp)
+	movq	%rbx, 56(%rsp)
+	imulq	%r11, %rbx
+	movq	%rbx, 320(%rsp)
+	movq	80(%rsp), %rax
+	movq	%rax, 40(%rsp)
+	movq	%r13, %rcx
+	xorl	%r10d, %r10d
+	jmp	.LBB4_13
 	.p2align	4
-.LBB4_141:
-	addq	$72, %rdx
-	addq	$-72, %r14
-	movq	%r14, 184(%rsp)
-	movq	1240(%rsp), %r8
-	incq	%r8
-	addq	$288, %r10
-	addq	$288, %rcx
-	movq	776(%rsp), %r13
-	addq	%r13, %rbp
-	movq	%rbp, 208(%rsp)
-	addq	%r13, 784(%rsp)
-	movq	1248(%rsp), %rbx
-	addq	%r13, %rbx
-	movq	%rcx, %rbp
-	movq	%r10, %r9
-	movq	%r8, %rcx
-	movq	1256(%rsp), %r14
-	addq	%r13, %r14
-	movq	1264(%rsp), %r10
-	addq	%r13, %r10
-	movq	1272(%rsp), %r8
-	addq	%r13, %r8
-	movq	464(%rsp), %rax
-	addq	1200(%rsp), %rax
-	movq	%rax, 464(%rsp)
-	movq	%rdx, 40(%rsp)
-	cmpq	176(%rsp), %rdx
-	movq	56(%rsp), %rax
-	movq	1232(%rsp), %r13
-	jge	.LBB4_75
-.LBB4_68:
-	movq	%r9, 400(%rsp)
-	movq	%rbp, 408(%rsp)
-	movq	%rbx, 1248(%rsp)
-	movq	%r14, 1256(%rsp)
-	movq	%r10, 1264(%rsp)
-	movq	%rcx, %rax
-	shlq	$5, %rax
-	leaq	(%rax,%rax,8), %rsi
-	movq	776(%rsp), %rdx
-	movq	%rcx, 1240(%rsp)
-	imulq	%rcx, %rdx
-	movq	184(%rsp), %rcx
+.LBB4_26:
+	addq	$72, %r10
+	movq	248(%rsp), %rcx
+	addq	$-72, %rcx
+	movq	40(%rsp), %rax
+	addq	224(%rsp), %rax
+	movq	%rax, 40(%rsp)
+	movq	32(%rsp), %r13
+	cmpq	%r13, %r10
+	movq	88(%rsp), %r14
+	jge	.LBB4_17
+.LBB4_13:
+	movq	%r10, 136(%rsp)
 	cmpq	$72, %rcx
 	movl	$72, %eax
+	movq	%rcx, 248(%rsp)
 	cmovlq	%rcx, %rax
-	movq	%rax, 496(%rsp)
-	movq	176(%rsp), %rax
-	movq	40(%rsp), %rdi
-	subq	%rdi, %rax
-	cmpq	$72, %rax
-	movl	$72, %ecx
-	movq	%rax, 552(%rsp)
-	cmovlq	%rax, %rcx
-	movq	216(%rsp), %rax
-	leaq	(%rax,%rdi,4), %rax
-	movq	%rax, 536(%rsp)
-	movq	448(%rsp), %rax
-	addq	%rsi, %rax
-	movq	%rax, 528(%rsp)
-	addq	768(%rsp), %rsi
-	movq	%rsi, 544(%rsp)
-	addq	456(%rsp), %rdx
-	movq	%rdx, 488(%rsp)
-	movq	%rdi, 272(%rsp)
-	movq	%r8, 1272(%rsp)
-	movq	%r10, 264(%rsp)
-	movq	1168(%rsp), %rax
-	movq	%rax, 256(%rsp)
-	movq	%r14, 248(%rsp)
-	movq	%r8, %r14
-	movq	%rbx, 240(%rsp)
-	movq	784(%rsp), %rax
-	movq	%rax, 232(%rsp)
-	movq	208(%rsp), %rax
-	movq	%rax, 224(%rsp)
-	movq	1176(%rsp), %rax
-	movq	%rax, 368(%rsp)
-	movq	1184(%rsp), %rax
-	movq	%rax, 360(%rsp)
-	movq	1208(%rsp), %rax
-	movq	%rax, 352(%rsp)
-	movq	%rbp, 392(%rsp)
-	movq	1552(%rsp), %rax
-	movq	%rax, 8(%rsp)
-	movq	%r9, 200(%rsp)
-	movq	1192(%rsp), %rax
-	movq	%rax, 192(%rsp)
-	xorl	%ebx, %ebx
-	movq	%rcx, %rdx
-	xorl	%r13d, %r13d
-	movq	%rcx, 96(%rsp)
-	jmp	.LBB4_69
-	.p2align	4
-.LBB4_130:
-	movq	1368(%rsp), %rcx
-	addq	%rcx, 8(%rsp)
-	movq	568(%rsp), %r13
-	addq	%r11, %r13
-	movq	576(%rsp), %rdx
-	subq	%r11, %rdx
-	movq	288(%rsp), %rbx
-	incq	%rbx
-	addq	%rcx, 192(%rsp)
-	movq	56(%rsp), %rax
-	addq	%rax, 200(%rsp)
-	addq	%rax, 392(%rsp)
-	addq	%rcx, 352(%rsp)
-	addq	%rcx, 360(%rsp)
-	addq	%rcx, 368(%rsp)
-	movq	1360(%rsp), %rax
-	addq	%rax, 224(%rsp)
-	addq	%rax, 232(%rsp)
-	addq	%rax, 240(%rsp)
-	addq	%rax, 248(%rsp)
-	addq	%rcx, 256(%rsp)
-	addq	%rax, 264(%rsp)
-	movq	584(%rsp), %r14
-	addq	%rax, %r14
-	addq	%r11, 272(%rsp)
-	cmpq	96(%rsp), %r13
-	movq	120(%rsp), %r8
-	movq	104(%rsp), %r12
-	movq	848(%rsp), %rsi
-	movq	208(%rsp), %rbp
-	movq	408(%rsp), %rcx
-	movq	400(%rsp), %r10
-	jge	.LBB4_131
-.LBB4_69:
-	cmpq	%rdx, %r11
-	movq	%rdx, %r8
-	cmovlq	%r11, %r8
-	movq	%rbx, %rcx
-	imulq	%r11, %rcx
-	movq	96(%rsp), %r9
-	movq	%r9, %rax
-	subq	%rcx, %rax
-	cmpq	%rax, %r11
-	cmovlq	%r11, %rax
-	subq	%r13, %r9
-	cmpq	%r11, %r9
-	movq	%r11, %rcx
-	movq	%r9, 16(%rsp)
-	cmovlq	%r9, %rcx
-	cmpl	$0, 604(%rsp)
-	movq	%rcx, 80(%rsp)
-	movq	%r14, 584(%rsp)
-	movq	%rbx, 288(%rsp)
-	movq	%rdx, 576(%rsp)
-	movq	%r13, 568(%rsp)
-	je	.LBB4_78
-	movl	%r8d, %ecx
-	andl	$3, %ecx
-	movq	%rcx, 128(%rsp)
-	movq	%r8, %rcx
-	andq	$-8, %rcx
-	movq	%rcx, 136(%rsp)
-	movq	504(%rsp), %rcx
-	imulq	%rbx, %rcx
-	addq	520(%rsp), %rcx
-	movq	56(%rsp), %rdi
-	movq	%rdi, %rdx
-	imulq	%rbx, %rdx
-	movq	528(%rsp), %rsi
-	addq	%rdx, %rsi
-	addq	544(%rsp), %rdx
-	shlq	$2, %rax
-	subq	%rax, %rdi
-	movq	%rdi, 88(%rsp)
-	leaq	(%rcx,%r8,4), %rcx
-	movq	%r8, 64(%rsp)
-	leaq	(%rdx,%r8,4), %rdx
-	cmpq	$0, 1352(%rsp)
-	sets	%dil
-	movq	512(%rsp), %r9
-	imulq	%rbx, %r9
-	movq	536(%rsp), %r8
-	leaq	(%r8,%r13,4), %r8
-	movq	%r8, 152(%rsp)
-	addq	1552(%rsp), %r9
-	addq	%rax, %r9
-	movq	%r9, 72(%rsp)
-	movq	8(%rsp), %r14
-	cmpq	%rdx, %r14
-	setb	%al
-	cmpq	%rcx, %rsi
-	setb	%cl
-	andb	%al, %cl
-	orb	%dil, %cl
-	movb	%cl, 24(%rsp)
-	movq	392(%rsp), %rbp
-	movq	200(%rsp), %r13
-	movq	192(%rsp), %r12
-	xorl	%ebx, %ebx
-	jmp	.LBB4_71
-	.p2align	4
-.LBB4_128:
-	movq	%rbx, %rax
-	imulq	%r11, %rax
-	movq	304(%rsp), %rcx
-	addq	%rbx, %rcx
-	imulq	1512(%rsp), %rcx
-	movq	8(%rsp), %rdx
-	leaq	(%rdx,%rax,4), %rdi
-	movq	152(%rsp), %rax
-	leaq	(%rax,%rcx,4), %rsi
-	movq	56(%rsp), %rdx
-	callq	memcpy@PLT
-.LBB4_129:
-	incq	%rbx
-	movq	56(%rsp), %rcx
-	addq	%rcx, %r12
-	movq	432(%rsp), %rax
-	addq	%rax, %r13
-	addq	%rcx, %r14
-	addq	%rax, %rbp
-	cmpq	160(%rsp), %rbx
-	movq	112(%rsp), %r11
-	je	.LBB4_130
-.LBB4_71:
-	cmpq	16(%rsp), %r11
-	jle	.LBB4_128
-	cmpq	$0, 80(%rsp)
-	movq	64(%rsp), %rsi
-	jle	.LBB4_126
-	cmpq	$8, %rsi
-	setb	%al
-	orb	24(%rsp), %al
-	testb	$1, %al
-	je	.LBB4_119
-	xorl	%ecx, %ecx
-	jmp	.LBB4_122
-.LBB4_119:
-	xorl	%eax, %eax
-	movq	136(%rsp), %rdx
-	.p2align	4
-.LBB4_120:
-	movups	-16(%r13,%rax,4), %xmm0
-	movups	(%r13,%rax,4), %xmm1
-	movups	%xmm0, -16(%r12,%rax,4)
-	movups	%xmm1, (%r12,%rax,4)
-	addq	$8, %rax
-	cmpq	%rax, %rdx
-	jne	.LBB4_120
-	movq	%rdx, %rcx
-	cmpq	%rdx, %rsi
-	je	.LBB4_126
-.LBB4_122:
-	movq	%rcx, %rax
-	testb	$3, %sil
-	je	.LBB4_125
-	movq	128(%rsp), %rdx
-	movq	%rcx, %rax
-	.p2align	4
-.LBB4_124:
-	movss	(%rbp,%rax,4), %xmm0
-	movss	%xmm0, (%r14,%rax,4)
-	incq	%rax
-	decq	%rdx
-	jne	.LBB4_124
-.LBB4_125:
-	subq	%rsi, %rcx
-	cmpq	$-4, %rcx
-	ja	.LBB4_126
-	.p2align	4
-.LBB4_127:
-	movss	(%rbp,%rax,4), %xmm0
-	movss	%xmm0, (%r14,%rax,4)
-	movss	4(%rbp,%rax,4), %xmm0
-	movss	%xmm0, 4(%r14,%rax,4)
-	movss	8(%rbp,%rax,4), %xmm0
-	movss	%xmm0, 8(%r14,%rax,4)
-	movss	12(%rbp,%rax,4), %xmm0
-	movss	%xmm0, 12(%r14,%rax,4)
-	addq	$4, %rax
-	cmpq	%rax, %rsi
-	jne	.LBB4_127
-.LBB4_126:
-	movq	%rbx, %rdi
-	imulq	56(%rsp), %rdi
-	addq	72(%rsp), %rdi
-	xorl	%esi, %esi
-	movq	88(%rsp), %rdx
-	callq	memset@PLT
-	jmp	.LBB4_129
-	.p2align	4
-.LBB4_78:
-	cmpq	$4, %rcx
-	jge	.LBB4_85
-	xorl	%ebp, %ebp
-.LBB4_80:
-	movq	112(%rsp), %r11
-	cmpq	%r11, %rbp
-	jge	.LBB4_130
-	movq	480(%rsp), %rax
-	movq	288(%rsp), %rdi
-	imulq	%rdi, %rax
-	movq	1552(%rsp), %rcx
-	addq	%rax, %rcx
-	addq	1312(%rsp), %rax
-	movq	40(%rsp), %rdx
-	addq	%rdi, %rdx
-	movq	432(%rsp), %r8
-	movq	%r8, %rsi
-	imulq	%rdi, %rsi
-	addq	488(%rsp), %rsi
-	testq	%r8, %r8
-	sets	%dil
-	leaq	(%rcx,%rbp,4), %rcx
-	addq	%rbp, %rdx
-	imulq	%r8, %rdx
-	addq	1320(%rsp), %rdx
-	cmpq	%rsi, %rcx
-	setb	%sil
-	cmpq	%rax, %rdx
-	setb	%cl
-	andb	%sil, %cl
-	orb	%dil, %cl
-	orb	55(%rsp), %cl
-	movq	8(%rsp), %rax
-	leaq	(%rax,%rbp,4), %rdx
-	movq	272(%rsp), %rax
-	leaq	(%rax,%rbp), %rsi
-	imulq	%r8, %rsi
-	movq	792(%rsp), %rax
-	leaq	(%rax,%rsi), %rdi
-	movq	472(%rsp), %rax
-	leaq	(%rax,%rsi), %r8
-	addq	800(%rsp), %rsi
-	jmp	.LBB4_82
-	.p2align	4
-.LBB4_118:
-	incq	%rbp
-	addq	$4, %rdx
-	movq	432(%rsp), %rax
-	addq	%rax, %rdi
-	addq	%rax, %r8
-	addq	%rax, %rsi
-	movq	112(%rsp), %r11
-	cmpq	%r11, %rbp
-	je	.LBB4_130
-.LBB4_82:
-	cmpq	%rbp, 16(%rsp)
-	jle	.LBB4_83
-	testb	$1, %cl
-	movq	824(%rsp), %r12
-	movq	296(%rsp), %r13
-	je	.LBB4_109
-	xorl	%r10d, %r10d
-	jmp	.LBB4_112
-	.p2align	4
-.LBB4_83:
-	cmpb	$0, 592(%rsp)
-	movq	824(%rsp), %r12
-	movq	296(%rsp), %rbx
-	je	.LBB4_84
-	xorl	%eax, %eax
-	xorps	%xmm0, %xmm0
-	movq	416(%rsp), %r9
-	.p2align	4
-.LBB4_98:
-	movups	%xmm0, (%rdx,%rax,4)
-	movups	%xmm0, 16(%rdx,%rax,4)
-	addq	$8, %rax
-	cmpq	%rax, %r9
-	jne	.LBB4_98
-	movq	384(%rsp), %rax
-	movq	%rax, %r10
-	cmpq	%rax, 32(%rsp)
-	je	.LBB4_118
-	jmp	.LBB4_100
-	.p2align	4
-.LBB4_109:
-	xorl	%eax, %eax
-	movq	416(%rsp), %r9
-	.p2align	4
-.LBB4_110:
-	movups	-16(%rdi,%rax,4), %xmm0
-	movups	(%rdi,%rax,4), %xmm1
-	movups	%xmm0, (%rdx,%rax,4)
-	movups	%xmm1, 16(%rdx,%rax,4)
-	addq	$8, %rax
-	cmpq	%rax, %r9
-	jne	.LBB4_110
-	movq	376(%rsp), %rax
-	movq	%rax, %r10
-	cmpq	%rax, 32(%rsp)
-	je	.LBB4_118
-.LBB4_112:
-	movq	%r10, %r9
-	testb	$3, 32(%rsp)
-	movq	56(%rsp), %rbx
-	je	.LBB4_115
-	movq	%rbx, %rax
-	imulq	%r10, %rax
-	addq	%rdx, %rax
-	movq	816(%rsp), %r11
-	movq	%r10, %r9
-	.p2align	4
-.LBB4_114:
-	movss	(%r8,%r9,4), %xmm0
-	movss	%xmm0, (%rax)
-	incq	%r9
-	addq	%rbx, %rax
-	decq	%r11
-	jne	.LBB4_114
-.LBB4_115:
-	subq	32(%rsp), %r10
-	cmpq	$-4, %r10
-	ja	.LBB4_118
-	leaq	3(%r9), %rax
-	movq	56(%rsp), %r14
-	imulq	%r14, %rax
-	movq	%r14, %r10
-	imulq	%r9, %r10
-	leaq	2(%r9), %r11
-	imulq	%r14, %r11
-	leaq	1(%r9), %rbx
-	imulq	%r14, %rbx
-	movq	%rdx, %r14
-	.p2align	4
-.LBB4_117:
-	movss	-8(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%r10)
-	movss	-4(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%rbx)
-	movss	(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%r11)
-	movss	4(%rsi,%r9,4), %xmm0
-	movss	%xmm0, (%r14,%rax)
-	addq	$4, %r9
-	addq	%r12, %r14
-	cmpq	%r9, %r13
-	jne	.LBB4_117
-	jmp	.LBB4_118
-	.p2align	4
-.LBB4_84:
-	xorl	%r10d, %r10d
-.LBB4_100:
-	movq	%r10, %r9
-	testb	$3, 32(%rsp)
-	je	.LBB4_104
-	movq	56(%rsp), %r9
-	movq	%r9, %rax
-	imulq	%r10, %rax
-	addq	%rdx, %rax
-	xorl	%r11d, %r11d
-	movq	1376(%rsp), %r14
-	.p2align	4
-.LBB4_102:
-	movl	$0, (%rax)
-	decq	%r11
-	addq	%r9, %rax
-	cmpq	%r11, %r14
-	jne	.LBB4_102
-	movq	%r10, %r9
-	subq	%r11, %r9
-.LBB4_104:
-	subq	32(%rsp), %r10
-	cmpq	$-4, %r10
-	ja	.LBB4_118
-	movq	%rbx, %rax
-	subq	%r9, %rax
-	leaq	3(%r9), %r10
-	movq	56(%rsp), %r14
-	imulq	%r14, %r10
-	leaq	2(%r9), %r11
-	imulq	%r14, %r11
-	leaq	1(%r9), %rbx
-	imulq	%r14, %rbx
-	imulq	%r14, %r9
-	movq	%rdx, %r14
-	.p2align	4
-.LBB4_106:
-	movl	$0, (%r14,%r9)
-	movl	$0, (%r14,%rbx)
-	movl	$0, (%r14,%r11)
-	movl	$0, (%r14,%r10)
-	addq	%r12, %r14
-	addq	$-4, %rax
-	jne	.LBB4_106
-	jmp	.LBB4_118
-.LBB4_85:
+	movq	%rax, 272(%rsp)
+	subq	%r10, %r13
+	cmpq	$72, %r13
+	movl	$72, %r9d
+	movq	%r13, 280(%rsp)
+	cmovlq	%r13, %r9
+	subq	$8, %rsp
+	movl	84(%rsp), %edi
+	movq	240(%rsp), %rsi
+	movq	432(%rsp), %rdx
+	movq	%r10, %rcx
+	movq	%r14, %r8
+	movq	%r9, 160(%rsp)
+	pushq	472(%rsp)
+	pushq	%r11
+	pushq	80(%rsp)
+	callq	pack_panels
+	movq	168(%rsp), %r10
+	movq	48(%rsp), %r8
+	movq	40(%rsp), %r11
+	addq	$32, %rsp
+	cmpq	$0, 240(%rsp)
+	jle	.LBB4_26
 	movq	40(%rsp), %rax
-	addq	%r13, %rax
-	movq	%rax, 560(%rsp)
-	movl	$4, %r13d
-	movq	%r14, 136(%rsp)
-	movq	264(%rsp), %rax
-	movq	%rax, 128(%rsp)
-	movq	256(%rsp), %rax
-	movq	%rax, 424(%rsp)
-	movq	248(%rsp), %r8
-	movq	240(%rsp), %r9
-	movq	232(%rsp), %r10
-	movq	224(%rsp), %r11
-	movq	8(%rsp), %rbx
-	movq	368(%rsp), %r14
-	movq	360(%rsp), %r12
-	movq	352(%rsp), %rcx
-	xorl	%ebp, %ebp
-	jmp	.LBB4_86
-	.p2align	4
-.LBB4_94:
-	movq	88(%rsp), %rbp
-	leaq	4(%rbp), %r13
-	addq	$16, %rcx
-	addq	$16, %r12
-	addq	$16, %r14
-	movq	24(%rsp), %rbx
-	addq	$16, %rbx
-	movq	1416(%rsp), %rax
-	addq	%rax, %r11
-	movq	64(%rsp), %r10
-	addq	%rax, %r10
-	movq	152(%rsp), %r9
-	addq	%rax, %r9
-	movq	72(%rsp), %r8
-	addq	%rax, %r8
-	addq	$16, 424(%rsp)
-	addq	%rax, 128(%rsp)
-	addq	%rax, 136(%rsp)
-	cmpq	80(%rsp), %r13
-	jg	.LBB4_80
-.LBB4_86:
-	movq	%r13, 88(%rsp)
-	cmpq	$4, 832(%rsp)
-	movq	56(%rsp), %rsi
-	jge	.LBB4_95
-	xorl	%r13d, %r13d
-	movq	160(%rsp), %rdi
-	jmp	.LBB4_88
-	.p2align	4
-.LBB4_95:
+	movq	%rax, 104(%rsp)
+	movq	216(%rsp), %r13
 	xorl	%eax, %eax
-	xorl	%edx, %edx
-	movq	160(%rsp), %rdi
+	jmp	.LBB4_15
 	.p2align	4
-.LBB4_96:
-	movups	(%r8,%rdx,4), %xmm0
-	movups	(%r9,%rdx,4), %xmm1
-	movups	(%r10,%rdx,4), %xmm2
-	movups	(%r11,%rdx,4), %xmm3
-	movaps	%xmm0, %xmm4
-	unpcklps	%xmm1, %xmm4
-	movaps	%xmm2, %xmm5
-	unpcklps	%xmm3, %xmm5
-	unpckhps	%xmm1, %xmm0
-	unpckhps	%xmm3, %xmm2
-	movaps	%xmm4, %xmm1
-	movlhps	%xmm5, %xmm1
-	movhlps	%xmm4, %xmm5
-	movaps	%xmm0, %xmm3
-	movlhps	%xmm2, %xmm3
-	movhlps	%xmm0, %xmm2
-	movups	%xmm1, (%rbx,%rax,4)
-	movups	%xmm5, (%r14,%rax,4)
-	movups	%xmm3, (%r12,%rax,4)
-	movups	%xmm2, (%rcx,%rax,4)
-	leaq	4(%rdx), %r13
-	addq	%rsi, %rax
-	addq	$8, %rdx
-	cmpq	%rdi, %rdx
-	movq	%r13, %rdx
-	jle	.LBB4_96
-.LBB4_88:
-	movq	%rbx, 24(%rsp)
-	movq	%r10, 64(%rsp)
-	movq	%r9, 152(%rsp)
-	movq	%r8, 72(%rsp)
-	cmpq	%rdi, %r13
-	jge	.LBB4_94
-	movq	%r13, %rax
-	orq	$1, %rax
-	testb	$1, 32(%rsp)
-	je	.LBB4_91
-	movq	560(%rsp), %rdx
-	addq	%rbp, %rdx
-	movq	1512(%rsp), %r8
-	imulq	%r8, %rdx
-	movq	280(%rsp), %rsi
-	leaq	(%rsi,%rdx,4), %rdx
-	movq	1392(%rsp), %rsi
-	addq	%rdx, %rsi
-	movq	1384(%rsp), %rdi
-	addq	%rdx, %rdi
-	leaq	(%rdx,%r8,4), %r8
-	movq	8(%rsp), %r9
-	leaq	(%r9,%rbp,4), %r9
-	movss	(%rdx,%r13,4), %xmm0
-	movq	%r13, %rdx
-	imulq	112(%rsp), %rdx
-	movss	%xmm0, (%r9,%rdx,4)
-	movss	(%r8,%r13,4), %xmm0
-	movss	%xmm0, 4(%r9,%rdx,4)
-	movss	(%rsi,%r13,4), %xmm0
-	movss	%xmm0, 8(%r9,%rdx,4)
-	movss	(%rdi,%r13,4), %xmm0
-	movss	%xmm0, 12(%r9,%rdx,4)
-	movq	%rax, %r13
-.LBB4_91:
-	cmpq	%rax, 32(%rsp)
-	movq	1400(%rsp), %r10
-	je	.LBB4_94
-	movq	296(%rsp), %rbp
-	subq	%r13, %rbp
-	movq	56(%rsp), %r9
-	movq	%r9, %rax
-	imulq	%r13, %rax
-	movq	64(%rsp), %rdx
-	leaq	(%rdx,%r13,4), %rdx
-	movq	128(%rsp), %rsi
-	leaq	(%rsi,%r13,4), %rsi
-	leaq	(%r11,%r13,4), %rdi
-	movq	136(%rsp), %r8
-	leaq	(%r8,%r13,4), %r8
-	incq	%r13
-	imulq	%r9, %r13
-	movq	424(%rsp), %r9
-	xorl	%ebx, %ebx
-	.p2align	4
-.LBB4_93:
-	movss	-4(%r8,%rbx,4), %xmm0
-	movss	%xmm0, -8(%r9,%rax)
-	movss	-4(%rsi,%rbx,4), %xmm0
-	movss	%xmm0, -4(%r9,%rax)
-	movss	(%rdx,%rbx,4), %xmm0
-	movss	%xmm0, (%r9,%rax)
-	movss	(%rdi,%rbx,4), %xmm0
-	movss	%xmm0, 4(%r9,%rax)
-	movss	(%r8,%rbx,4), %xmm0
-	movss	%xmm0, -8(%r9,%r13)
-	movss	(%rsi,%rbx,4), %xmm0
-	movss	%xmm0, -4(%r9,%r13)
-	movss	4(%rdx,%rbx,4), %xmm0
-	movss	%xmm0, (%r9,%r13)
-	movss	4(%rdi,%rbx,4), %xmm0
-	movss	%xmm0, 4(%r9,%r13)
-	addq	$2, %rbx
-	addq	%r10, %r9
-	cmpq	%rbx, %rbp
-	jne	.LBB4_93
-	jmp	.LBB4_94
-	.p2align	4
-.LBB4_131:
-	cmpq	$0, 1224(%rsp)
-	movq	184(%rsp), %r14
-	movq	40(%rsp), %rdx
-	jle	.LBB4_141
-	movq	464(%rsp), %rax
-	movq	%rax, 128(%rsp)
-	movq	1160(%rsp), %rbx
-	xorl	%eax, %eax
-	jmp	.LBB4_133
-	.p2align	4
-.LBB4_140:
-	movq	24(%rsp), %rax
+.LBB4_25:
+	movq	112(%rsp), %rax
 	addq	%r8, %rax
-	movq	136(%rsp), %rbx
-	subq	%r8, %rbx
-	addq	%r12, 128(%rsp)
-	cmpq	344(%rsp), %rax
-	movq	208(%rsp), %rbp
-	movq	408(%rsp), %rcx
-	movq	400(%rsp), %r10
-	movq	184(%rsp), %r14
-	jge	.LBB4_141
-.LBB4_133:
-	cmpq	%rbx, %r8
-	movq	%rbx, 136(%rsp)
-	cmovlq	%r8, %rbx
+	movq	288(%rsp), %r13
+	subq	%r8, %r13
+	addq	%rbp, 104(%rsp)
+	cmpq	48(%rsp), %rax
+	jge	.LBB4_26
+.LBB4_15:
+	cmpq	%r13, %r8
+	movq	%r13, 288(%rsp)
+	cmovlq	%r8, %r13
 	movq	%rax, %rcx
 	orq	%r8, %rcx
 	shrq	$32, %rcx
-	movq	%rax, 24(%rsp)
-	je	.LBB4_134
+	movq	%rax, 112(%rsp)
+	je	.LBB4_16
 	cqto
 	idivq	%r8
-	jmp	.LBB4_136
+	cmpq	$0, 280(%rsp)
+	jg	.LBB4_22
+	jmp	.LBB4_25
 	.p2align	4
-.LBB4_134:
+.LBB4_16:
 	xorl	%edx, %edx
 	divl	%r8d
-.LBB4_136:
-	cmpq	$0, 552(%rsp)
-	movq	40(%rsp), %rdx
-	jle	.LBB4_140
-	movq	%rbx, %r14
+	cmpq	$0, 280(%rsp)
+	jle	.LBB4_25
+.LBB4_22:
+	movq	%r13, %r14
 	andq	$-2, %r14
-	imulq	1344(%rsp), %rax
-	movq	328(%rsp), %rcx
-	leaq	(%rcx,%rax,4), %rax
-	movq	%rax, 88(%rsp)
+	imulq	264(%rsp), %rax
 	movq	96(%rsp), %rcx
-	movq	344(%rsp), %rax
-	movq	24(%rsp), %rdx
-	subq	%rdx, %rax
+	leaq	(%rcx,%rax,4), %rax
+	movq	%rax, 144(%rsp)
+	movq	48(%rsp), %rax
+	movq	112(%rsp), %rcx
+	subq	%rcx, %rax
 	cmpq	%r8, %rax
 	movq	%r8, %r9
-	movq	%rax, 152(%rsp)
+	movq	%rax, 304(%rsp)
 	cmovlq	%rax, %r9
-	movq	1336(%rsp), %rax
-	leaq	(%rax,%rdx,4), %rax
-	movq	%rax, 72(%rsp)
-	movq	128(%rsp), %rax
-	movq	%rax, 8(%rsp)
-	movq	496(%rsp), %rbp
-	xorl	%r13d, %r13d
-	movq	%r9, 80(%rsp)
-	jmp	.LBB4_138
+	movq	256(%rsp), %rax
+	leaq	(%rax,%rcx,4), %rax
+	movq	%rax, 328(%rsp)
+	movq	104(%rsp), %rax
+	movq	%rax, 64(%rsp)
+	movq	272(%rsp), %rbx
+	xorl	%r12d, %r12d
+	movq	%r9, 176(%rsp)
+	jmp	.LBB4_23
 	.p2align	4
-.LBB4_145:
-	movq	88(%rsp), %rdx
-	movq	16(%rsp), %rcx
-	movq	1544(%rsp), %r8
+.LBB4_30:
+	movq	56(%rsp), %rdi
+	movq	144(%rsp), %rdx
+	movq	24(%rsp), %rcx
+	movq	456(%rsp), %r8
 	movq	%r15, %r9
-	callq	*840(%rsp)
-	movq	112(%rsp), %r11
-	movq	104(%rsp), %r12
-.LBB4_146:
-	addq	%r11, %r13
-	movq	64(%rsp), %rbp
-	subq	%r11, %rbp
-	movq	8(%rsp), %rax
-	addq	1424(%rsp), %rax
-	movq	%rax, 8(%rsp)
-	movq	96(%rsp), %rcx
-	cmpq	%rcx, %r13
-	movq	120(%rsp), %r8
-	movq	848(%rsp), %rsi
-	movq	40(%rsp), %rdx
-	jge	.LBB4_140
-.LBB4_138:
-	cmpq	%rbp, %r11
-	movq	%rbp, 64(%rsp)
-	cmovlq	%r11, %rbp
-	movq	%r13, %rax
+	callq	*128(%rsp)
+	movq	8(%rsp), %r11
+	movq	120(%rsp), %rbp
+.LBB4_31:
+	addq	%r11, %r12
+	movq	336(%rsp), %rbx
+	subq	%r11, %rbx
+	movq	64(%rsp), %rax
+	addq	312(%rsp), %rax
+	movq	%rax, 64(%rsp)
+	cmpq	152(%rsp), %r12
+	movq	16(%rsp), %r8
+	movq	136(%rsp), %r10
+	jge	.LBB4_25
+.LBB4_23:
+	cmpq	%rbx, %r11
+	movq	%rbx, 336(%rsp)
+	cmovlq	%r11, %rbx
+	movq	%r12, %rax
 	orq	%r11, %rax
 	shrq	$32, %rax
-	movq	160(%rsp), %rdi
-	je	.LBB4_139
-	movq	%r13, %rax
+	je	.LBB4_24
+	movq	%r12, %rax
 	cqto
 	idivq	%r11
-	jmp	.LBB4_143
+	jmp	.LBB4_28
 	.p2align	4
-.LBB4_139:
-	movl	%r13d, %eax
+.LBB4_24:
+	movl	%r12d, %eax
 	xorl	%edx, %edx
 	divl	%r11d
-.LBB4_143:
-	movq	%rcx, %r12
-	subq	%r13, %r12
-	imulq	144(%rsp), %rax
-	movq	1552(%rsp), %rcx
+.LBB4_28:
+	movq	152(%rsp), %rbp
+	subq	%r12, %rbp
+	imulq	320(%rsp), %rax
+	movq	464(%rsp), %rcx
 	leaq	(%rcx,%rax,4), %rsi
-	movq	40(%rsp), %rax
-	addq	%r13, %rax
-	imulq	1544(%rsp), %rax
-	movq	72(%rsp), %rcx
+	leaq	(%r12,%r10), %rax
+	imulq	456(%rsp), %rax
+	movq	328(%rsp), %rcx
 	leaq	(%rcx,%rax,4), %rax
-	movq	%rax, 16(%rsp)
-	cmpq	%r12, %r11
-	jg	.LBB4_147
-	cmpq	152(%rsp), %r8
-	jle	.LBB4_145
-.LBB4_147:
-	cmpq	%r11, %r12
-	cmovgeq	%r11, %r12
-	movq	88(%rsp), %rdx
-	movq	864(%rsp), %rcx
+	movq	%rax, 24(%rsp)
+	cmpq	%rbp, %r11
+	jg	.LBB4_32
+	cmpq	304(%rsp), %r8
+	jle	.LBB4_30
+.LBB4_32:
+	cmpq	%r11, %rbp
+	cmovgeq	%r11, %rbp
+	movq	56(%rsp), %rdi
+	movq	144(%rsp), %rdx
+	movq	168(%rsp), %rcx
 	xorl	%r9d, %r9d
-	callq	*840(%rsp)
-	movq	112(%rsp), %r11
-	testq	%r12, %r12
-	movq	1544(%rsp), %r10
-	movq	104(%rsp), %r12
-	movq	856(%rsp), %rdi
-	movq	80(%rsp), %r9
-	jle	.LBB4_146
-	movq	8(%rsp), %rax
-	movq	1408(%rsp), %rcx
+	callq	*128(%rsp)
+	movq	8(%rsp), %r11
+	testq	%rbp, %rbp
+	movq	456(%rsp), %r10
+	movq	120(%rsp), %rbp
+	movq	160(%rsp), %rdi
+	movq	176(%rsp), %r9
+	jle	.LBB4_31
+	movq	64(%rsp), %rax
+	movq	296(%rsp), %rcx
 	xorl	%edx, %edx
-	jmp	.LBB4_149
+	jmp	.LBB4_34
 	.p2align	4
-.LBB4_154:
+.LBB4_39:
 	movss	%xmm0, (%rdi,%rsi,4)
-	movq	856(%rsp), %rdi
-	movq	80(%rsp), %r9
-.LBB4_155:
+	movq	160(%rsp), %rdi
+	movq	176(%rsp), %r9
+.LBB4_40:
 	incq	%rdx
-	addq	%r12, %rcx
+	addq	%rbp, %rcx
 	addq	%rdi, %rax
-	cmpq	%rbp, %rdx
-	je	.LBB4_146
-.LBB4_149:
+	cmpq	%rbx, %rdx
+	je	.LBB4_31
+.LBB4_34:
 	testq	%r9, %r9
-	jle	.LBB4_155
+	jle	.LBB4_40
 	xorl	%esi, %esi
-	cmpq	$1, %rbx
-	jne	.LBB4_156
-.LBB4_151:
-	testb	$1, %bl
-	je	.LBB4_155
+	cmpq	$1, %r13
+	jne	.LBB4_41
+.LBB4_36:
+	testb	$1, %r13b
+	je	.LBB4_40
 	movq	%rdx, %rdi
-	imulq	120(%rsp), %rdi
+	imulq	16(%rsp), %rdi
 	movq	%rdx, %r8
 	imulq	%r10, %r8
-	movq	864(%rsp), %r9
+	movq	168(%rsp), %r9
 	leaq	(%r9,%rdi,4), %r9
-	movq	16(%rsp), %rdi
+	movq	24(%rsp), %rdi
 	leaq	(%rdi,%r8,4), %rdi
 	movss	(%r9,%rsi,4), %xmm0
 	testq	%r15, %r15
-	je	.LBB4_154
+	je	.LBB4_39
 	addss	(%rdi,%rsi,4), %xmm0
-	jmp	.LBB4_154
+	jmp	.LBB4_39
 	.p2align	4
-.LBB4_160:
+.LBB4_45:
 	movss	%xmm0, (%rax,%rsi,4)
 	addq	$2, %rsi
 	cmpq	%rsi, %r14
-	je	.LBB4_151
-.LBB4_156:
+	je	.LBB4_36
+.LBB4_41:
 	movss	-4(%rcx,%rsi,4), %xmm0
 	testq	%r15, %r15
-	je	.LBB4_158
+	je	.LBB4_43
 	addss	-4(%rax,%rsi,4), %xmm0
-.LBB4_158:
+.LBB4_43:
 	movss	%xmm0, -4(%rax,%rsi,4)
 	movss	(%rcx,%rsi,4), %xmm0
 	testq	%r15, %r15
-	je	.LBB4_160
+	je	.LBB4_45
 	addss	(%rax,%rsi,4), %xmm0
-	jmp	.LBB4_160
+	jmp	.LBB4_45
 .LBB4_2:
 	xorps	%xmm0, %xmm0
-	movss	316(%rsp), %xmm1
+	movss	4(%rsp), %xmm1
 	ucomiss	%xmm0, %xmm1
-	movq	176(%rsp), %rdx
-	jne	.LBB4_77
-	jp	.LBB4_77
-	shlq	$2, %rcx
-	movq	%rcx, 168(%rsp)
-	leaq	-1(%rdx), %rax
-	movl	%edx, %r15d
-	andl	$7, %r15d
+	jne	.LBB4_19
+	jp	.LBB4_19
+	shlq	$2, %r15
+	leaq	-1(%r13), %rax
+	movl	%r13d, %r14d
+	andl	$7, %r14d
 	cmpq	$7, %rax
 	jae	.LBB4_5
 	xorl	%r12d, %r12d
-	movq	168(%rsp), %r13
 	jmp	.LBB4_7
 .LBB4_5:
 	movabsq	$9223372036854775800, %rax
-	andq	%rax, %rdx
-	movq	1544(%rsp), %rax
-	movq	%rax, %rcx
-	shlq	$5, %rcx
-	movq	%rcx, 16(%rsp)
-	leaq	(,%rax,4), %rbp
+	andq	%rax, %r13
+	movq	%rcx, %rax
+	shlq	$5, %rax
+	movq	%rax, 24(%rsp)
+	leaq	(,%rcx,4), %rbp
 	xorl	%r12d, %r12d
-	movq	168(%rsp), %r13
-	movq	%rdx, 176(%rsp)
+	movq	%r13, 32(%rsp)
 	.p2align	4
 .LBB4_6:
 	movq	%rbx, %rdi
 	xorl	%esi, %esi
-	movq	%r13, %rdx
+	movq	%r15, %rdx
 	callq	memset@PLT
-	leaq	(%rbx,%rbp), %r14
-	movq	%r14, %rdi
+	movq	%r15, %r13
+	leaq	(%rbx,%rbp), %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%r13, %rdx
 	callq	memset@PLT
-	addq	%rbp, %r14
-	movq	%r14, %rdi
+	addq	%rbp, %r15
+	movq	%r15, %rdi
+	movq	%r13, %r15
+	movq	32(%rsp), %r13
 	xorl	%esi, %esi
-	movq	%r13, %rdx
+	movq	%r15, %rdx
 	callq	memset@PLT
-	movq	176(%rsp), %rdx
 	addq	$8, %r12
-	addq	16(%rsp), %rbx
-	cmpq	%r12, %rdx
+	addq	24(%rsp), %rbx
+	cmpq	%r12, %r13
 	jne	.LBB4_6
 .LBB4_7:
-	testq	%r15, %r15
-	movq	1536(%rsp), %rcx
-	je	.LBB4_77
-	movq	%r13, %rdx
-	movq	1544(%rsp), %r14
-	imulq	%r14, %r12
-	leaq	(%rcx,%r12,4), %rbx
-	shlq	$2, %r14
+	testq	%r14, %r14
+	movq	456(%rsp), %r13
+	movq	448(%rsp), %rax
+	je	.LBB4_19
+	imulq	%r13, %r12
+	leaq	(%rax,%r12,4), %rbx
+	shlq	$2, %r13
 	.p2align	4
 .LBB4_9:
 	movq	%rbx, %rdi
 	xorl	%esi, %esi
+	movq	%r15, %rdx
 	callq	memset@PLT
-	movq	168(%rsp), %rdx
-	addq	%r14, %rbx
-	decq	%r15
+	addq	%r13, %rbx
+	decq	%r14
 	jne	.LBB4_9
-	jmp	.LBB4_77
+	jmp	.LBB4_19
 .Lfunc_end4:
 	.size	sgemm_with, .Lfunc_end4-sgemm_with
 	.section	.rodata.cst16,"aM",@progbits,16
@@ -5430,6 +3774,723 @@ kernel_generic:
 	retq
 .Lfunc_end22:
 	.size	kernel_generic, .Lfunc_end22-kernel_generic
+	.p2align	4
+	.type	pack_panels,@function
+pack_panels:
+	pushq	%rbp
+	pushq	%r15
+	pushq	%r14
+	pushq	%r13
+	pushq	%r12
+	pushq	%rbx
+	subq	$488, %rsp
+	movq	%r8, 176(%rsp)
+	movq	%rcx, 120(%rsp)
+	movq	%rdx, 72(%rsp)
+	movq	%rsi, 184(%rsp)
+	movl	%edi, 172(%rsp)
+	testq	%r9, %r9
+	jle	.LBB23_54
+	movq	560(%rsp), %r11
+	movq	552(%rsp), %r12
+	movq	544(%rsp), %rbx
+	movq	176(%rsp), %rsi
+	leaq	(,%rsi,4), %rax
+	cmpq	$8, %rbx
+	setae	%cl
+	cmpq	$1, %r12
+	sete	%bpl
+	andb	%cl, %bpl
+	movabsq	$9223372036854775800, %rcx
+	movq	%rbx, %rdx
+	andq	%rcx, %rdx
+	movq	%rdx, 272(%rsp)
+	movl	%ebx, %edx
+	andl	$3, %edx
+	movq	%rdx, 376(%rsp)
+	movl	%ebx, %edx
+	andl	$7, %edx
+	movq	%rdx, 192(%rsp)
+	orq	$6, %rcx
+	andq	%rbx, %rcx
+	movq	%rcx, 472(%rsp)
+	movq	%r12, %rcx
+	imulq	%rbx, %rcx
+	shlq	$2, %rcx
+	movq	%rcx, 392(%rsp)
+	movq	120(%rsp), %rdi
+	leaq	(,%rdi,4), %rcx
+	leaq	12(,%rdi,4), %rdx
+	movq	72(%rsp), %r8
+	imulq	%r8, %rdx
+	leaq	(%rdx,%rsi,4), %r13
+	movq	184(%rsp), %r10
+	addq	%r10, %r13
+	movq	%rdi, %rdx
+	imulq	%r8, %rdx
+	leaq	(%rax,%rdx,4), %rax
+	leaq	(%r12,%r12,8), %rdx
+	leaq	(%rdx,%rdx,2), %r14
+	addq	%r11, %r14
+	addq	%r12, %r14
+	movq	%r14, 224(%rsp)
+	leaq	1(%rsi), %rdx
+	imulq	%r8, %rdx
+	leaq	(%rcx,%rdx,4), %rdx
+	movq	%rdx, 296(%rsp)
+	movq	%rsi, %rdx
+	imulq	%r8, %rdx
+	leaq	(%rcx,%rdx,4), %rcx
+	movq	%rcx, 288(%rsp)
+	movq	%r12, %rcx
+	imulq	%r8, %rcx
+	shlq	$2, %rcx
+	movq	%rcx, 384(%rsp)
+	movq	%r8, %rcx
+	shlq	$4, %rcx
+	movq	%rcx, 480(%rsp)
+	leaq	8(,%rdi,4), %rcx
+	imulq	%r8, %rcx
+	leaq	(%rcx,%rsi,4), %rdx
+	addq	%r10, %rdx
+	leaq	4(,%rdi,4), %rcx
+	imulq	%r8, %rcx
+	leaq	(%rcx,%rsi,4), %rcx
+	leaq	(%r10,%rcx), %r15
+	addq	%r10, %rcx
+	addq	$4, %rcx
+	movq	%rcx, 152(%rsp)
+	leaq	(%r10,%rax), %rcx
+	movq	%rcx, 144(%rsp)
+	addq	%r10, %rax
+	addq	$4, %rax
+	movq	%rax, 136(%rsp)
+	movq	%r12, %rcx
+	shlq	$4, %rcx
+	movq	%r12, %rax
+	shlq	$5, %rax
+	movq	%rax, 464(%rsp)
+	leaq	(%r12,%r12,2), %rax
+	leaq	(%r11,%rax,4), %r14
+	leaq	(%r11,%rax,8), %rax
+	movq	%rax, 216(%rsp)
+	leaq	(%r12,%r12,4), %rax
+	leaq	(%r11,%rax,4), %rax
+	movq	%rax, 208(%rsp)
+	notb	%bpl
+	movb	%bpl, 7(%rsp)
+	movq	%rcx, 368(%rsp)
+	leaq	(%r10,%rsi,4), %rax
+	leaq	(,%r8,8), %rbp
+	movq	%rbp, 304(%rsp)
+	leaq	(,%r8,4), %r8
+	movq	%r8, 320(%rsp)
+	leaq	(%r8,%r8,2), %r8
+	movq	%r8, 448(%rsp)
+	leaq	(%r10,%rdi,4), %r8
+	movq	%r8, 328(%rsp)
+	leaq	(,%rbx,4), %r8
+	movq	%r8, 360(%rsp)
+	movq	%rax, 264(%rsp)
+	leaq	(%rax,%rbx,4), %rax
+	movq	%rax, 352(%rsp)
+	leaq	-1(%rbx), %rax
+	movq	%rax, 280(%rsp)
+	leaq	-4(%r11,%rbx,4), %rax
+	movq	%rax, 344(%rsp)
+	movq	%r14, %rbx
+	leaq	(,%r12,4), %rax
+	leaq	(,%r12,8), %r8
+	movq	%r8, 312(%rsp)
+	leaq	(%r11,%r12,8), %rbp
+	leaq	(%r11,%r12,4), %r8
+	movq	%r8, 128(%rsp)
+	leaq	8(%r11), %r8
+	leaq	16(%r10,%rsi,4), %rsi
+	movq	%rsi, 336(%rsp)
+	movq	%rax, %r10
+	movq	%r15, %rsi
+	leaq	(%r11,%rcx), %rax
+	movq	%rax, 200(%rsp)
+	movq	$0, 240(%rsp)
+	movq	%rdi, 232(%rsp)
+	movq	152(%rsp), %rdi
+	movq	136(%rsp), %rcx
+	movq	%r11, 16(%rsp)
+	movq	%r8, %r11
+	movq	144(%rsp), %r8
+	movq	%r9, %r14
+	movq	%r9, 400(%rsp)
+	movq	%r10, 8(%rsp)
+	xorl	%eax, %eax
+	jmp	.LBB23_2
+	.p2align	4
+.LBB23_53:
+	movq	160(%rsp), %r15
+	addq	%r14, %r15
+	movq	392(%rsp), %rax
+	addq	%rax, 16(%rsp)
+	movq	%r14, %r12
+	movq	408(%rsp), %r14
+	subq	%r12, %r14
+	incq	240(%rsp)
+	movq	256(%rsp), %rbx
+	addq	%rax, %rbx
+	movq	248(%rsp), %rbp
+	addq	%rax, %rbp
+	addq	%rax, 128(%rsp)
+	movq	440(%rsp), %r13
+	movq	384(%rsp), %rcx
+	addq	%rcx, %r13
+	movq	432(%rsp), %rdx
+	addq	%rcx, %rdx
+	movq	424(%rsp), %rsi
+	addq	%rcx, %rsi
+	movq	144(%rsp), %r8
+	addq	%rcx, %r8
+	movq	416(%rsp), %r11
+	addq	%rax, %r11
+	movq	152(%rsp), %rdi
+	addq	%rcx, %rdi
+	movq	136(%rsp), %r9
+	addq	%rcx, %r9
+	movq	%r9, %rcx
+	addq	%r12, 232(%rsp)
+	addq	%rax, 224(%rsp)
+	addq	%rax, 216(%rsp)
+	addq	%rax, 208(%rsp)
+	addq	%rax, 200(%rsp)
+	movq	%r15, %rax
+	addq	%r10, 296(%rsp)
+	addq	%r10, 288(%rsp)
+	movq	400(%rsp), %r9
+	cmpq	%r9, %r15
+	jge	.LBB23_54
+.LBB23_2:
+	cmpq	%r14, %r12
+	movq	%r14, %r15
+	cmovlq	%r12, %r15
+	movq	%r15, 48(%rsp)
+	leaq	(,%r15,4), %r15
+	subq	%rax, %r9
+	cmpq	%r12, %r9
+	movq	%r9, 24(%rsp)
+	cmovlq	%r9, %r12
+	cmpl	$0, 172(%rsp)
+	movq	%r13, 440(%rsp)
+	movq	%rdx, 432(%rsp)
+	movq	%rsi, 424(%rsp)
+	movq	%rdi, 152(%rsp)
+	movq	%r8, 144(%rsp)
+	movq	%rcx, 136(%rsp)
+	movq	%rbx, 256(%rsp)
+	movq	%rbp, 248(%rsp)
+	movq	%r11, 416(%rsp)
+	movq	%r14, 408(%rsp)
+	movq	%rax, 160(%rsp)
+	je	.LBB23_10
+	movq	%r15, 80(%rsp)
+	movq	%r12, 32(%rsp)
+	cmpq	$4, %r12
+	jge	.LBB23_13
+	xorl	%r14d, %r14d
+.LBB23_5:
+	cmpq	32(%rsp), %r14
+	movq	272(%rsp), %r12
+	movq	376(%rsp), %r13
+	movq	368(%rsp), %rbp
+	jge	.LBB23_35
+	movq	360(%rsp), %rax
+	movq	240(%rsp), %rsi
+	imulq	%rsi, %rax
+	movq	560(%rsp), %rcx
+	addq	%rax, %rcx
+	addq	344(%rsp), %rax
+	movq	120(%rsp), %rdx
+	addq	%rsi, %rdx
+	movq	48(%rsp), %r10
+	leaq	(%r10,%rdx), %rsi
+	leaq	-4(,%rsi,4), %rsi
+	imulq	72(%rsp), %rsi
+	addq	352(%rsp), %rsi
+	movq	320(%rsp), %r9
+	testq	%r9, %r9
+	sets	%dil
+	leaq	(%rcx,%r14,4), %rcx
+	addq	%r14, %rdx
+	imulq	%r9, %rdx
+	movq	264(%rsp), %r8
+	addq	%r8, %rdx
+	cmpq	%rsi, %rcx
+	leaq	(%rax,%r10,4), %rax
+	setb	%cl
+	cmpq	%rax, %rdx
+	setb	%al
+	andb	%cl, %al
+	orb	%dil, %al
+	orb	7(%rsp), %al
+	movq	232(%rsp), %rcx
+	leaq	(%r14,%rcx), %rdx
+	imulq	%r9, %rdx
+	movq	336(%rsp), %rcx
+	leaq	(%rcx,%rdx), %rsi
+	movq	16(%rsp), %rcx
+	leaq	(%rcx,%r14,4), %rdi
+	addq	%r8, %rdx
+	jmp	.LBB23_7
+	.p2align	4
+.LBB23_34:
+	incq	%r14
+	movq	320(%rsp), %rcx
+	addq	%rcx, %rsi
+	addq	$4, %rdi
+	addq	%rcx, %rdx
+	cmpq	48(%rsp), %r14
+	je	.LBB23_35
+.LBB23_7:
+	cmpq	$0, 544(%rsp)
+	jle	.LBB23_34
+	testb	$1, %al
+	je	.LBB23_25
+	xorl	%r9d, %r9d
+	jmp	.LBB23_28
+	.p2align	4
+.LBB23_25:
+	xorl	%ecx, %ecx
+	.p2align	4
+.LBB23_26:
+	movups	-16(%rsi,%rcx,4), %xmm0
+	movups	(%rsi,%rcx,4), %xmm1
+	movups	%xmm0, (%rdi,%rcx,4)
+	movups	%xmm1, 16(%rdi,%rcx,4)
+	addq	$8, %rcx
+	cmpq	%rcx, %r12
+	jne	.LBB23_26
+	movq	%r12, %r9
+	cmpq	%r12, 544(%rsp)
+	je	.LBB23_34
+.LBB23_28:
+	movq	%r9, %r8
+	testq	%r13, %r13
+	movq	8(%rsp), %r11
+	je	.LBB23_31
+	movq	%r11, %rcx
+	imulq	%r9, %rcx
+	addq	%rdi, %rcx
+	movq	%r13, %r10
+	movq	%r9, %r8
+	.p2align	4
+.LBB23_30:
+	movss	(%rdx,%r8,4), %xmm0
+	movss	%xmm0, (%rcx)
+	incq	%r8
+	addq	%r11, %rcx
+	decq	%r10
+	jne	.LBB23_30
+.LBB23_31:
+	movq	544(%rsp), %r15
+	subq	%r15, %r9
+	cmpq	$-4, %r9
+	ja	.LBB23_34
+	leaq	3(%r8), %rcx
+	movq	8(%rsp), %rbx
+	imulq	%rbx, %rcx
+	movq	%rbx, %r9
+	imulq	%r8, %r9
+	leaq	2(%r8), %r10
+	imulq	%rbx, %r10
+	leaq	1(%r8), %r11
+	imulq	%rbx, %r11
+	movq	%rdi, %rbx
+	.p2align	4
+.LBB23_33:
+	movss	(%rdx,%r8,4), %xmm0
+	movss	%xmm0, (%rbx,%r9)
+	movss	4(%rdx,%r8,4), %xmm0
+	movss	%xmm0, (%rbx,%r11)
+	movss	8(%rdx,%r8,4), %xmm0
+	movss	%xmm0, (%rbx,%r10)
+	movss	12(%rdx,%r8,4), %xmm0
+	movss	%xmm0, (%rbx,%rcx)
+	addq	$4, %r8
+	addq	%rbp, %rbx
+	cmpq	%r8, %r15
+	jne	.LBB23_33
+	jmp	.LBB23_34
+	.p2align	4
+.LBB23_35:
+	movq	552(%rsp), %r14
+	cmpq	%r14, 24(%rsp)
+	movq	8(%rsp), %r10
+	movq	32(%rsp), %rax
+	jge	.LBB23_53
+	cmpq	$0, 544(%rsp)
+	jle	.LBB23_53
+	subq	%rax, %r14
+	shlq	$2, %r14
+	cmpq	$8, 544(%rsp)
+	movq	%r14, 24(%rsp)
+	jae	.LBB23_39
+	xorl	%eax, %eax
+	jmp	.LBB23_41
+	.p2align	4
+.LBB23_10:
+	cmpq	$0, 544(%rsp)
+	movq	552(%rsp), %r14
+	jle	.LBB23_53
+	movq	%r15, %rax
+	leaq	(,%r12,4), %r13
+	movq	%r14, %r15
+	movq	%r12, 32(%rsp)
+	subq	%r12, %r15
+	shlq	$2, %r15
+	cmpq	$0, 280(%rsp)
+	je	.LBB23_12
+	movq	%rax, 80(%rsp)
+	movq	48(%rsp), %rax
+	leaq	(%r10,%rax,4), %rax
+	movq	%rax, 40(%rsp)
+	movq	184(%rsp), %r12
+	movq	16(%rsp), %rbp
+	xorl	%ebx, %ebx
+	jmp	.LBB23_45
+	.p2align	4
+.LBB23_49:
+	addq	$2, %rbx
+	addq	312(%rsp), %rbp
+	addq	304(%rsp), %r12
+	cmpq	%rbx, 472(%rsp)
+	je	.LBB23_50
+.LBB23_45:
+	movq	288(%rsp), %rax
+	leaq	(%r12,%rax), %rsi
+	movq	%rbp, %rdi
+	movq	%r13, %rdx
+	callq	memcpy@PLT
+	cmpq	%r14, 24(%rsp)
+	jge	.LBB23_47
+	movq	80(%rsp), %rax
+	leaq	(%rax,%rbp), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+.LBB23_47:
+	movq	8(%rsp), %rax
+	leaq	(%rax,%rbp), %rdi
+	movq	296(%rsp), %rax
+	leaq	(%r12,%rax), %rsi
+	movq	%r13, %rdx
+	callq	memcpy@PLT
+	cmpq	%r14, 24(%rsp)
+	jge	.LBB23_49
+	movq	40(%rsp), %rax
+	leaq	(%rax,%rbp), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	jmp	.LBB23_49
+	.p2align	4
+.LBB23_13:
+	movq	120(%rsp), %rax
+	movq	160(%rsp), %r9
+	addq	%r9, %rax
+	movq	%rax, 456(%rsp)
+	movl	$4, %r12d
+	movq	%rcx, 64(%rsp)
+	movq	%rdi, 56(%rsp)
+	movq	%r11, 88(%rsp)
+	movq	%rsi, %r9
+	movq	%rdx, %r11
+	movq	16(%rsp), %r10
+	movq	128(%rsp), %rdx
+	movq	%rbp, %rax
+	movq	%rbx, %r15
+	xorl	%r14d, %r14d
+	jmp	.LBB23_14
+	.p2align	4
+.LBB23_22:
+	movq	40(%rsp), %r14
+	leaq	4(%r14), %r12
+	addq	$16, %r15
+	addq	$16, %rax
+	addq	$16, %rdx
+	movq	96(%rsp), %r10
+	addq	$16, %r10
+	movq	480(%rsp), %rcx
+	addq	%rcx, %r13
+	addq	%rcx, %r11
+	movq	104(%rsp), %r9
+	addq	%rcx, %r9
+	movq	112(%rsp), %r8
+	addq	%rcx, %r8
+	addq	$16, 88(%rsp)
+	addq	%rcx, 56(%rsp)
+	addq	%rcx, 64(%rsp)
+	cmpq	32(%rsp), %r12
+	jg	.LBB23_5
+.LBB23_14:
+	movq	%r12, 40(%rsp)
+	movq	544(%rsp), %rsi
+	cmpq	$4, %rsi
+	movq	8(%rsp), %rdi
+	jge	.LBB23_23
+	xorl	%r12d, %r12d
+	jmp	.LBB23_16
+	.p2align	4
+.LBB23_23:
+	xorl	%ebx, %ebx
+	xorl	%ecx, %ecx
+	.p2align	4
+.LBB23_24:
+	movups	(%r8,%rcx,4), %xmm0
+	movups	(%r9,%rcx,4), %xmm1
+	movups	(%r11,%rcx,4), %xmm2
+	movups	(%r13,%rcx,4), %xmm3
+	movaps	%xmm0, %xmm4
+	unpcklps	%xmm1, %xmm4
+	movaps	%xmm2, %xmm5
+	unpcklps	%xmm3, %xmm5
+	unpckhps	%xmm1, %xmm0
+	unpckhps	%xmm3, %xmm2
+	movaps	%xmm4, %xmm1
+	movlhps	%xmm5, %xmm1
+	movhlps	%xmm4, %xmm5
+	movaps	%xmm0, %xmm3
+	movlhps	%xmm2, %xmm3
+	movhlps	%xmm0, %xmm2
+	movups	%xmm1, (%r10,%rbx,4)
+	movups	%xmm5, (%rdx,%rbx,4)
+	movups	%xmm3, (%rax,%rbx,4)
+	movups	%xmm2, (%r15,%rbx,4)
+	leaq	4(%rcx), %r12
+	addq	%rdi, %rbx
+	addq	$8, %rcx
+	cmpq	%rsi, %rcx
+	movq	%r12, %rcx
+	jle	.LBB23_24
+.LBB23_16:
+	movq	%r10, 96(%rsp)
+	movq	%r9, 104(%rsp)
+	movq	%r8, 112(%rsp)
+	cmpq	%rsi, %r12
+	jge	.LBB23_22
+	movq	%r12, %rbx
+	movq	544(%rsp), %rcx
+	testb	$1, %cl
+	je	.LBB23_19
+	movq	456(%rsp), %rcx
+	addq	%r14, %rcx
+	movq	72(%rsp), %r8
+	imulq	%r8, %rcx
+	movq	264(%rsp), %rsi
+	leaq	(%rsi,%rcx,4), %rcx
+	movq	304(%rsp), %rsi
+	addq	%rcx, %rsi
+	movq	448(%rsp), %rdi
+	addq	%rcx, %rdi
+	leaq	(%rcx,%r8,4), %r8
+	movq	16(%rsp), %r9
+	leaq	(%r9,%r14,4), %r9
+	movss	(%rcx,%r12,4), %xmm0
+	movq	%r12, %rcx
+	imulq	552(%rsp), %rcx
+	movss	%xmm0, (%r9,%rcx,4)
+	movss	(%r8,%r12,4), %xmm0
+	movss	%xmm0, 4(%r9,%rcx,4)
+	movss	(%rsi,%r12,4), %xmm0
+	movss	%xmm0, 8(%r9,%rcx,4)
+	movss	(%rdi,%r12,4), %xmm0
+	movss	%xmm0, 12(%r9,%rcx,4)
+	movq	%r12, %rbx
+	orq	$1, %rbx
+.LBB23_19:
+	cmpq	%r12, 280(%rsp)
+	movq	312(%rsp), %rbp
+	je	.LBB23_22
+	movq	544(%rsp), %r12
+	subq	%rbx, %r12
+	movq	8(%rsp), %r9
+	movq	%r9, %r14
+	imulq	%rbx, %r14
+	leaq	(%r11,%rbx,4), %rcx
+	movq	56(%rsp), %rsi
+	leaq	(%rsi,%rbx,4), %rsi
+	leaq	(,%rbx,4), %rdi
+	addq	%r13, %rdi
+	movq	64(%rsp), %r8
+	leaq	(%r8,%rbx,4), %r8
+	incq	%rbx
+	imulq	%r9, %rbx
+	movq	88(%rsp), %r9
+	xorl	%r10d, %r10d
+	.p2align	4
+.LBB23_21:
+	movss	-4(%r8,%r10,4), %xmm0
+	movss	%xmm0, -8(%r9,%r14)
+	movss	-4(%rsi,%r10,4), %xmm0
+	movss	%xmm0, -4(%r9,%r14)
+	movss	(%rcx,%r10,4), %xmm0
+	movss	%xmm0, (%r9,%r14)
+	movss	(%rdi,%r10,4), %xmm0
+	movss	%xmm0, 4(%r9,%r14)
+	movss	(%r8,%r10,4), %xmm0
+	movss	%xmm0, -8(%r9,%rbx)
+	movss	(%rsi,%r10,4), %xmm0
+	movss	%xmm0, -4(%r9,%rbx)
+	movss	4(%rcx,%r10,4), %xmm0
+	movss	%xmm0, (%r9,%rbx)
+	movss	4(%rdi,%r10,4), %xmm0
+	movss	%xmm0, 4(%r9,%rbx)
+	addq	$2, %r10
+	addq	%rbp, %r9
+	cmpq	%r10, %r12
+	jne	.LBB23_21
+	jmp	.LBB23_22
+.LBB23_39:
+	movq	16(%rsp), %rcx
+	movq	128(%rsp), %rbx
+	movq	248(%rsp), %rax
+	movq	%rax, 112(%rsp)
+	movq	256(%rsp), %rax
+	movq	%rax, 104(%rsp)
+	movq	200(%rsp), %rax
+	movq	%rax, 96(%rsp)
+	movq	208(%rsp), %rax
+	movq	%rax, 64(%rsp)
+	movq	216(%rsp), %rax
+	movq	%rax, 56(%rsp)
+	movq	224(%rsp), %r14
+	xorl	%eax, %eax
+	.p2align	4
+.LBB23_40:
+	movq	%r14, 40(%rsp)
+	movq	%rcx, 32(%rsp)
+	movq	%rax, 88(%rsp)
+	movq	80(%rsp), %r14
+	leaq	(%rcx,%r14), %rdi
+	xorl	%esi, %esi
+	movq	24(%rsp), %r15
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	%rbx, 48(%rsp)
+	leaq	(%rbx,%r14), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	112(%rsp), %rax
+	leaq	(%rax,%r14), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	104(%rsp), %r12
+	leaq	(%r12,%r14), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	96(%rsp), %r13
+	leaq	(%r14,%r13), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	64(%rsp), %rbx
+	leaq	(%rbx,%r14), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	56(%rsp), %rbp
+	leaq	(%r14,%rbp), %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	40(%rsp), %rax
+	leaq	(%rax,%r14), %rdi
+	movq	40(%rsp), %r14
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	32(%rsp), %rcx
+	movq	88(%rsp), %rax
+	addq	$8, %rax
+	movq	464(%rsp), %rdx
+	addq	%rdx, %r14
+	addq	%rdx, %rbp
+	movq	%rbp, 56(%rsp)
+	addq	%rdx, %rbx
+	movq	%rbx, 64(%rsp)
+	addq	%rdx, %r13
+	movq	%r13, 96(%rsp)
+	addq	%rdx, %r12
+	movq	%r12, 104(%rsp)
+	addq	%rdx, 112(%rsp)
+	movq	48(%rsp), %rbx
+	addq	%rdx, %rbx
+	addq	%rdx, %rcx
+	cmpq	%rax, 272(%rsp)
+	jne	.LBB23_40
+.LBB23_41:
+	cmpq	$0, 192(%rsp)
+	movq	8(%rsp), %r10
+	movq	552(%rsp), %r14
+	movq	80(%rsp), %r15
+	movq	24(%rsp), %rbp
+	je	.LBB23_53
+	imulq	%r10, %rax
+	addq	16(%rsp), %r15
+	addq	%rax, %r15
+	movq	192(%rsp), %rbx
+	.p2align	4
+.LBB23_43:
+	movq	%r15, %rdi
+	xorl	%esi, %esi
+	movq	%rbp, %rdx
+	callq	memset@PLT
+	movq	8(%rsp), %r10
+	addq	%r10, %r15
+	decq	%rbx
+	jne	.LBB23_43
+	jmp	.LBB23_53
+.LBB23_12:
+	xorl	%ebx, %ebx
+.LBB23_50:
+	movq	544(%rsp), %rax
+	testb	$1, %al
+	movq	8(%rsp), %r10
+	movq	32(%rsp), %r12
+	je	.LBB23_53
+	movq	328(%rsp), %rax
+	movq	160(%rsp), %rcx
+	leaq	(%rax,%rcx,4), %rax
+	movq	%rbx, %rcx
+	imulq	%r14, %rcx
+	movq	16(%rsp), %rdx
+	leaq	(%rdx,%rcx,4), %rbp
+	addq	176(%rsp), %rbx
+	imulq	72(%rsp), %rbx
+	leaq	(%rax,%rbx,4), %rsi
+	movq	%rbp, %rdi
+	movq	%r13, %rdx
+	callq	memcpy@PLT
+	movq	8(%rsp), %r10
+	cmpq	%r14, 24(%rsp)
+	jge	.LBB23_53
+	leaq	(,%r12,4), %rdi
+	addq	%rbp, %rdi
+	xorl	%esi, %esi
+	movq	%r15, %rdx
+	callq	memset@PLT
+	movq	8(%rsp), %r10
+	jmp	.LBB23_53
+.LBB23_54:
+	addq	$488, %rsp
+	popq	%rbx
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rbp
+	retq
+.Lfunc_end23:
+	.size	pack_panels, .Lfunc_end23-pack_panels
 	.type	selected_isa,@object
 	.data
 	.p2align	2, 0x0

@@ -51,8 +51,8 @@ void lepton_sgemm_kernel_8x32_avx512(long k, const float *a, const float *b, flo
 
 enum { KC = 256, MC = 72, NC = 2048 };
 enum { MR = LEPTON_GEMM_MR, NR = LEPTON_GEMM_NR };
-/// The largest register tile of any micro-kernel (the AVX-512 one's 8x32), for scratch space.
-enum { TILE_FLOATS_MAX = 8 * 32 };
+/// The assembly kernels' register tiles; the AVX-512 one is the largest, for scratch space.
+enum { AVX512_MR = 8, AVX512_NR = 32, AVX2_MR = 6, AVX2_NR = 16, TILE_FLOATS_MAX = AVX512_MR * AVX512_NR };
 
 static int selected_isa = -1;
 
@@ -123,9 +123,9 @@ static micro_kernel kernel_for(int isa) {
 #if defined(__x86_64__)
     switch (isa) {
     case LEPTON_ISA_AVX512:
-        return (micro_kernel){lepton_sgemm_kernel_8x32_avx512, 8, 32};
+        return (micro_kernel){lepton_sgemm_kernel_8x32_avx512, AVX512_MR, AVX512_NR};
     case LEPTON_ISA_AVX2:
-        return (micro_kernel){lepton_sgemm_kernel_6x16_avx2, 6, 16};
+        return (micro_kernel){lepton_sgemm_kernel_6x16_avx2, AVX2_MR, AVX2_NR};
     default:
         break;
     }
@@ -141,85 +141,35 @@ void lepton_sgemm_tile(long *rows, long *columns) {
     *columns = kernel.nr;
 }
 
-/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into panels of mr rows: panel q holds, for each p, the
-/// mr values of rows q·mr ..< q·mr+mr (zero past row mc).
-static void pack_a(int trans, const float *a, long lda, long i0, long p0, long mc, long kc, long mr,
-                   float *dst) {
-    for (long ir = 0; ir < mc; ir += mr) {
-        long rows = mc - ir < mr ? mc - ir : mr;
-        if (!trans) {
-            // Row by row: each source row is read contiguously, four rows interleaved at once.
-            long r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                const float *src = a + (i0 + ir + r) * lda + p0;
-                interleave4(src, src + lda, src + 2 * lda, src + 3 * lda, kc, dst + r, mr);
+/// Packs `extent` lines (rows of op(A) or columns of op(B)) from line `first`, over k in
+/// [p0, p0+kc), into panels of `width` lines: panel q holds, for each p, the `width` values of lines
+/// q·width ..< q·width+width (zero past `extent`). With `lines_contiguous` line l's values lie at
+/// src[(first+l)·ld + p0 + p] (A itself, or B read transposed) and are read a line at a time, four
+/// interleaved at once; otherwise at src[(p0+p)·ld + first + l] (A transposed, or B itself).
+static void pack_panels(int lines_contiguous, const float *src, long ld, long first, long p0, long extent, long kc,
+                        long width, float *dst) {
+    for (long start = 0; start < extent; start += width, dst += kc * width) {
+        long lines = extent - start < width ? extent - start : width;
+        if (lines_contiguous) {
+            long l = 0;
+            for (; l + 4 <= lines; l += 4) {
+                const float *line = src + (first + start + l) * ld + p0;
+                interleave4(line, line + ld, line + 2 * ld, line + 3 * ld, kc, dst + l, width);
             }
-            for (; r < mr; r++) {
-                if (r >= rows) {
-                    for (long p = 0; p < kc; p++) dst[p * mr + r] = 0;
-                    continue;
-                }
-                const float *src = a + (i0 + ir + r) * lda + p0;
-                for (long p = 0; p < kc; p++) dst[p * mr + r] = src[p];
+            for (; l < lines; l++) {
+                const float *line = src + (first + start + l) * ld + p0;
+                for (long p = 0; p < kc; p++) dst[p * width + l] = line[p];
             }
-            dst += kc * mr;
+            if (lines < width) {
+                for (long p = 0; p < kc; p++) memset(dst + p * width + lines, 0, (size_t)(width - lines) * sizeof(float));
+            }
             continue;
         }
         for (long p = 0; p < kc; p++) {
-            float *out = dst + p * mr;
-            const float *src = a + (p0 + p) * lda + i0 + ir;
-            if (rows == mr) {
-                memcpy(out, src, (size_t)mr * sizeof(float));
-                continue;
-            }
-            for (long r = 0; r < rows; r++) {
-                out[r] = src[r];
-            }
-            for (long r = rows; r < mr; r++) {
-                out[r] = 0;
-            }
+            float *out = dst + p * width;
+            memcpy(out, src + (p0 + p) * ld + first + start, (size_t)lines * sizeof(float));
+            if (lines < width) memset(out + lines, 0, (size_t)(width - lines) * sizeof(float));
         }
-        dst += kc * mr;
-    }
-}
-
-/// Packs op(B)[p0 ..< p0+kc, j0 ..< j0+nc] into panels of nr columns (zero past column nc).
-static void pack_b(int trans, const float *b, long ldb, long p0, long j0, long kc, long nc, long nr,
-                   float *dst) {
-    for (long jr = 0; jr < nc; jr += nr) {
-        long cols = nc - jr < nr ? nc - jr : nr;
-        if (trans) {
-            // Column by column of op(B), i.e. row by row of B: contiguous reads, four at once.
-            long col = 0;
-            for (; col + 4 <= cols; col += 4) {
-                const float *src = b + (j0 + jr + col) * ldb + p0;
-                interleave4(src, src + ldb, src + 2 * ldb, src + 3 * ldb, kc, dst + col, nr);
-            }
-            for (; col < cols; col++) {
-                const float *src = b + (j0 + jr + col) * ldb + p0;
-                for (long p = 0; p < kc; p++) dst[p * nr + col] = src[p];
-            }
-            if (cols < nr) {
-                for (long p = 0; p < kc; p++) memset(dst + p * nr + cols, 0, (size_t)(nr - cols) * sizeof(float));
-            }
-            dst += kc * nr;
-            continue;
-        }
-        for (long p = 0; p < kc; p++) {
-            float *out = dst + p * nr;
-            const float *src = b + (p0 + p) * ldb + j0 + jr;
-            if (cols == nr) {
-                memcpy(out, src, (size_t)nr * sizeof(float));
-                continue;
-            }
-            for (long col = 0; col < cols; col++) {
-                out[col] = src[col];
-            }
-            for (long col = cols; col < nr; col++) {
-                out[col] = 0;
-            }
-        }
-        dst += kc * nr;
     }
 }
 
@@ -237,8 +187,9 @@ static long padded_elements(long m, long n, long mr, long nr) {
 /// ones). The AVX-512 kernel computes about twice the elements per cycle, hence the factor. Both
 /// give the same bits, so the choice changes only the speed.
 static micro_kernel kernel_for_shape(long m, long n) {
-    micro_kernel chosen = select_kernel();
-    if (lepton_kernels_isa() == LEPTON_ISA_AVX512) {
+    int isa = lepton_kernels_isa();
+    micro_kernel chosen = kernel_for(isa);
+    if (isa == LEPTON_ISA_AVX512) {
         micro_kernel narrow = kernel_for(LEPTON_ISA_AVX2);
         if (2 * padded_elements(m, n, narrow.mr, narrow.nr) < padded_elements(m, n, chosen.mr, chosen.nr)) {
             return narrow;
@@ -288,10 +239,10 @@ static void sgemm_with(micro_kernel kernel, int trans_a, int trans_b, long m, lo
         for (long pc = 0; pc < k; pc += KC) {
             long kc = k - pc < KC ? k - pc : KC;
             long accumulate = !(pc == 0 && beta == 0);
-            pack_b(trans_b, b, ldb, pc, jc, kc, nc, knr, packed_b);
+            pack_panels(trans_b, b, ldb, jc, pc, nc, kc, knr, packed_b);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = m - ic < MC ? m - ic : MC;
-                pack_a(trans_a, a, lda, ic, pc, mc, kc, kmr, packed_a);
+                pack_panels(!trans_a, a, lda, ic, pc, mc, kc, kmr, packed_a);
                 for (long jr = 0; jr < nc; jr += knr) {
                     long nr = nc - jr < knr ? nc - jr : knr;
                     const float *pb = packed_b + (jr / knr) * kc * knr;
@@ -486,6 +437,18 @@ void lepton_col2im(const float *col, long channels, long height, long width, lon
     }
 }
 
+#if defined(__SSE2__)
+/// Lane by lane: `chosen` where `mask` is all ones, `other` where it is zero.
+static inline __m128 select_ps(__m128i mask, __m128 chosen, __m128 other) {
+    __m128 m = _mm_castsi128_ps(mask);
+    return _mm_or_ps(_mm_and_ps(m, chosen), _mm_andnot_ps(m, other));
+}
+
+static inline __m128i select_epi32(__m128i mask, __m128i chosen, __m128i other) {
+    return _mm_or_si128(_mm_and_si128(mask, chosen), _mm_andnot_si128(mask, other));
+}
+#endif
+
 void lepton_maxpool_forward(const float *x, long first, long end, long height, long width, long size,
                             long stride, float *y, int32_t *winners) {
     long out_h = (height - size) / stride + 1;
@@ -511,20 +474,20 @@ void lepton_maxpool_forward(const float *x, long first, long end, long height, l
                     __m128 c = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0));
                     __m128 d = _mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1));
                     int32_t left = (int32_t)(start + 2 * ox);
-                    __m128i index = _mm_setr_epi32(left, left + 2, left + 4, left + 6);
+                    __m128i offsets = _mm_setr_epi32(left, left + 2, left + 4, left + 6);
+                    __m128i index = offsets;
                     __m128 value = a;
                     __m128i m = _mm_castps_si128(_mm_cmpgt_ps(b, value));
-                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), b), _mm_andnot_ps(_mm_castsi128_ps(m), value));
+                    value = select_ps(m, b, value);
                     index = _mm_sub_epi32(index, m);  // + 1 where b won (the mask is -1)
-                    __m128i candidate = _mm_add_epi32(_mm_setr_epi32(left, left + 2, left + 4, left + 6),
-                                                      _mm_set1_epi32((int32_t)width));
+                    __m128i candidate = _mm_add_epi32(offsets, _mm_set1_epi32((int32_t)width));
                     m = _mm_castps_si128(_mm_cmpgt_ps(c, value));
-                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), c), _mm_andnot_ps(_mm_castsi128_ps(m), value));
-                    index = _mm_or_si128(_mm_and_si128(m, candidate), _mm_andnot_si128(m, index));
+                    value = select_ps(m, c, value);
+                    index = select_epi32(m, candidate, index);
                     candidate = _mm_add_epi32(candidate, _mm_set1_epi32(1));
                     m = _mm_castps_si128(_mm_cmpgt_ps(d, value));
-                    value = _mm_or_ps(_mm_and_ps(_mm_castsi128_ps(m), d), _mm_andnot_ps(_mm_castsi128_ps(m), value));
-                    index = _mm_or_si128(_mm_and_si128(m, candidate), _mm_andnot_si128(m, index));
+                    value = select_ps(m, d, value);
+                    index = select_epi32(m, candidate, index);
                     _mm_storeu_ps(y + o, value);
                     _mm_storeu_si128((__m128i *)(winners + o), index);
                 }

@@ -27,7 +27,8 @@ enum { LEPTON_ISA_GENERIC = 0, LEPTON_ISA_AVX2 = 1, LEPTON_ISA_AVX512 = 2 };
 int lepton_kernels_isa(void);
 
 /// Rows and columns of the register tile the selected GEMM micro-kernel computes: callers that
-/// split a product between threads split it in whole tiles.
+/// split a product between threads split it in whole tiles. (A product too small for the AVX-512
+/// tile runs on the 6x16 one, whose columns divide these; the split never changes the bits.)
 void lepton_sgemm_tile(long *rows, long *columns);
 
 /// Floats of scratch space one `lepton_sgemm` call needs for its packed panels.
