@@ -22,6 +22,13 @@ enum LeptonfileJSONParser {
         } catch {
             throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote a damaged description: \(error)")
         }
+        return try convert(envelope, leptonfile: leptonfile)
+    }
+
+    /// Converts a decoded envelope (an evaluated Leptonfile's, or ``LiteralLeptonfile``'s).
+    static func convert(_ envelope: Serialization.Envelope, leptonfile: String) throws(LeptonError)
+        -> PipelineDescription
+    {
         var problems = envelope.errors
         guard let serialized = envelope.pipeline else {
             throw LeptonError(.invalidPipeline, report(problems, leptonfile))

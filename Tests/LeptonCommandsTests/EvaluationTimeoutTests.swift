@@ -69,10 +69,12 @@ struct EvaluationTimeoutTests {
     /// A Leptonfile that takes the compiler several seconds.
     private func slowToCompile() -> TemporaryPackage {
         let package = TemporaryPackage("compile")
-        var lines = ["import LeptonDescription", "let pipeline = Pipeline(stages: ["]
+        // A constant makes it more than literals, so it is compiled (a literal one is read
+        // without the compiler).
+        var lines = ["import LeptonDescription", "let input: Input = \"in.txt\"", "let pipeline = Pipeline(stages: ["]
         for index in 0..<1500 {
             lines.append(
-                "    .stage(name: \"s\(index)\", command: \"echo \(index) > o\(index)\", inputs: [\"in.txt\"], outputs: [\"o\(index)\"]),"
+                "    .stage(name: \"s\(index)\", command: \"echo \(index) > o\(index)\", inputs: [input], outputs: [\"o\(index)\"]),"
             )
         }
         package.write("Leptonfile", (lines + ["])"]).joined(separator: "\n") + "\n")
@@ -95,11 +97,12 @@ struct EvaluationTimeoutTests {
     /// Leptonfile (or after a minute).
     private func buildUntilTheCompilerRuns(_ package: TemporaryPackage) -> LeptonBinary.Running {
         let running = LeptonBinary.start(["build"], in: package.root)
-        _ = eventually(within: 60) {
+        let compiling = eventually(within: 60) {
             compilers(of: package).contains { name in
                 (try? PosixFileSystem().readText("/proc/\(name)/comm"))?.hasPrefix("swift-frontend") == true
             }
         }
+        #expect(compiling, "no compiler ever ran for the Leptonfile")
         return running
     }
 

@@ -69,7 +69,9 @@ struct PackageSession {
         withExtendedLifetime(forwarder) {}
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - started) / 1e6
-            let how = loaded.source == .cache ? "cached description" : "evaluated"
+            let how =
+                loaded.source == .cache
+                ? "cached description" : loaded.source == .literal ? "read as literals" : "evaluated"
             console.error(
                 console.dim(
                     "Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"
@@ -99,7 +101,7 @@ struct PackageSession {
         let pipeline = loaded.pipeline.withProductCode(targets)
         let graph = BuildGraph(pipeline: pipeline)
         let diagnostics = PipelineValidator(root: workspace.root, targets: targets)
-            .validate(pipeline, graph: graph, params: params, checkDisk: loaded.source == .evaluated)
+            .validate(pipeline, graph: graph, params: params, checkDisk: loaded.source != .cache)
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - validationStart) / 1e6
             console.error(console.dim("validated in \(Double(Int(milliseconds * 100)) / 100) ms"))

@@ -1,0 +1,272 @@
+import LeptonCore
+import LeptonSystem
+import Testing
+import _LeptonTestSupport
+
+@testable import LeptonLoading
+
+/// The literal reader against the compiler: the same Leptonfile read both ways gives the same
+/// description (or the same error), and anything outside the subset goes to the compiler.
+struct LiteralLeptonfileTests {
+    /// Loads `text` without and with the compiler.
+    private func loadBothWays(_ text: String) -> (
+        literal: Result<[UInt8], LeptonError>, compiled: Result<[UInt8], LeptonError>, source: LeptonfileLoader.Source?
+    ) {
+        var source: LeptonfileLoader.Source?
+        func load(readsLiterals: Bool) -> Result<[UInt8], LeptonError> {
+            let package = TemporaryPackage("literal")
+            package.write("Leptonfile", text)
+            var loader = LeptonfileLoader(workspace: package.workspace)
+            loader.readsLiterals = readsLiterals
+            do {
+                let loaded = try loader.load()
+                if readsLiterals { source = loaded.source }
+                return .success(loaded.pipeline.binary(key: "k"))
+            } catch {
+                // The message names the package's own Leptonfile path; compare without it.
+                return .failure(LeptonError(error.code, error.message.replacing(package.root, with: "PACKAGE")))
+            }
+        }
+        return (load(readsLiterals: true), load(readsLiterals: false), source)
+    }
+
+    @Test(arguments: [11, 23, 37, 41])
+    func randomLiteralLeptonfilesReadAsTheCompilerEvaluatesThem(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        let text = LiteralSource.random(&random)
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == .literal, "\(text)")
+        let same: Bool
+        switch (literal, compiled) {
+        case (.success(let a), .success(let b)): same = a == b
+        case (.failure(let a), .failure(let b)): same = a.code == b.code && a.message == b.message
+        default: same = false
+        }
+        #expect(same, "\(literal) vs \(compiled)\n\(text)")
+        if case .failure(let error) = compiled {
+            Issue.record("the generated Leptonfile does not load: \(error)\n\(text)")
+        }
+    }
+
+    /// A literal the loader rejects after reading (a path outside the package, a bad gate) gets
+    /// the same problems either way.
+    @Test func aRejectedLiteralGivesTheCompiledPathsProblems() {
+        let text = """
+            import LeptonDescription
+            let pipeline = Pipeline(data: ["../elsewhere"], stages: [])
+            """
+        // Out of order: the compiler refuses it, so the literal reader must not accept it.
+        #expect(LiteralLeptonfile.envelope(Array(text.utf8)) == nil)
+        let rejected = """
+            import LeptonDescription
+            let pipeline = Pipeline(
+                stages: [
+                    .stage(name: "a", command: "true", inputs: ["../x"], outputs: ["a"], gates: ["accuracy >= 0.9"]),
+                ],
+                data: ["../elsewhere"]
+            )
+            """
+        let (literal, compiled, source) = loadBothWays(rejected)
+        #expect(source == nil)
+        guard case .failure(let a) = literal, case .failure(let b) = compiled else {
+            Issue.record("expected both to fail: \(literal) \(compiled)")
+            return
+        }
+        #expect(a.code == .invalidPipeline && a.message == b.message, "\(a)\n\(b)")
+        #expect(a.message.contains("'../x' is outside the package root"))
+    }
+
+    @Test(arguments: [
+        #"let pipeline = Pipeline(stages: [.stage(name: "a\(1)", command: "true")])"#,  // interpolation
+        #"let pipeline = Pipeline(stages: [.stage(command: "true", name: "a")])"#,  // labels out of order
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "\q")])"#,  // an escape Swift refuses
+        #"let pipeline = Pipeline(stages: [.stage(name: "", command: "true")])"#,  // DSL misuse
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: .exec([]))])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true", inputs: [""])])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true", params: [.value("seed", 1)])])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true").plots([.image("a.png")])])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true", resources: .init(cpus: 2))])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true", inputs: [.folder("a")], inputs: [])])"#,
+        ##"let pipeline = Pipeline(stages: [.stage(name: "a", command: #"raw"#)])"##,
+        #"let pipeline = Pipeline(stages: [.stage (name: "a", command: "true")])"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true")])  let x = 1"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true")]); print(pipeline)"#,
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "\u{D800}")])"#,  // a surrogate
+        #"let pipeline = Pipeline(stages: [.stage(name: "a", command: "true")])"# + "\nfor _ in 0..<1 {}",
+        "let a: [Stage] = []\nlet pipeline = Pipeline(stages: a +[])",  // `+[]` is a prefix operator
+        "let a: [Stage] = []\nlet pipeline = Pipeline(stages: b)",  // not declared
+        "let a: [Stage] = []\nlet a: [Stage] = []\nlet pipeline = Pipeline(stages: a)",  // declared twice
+        "let pipeline = Pipeline(stages: [])\nlet a: [Stage] = []",
+        "let pipeline = Pipeline\n(stages: [])",
+        "let let = Pipeline(stages: [])",
+    ])
+    func anythingOutsideTheSubsetIsLeftToTheCompiler(body: String) {
+        #expect(LiteralLeptonfile.envelope(Array(("import LeptonDescription\n" + body + "\n").utf8)) == nil)
+    }
+
+    @Test func escapesCommentsAndNamedArraysReadAsSwiftWouldReadThem() throws {
+        let text = #"""
+            // lepton-tools-version: 0.1
+            import LeptonDescription /* a /* nested */ comment */
+
+            let first: [Stage] = [
+                .stage(name: "a", command: "printf '\t%s\n' \"\\\" caf\u{E9} \u{1F600} é", outputs: ["a",]),
+            ]
+            let pipeline = Pipeline(
+                name: "demo", // trailing comment
+                stages: first + [.stage(name: "b", command: .exec(["cat", "a"]), inputs: ["a"], params: ["x.y", .key("z", file: "p.json")])],
+                gates: [],
+            )
+            """#
+        let envelope = try #require(LiteralLeptonfile.envelope(Array(text.utf8)))
+        let pipeline = try #require(envelope.pipeline)
+        #expect(pipeline.name == "demo")
+        #expect(pipeline.stages.map(\.name) == ["a", "b"])
+        #expect(pipeline.stages[0].command.shell == "printf '\t%s\n' \"\\\" café 😀 é")
+        #expect(pipeline.stages[1].command.exec == ["cat", "a"])
+        #expect(pipeline.stages[1].params.map(\.file) == [nil, "p.json"])
+        // And the compiler agrees.
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == .literal)
+        #expect((try? literal.get()) == (try? compiled.get()) && (try? literal.get()) != nil)
+    }
+
+    /// Compiling without SILGen's lifetime completion gives the same description.
+    @Test func skippingLifetimeCompletionEvaluatesTheSame() throws {
+        let text = """
+            import LeptonDescription
+            let folds = [0, 1, 2]
+            let pipeline = Pipeline(
+                name: "demo",
+                stages: [
+                    .stage(name: "train", command: .exec(["python3", "train.py"]), inputs: ["data.csv", .folder("images")],
+                           params: ["train.lr", .value("seed", 42), .value("lr0", 0.5)], outputs: ["model.bin"],
+                           metrics: ["metrics.json"]),
+                    .train(name: "mlp", data: .csv("data.csv", label: "y"), model: [.dense(8), .relu, .dense(2)],
+                           optimizer: .sgd(learningRate: 0.1, momentum: 0.8), epochs: 2, checkpoint: "m/m.safetensors",
+                           metrics: "m/train.json"),
+                ]
+            )
+            for fold in folds {
+                pipeline.stages.append(.stage(name: "eval-\\(fold)", command: "echo \\(fold) > e\\(fold)", inputs: ["model.bin"],
+                                              outputs: ["e\\(fold)"]))
+            }
+            """
+        var results: [[UInt8]] = []
+        for completes in [false, true] {
+            let package = TemporaryPackage("lifetimes")
+            package.write("Leptonfile", text)
+            var loader = LeptonfileLoader(workspace: package.workspace)
+            loader.completesLifetimes = completes
+            let loaded = try loader.load()
+            #expect(loaded.source == .evaluated)
+            results.append(loaded.pipeline.binary(key: "k"))
+        }
+        #expect(results[0] == results[1])
+    }
+}
+
+/// Random literal Leptonfiles using every construct of the subset.
+enum LiteralSource {
+    static func random(_ random: inout SplitMix) -> String {
+        var lines = ["// lepton-tools-version: 0.1", "import LeptonDescription", ""]
+        let count = 4 + Int(random.next() % 8)
+        var stages = (0..<count).map { stage($0, &random) }
+        var arrays: [String] = []
+        if random.next() % 2 == 0 {
+            let named = Array(stages.prefix(count / 2))
+            stages.removeFirst(count / 2)
+            arrays.append("early")
+            lines.append("let early: [Stage] = [")
+            lines += named.map { "    \($0)," }
+            lines.append("]")
+        }
+        var arguments: [String] = []
+        if random.next() % 2 == 0 { arguments.append("name: \(string(&random))") }
+        if random.next() % 3 == 0 { arguments.append("params: \"conf/params.json\"") }
+        arguments.append(
+            "stages: "
+                + (arrays + ["[\n        " + stages.joined(separator: ",\n        ") + ",\n    ]"]).joined(
+                    separator: " + "))
+        if random.next() % 3 == 0 { arguments.append("gates: [\"accuracy >= 0.5\"]") }
+        if random.next() % 3 == 0 { arguments.append("data: [\"raw/a.csv\", \"./raw/b/\"]") }
+        lines.append("let pipeline = Pipeline(")
+        lines.append(arguments.map { "    " + $0 }.joined(separator: ",\n") + (random.next() % 2 == 0 ? "," : ""))
+        lines.append(")")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func stage(_ number: Int, _ random: inout SplitMix) -> String {
+        var arguments = ["name: \"s\(number)-\(random.next() % 1000)\""]
+        switch random.next() % 4 {
+        case 0: arguments.append("command: \(string(&random))")
+        case 1: arguments.append("command: .shell(\(string(&random)))")
+        case 2: arguments.append("command: .exec([\"sh\", \"-c\", \(string(&random))])")
+        default: arguments.append("command: .lepton([\"train\", \(string(&random))])")
+        }
+        let kinds = ["", ".file", ".folder", ".glob"]
+        if random.next() % 3 != 0 {
+            arguments.append("inputs: " + list(&random) { r in path(kinds[Int(r.next() % 4)], &r) })
+        }
+        if random.next() % 3 == 0 {
+            arguments.append(
+                "code: "
+                    + list(&random) { r in path(["", ".file", ".folder", ".glob", ".target"][Int(r.next() % 5)], &r) })
+        }
+        if random.next() % 3 == 0 {
+            arguments.append(
+                "params: "
+                    + list(&random) { r in r.next() % 2 == 0 ? "\"train.lr\"" : ".key(\"seed\", file: \"other.yaml\")" }
+            )
+        }
+        if random.next() % 4 == 0 { arguments.append("environment: [\"OMP_NUM_THREADS\"]") }
+        if random.next() % 3 != 0 {
+            arguments.append(
+                "outputs: " + list(&random) { r in path(["", ".file", ".folder"][Int(r.next() % 3)], &r) })
+        }
+        if random.next() % 4 == 0 {
+            arguments.append("metrics: [\"m/\(number).json\"]")
+            if random.next() % 2 == 0 { arguments.append("gates: [\"accuracy >= previous - 1%\"]") }
+        }
+        if random.next() % 4 == 0 { arguments.append("after: [\"s0\"]") }
+        let separator = random.next() % 2 == 0 ? ", " : ",\n            "
+        return ".stage(" + arguments.joined(separator: separator) + ")"
+    }
+
+    private static func list(_ random: inout SplitMix, _ element: (inout SplitMix) -> String) -> String {
+        let count = Int(random.next() % 4)
+        let elements = (0..<count).map { _ in element(&random) }
+        return "[" + elements.joined(separator: ", ") + (count > 0 && random.next() % 3 == 0 ? "," : "") + "]"
+    }
+
+    private static func path(_ factory: String, _ random: inout SplitMix) -> String {
+        let names = [
+            "data/raw.csv", "./data//x", "a/../b.txt", "dir/", "shards/*.npy", "caf\\u{E9}/\\\"q\\\"", "Train",
+        ]
+        let literal = "\"" + names[Int(random.next() % UInt64(names.count))] + "\""
+        return factory.isEmpty ? literal : "\(factory)(\(literal))"
+    }
+
+    /// A string literal with escapes, non-ASCII text and comment-like content.
+    private static func string(_ random: inout SplitMix) -> String {
+        let pieces = [
+            "echo", " ", "\\\"", "\\\\", "\\t", "\\n", "\\0", "\\'", "\\u{41}", "\\u{1F600}", "é", "日本", "//", "/*",
+            "$HOME", "a > b", "{x}", "%", "+",
+        ]
+        let count = 1 + Int(random.next() % 6)
+        return "\"" + (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() + "\""
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so a failing seed reproduces.
+struct SplitMix {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
