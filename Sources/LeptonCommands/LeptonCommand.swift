@@ -121,6 +121,10 @@ extension LeptonCommand {
                 .joined(separator: " ")
             Console().error("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more information.")
             Glibc.exit(ExitCode.validationFailure.rawValue)
+        } catch let code as ExitCode {
+            // A status that is the answer (`status` with stale stages exits 1): ArgumentParser's
+            // `exit(withError:)` would build the command's help first (a millisecond and more).
+            Glibc.exit(code.rawValue)
         } catch {
             exit(withError: error)
         }

@@ -134,6 +134,7 @@ public struct DataTracker: Sendable {
 
     /// Each tracked path's state, in path order; hashes only what the stat cache cannot vouch for.
     public func status(_ tracked: TrackedData) -> [(path: String, state: State)] {
+        guard !tracked.entries.isEmpty else { return [] }  // no stat cache to read
         let hasher = ContentHasher(
             root: workspace.root, statCache: StatCache.load(from: workspace.statCacheFile), fileSystem: fileSystem)
         return tracked.entries.sorted { $0.key < $1.key }.map { path, entry in
