@@ -32,6 +32,7 @@ struct DataReaderTests {
 
     @Test func namedLabelsAreIndexedInSortedOrderAndReusedForEvaluation() throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/iris.csv"
         try "a,b,species\n1,2,virginica\n3,4,setosa\n5,6,virginica\n".write(
             toFile: path, atomically: true, encoding: .utf8)
@@ -44,6 +45,7 @@ struct DataReaderTests {
 
     @Test func categoricalColumnsAreOneHotAndAModelEncodesNewDataTheSameWay() throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/people.csv"
         try "age,city,label\n30,paris,1\n40,oslo,0\n50,lima,1\n60,oslo,0\n".write(
             toFile: path, atomically: true, encoding: .utf8)
@@ -71,6 +73,7 @@ struct DataReaderTests {
     /// change nothing, a weight of 2 counts as the row twice.
     @Test func sampleWeightsWeightTheLossAndAreNotFeatures() throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/w.csv"
         try "x,w,label\n1,1,0\n2,0,1\n3,2,1\n".write(toFile: path, atomically: true, encoding: .utf8)
         let data = try DataSource.csv(path: path, label: "label", weight: "w").load()
@@ -90,6 +93,7 @@ struct DataReaderTests {
 
     @Test func badCSVNamesFileLineAndColumn() throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/bad.csv"
         try "x,y,label\n1,2,0\n3,oops,1\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect(throws: TrainerError("\(path):3: column 'y' holds 'oops', which is not a number")) {
@@ -102,6 +106,7 @@ struct DataReaderTests {
 
     @Test func truncatedIDXIsRejected() throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/short.idx"
         try Data([0, 0, 8, 1, 0, 0, 0, 9, 1, 2]).write(to: URL(fileURLWithPath: path))
         #expect(throws: TrainerError("\(path): holds 2 data bytes but its header announces 9")) {

@@ -8,6 +8,7 @@ struct FiniteValuesTests {
     @Test(arguments: ["nan", "inf", "-inf", "1e999", "NaN"])
     func nonFiniteCSVCellsNameFileLineAndColumn(cell: String) throws {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/bad.csv"
         try "x,y,label\n1,2,0\n3,\(cell),1\n".write(toFile: path, atomically: true, encoding: .utf8)
         #expect {

@@ -21,6 +21,7 @@ struct PythonInteropTests {
             normalization: .standardize)
         let result = try Trainer(configuration, context: ComputeContext(threads: 1)).train(digits)
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let checkpoint = directory + "/model.safetensors"
         try result.checkpoint.write(to: checkpoint)
         var sample = digits.subset(Array(0..<20)[...])

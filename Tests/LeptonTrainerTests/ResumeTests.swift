@@ -16,6 +16,7 @@ struct ResumeTests {
 
     private func everything(_ result: Trainer.Result) throws -> [UInt8] {
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try result.checkpoint.write(to: directory + "/model.safetensors")
         try TrainingHistory.write(result.history, to: directory + "/history.json")
         try TrainingHistory.writeFinalMetrics(result, to: directory + "/metrics.json")
@@ -31,7 +32,9 @@ struct ResumeTests {
         let digits = try Fixtures.digits()
         let straight = try Trainer(try configuration(epochs: 7), context: ComputeContext(threads: 2)).train(digits)
         let first = try Trainer(try configuration(epochs: 3), context: ComputeContext(threads: 1)).train(digits)
-        let path = try Fixtures.temporaryDirectory() + "/state.safetensors"
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/state.safetensors"
         try first.state.write(to: path)
         let state = try TrainingState.read(from: path)
         #expect(state.epochs == 3)

@@ -64,6 +64,7 @@ struct TorchEquivalenceTests {
             normalization: .standardize)
         let result = try Trainer(configuration, context: ComputeContext(threads: 1)).train(digits)
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try result.checkpoint.write(to: directory + "/model.safetensors")
         var sample = digits.subset(Array(0..<20)[...])
         result.checkpoint.normalization.apply(to: &sample)

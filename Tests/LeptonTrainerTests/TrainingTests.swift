@@ -86,6 +86,7 @@ struct TrainingTests {
                 batchSize: 64, seed: 7, validationSplit: 0.2, normalization: .standardize, threads: threads)
             let result = try Trainer(configuration, context: ComputeContext(threads: threads)).train(digits)
             let directory = try Fixtures.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: directory) }
             try result.checkpoint.write(to: directory + "/model.safetensors")
             let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: directory + "/model.safetensors")))
             let sidecar = try Array(Data(contentsOf: URL(fileURLWithPath: directory + "/model.json")))
@@ -126,6 +127,7 @@ struct TrainingTests {
             normalization: .minmax)
         let result = try Trainer(configuration, context: ComputeContext(threads: 1)).train(digits)
         let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         try result.checkpoint.write(to: directory + "/m.safetensors")
         let loaded = try ModelCheckpoint.read(from: directory + "/m.safetensors", context: ComputeContext(threads: 1))
         #expect(loaded.model.specs == result.checkpoint.model.specs)
