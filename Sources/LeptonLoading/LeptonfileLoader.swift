@@ -64,8 +64,17 @@ public struct LeptonfileLoader: Sendable {
                 .io, "cannot read '\(workspace.leptonfile)'; run `lepton init` to create one", cause: error)
         }
         try ToolsVersion.check(bytes, leptonfile: workspace.leptonfile)
-        let toolchain = try Toolchain.find()
-        let key = cacheKey(bytes, toolchain: toolchain)
+        // A Leptonfile of literals needs no compiler: without one it is still read.
+        let toolchain: Toolchain?
+        let missingCompiler: LeptonError?
+        do {
+            toolchain = try Toolchain.find()
+            missingCompiler = nil
+        } catch {
+            toolchain = nil
+            missingCompiler = error
+        }
+        let key = cacheKey(bytes, toolchainIdentity: toolchain?.identity)
         let cachePath = workspace.loaderDirectory + "/description.bin"
         if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         try workspace.prepare()
@@ -81,6 +90,7 @@ public struct LeptonfileLoader: Sendable {
             path: workspace.loaderDirectory + "/evaluate.lock", command: "lepton"
         ) { holder in onWaiting?(holder) }
         defer { withExtendedLifetime(compiling) {} }
+        guard let toolchain else { throw missingCompiler ?? LeptonError(.leptonfileCompile, "no Swift compiler") }
         if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         let library = try DescriptionLibrary.prepare(
             in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
@@ -97,12 +107,15 @@ public struct LeptonfileLoader: Sendable {
     /// The key of the evaluated description: changes whenever evaluating again could give
     /// another result (the Leptonfile's bytes, the DSL, the compiler, the package path).
     public func cacheKey() throws(LeptonError) -> String {
-        cacheKey(try fileSystem.read(workspace.leptonfile), toolchain: try Toolchain.find())
+        cacheKey(try fileSystem.read(workspace.leptonfile), toolchainIdentity: try? Toolchain.find().identity)
     }
 
-    func cacheKey(_ bytes: [UInt8], toolchain: Toolchain) -> String {
+    /// `toolchainIdentity` is nil where no compiler is found (a Leptonfile of literals is read
+    /// without one).
+    func cacheKey(_ bytes: [UInt8], toolchainIdentity: String?) -> String {
+        let compiler = toolchainIdentity ?? "no compiler"
         let header =
-            "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(toolchain.identity)\n\(workspace.root)\n"
+            "\(LeptonfileLoader.cacheVersion)\n\(DescriptionLibrary.digest)\n\(compiler)\n\(workspace.root)\n"
         return ContentHash.of(Array(header.utf8) + bytes)
     }
 

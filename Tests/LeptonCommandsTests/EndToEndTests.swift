@@ -292,3 +292,29 @@ struct EndToEndTests {
         )
     }
 }
+
+/// A machine with the `lepton` binary but no Swift compiler (a CI image that only restores
+/// and runs): a Leptonfile of literals still builds; one that needs compiling says so.
+struct NoCompilerTests {
+    private static let environment = ["PATH": "/bin:/usr/bin", "LEPTON_SWIFTC": "", "SWIFT_EXEC": ""]
+
+    @Test(.enabled(if: !PosixFileSystem().exists("/usr/bin/swiftc"), "a compiler at /usr/bin cannot be hidden"))
+    func aLiteralLeptonfileBuildsWithoutACompilerAndOneThatNeedsOneSaysSo() {
+        let package = fixture()
+        let built = LeptonBinary.run(["build", "-v"], in: package.root, environment: Self.environment)
+        #expect(built.status == 0, "\(built.output)")
+        #expect(built.output.contains("Leptonfile: read as literals"), "\(built.output)")
+        #expect(stagesThatRan(built.output) == ["prepare", "train", "evaluate"])
+        #expect(
+            LeptonBinary.run(["build"], in: package.root, environment: Self.environment).output.contains(
+                "nothing to do"))
+
+        package.write(
+            "Leptonfile",
+            "import LeptonDescription\nlet name = \"a\"\nlet pipeline = Pipeline(stages: [.stage(name: name, command: \"true\")])\n"
+        )
+        let compiled = LeptonBinary.run(["build"], in: package.root, environment: Self.environment)
+        #expect(compiled.status != 0)
+        #expect(compiled.output.contains("cannot find the Swift compiler"), "\(compiled.output)")
+    }
+}

@@ -54,7 +54,10 @@ struct LeptonBinary {
             "NO_COLOR=1", "PATH=\(String(cString: getenv("PATH")))", "HOME=\(directory)",
             "LEPTON_CACHE_HOME=/tmp/lepton-test-cache-\(getuid())",
         ]
-        for (name, value) in environment { env.append("\(name)=\(value)") }
+        for (name, value) in environment {
+            env.removeAll { $0.hasPrefix(name + "=") }  // a test's own value replaces the default
+            env.append("\(name)=\(value)")
+        }
         let argv = [path] + arguments + (packagePath ? ["-C", directory] : [])
         let pid = spawnLikeAShell(path, arguments: argv, environment: env, actions: &actions) ?? 0
         posix_spawn_file_actions_destroy(&actions)
