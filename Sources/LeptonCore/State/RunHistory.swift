@@ -34,6 +34,18 @@ public struct RunHistory: Sendable {
         return "\(date)-\(clock)-\(String(repeating: "0", count: 3 - suffix.count))\(suffix)"
     }
 
+    /// `id`, or `id-2`, `id-3`, … when the history already holds a run by that id: builds in a
+    /// sweep's copies hold separate locks and can start in the same millisecond.
+    public func unusedID(_ id: String) -> String {
+        var candidate = id
+        var number = 1
+        while fileSystem.exists("\(directory)/\(candidate).json") {
+            number += 1
+            candidate = "\(id)-\(number)"
+        }
+        return candidate
+    }
+
     /// Stores a run.
     ///
     /// - Throws: ``LeptonError`` with code ``LeptonError/Code/io`` when it cannot be written.

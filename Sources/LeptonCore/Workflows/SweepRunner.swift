@@ -70,10 +70,11 @@ public struct SweepRunner: Sendable {
         let runs = finished.withLock { $0 }
         var result: [RunRecord?] = []
         for index in combinations.indices {
-            guard let run = runs[index] else {
+            guard var run = runs[index] else {
                 result.append(nil)
                 continue
             }
+            run.id = history.unusedID(run.id)
             try history.record(run)
             result.append(run)
         }
