@@ -40,6 +40,10 @@ public struct JSONStream {
 
     public mutating func bool(_ value: Bool) { bytes.append(contentsOf: (value ? "true" : "false").utf8) }
 
+    /// A value this writer wrote before at the same depth, copied as it is (a lock record that
+    /// did not change since the file was read).
+    public mutating func raw(_ value: ArraySlice<UInt8>) { bytes.append(contentsOf: value) }
+
     /// A value given as a tree, at the current depth.
     public mutating func value(_ value: JSON) { value.write(to: &bytes, pretty: pretty, level: started.count) }
 

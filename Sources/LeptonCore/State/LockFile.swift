@@ -18,7 +18,28 @@ public struct LockFile: Sendable, Equatable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The file's bytes: sorted, indented JSON, written member by member.
-    public var bytes: [UInt8] {
+    public var bytes: [UInt8] { bytes(reusing: nil) }
+
+    /// The bytes a lock was read from and the records they hold, so a build that changed one
+    /// stage of 1,000 copies the other records' bytes instead of writing them again.
+    struct Read {
+        let bytes: [UInt8]
+        let records: [String: StageRecord]
+        let spans: [String: Range<Int>]
+
+        /// Nil when the records' byte ranges cannot be found (a key with escapes).
+        init?(bytes: [UInt8], records: [String: StageRecord]) {
+            guard let top = JSONMemberSpans.of(bytes), let stages = top["stages"],
+                let spans = JSONMemberSpans.of(bytes, in: stages)
+            else { return nil }
+            self.bytes = bytes
+            self.records = records
+            self.spans = spans
+        }
+    }
+
+    /// ``bytes``, with each record equal to the one `read` holds copied from its bytes.
+    func bytes(reusing read: Read?) -> [UInt8] {
         var stream = JSONStream(pretty: true, capacity: stages.count * 1536 + 256)
         stream.beginObject()
         stream.key("generator")
@@ -27,7 +48,11 @@ public struct LockFile: Sendable, Equatable {
         stream.beginObject()
         for (name, record) in stages.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
             stream.key(name)
-            record.write(to: &stream)
+            if let read, let span = read.spans[name], read.records[name] == record {
+                stream.raw(read.bytes[span])
+            } else {
+                record.write(to: &stream)
+            }
         }
         stream.endObject()
         stream.key("version")

@@ -10,6 +10,8 @@ struct LockState {
     private let workspace: Workspace
     private let journal: Journal?
     private let fileSystem = PosixFileSystem()
+    /// What was read, for writing unchanged records back as they were.
+    private var read: LockFile.Read?
 
     /// Loads the lock and replays the journal. A damaged lock is discarded with a warning.
     static func load(workspace: Workspace, observer: any BuildObserver, writeRecovered: Bool) throws(LeptonError)
@@ -17,32 +19,38 @@ struct LockState {
     {
         let fileSystem = PosixFileSystem()
         var lock = LockFile()
+        var read: LockFile.Read?
         var lockDigest = "none"
         let status = fileSystem.status(workspace.lockFile)
         if let bytes = try? fileSystem.read(workspace.lockFile) {
             lockDigest = ContentHash.of(bytes)
             do {
                 lock = try LockFile(bytes: bytes, path: LockFile.fileName)
+                read = LockFile.Read(bytes: bytes, records: lock.stages)
             } catch {
                 observer.warning(error.message)
             }
         }
         let recovered = Journal.replay(path: workspace.journalFile, lockDigest: lockDigest, fileSystem: fileSystem)
         for (name, record) in recovered { lock.stages[name] = record }
-        guard writeRecovered else { return LockState(lock: lock, status: status, workspace: workspace, journal: nil) }
+        guard writeRecovered else {
+            return LockState(lock: lock, status: status, workspace: workspace, journal: nil, read: read)
+        }
         if !recovered.isEmpty {
             observer.warning("recovered \(recovered.count) finished stage(s) from an interrupted build")
-            let bytes = lock.bytes
+            let bytes = lock.bytes(reusing: read)
             try fileSystem.writeAtomically(bytes, to: workspace.lockFile)
             lockDigest = ContentHash.of(bytes)
         }
         let journal = Journal(path: workspace.journalFile)
         try journal.start(lockDigest: lockDigest, fileSystem: fileSystem)
         return LockState(
-            lock: lock, status: fileSystem.status(workspace.lockFile), workspace: workspace, journal: journal)
+            lock: lock, status: fileSystem.status(workspace.lockFile), workspace: workspace, journal: journal,
+            read: read)
     }
 
-    private init(lock: LockFile, status: FileStatus?, workspace: Workspace, journal: Journal?) {
+    private init(lock: LockFile, status: FileStatus?, workspace: Workspace, journal: Journal?, read: LockFile.Read?) {
+        self.read = read
         self.lock = lock
         self.status = status
         self.workspace = workspace
@@ -62,8 +70,9 @@ struct LockState {
         let before = lock.stages.count
         lock.stages = lock.stages.filter { stages.contains($0.key) }
         guard changed || lock.stages.count != before || !fileSystem.exists(workspace.lockFile) else { return }
-        let bytes = lock.bytes
+        let bytes = lock.bytes(reusing: read)
         try fileSystem.writeAtomically(bytes, to: workspace.lockFile)
+        read = nil  // the file is what was just written
         try journal?.start(lockDigest: ContentHash.of(bytes), fileSystem: fileSystem)
         status = fileSystem.status(workspace.lockFile)
         changed = false

@@ -32,6 +32,36 @@ struct JSONStreamTests {
         #expect(LockFile().bytes == LockFile().treeBytes)
     }
 
+    /// A build that changed one record copies the others' bytes as they were read: the same
+    /// bytes as writing everything again, and a record that did not change keeps its bytes even
+    /// where they are not the writer's own (so the copy really is a copy).
+    @Test func unchangedRecordsAreCopiedFromTheLockAsRead() throws {
+        var stages: [String: StageRecord] = [:]
+        for seed in 0..<6 { stages["stage-\(seed)"] = record(seed) }
+        let written = LockFile(stages: stages).bytes
+        let read = try LockFile(bytes: written, path: "Lepton.lock")
+        var edited = read
+        edited.stages["stage-2"] = record(20)
+        edited.stages["stage-9"] = record(9)
+        edited.stages["stage-4"] = nil
+        let reuse = try #require(LockFile.Read(bytes: written, records: read.stages))
+        #expect(edited.bytes(reusing: reuse) == edited.bytes)
+
+        // The same record, written by hand without indentation: copied, not rewritten.
+        let compact = String(decoding: written, as: UTF8.self)
+            .replacing("\n      ", with: "").replacing("\n    }", with: "}")
+        let compactBytes = Array(compact.utf8)
+        let parsed = try LockFile(bytes: compactBytes, path: "Lepton.lock")
+        #expect(parsed == read)
+        let copied = edited.bytes(reusing: try #require(LockFile.Read(bytes: compactBytes, records: parsed.stages)))
+        #expect(copied != edited.bytes)
+        // Records as read back (a params value is canonical JSON once written).
+        #expect(try LockFile(bytes: copied, path: "Lepton.lock") == LockFile(bytes: edited.bytes, path: "Lepton.lock"))
+        let text = String(decoding: copied, as: UTF8.self)
+        #expect(text.contains("\"stage-1\": {\""), "an unchanged record keeps its bytes")
+        #expect(text.contains("\"stage-2\": {\n"), "a changed record is written again")
+    }
+
     @Test func aRunRecordIsWrittenAsTheTreeWouldBe() {
         let run = RunRecord(
             id: "20261201-120000-000", started: 1_796_000_000, seconds: 12.3456, status: "succeeded",
