@@ -43,7 +43,10 @@ struct LiteralReader {
             try keyword("let")
             skipTrivia()
             let name = try identifier()
-            guard !Self.reserved.contains(name), arrays[name] == nil else { throw OutsideTheSubset() }
+            // A capitalised name could be a type's (`let Stage: [Stage]`): left to the compiler.
+            guard !Self.reserved.contains(name), arrays[name] == nil, name.first?.isUppercase == false else {
+                throw OutsideTheSubset()
+            }
             skipTrivia()
             if peek(UInt8(ascii: "=")) { break }
             try punctuation(UInt8(ascii: ":"))
@@ -275,7 +278,9 @@ struct LiteralReader {
                 }
                 return text
             case UInt8(ascii: "\\"): content += try escape()
-            case UInt8(ascii: "\n"), UInt8(ascii: "\r"): throw OutsideTheSubset()
+            // A line break ends no plain literal, and Swift refuses any other raw control
+            // character in one, a tab too ("unprintable ASCII character found in source file").
+            case 0..<0x20, 0x7F: throw OutsideTheSubset()
             default: content.append(byte)
             }
         }

@@ -99,6 +99,9 @@ struct LiteralLeptonfileTests {
         "let pipeline = Pipeline(stages: [])\nlet a: [Stage] = []",
         "let pipeline = Pipeline\n(stages: [])",
         "let let = Pipeline(stages: [])",
+        "let Stage: [Stage] = []\nlet pipeline = Pipeline(stages: Stage)",  // a type's name
+        "let pipeline = Pipeline(name: \"a\u{01}b\")",  // a raw control character in a literal
+        "let pipeline = Pipeline(name: \"a\tb\")",  // a raw tab: Swift refuses it in a literal too
     ])
     func anythingOutsideTheSubsetIsLeftToTheCompiler(body: String) {
         #expect(LiteralLeptonfile.envelope(Array(("import LeptonDescription\n" + body + "\n").utf8)) == nil)
