@@ -1,0 +1,381 @@
+/// A strict reader of the literal subset, one byte at a time.
+struct LiteralReader {
+    private let bytes: [UInt8]
+    private var index = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]`, then
+    /// `let NAME = Pipeline(...)` and nothing after it.
+    mutating func file() throws(OutsideTheSubset) -> Serialization.Pipeline {
+        skipTrivia()
+        try keyword("import")
+        guard !skipTrivia() else { throw OutsideTheSubset() }
+        try keyword("LeptonDescription")
+        var arrays: [String: [Serialization.Stage]] = [:]
+        while true {
+            guard skipTrivia() else { throw OutsideTheSubset() }  // one statement per line
+            try keyword("let")
+            skipTrivia()
+            let name = try identifier()
+            // A capitalised name could be a type's (`let Stage: [Stage]`): left to the compiler.
+            guard !Self.reserved.contains(name), arrays[name] == nil, name.first?.isUppercase == false else {
+                throw OutsideTheSubset()
+            }
+            skipTrivia()
+            if peek(UInt8(ascii: "=")) { break }
+            try punctuation(UInt8(ascii: ":"))
+            skipTrivia()
+            try punctuation(UInt8(ascii: "["))
+            try keyword("Stage")
+            try punctuation(UInt8(ascii: "]"))
+            skipTrivia()
+            try punctuation(UInt8(ascii: "="))
+            skipTrivia()
+            arrays[name] = try stages(arrays)
+        }
+        try punctuation(UInt8(ascii: "="))
+        skipTrivia()
+        try keyword("Pipeline", call: true)
+        var pipeline = Serialization.Pipeline(name: "", params: "params.yaml", stages: [], gates: [])
+        try arguments(["name", "params", "stages", "gates", "data"]) { (label, reader) throws(OutsideTheSubset) in
+            switch label {
+            case "name": pipeline.name = try reader.string()
+            case "params": pipeline.params = try reader.string()
+            case "stages": pipeline.stages = try reader.stages(arrays)
+            case "gates": pipeline.gates = try reader.strings()
+            default:
+                let data = try reader.strings()
+                pipeline.data = data.isEmpty ? nil : data
+            }
+        }
+        skipTrivia()
+        guard index == bytes.count else { throw OutsideTheSubset() }
+        return pipeline
+    }
+
+    /// `[.stage(...), …]` or a name declared above, joined by ` + `.
+    private mutating func stages(_ arrays: [String: [Serialization.Stage]]) throws(OutsideTheSubset)
+        -> [Serialization.Stage]
+    {
+        var stages: [Serialization.Stage] = []
+        while true {
+            if peek(UInt8(ascii: "[")) {
+                stages += try list { (reader) throws(OutsideTheSubset) in try reader.stage() }
+            } else {
+                guard let named = arrays[try identifier()] else { throw OutsideTheSubset() }
+                stages += named
+            }
+            // A binary `+` has space on both sides (`a +b` would be a prefix operator).
+            guard index + 2 < bytes.count, Self.isSpace(bytes[index]), bytes[index + 1] == UInt8(ascii: "+"),
+                Self.isSpace(bytes[index + 2])
+            else {
+                let start = index
+                skipTrivia()
+                if peek(UInt8(ascii: "+")) { throw OutsideTheSubset() }
+                index = start
+                return stages
+            }
+            index += 2
+            skipTrivia()
+        }
+    }
+
+    /// `.stage(name:command:inputs:code:params:environment:outputs:metrics:gates:after:)`.
+    private mutating func stage() throws(OutsideTheSubset) -> Serialization.Stage {
+        try member("stage")
+        var stage = Serialization.Stage(
+            name: "", command: Serialization.Command(), inputs: [], code: [], params: [], environment: [],
+            outputs: [], metrics: [], gates: [], after: [])
+        var command: Serialization.Command?
+        let labels = [
+            "name", "command", "inputs", "code", "params", "environment", "outputs", "metrics", "gates", "after",
+        ]
+        let seen = try arguments(labels) { (label, reader) throws(OutsideTheSubset) in
+            switch label {
+            case "name": stage.name = try reader.string(nonEmpty: true)
+            case "command": command = try reader.command()
+            case "inputs": stage.inputs = try reader.paths(["file", "folder", "glob"])
+            case "code": stage.code = try reader.paths(["file", "folder", "glob", "target"])
+            case "params":
+                stage.params = try reader.list { (reader) throws(OutsideTheSubset) in try reader.parameter() }
+            case "environment": stage.environment = try reader.strings()
+            case "outputs": stage.outputs = try reader.paths(["file", "folder"])
+            case "metrics": stage.metrics = try reader.strings()
+            case "gates": stage.gates = try reader.strings()
+            default: stage.after = try reader.strings()
+            }
+        }
+        guard seen.starts(with: ["name", "command"]), let command else { throw OutsideTheSubset() }
+        stage.command = command
+        return stage
+    }
+
+    /// A string literal (a shell line), `.shell(_:)`, `.exec(_:)` with a program, or `.lepton(_:)`.
+    private mutating func command() throws(OutsideTheSubset) -> Serialization.Command {
+        if peek(UInt8(ascii: "\"")) { return Serialization.Command(shell: try string()) }
+        let factory = try memberName(["shell", "exec", "lepton"])
+        try punctuation(UInt8(ascii: "("))
+        skipTrivia()
+        var command = Serialization.Command()
+        switch factory {
+        case "shell": command.shell = try string()
+        case "exec":
+            let arguments = try strings()
+            guard !arguments.isEmpty else { throw OutsideTheSubset() }
+            command.exec = arguments
+        default:
+            command.tool = try strings()
+            command.toolSettings = []
+        }
+        try closingParenthesis()
+        return command
+    }
+
+    /// A string literal (kind `path`) or one of `factories` applied to one string literal.
+    private mutating func paths(_ factories: Set<String>) throws(OutsideTheSubset) -> [Serialization.Path] {
+        try list { (reader) throws(OutsideTheSubset) in
+            if reader.peek(UInt8(ascii: "\"")) {
+                return Serialization.Path(kind: "path", path: try reader.string(nonEmpty: true))
+            }
+            let kind = try reader.memberName(factories)
+            try reader.punctuation(UInt8(ascii: "("))
+            reader.skipTrivia()
+            let path = try reader.string(nonEmpty: true)
+            try reader.closingParenthesis()
+            return Serialization.Path(kind: kind, path: path)
+        }
+    }
+
+    /// A key literal, or `.key(_:file:)`.
+    private mutating func parameter() throws(OutsideTheSubset) -> Serialization.Parameter {
+        if peek(UInt8(ascii: "\"")) { return Serialization.Parameter(key: try string(nonEmpty: true)) }
+        _ = try memberName(["key"])
+        try punctuation(UInt8(ascii: "("))
+        skipTrivia()
+        var parameter = Serialization.Parameter(key: try string(nonEmpty: true))
+        skipTrivia()
+        if peek(UInt8(ascii: ",")) {
+            index += 1
+            skipTrivia()
+            try keyword("file")
+            skipTrivia()
+            try punctuation(UInt8(ascii: ":"))
+            skipTrivia()
+            parameter.file = try string()
+        }
+        try closingParenthesis()
+        return parameter
+    }
+
+    /// `(label: value, …)` with each label at most once, in the order of `labels`, a trailing
+    /// comma allowed; returns the labels seen.
+    @discardableResult
+    private mutating func arguments(
+        _ labels: [String], _ value: (String, inout LiteralReader) throws(OutsideTheSubset) -> Void
+    ) throws(OutsideTheSubset) -> [String] {
+        try punctuation(UInt8(ascii: "("))
+        var seen: [String] = []
+        var next = labels.startIndex
+        while true {
+            skipTrivia()
+            if peek(UInt8(ascii: ")")) { break }
+            let label = try identifier()
+            guard let position = labels[next...].firstIndex(of: label) else { throw OutsideTheSubset() }
+            next = position + 1
+            seen.append(label)
+            skipTrivia()
+            try punctuation(UInt8(ascii: ":"))
+            skipTrivia()
+            try value(label, &self)
+            skipTrivia()
+            guard peek(UInt8(ascii: ",")) else { break }
+            index += 1
+        }
+        try punctuation(UInt8(ascii: ")"))
+        return seen
+    }
+
+    /// `[element, …]`, a trailing comma allowed.
+    private mutating func list<Element>(
+        _ element: (inout LiteralReader) throws(OutsideTheSubset) -> Element
+    ) throws(OutsideTheSubset) -> [Element] {
+        try punctuation(UInt8(ascii: "["))
+        var elements: [Element] = []
+        while true {
+            skipTrivia()
+            if peek(UInt8(ascii: "]")) { break }
+            elements.append(try element(&self))
+            skipTrivia()
+            guard peek(UInt8(ascii: ",")) else { break }
+            index += 1
+        }
+        try punctuation(UInt8(ascii: "]"))
+        return elements
+    }
+
+    private mutating func strings() throws(OutsideTheSubset) -> [String] {
+        try list { (reader) throws(OutsideTheSubset) in try reader.string() }
+    }
+
+    /// `)` closing a one-argument factory call.
+    private mutating func closingParenthesis() throws(OutsideTheSubset) {
+        skipTrivia()
+        try punctuation(UInt8(ascii: ")"))
+    }
+
+    /// `.NAME(` with nothing between the dot, the name and the parenthesis (a call's
+    /// parenthesis on another line would be a new statement).
+    private mutating func member(_ name: String) throws(OutsideTheSubset) {
+        guard try memberName([name]) == name else { throw OutsideTheSubset() }
+    }
+
+    private mutating func memberName(_ names: Set<String>) throws(OutsideTheSubset) -> String {
+        try punctuation(UInt8(ascii: "."))
+        let name = try identifier()
+        guard names.contains(name), peek(UInt8(ascii: "(")) else { throw OutsideTheSubset() }
+        return name
+    }
+
+    /// A plain string literal: no interpolation, no raw or multi-line form, only the escapes
+    /// Swift accepts. `nonEmpty` refuses what the DSL reports as misuse (an empty name or path).
+    private mutating func string(nonEmpty: Bool = false) throws(OutsideTheSubset) -> String {
+        try punctuation(UInt8(ascii: "\""))
+        guard !peek(UInt8(ascii: "\"")) || !peek(UInt8(ascii: "\""), at: 1) else { throw OutsideTheSubset() }
+        var content: [UInt8] = []
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let text = String(validating: content, as: UTF8.self), !nonEmpty || !text.isEmpty else {
+                    throw OutsideTheSubset()
+                }
+                return text
+            case UInt8(ascii: "\\"): content += try escape()
+            // A line break ends no plain literal, and Swift refuses any other raw control
+            // character in one, a tab too ("unprintable ASCII character found in source file").
+            case 0..<0x20, 0x7F: throw OutsideTheSubset()
+            default: content.append(byte)
+            }
+        }
+        throw OutsideTheSubset()
+    }
+
+    /// The bytes of one escape after its backslash.
+    private mutating func escape() throws(OutsideTheSubset) -> [UInt8] {
+        guard index < bytes.count else { throw OutsideTheSubset() }
+        let byte = bytes[index]
+        index += 1
+        switch byte {
+        case UInt8(ascii: "\\"), UInt8(ascii: "\""), UInt8(ascii: "'"): return [byte]
+        case UInt8(ascii: "n"): return [0x0A]
+        case UInt8(ascii: "r"): return [0x0D]
+        case UInt8(ascii: "t"): return [0x09]
+        case UInt8(ascii: "0"): return [0x00]
+        case UInt8(ascii: "u"):
+            try punctuation(UInt8(ascii: "{"))
+            var value: UInt32 = 0
+            var digits = 0
+            while index < bytes.count, let digit = Self.hexValue(bytes[index]) {
+                value = value << 4 | digit
+                digits += 1
+                index += 1
+                guard digits <= 8 else { throw OutsideTheSubset() }
+            }
+            try punctuation(UInt8(ascii: "}"))
+            guard digits > 0, let scalar = Unicode.Scalar(value) else { throw OutsideTheSubset() }
+            return Array(String(Character(scalar)).utf8)
+        default: throw OutsideTheSubset()  // an interpolation `\(`, or an escape Swift refuses
+        }
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt32? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt32(byte - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt32(byte - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt32(byte - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    /// An identifier made of ASCII letters, digits and `_` (a backquoted or Unicode one is
+    /// outside the subset).
+    private mutating func identifier() throws(OutsideTheSubset) -> String {
+        let start = index
+        while index < bytes.count, Self.isIdentifierByte(bytes[index], first: index == start) { index += 1 }
+        guard index > start else { throw OutsideTheSubset() }
+        return String(decoding: bytes[start..<index], as: UTF8.self)
+    }
+
+    /// `word` as a whole identifier; with `call`, directly followed by `(`.
+    private mutating func keyword(_ word: String, call: Bool = false) throws(OutsideTheSubset) {
+        guard try identifier() == word, !call || peek(UInt8(ascii: "(")) else { throw OutsideTheSubset() }
+    }
+
+    private mutating func punctuation(_ byte: UInt8) throws(OutsideTheSubset) {
+        guard peek(byte) else { throw OutsideTheSubset() }
+        index += 1
+    }
+
+    private func peek(_ byte: UInt8, at offset: Int = 0) -> Bool {
+        index + offset < bytes.count && bytes[index + offset] == byte
+    }
+
+    /// Skips spaces, line breaks and comments (block comments nest, as in Swift); true when a
+    /// line break outside a comment was crossed.
+    @discardableResult
+    private mutating func skipTrivia() -> Bool {
+        var crossedLine = false
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): index += 1
+            case UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                crossedLine = true
+                index += 1
+            case UInt8(ascii: "/") where peek(UInt8(ascii: "/"), at: 1):
+                while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+            case UInt8(ascii: "/") where peek(UInt8(ascii: "*"), at: 1):
+                var depth = 0
+                repeat {
+                    if peek(UInt8(ascii: "/")) && peek(UInt8(ascii: "*"), at: 1) {
+                        depth += 1
+                        index += 2
+                    } else if peek(UInt8(ascii: "*")) && peek(UInt8(ascii: "/"), at: 1) {
+                        depth -= 1
+                        index += 2
+                    } else {
+                        index += 1
+                    }
+                } while depth > 0 && index < bytes.count
+            default: return crossedLine
+            }
+        }
+        return crossedLine
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\t")
+    }
+
+    private static func isIdentifierByte(_ byte: UInt8, first: Bool) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "_"): true
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): !first
+        default: false
+        }
+    }
+
+    /// Words that cannot name the pipeline's constant.
+    private static let reserved: Set<String> = [
+        "_", "as", "break", "case", "catch", "class", "continue", "default", "defer", "do", "else", "enum",
+        "extension", "fallthrough", "false", "for", "func", "guard", "if", "import", "in", "init", "inout", "is",
+        "let", "nil", "operator", "private", "protocol", "public", "repeat", "rethrows", "return", "self",
+        "Self", "static", "struct", "subscript", "super", "switch", "throw", "throws", "true", "try", "typealias",
+        "var", "where", "while", "internal", "fileprivate", "open", "associatedtype", "deinit", "any", "some",
+        "Any", "Type", "Protocol", "await", "async", "consume", "borrowing", "consuming", "each", "package",
+    ]
+}
+
+/// Nothing the compiler would be sure to accept, or a value the DSL reports as misuse.
+struct OutsideTheSubset: Error {}
