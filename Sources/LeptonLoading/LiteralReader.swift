@@ -87,14 +87,13 @@ struct LiteralReader {
         var stage = Serialization.Stage(
             name: "", command: Serialization.Command(), inputs: [], code: [], params: [], environment: [],
             outputs: [], metrics: [], gates: [], after: [])
-        var command: Serialization.Command?
         let labels = [
             "name", "command", "inputs", "code", "params", "environment", "outputs", "metrics", "gates", "after",
         ]
         let seen = try arguments(labels) { (label, reader) throws(OutsideTheSubset) in
             switch label {
             case "name": stage.name = try reader.string(nonEmpty: true)
-            case "command": command = try reader.command()
+            case "command": stage.command = try reader.command()
             case "inputs": stage.inputs = try reader.paths(["file", "folder", "glob"])
             case "code": stage.code = try reader.paths(["file", "folder", "glob", "target"])
             case "params":
@@ -106,17 +105,14 @@ struct LiteralReader {
             default: stage.after = try reader.strings()
             }
         }
-        guard seen.starts(with: ["name", "command"]), let command else { throw OutsideTheSubset() }
-        stage.command = command
+        guard seen.starts(with: ["name", "command"]) else { throw OutsideTheSubset() }
         return stage
     }
 
     /// A string literal (a shell line), `.shell(_:)`, `.exec(_:)` with a program, or `.lepton(_:)`.
     private mutating func command() throws(OutsideTheSubset) -> Serialization.Command {
         if peek(UInt8(ascii: "\"")) { return Serialization.Command(shell: try string()) }
-        let factory = try memberName(["shell", "exec", "lepton"])
-        try punctuation(UInt8(ascii: "("))
-        skipTrivia()
+        let factory = try factoryCall(["shell", "exec", "lepton"])
         var command = Serialization.Command()
         switch factory {
         case "shell": command.shell = try string()
@@ -138,9 +134,7 @@ struct LiteralReader {
             if reader.peek(UInt8(ascii: "\"")) {
                 return Serialization.Path(kind: "path", path: try reader.string(nonEmpty: true))
             }
-            let kind = try reader.memberName(factories)
-            try reader.punctuation(UInt8(ascii: "("))
-            reader.skipTrivia()
+            let kind = try reader.factoryCall(factories)
             let path = try reader.string(nonEmpty: true)
             try reader.closingParenthesis()
             return Serialization.Path(kind: kind, path: path)
@@ -150,9 +144,7 @@ struct LiteralReader {
     /// A key literal, or `.key(_:file:)`.
     private mutating func parameter() throws(OutsideTheSubset) -> Serialization.Parameter {
         if peek(UInt8(ascii: "\"")) { return Serialization.Parameter(key: try string(nonEmpty: true)) }
-        _ = try memberName(["key"])
-        try punctuation(UInt8(ascii: "("))
-        skipTrivia()
+        _ = try factoryCall(["key"])
         var parameter = Serialization.Parameter(key: try string(nonEmpty: true))
         skipTrivia()
         if peek(UInt8(ascii: ",")) {
@@ -228,6 +220,15 @@ struct LiteralReader {
     /// parenthesis on another line would be a new statement).
     private mutating func member(_ name: String) throws(OutsideTheSubset) {
         guard try memberName([name]) == name else { throw OutsideTheSubset() }
+    }
+
+    /// `.NAME(` for one of `names`, and the space after the parenthesis: a factory of one
+    /// argument; returns the name.
+    private mutating func factoryCall(_ names: Set<String>) throws(OutsideTheSubset) -> String {
+        let name = try memberName(names)
+        index += 1  // the parenthesis `memberName` saw
+        skipTrivia()
+        return name
     }
 
     private mutating func memberName(_ names: Set<String>) throws(OutsideTheSubset) -> String {
