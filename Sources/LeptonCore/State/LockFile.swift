@@ -29,13 +29,20 @@ public struct LockFile: Sendable, Equatable {
 
         /// Nil when the records' byte ranges cannot be found (a key with escapes).
         init?(bytes: [UInt8], records: [String: StageRecord]) {
-            guard let top = JSONMemberSpans.of(bytes), let stages = top["stages"],
-                let spans = JSONMemberSpans.of(bytes, in: stages)
-            else { return nil }
+            guard let spans = LockFile.spans(of: bytes) else { return nil }
             self.bytes = bytes
             self.records = records
-            self.spans = spans
+            self.spans = spans.records
         }
+    }
+
+    /// The byte ranges of a lock's version and of each stage's record, found without decoding
+    /// them; nil when the file is not shaped as Lepton writes it (a key with escapes).
+    static func spans(of bytes: [UInt8]) -> (version: Range<Int>, records: [String: Range<Int>])? {
+        guard let top = JSONMemberSpans.of(bytes), let version = top["version"], let stages = top["stages"],
+            let records = JSONMemberSpans.of(bytes, in: stages)
+        else { return nil }
+        return (version, records)
     }
 
     /// ``bytes``, with each record equal to the one `read` holds copied from its bytes.

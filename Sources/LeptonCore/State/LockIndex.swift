@@ -13,14 +13,13 @@ struct LockIndex {
     /// The index of the workspace's lock; nil when there is none, it is not indexable, or a
     /// journal holds records of an interrupted build.
     static func read(_ workspace: Workspace, fileSystem: any FileSystem = PosixFileSystem()) -> LockIndex? {
-        guard let bytes = try? fileSystem.read(workspace.lockFile), let top = JSONMemberSpans.of(bytes),
-            let version = top["version"], (try? JSON.parse(bytes[version]))?.intValue == LockFile.version,
-            let stages = top["stages"], let spans = JSONMemberSpans.of(bytes, in: stages)
+        guard let bytes = try? fileSystem.read(workspace.lockFile), let spans = LockFile.spans(of: bytes),
+            (try? JSON.parse(bytes[spans.version]))?.intValue == LockFile.version
         else { return nil }
         let recovered = Journal.replay(
             path: workspace.journalFile, lockDigest: ContentHash.of(bytes), fileSystem: fileSystem)
         guard recovered.isEmpty else { return nil }
-        return LockIndex(bytes: bytes, spans: spans)
+        return LockIndex(bytes: bytes, spans: spans.records)
     }
 
     /// The stage's record; nil when the lock has none or it is damaged.
