@@ -65,16 +65,8 @@ public struct LeptonfileLoader: Sendable {
         }
         try ToolsVersion.check(bytes, leptonfile: workspace.leptonfile)
         // A Leptonfile of literals needs no compiler: without one it is still read.
-        let toolchain: Toolchain?
-        let missingCompiler: LeptonError?
-        do {
-            toolchain = try Toolchain.find()
-            missingCompiler = nil
-        } catch {
-            toolchain = nil
-            missingCompiler = error
-        }
-        let key = cacheKey(bytes, toolchainIdentity: toolchain?.identity)
+        let toolchain = Result { () throws(LeptonError) in try Toolchain.find() }
+        let key = cacheKey(bytes, toolchainIdentity: try? toolchain.get().identity)
         let cachePath = workspace.loaderDirectory + "/description.bin"
         if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
         try workspace.prepare()
@@ -90,14 +82,14 @@ public struct LeptonfileLoader: Sendable {
             path: workspace.loaderDirectory + "/evaluate.lock", command: "lepton"
         ) { holder in onWaiting?(holder) }
         defer { withExtendedLifetime(compiling) {} }
-        guard let toolchain else { throw missingCompiler ?? LeptonError(.leptonfileCompile, "no Swift compiler") }
         if let cached = readCache(cachePath, key: key) { return (cached, .cache, key) }
+        let compiler = try toolchain.get()
         let library = try DescriptionLibrary.prepare(
-            in: workspace.loaderDirectory, toolchain: toolchain, runner: runner)
+            in: workspace.loaderDirectory, toolchain: compiler, runner: runner)
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
         try fileSystem.createDirectories(scratch)
         defer { try? fileSystem.remove(scratch) }
-        let executable = try compile(in: scratch, library: library, toolchain: toolchain)
+        let executable = try compile(in: scratch, library: library, toolchain: compiler)
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
         try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
