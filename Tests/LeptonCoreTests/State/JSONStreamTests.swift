@@ -53,7 +53,8 @@ struct JSONStreamTests {
         let compactBytes = Array(compact.utf8)
         let parsed = try LockFile(bytes: compactBytes, path: "Lepton.lock")
         #expect(parsed == read)
-        let copied = edited.bytes(reusing: try #require(LockFile.Read(bytes: compactBytes, records: parsed.stages)))
+        let compactRead = try #require(LockFile.Read(bytes: compactBytes, records: parsed.stages))
+        let copied = edited.bytes(reusing: compactRead)
         #expect(copied != edited.bytes)
         // Records as read back (a params value is canonical JSON once written).
         #expect(try LockFile(bytes: copied, path: "Lepton.lock") == LockFile(bytes: edited.bytes, path: "Lepton.lock"))
