@@ -43,6 +43,11 @@ public struct LeptonfileLoader: Sendable {
     public var readsLiterals = Environment.raw("LEPTON_COMPILE_LEPTONFILE") != "1"
     /// Skips SILGen's OSSA lifetime completion (see ``lifetimeCompletionFlag``); tests compare.
     var completesLifetimes = false
+    /// Compiles long array literals in pieces (``LiteralSplitter``); tests compare.
+    var splitsLiterals = true
+    /// Compiles the Leptonfile as written when its split copy does not compile; tests turn it
+    /// off to see the split copy compile by itself.
+    var compilesAsWrittenAfterASplitFails = true
 
     public init(workspace: Workspace, runner: any ProcessRunner = PosixProcessRunner()) {
         self.workspace = workspace
@@ -89,7 +94,7 @@ public struct LeptonfileLoader: Sendable {
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
         try fileSystem.createDirectories(scratch)
         defer { try? fileSystem.remove(scratch) }
-        let executable = try compile(in: scratch, library: library, toolchain: compiler)
+        let executable = try compile(bytes, in: scratch, library: library, toolchain: compiler)
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
         try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
@@ -118,40 +123,44 @@ public struct LeptonfileLoader: Sendable {
 
     /// Compiles the Leptonfile through a VFS overlay that maps a virtual `Leptonfile.swift`
     /// onto the real file: swiftc needs the extension, and diagnostics keep the real path.
-    private func compile(in scratch: String, library: DescriptionLibrary, toolchain: Toolchain) throws(LeptonError)
-        -> String
-    {
-        let virtual = scratch + "/virtual"
-        let overlay = JSON.object([
-            "version": .int(0), "case-sensitive": .bool(true),
-            "roots": .array([
-                .object([
-                    "name": .string(virtual), "type": .string("directory"),
-                    "contents": .array([
-                        .object([
-                            "name": .string("Leptonfile.swift"), "type": .string("file"),
-                            "external-contents": .string(workspace.leptonfile),
-                        ])
-                    ]),
-                ])
-            ]),
-        ])
-        try fileSystem.writeAtomically(Array(overlay.compactText.utf8), to: scratch + "/overlay.json", durable: false)
+    /// A Leptonfile with long array literals is compiled with them cut into pieces
+    /// (``LiteralSplitter``), and as written should that fail, so that the diagnostics are the
+    /// compiler's on the user's file.
+    private func compile(
+        _ bytes: [UInt8], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
+    ) throws(LeptonError) -> String {
         let executable = scratch + "/leptonfile"
         let clock = SystemClock()
         let started = clock.monotonicNow()
-        var (outcome, printed) = runCompiler(
-            in: scratch, library: library, toolchain: toolchain, executable: executable,
-            completeLifetimes: completesLifetimes)
-        if !completesLifetimes && !outcome.succeeded
-            && printed.contains(where: {
-                $0.contains(Self.lifetimeCompletionFlag) || $0.contains("failed due to signal")
-            })
-        {
+        var attempts: [(source: String, completeLifetimes: Bool, retry: Bool)] = []
+        if splitsLiterals, let split = LiteralSplitter.split(bytes) {
+            let path = scratch + "/split/Leptonfile.swift"
+            try fileSystem.createDirectories(scratch + "/split")
+            try fileSystem.writeAtomically(split, to: path, durable: false)
+            attempts.append((path, completesLifetimes, false))
+            if !compilesAsWrittenAfterASplitFails { attempts.append((path, true, true)) }
+        }
+        if attempts.isEmpty || compilesAsWrittenAfterASplitFails {
+            attempts.append((workspace.leptonfile, completesLifetimes, false))
+            if !completesLifetimes { attempts.append((workspace.leptonfile, true, true)) }
+        }
+        var outcome = ProcessOutcome.failed("not compiled")
+        var printed: [Substring] = []
+        for attempt in attempts {
             // A compiler that does not know the flag, or crashes without lifetime completion,
             // gets the default pipeline (and gives the diagnostics the user would see).
+            if attempt.retry
+                && !printed.contains(where: {
+                    $0.contains(Self.lifetimeCompletionFlag) || $0.contains("failed due to signal")
+                })
+            {
+                break
+            }
+            try writeOverlay(in: scratch, source: attempt.source)
             (outcome, printed) = runCompiler(
-                in: scratch, library: library, toolchain: toolchain, executable: executable, completeLifetimes: true)
+                in: scratch, library: library, toolchain: toolchain, executable: executable,
+                completeLifetimes: attempt.completeLifetimes)
+            if outcome.succeeded { break }
         }
         guard outcome.succeeded else {
             let output =
@@ -175,6 +184,25 @@ public struct LeptonfileLoader: Sendable {
             }
         }
         return executable
+    }
+
+    /// Points the virtual `Leptonfile.swift` at `source`: the user's file, or its split copy.
+    private func writeOverlay(in scratch: String, source: String) throws(LeptonError) {
+        let overlay = JSON.object([
+            "version": .int(0), "case-sensitive": .bool(true),
+            "roots": .array([
+                .object([
+                    "name": .string(scratch + "/virtual"), "type": .string("directory"),
+                    "contents": .array([
+                        .object([
+                            "name": .string("Leptonfile.swift"), "type": .string("file"),
+                            "external-contents": .string(source),
+                        ])
+                    ]),
+                ])
+            ]),
+        ])
+        try fileSystem.writeAtomically(Array(overlay.compactText.utf8), to: scratch + "/overlay.json", durable: false)
     }
 
     /// Skips SILGen's OSSA lifetime completion, whose liveness queries grow with the square of
@@ -201,6 +229,7 @@ public struct LeptonfileLoader: Sendable {
                 logPath: log, supervisedGrace: .zero))
         let printed = ((try? fileSystem.readText(log)) ?? "")
             .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
+            .replacingVirtualPath(scratch + "/split/Leptonfile.swift", with: workspace.leptonfile)
             .split(separator: "\n", omittingEmptySubsequences: false)
         return (outcome, printed)
     }

@@ -1,9 +1,10 @@
 import LeptonCore
-import LeptonLoading
 import LeptonSystem
 import Synchronization
 import Testing
 import _LeptonTestSupport
+
+@testable import LeptonLoading
 
 /// Loads Leptonfiles through the real compiler (slow: about a second each), like SwiftPM's
 /// `PD_*_LoadingTests`: a Leptonfile literal, loaded, then the model asserted.
@@ -131,6 +132,7 @@ struct LeptonfileLoaderTests {
         let warnings = Mutex<[String]>([])
         var loader = LeptonfileLoader(workspace: package.workspace)
         loader.readsLiterals = false  // a literal Leptonfile is read without the compiler otherwise
+        loader.splitsLiterals = false  // one expression, not three pieces
         loader.slowCompileAfter = 0.001
         loader.onSlowCompile = { line in warnings.withLock { $0.append(line) } }
         _ = try loader.load()
