@@ -2,11 +2,14 @@
 struct LiteralReader {
     private let bytes: [UInt8]
     private var index = 0
+    /// `let NAME = "..."` constants read so far, for `\(NAME)` in later literals.
+    private var constants: [String: [UInt8]] = [:]
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]`, then
-    /// `let NAME = Pipeline(...)` and nothing after it.
+    /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]` and of string
+    /// constants (`let NAME = "..."`, `let NAME: String = "..."`), then `let NAME = Pipeline(...)`
+    /// and nothing after it.
     mutating func file() throws(OutsideTheSubset) -> Serialization.Pipeline {
         skipTrivia()
         try keyword("import")
@@ -19,13 +22,33 @@ struct LiteralReader {
             skipTrivia()
             let name = try identifier()
             // A capitalised name could be a type's (`let Stage: [Stage]`): left to the compiler.
-            guard !Self.reserved.contains(name), arrays[name] == nil, name.first?.isUppercase == false else {
+            guard !Self.reserved.contains(name), arrays[name] == nil, constants[name] == nil,
+                name.first?.isUppercase == false
+            else {
                 throw OutsideTheSubset()
             }
             skipTrivia()
-            if peek(UInt8(ascii: "=")) { break }
+            if peek(UInt8(ascii: "=")) {
+                let equals = index
+                index += 1
+                skipTrivia()
+                guard peek(UInt8(ascii: "\"")) else {
+                    index = equals
+                    break
+                }
+                constants[name] = Array(try string().utf8)
+                continue
+            }
             try punctuation(UInt8(ascii: ":"))
             skipTrivia()
+            if !peek(UInt8(ascii: "[")) {
+                try keyword("String")
+                skipTrivia()
+                try punctuation(UInt8(ascii: "="))
+                skipTrivia()
+                constants[name] = Array(try string().utf8)
+                continue
+            }
             try punctuation(UInt8(ascii: "["))
             try keyword("Stage")
             try punctuation(UInt8(ascii: "]"))
@@ -238,9 +261,18 @@ struct LiteralReader {
         return name
     }
 
-    /// A plain string literal: no interpolation, no raw or multi-line form, only the escapes
-    /// Swift accepts. `nonEmpty` refuses what the DSL reports as misuse (an empty name or path).
+    /// A plain string literal: no raw or multi-line form, only the escapes Swift accepts, and
+    /// interpolations of nothing but a string constant declared above (`"\(folder)/a.csv"`).
+    /// `nonEmpty` refuses what the DSL reports as misuse (an empty name or path).
     private mutating func string(nonEmpty: Bool = false) throws(OutsideTheSubset) -> String {
+        guard let text = String(validating: try stringBytes(), as: UTF8.self), !nonEmpty || !text.isEmpty else {
+            throw OutsideTheSubset()
+        }
+        return text
+    }
+
+    /// The bytes of a string literal (see ``string(nonEmpty:)``).
+    private mutating func stringBytes() throws(OutsideTheSubset) -> [UInt8] {
         try punctuation(UInt8(ascii: "\""))
         guard !peek(UInt8(ascii: "\"")) || !peek(UInt8(ascii: "\""), at: 1) else { throw OutsideTheSubset() }
         var content: [UInt8] = []
@@ -249,10 +281,13 @@ struct LiteralReader {
             index += 1
             switch byte {
             case UInt8(ascii: "\""):
-                guard let text = String(validating: content, as: UTF8.self), !nonEmpty || !text.isEmpty else {
-                    throw OutsideTheSubset()
-                }
-                return text
+                return content
+            case UInt8(ascii: "\\") where peek(UInt8(ascii: "(")):
+                // A String interpolates as its own text.
+                index += 1
+                guard let constant = constants[try identifier()] else { throw OutsideTheSubset() }
+                try punctuation(UInt8(ascii: ")"))
+                content += constant
             case UInt8(ascii: "\\"): content += try escape()
             // A line break ends no plain literal, and Swift refuses any other raw control
             // character in one, a tab too ("unprintable ASCII character found in source file").
@@ -287,7 +322,7 @@ struct LiteralReader {
             try punctuation(UInt8(ascii: "}"))
             guard digits > 0, let scalar = Unicode.Scalar(value) else { throw OutsideTheSubset() }
             return Array(String(Character(scalar)).utf8)
-        default: throw OutsideTheSubset()  // an interpolation `\(`, or an escape Swift refuses
+        default: throw OutsideTheSubset()  // an escape Swift refuses
         }
     }
 

@@ -102,6 +102,16 @@ struct LiteralLeptonfileTests {
         "let Stage: [Stage] = []\nlet pipeline = Pipeline(stages: Stage)",  // a type's name
         "let pipeline = Pipeline(name: \"a\u{01}b\")",  // a raw control character in a literal
         "let pipeline = Pipeline(name: \"a\tb\")",  // a raw tab: Swift refuses it in a literal too
+        "let folder = \"a\"\nlet pipeline = Pipeline(name: \"\\( folder)\")",  // spaces in the interpolation
+        "let pipeline = Pipeline(name: \"\\(folder)\")",  // not declared
+        "let pipeline = Pipeline(name: \"\\(folder)\")\nlet folder = \"a\"",  // declared after
+        "let folder = \"a\" + \"b\"\nlet pipeline = Pipeline(name: \"\\(folder)\")",
+        "let folder = \"a\"\n    .uppercased()\nlet pipeline = Pipeline(name: \"\\(folder)\")",
+        "let Folder = \"a\"\nlet pipeline = Pipeline(name: \"\\(Folder)\")",
+        "let folder = \"a\"\nlet folder = \"b\"\nlet pipeline = Pipeline(name: \"\\(folder)\")",
+        "let folder: [Stage] = []\nlet pipeline = Pipeline(name: \"\\(folder)\")",  // not a string
+        "let folder = \"a\"\nlet pipeline = Pipeline(name: folder)",  // a bare reference
+        "let folder: Substring = \"a\"\nlet pipeline = Pipeline(name: \"\\(folder)\")",
     ])
     func anythingOutsideTheSubsetIsLeftToTheCompiler(body: String) {
         #expect(LiteralLeptonfile.envelope(Array(("import LeptonDescription\n" + body + "\n").utf8)) == nil)
@@ -173,6 +183,9 @@ struct LiteralLeptonfileTests {
 enum LiteralSource {
     static func random(_ random: inout SplitMix) -> String {
         var lines = ["// lepton-tools-version: 0.1", "import LeptonDescription", ""]
+        // String constants, interpolated into the literals below (the second interpolates the first).
+        lines.append("let folder = \(string(&random, constants: false))")
+        lines.append("let tool: String = \"\\(folder)/\(random.next() % 100)\"")
         let count = 4 + Int(random.next() % 8)
         var stages = (0..<count).map { stage($0, &random) }
         var arrays: [String] = []
@@ -245,17 +258,20 @@ enum LiteralSource {
     private static func path(_ factory: String, _ random: inout SplitMix) -> String {
         let names = [
             "data/raw.csv", "./data//x", "a/../b.txt", "dir/", "shards/*.npy", "caf\\u{E9}/\\\"q\\\"", "Train",
+            "in/\\(tool)",
         ]
         let literal = "\"" + names[Int(random.next() % UInt64(names.count))] + "\""
         return factory.isEmpty ? literal : "\(factory)(\(literal))"
     }
 
-    /// A string literal with escapes, non-ASCII text and comment-like content.
-    private static func string(_ random: inout SplitMix) -> String {
-        let pieces = [
-            "echo", " ", "\\\"", "\\\\", "\\t", "\\n", "\\0", "\\'", "\\u{41}", "\\u{1F600}", "é", "日本", "//", "/*",
-            "$HOME", "a > b", "{x}", "%", "+",
-        ]
+    /// A string literal with escapes, non-ASCII text, comment-like content and, with
+    /// `constants`, interpolations of `folder` and `tool`.
+    private static func string(_ random: inout SplitMix, constants: Bool = true) -> String {
+        let pieces =
+            [
+                "echo", " ", "\\\"", "\\\\", "\\t", "\\n", "\\0", "\\'", "\\u{41}", "\\u{1F600}", "é", "日本", "//", "/*",
+                "$HOME", "a > b", "{x}", "%", "+",
+            ] + (constants ? ["\\(folder)", "\\(tool)"] : [])
         let count = 1 + Int(random.next() % 6)
         return "\"" + (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() + "\""
     }
