@@ -43,8 +43,10 @@ public struct LeptonfileLoader: Sendable {
     public var readsLiterals = Environment.raw("LEPTON_COMPILE_LEPTONFILE") != "1"
     /// Skips SILGen's OSSA lifetime completion (see ``lifetimeCompletionFlag``); tests compare.
     var completesLifetimes = false
-    /// Compiles long array literals in pieces (``LiteralSplitter``); tests compare.
-    var splitsLiterals = true
+    /// Compiles long array literals in pieces (``LiteralSplitter``); `LEPTON_SPLIT_LITERALS=0`
+    /// compiles the file as written (to compare, or should a split ever misbehave).
+    public var splitsLiterals = Environment.raw("LEPTON_SPLIT_LITERALS") != "0"
+
     /// Compiles the Leptonfile as written when its split copy does not compile; tests turn it
     /// off to see the split copy compile by itself.
     var compilesAsWrittenAfterASplitFails = true
