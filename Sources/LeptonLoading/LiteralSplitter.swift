@@ -13,8 +13,9 @@
 /// - the `stages: [ … ]` argument of `Pipeline(...)`, where no declaration can go: the pieces
 ///   become closures with the same signature, `] + { () -> [Stage] in let part: [Stage] = [`.
 ///
-/// Every byte of the file stays where it was (text is only added at the ends of lines and after
-/// the closing bracket), so a warning or a crash report points at the user's line; the rows are
+/// Every line and every byte of code stay where they were (text is only added at the ends of
+/// lines, before a trailing `//` comment at most, and after the closing bracket), so a warning or
+/// a crash report points at the user's line and column; the rows are
 /// evaluated in the same order. Anything the scanner cannot be sure of (``SwiftTokens``), a
 /// literal followed by more expression (`[…].sorted()`), a dictionary, a modifier before `let`:
 /// left as written. The loader compiles the original file whenever the rewritten one fails to
@@ -124,8 +125,8 @@ enum LiteralSplitter {
     }
 
     /// The commas after which a piece ends: every `piece`-th row or later, at a row that ends
-    /// its line (so the added text goes at the end of that line); empty when the literal is
-    /// shorter than two pieces.
+    /// its line, a `//` comment allowed after it (so the added text moves no code); empty when
+    /// the literal is shorter than two pieces.
     private static func splitPoints(of open: Int, in source: SwiftTokens, piece: Int) -> [Int] {
         guard case .opening(let close) = source.tokens[open].kind else { return [] }
         var points: [Int] = []

@@ -78,11 +78,15 @@ struct SwiftTokens {
         return index < 0 || bytes[index] == UInt8(ascii: "\n")
     }
 
-    /// Whether only spaces and tabs stand between `position` and the end of its line.
+    /// Whether only spaces, tabs and a `//` comment stand between `position` and the end of its
+    /// line: text inserted at `position` moves nothing but that comment.
     func endsLine(_ position: Int) -> Bool {
         var index = position
         while index < bytes.count, bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\t") {
             index += 1
+        }
+        if index + 1 < bytes.count, bytes[index] == UInt8(ascii: "/"), bytes[index + 1] == UInt8(ascii: "/") {
+            return true
         }
         return index == bytes.count || bytes[index] == UInt8(ascii: "\n") || bytes[index] == UInt8(ascii: "\r")
     }

@@ -58,7 +58,7 @@ struct LiteralSplitterTests {
     }
 
     /// Commas in strings, raw strings, interpolations, multi-line strings and comments are not
-    /// rows, and a row followed by a comment on its line is not a place to cut.
+    /// rows, and a row followed by more code on its line is not a place to cut.
     @Test func cutsOnlyAtRowsThatEndALine() throws {
         let text = #"""
             let names: [String] = [
@@ -80,8 +80,23 @@ struct LiteralSplitterTests {
         #expect(onlyAddsAtLineEnds(text, result))
         let cut = result.split(separator: "\n").enumerated().filter { $0.element.contains("__leptonPart") }.map(
             \.offset)
-        // Rows 1–3 end lines 1–3; the multi-line string's row ends line 7; the commented row does not end its line.
+        // Rows 1–3 end lines 1–3; the multi-line string's row ends line 7; then three more rows
+        // (a comment after the fifth's comma is no code).
         #expect(cut == [3, 9])
+    }
+
+    /// A row followed by a `//` comment is cut before the comment: only the comment moves.
+    @Test func rowsWithTrailingCommentsAreCutBeforeTheComment() throws {
+        let text =
+            "let names: [String] = [\n"
+            + (0..<7).map { "    \"n\($0)\", // row \($0), with commas" }
+            .joined(separator: "\n") + "\n]"
+        let result = try #require(split(text))
+        let lines = result.split(separator: "\n")
+        #expect(
+            lines[3] == "    \"n2\",] + __leptonPart1(); func __leptonPart1() -> [String] { [ // row 2, with commas")
+        #expect(lines[6].hasPrefix("    \"n5\",] + __leptonPart2() }; func __leptonPart2()"))
+        #expect(lines.count == 9)
     }
 
     @Test(arguments: [
