@@ -11,7 +11,7 @@
 ///   after every ``piece``-th row that ends a line, `] + __leptonPart1(); func __leptonPart1()
 ///   -> [T] { [` is appended to that line, and the last row's `]` gets a `}`;
 /// - the `stages: [ … ]` argument of `Pipeline(...)`, where no declaration can go: the pieces
-///   become closures with the same signature, `] + { () -> [Stage] in let part: [Stage] = [`.
+///   become closures with the same signature, `] + { () -> [Stage] in let __leptonRows: [Stage] = [`.
 ///
 /// Every line and every byte of code stay where they were (text is only added at the ends of
 /// lines, before a trailing `//` comment at most, and after the closing bracket), so a warning or
@@ -29,6 +29,10 @@ enum LiteralSplitter {
     /// outside what the scanner reads with certainty).
     static func split(_ bytes: [UInt8], piece: Int = piece) -> [UInt8]? {
         guard let source = SwiftTokens.scan(bytes) else { return nil }
+        // Names of the pieces that nothing in the file can be using.
+        var prefix = "__lepton"
+        while bytes.firstRange(of: Array(prefix.utf8)) != nil { prefix += "_" }
+        let rows = prefix + "Rows"
         var insertions: [(position: Int, text: String)] = []
         var parts = 0
         var index = 0
@@ -40,10 +44,10 @@ enum LiteralSplitter {
             guard tokens[index].start > coveredUntil,
                 let literal = candidate(at: index, in: source, parents: parents)
             else { continue }
-            let rows = splitPoints(of: literal.open, in: source, piece: piece)
-            guard !rows.isEmpty, case .opening(let close) = tokens[literal.open].kind else { continue }
+            let cuts = splitPoints(of: literal.open, in: source, piece: piece)
+            guard !cuts.isEmpty, case .opening(let close) = tokens[literal.open].kind else { continue }
             coveredUntil = tokens[close].start
-            for (number, comma) in rows.enumerated() {
+            for (number, comma) in cuts.enumerated() {
                 parts += 1
                 let position = tokens[comma].end
                 switch literal.form {
@@ -52,19 +56,19 @@ enum LiteralSplitter {
                     insertions.append(
                         (
                             position,
-                            "] + __leptonPart\(parts)()\(previous); func __leptonPart\(parts)() -> \(literal.type) { ["
+                            "] + \(prefix)Part\(parts)()\(previous); func \(prefix)Part\(parts)() -> \(literal.type) { ["
                         ))
                 case .closure:
-                    let previous = number == 0 ? "]" : "]; return part }()"
+                    let previous = number == 0 ? "]" : "]; return \(rows) }()"
                     insertions.append(
-                        (position, "\(previous) + { () -> \(literal.type) in let part: \(literal.type) = ["))
+                        (position, "\(previous) + { () -> \(literal.type) in let \(rows): \(literal.type) = ["))
                 }
             }
             let end = tokens[close].end
             switch literal.form {
             case .function: insertions.append((end, " }"))
             case .lastArgument: insertions.append((end, " }; _ = ("))
-            case .closure: insertions.append((end, "; return part }()"))
+            case .closure: insertions.append((end, "; return \(rows) }()"))
             }
         }
         guard !insertions.isEmpty else { return nil }

@@ -51,10 +51,10 @@ struct LiteralSplitterTests {
         #expect(lastSplit.hasSuffix("] }; _ = ()"))
         let notLast = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n], gates: [])"
         let notLastSplit = try #require(split(notLast))
-        #expect(notLastSplit.contains(",] + { () -> [Stage] in let part: [Stage] = ["))
-        #expect(notLastSplit.contains("]; return part }(), gates: [])"))
+        #expect(notLastSplit.contains(",] + { () -> [Stage] in let __leptonRows: [Stage] = ["))
+        #expect(notLastSplit.contains("]; return __leptonRows }(), gates: [])"))
         let trailingComma = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n],\n)"
-        #expect(try #require(split(trailingComma)).contains("in let part: [Stage] = ["))
+        #expect(try #require(split(trailingComma)).contains("in let __leptonRows: [Stage] = ["))
     }
 
     /// Commas in strings, raw strings, interpolations, multi-line strings and comments are not
@@ -83,6 +83,13 @@ struct LiteralSplitterTests {
         // Rows 1–3 end lines 1–3; the multi-line string's row ends line 7; then three more rows
         // (a comment after the fifth's comma is no code).
         #expect(cut == [3, 9])
+    }
+
+    /// The pieces' names are ones no byte of the file spells.
+    @Test func piecesAreNamedWhatTheFileDoesNotUse() throws {
+        let text = "let __lepton_Part1 = 1\nlet names: [String] = [\n" + rows(4) { "\"__leptonPart\($0)\"" } + "\n]"
+        let result = try #require(split(text))
+        #expect(result.contains("] + __lepton__Part1(); func __lepton__Part1() -> [String] { ["))
     }
 
     /// A row followed by a `//` comment is cut before the comment: only the comment moves.
@@ -179,7 +186,11 @@ struct LiteralSplitterTests {
 enum SplitSource {
     static func random(_ random: inout SplitMix, lastArgument: Bool) -> String {
         let count = 60 + Int(random.next() % 40)
-        var lines = ["import LeptonDescription", "", "let base = \"data\"", "let table: [(String, [String])] = ["]
+        // `part` and `__leptonPart1` could be the splitter's own names: they must not clash.
+        var lines = [
+            "import LeptonDescription", "", "let base = \"data\"", "let part = \"p\"",
+            "func __leptonPart1() -> String { \"mine\" }", "let table: [(String, [String])] = [",
+        ]
         for row in 0..<count {
             lines.append("    (\(string(&random, row)), [\"\\(base)/\(row)\", \"in/\(row)\"]),\(comment(&random))")
         }
@@ -191,7 +202,7 @@ enum SplitSource {
         lines += ["]", "let pipeline = Pipeline(name: \"split\", stages: ["]
         for row in 0..<(30 + Int(random.next() % 30)) {
             lines.append(
-                "    .stage(name: \"s\(row)\", command: \"echo \\(\(row) * 2)\", inputs: [\"\\(base)/in\"]),\(comment(&random))"
+                "    .stage(name: \"s\(row)\", command: \"echo \\(part) \\(__leptonPart1()) \\(\(row) * 2)\", inputs: [\"\\(base)/in\"]),\(comment(&random))"
             )
         }
         // The last argument (functions) or followed by another (closures).
