@@ -10,14 +10,17 @@
 /// - a top-level `let NAME: [T] = [ … ]` (or `var`), the literal being the whole initialiser:
 ///   after every ``piece``-th row that ends a line, `] + __leptonPart1(); func __leptonPart1()
 ///   -> [T] { [` is appended to that line, and the last row's `]` gets a `}`;
-/// - the `stages: [ … ]` argument of `Pipeline(...)`, where no declaration can go: the pieces
-///   become closures with the same signature, `] + { () -> [Stage] in let __leptonRows: [Stage] = [`.
+/// - the `stages: [ … ]` argument of `Pipeline(...)`: as the last argument of a top-level call,
+///   functions after the call is closed (``Form/lastArgument``); elsewhere, where no declaration
+///   can go, closures with the same signature, `] + { () -> [Stage] in let __leptonRows: [Stage] = [`.
+///   So is a top-level typed literal followed by ` + more`.
 ///
 /// Every line and every byte of code stay where they were (text is only added at the ends of
 /// lines, before a trailing `//` comment at most, and after the closing bracket), so a warning or
 /// a crash report points at the user's line and column; the rows are
 /// evaluated in the same order. Anything the scanner cannot be sure of (``SwiftTokens``), a
-/// literal followed by more expression (`[…].sorted()`), a dictionary, a modifier before `let`:
+/// literal followed by more expression than ` + …` (`[…].sorted()`), a dictionary, a modifier
+/// before `let`:
 /// left as written. The loader compiles the original file whenever the rewritten one fails to
 /// compile, so a diagnostic is always the compiler's on the user's file.
 enum LiteralSplitter {
@@ -105,22 +108,32 @@ enum LiteralSplitter {
             source.isPunctuation(index + 2, ":"), source.isOpen(index + 3, "["),
             case .opening(let typeClose) = tokens[index + 3].kind,
             source.isPunctuation(typeClose + 1, "="), source.isOpen(typeClose + 2, "["),
-            case .opening(let close) = tokens[typeClose + 2].kind, endsStatement(after: close, in: source)
+            case .opening(let close) = tokens[typeClose + 2].kind
         {
+            // A statement of its own takes functions; `[…] + more` closures (`+` groups left,
+            // so the pieces join before `more` as the whole literal did).
+            let form: Form
+            if endsStatement(after: close, in: source) {
+                form = .function
+            } else if addsMore(after: close, in: source) {
+                form = .closure
+            } else {
+                return nil
+            }
             let type = Array(source.bytes[tokens[index + 3].start..<tokens[typeClose].end])
             // An array type on one line, without comments: `[K: V]` is a dictionary.
             let dictionary = (index + 4..<typeClose).contains {
                 source.isPunctuation($0, ":") && parents[$0] == index + 3
             }
             guard !dictionary, !type.contains(UInt8(ascii: "\n")), !type.contains(UInt8(ascii: "/")) else { return nil }
-            return (typeClose + 2, String(decoding: type, as: UTF8.self), .function)
+            return (typeClose + 2, String(decoding: type, as: UTF8.self), form)
         }
         // `Pipeline(…, stages: [ … ], …)`: the literal is the whole argument.
         if source.isWord(index, "stages"), source.isPunctuation(index + 1, ":"), source.isOpen(index + 2, "["),
             index >= 1, source.isPunctuation(index - 1, ",") || source.isOpen(index - 1, "("),
             case let call = parents[index], call >= 1, source.isOpen(call, "("), source.isWord(call - 1, "Pipeline"),
             case .opening(let close) = tokens[index + 2].kind, case .opening(let callClose) = tokens[call].kind,
-            source.isPunctuation(close + 1, ",") || close + 1 == callClose
+            source.isPunctuation(close + 1, ",") || close + 1 == callClose || addsMore(after: close, in: source)
         {
             let last = close + 1 == callClose && parents[call] < 0 && endsStatement(after: callClose, in: source)
             return (index + 2, "[Stage]", last ? .lastArgument : .closure)
@@ -166,6 +179,18 @@ enum LiteralSplitter {
             if case .opening = token.kind { open.append(index) }
         }
         return parents
+    }
+
+    /// Whether a binary ` + ` follows the closing bracket at `close` (not `+=`, `++` or a
+    /// prefix `+x`).
+    private static func addsMore(after close: Int, in source: SwiftTokens) -> Bool {
+        let plus = close + 1
+        guard source.isPunctuation(plus, "+"), plus + 1 < source.tokens.count else { return false }
+        let bytes = source.bytes
+        let start = source.tokens[plus].start
+        let end = source.tokens[plus].end
+        let spaced: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\n") }
+        return start > 0 && spaced(bytes[start - 1]) && end < bytes.count && spaced(bytes[end])
     }
 
     /// Whether the statement ends after the closing bracket at `close`: the end of the file, a

@@ -53,6 +53,10 @@ struct LiteralSplitterTests {
         let notLastSplit = try #require(split(notLast))
         #expect(notLastSplit.contains(",] + { () -> [Stage] in let __leptonRows: [Stage] = ["))
         #expect(notLastSplit.contains("]; return __leptonRows }(), gates: [])"))
+        let plus = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n] + more)"
+        #expect(try #require(split(plus)).hasSuffix("]; return __leptonRows }() + more)"))
+        let table = "let table: [String] = [\n" + rows(4) { "\"\($0)\"" } + "\n] + more"
+        #expect(try #require(split(table)).hasSuffix("]; return __leptonRows }() + more"))
         let trailingComma = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n],\n)"
         #expect(try #require(split(trailingComma)).contains("in let __leptonRows: [Stage] = ["))
     }
@@ -110,7 +114,8 @@ struct LiteralSplitterTests {
         "let table: [String: [String]] = [\n    \"a\": [],\n    \"b\": [],\n    \"c\": [],\n    \"d\": [],\n    \"e\": [],\n    \"f\": [],\n    \"g\": [],\n]",
         "let table: [String]? = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n]",
         "let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n]\n    .sorted()",
-        "let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n] + more",
+        "let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n] += more",
+        "let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n] +more",
         "let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n]\nas [String]",
         "private let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n]",
         "func f() {\n    let table: [String] = [\n    \"a\",\n    \"b\",\n    \"c\",\n    \"d\",\n    \"e\",\n    \"f\",\n    \"g\",\n]\n}",
@@ -146,10 +151,10 @@ struct LiteralSplitterTests {
         return (load(splitting: true), load(splitting: false))
     }
 
-    @Test(arguments: [4, 17])
+    @Test(arguments: [3, 4, 17])
     func splitLeptonfilesEvaluateTheSame(seed: UInt64) throws {
         var random = SplitMix(seed: seed)
-        let text = SplitSource.random(&random, lastArgument: seed % 2 == 0)
+        let text = SplitSource.random(&random, form: Int(seed % 3))
         #expect(LiteralSplitter.split(Array(text.utf8)) != nil, "nothing to split in\n\(text)")
         // The split copy itself must compile: no second compile of the file as written.
         let (split, whole) = loadBothWays(text, mustCompileSplit: true)
@@ -184,7 +189,7 @@ struct LiteralSplitterTests {
 /// Random Leptonfiles with long literals in all three forms the splitter cuts, rows full of
 /// what could fool it: commas, brackets and quotes in strings, interpolations, comments.
 enum SplitSource {
-    static func random(_ random: inout SplitMix, lastArgument: Bool) -> String {
+    static func random(_ random: inout SplitMix, form: Int) -> String {
         let count = 60 + Int(random.next() % 40)
         // `part` and `__leptonPart1` could be the splitter's own names: they must not clash.
         var lines = [
@@ -205,8 +210,8 @@ enum SplitSource {
                 "    .stage(name: \"s\(row)\", command: \"echo \\(part) \\(__leptonPart1()) \\(\(row) * 2)\", inputs: [\"\\(base)/in\"]),\(comment(&random))"
             )
         }
-        // The last argument (functions) or followed by another (closures).
-        lines.append(lastArgument ? "])" : "], gates: [])")
+        // The last argument (functions), followed by another or by ` + more` (closures).
+        lines.append(["])", "], gates: [])", "] + [.stage(name: \"last\", command: \"true\")])"][form])
         lines.append(
             "pipeline.stages += extra + table.enumerated().map { .stage(name: \"t\\($0.offset)\", command: .shell($0.element.0), inputs: $0.element.1.map { Input($0) }) }"
         )
