@@ -123,46 +123,48 @@ public struct LeptonfileLoader: Sendable {
         return PipelineDescription(binary: bytes, key: key)
     }
 
-    /// Compiles the Leptonfile through a VFS overlay that maps a virtual `Leptonfile.swift`
-    /// onto the real file: swiftc needs the extension, and diagnostics keep the real path.
-    /// A Leptonfile with long array literals is compiled with them cut into pieces
-    /// (``LiteralSplitter``), and as written should that fail, so that the diagnostics are the
-    /// compiler's on the user's file.
+    /// Compiles the Leptonfile. A Leptonfile with long array literals is compiled cut into
+    /// pieces (``LiteralSplitter``), incrementally in `.lepton/leptonfile/incremental`, so an
+    /// edit compiles again only what it touched; should that fail, the file is compiled as
+    /// written, so that the diagnostics are the compiler's on the user's file. As written, it is
+    /// compiled through a VFS overlay that maps a virtual `Leptonfile.swift` onto the real file:
+    /// swiftc needs the extension, and diagnostics keep the real path.
     private func compile(
         _ bytes: [UInt8], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
     ) throws(LeptonError) -> String {
-        let executable = scratch + "/leptonfile"
+        var executable = scratch + "/leptonfile"
         let clock = SystemClock()
         let started = clock.monotonicNow()
-        var attempts: [(source: String, completeLifetimes: Bool, retry: Bool)] = []
-        if splitsLiterals, let split = LiteralSplitter.split(bytes) {
-            let path = scratch + "/split/Leptonfile.swift"
-            try fileSystem.createDirectories(scratch + "/split")
-            try fileSystem.writeAtomically(split, to: path, durable: false)
-            attempts.append((path, completesLifetimes, false))
-            if !compilesAsWrittenAfterASplitFails { attempts.append((path, true, true)) }
-        }
-        if attempts.isEmpty || compilesAsWrittenAfterASplitFails {
-            attempts.append((workspace.leptonfile, completesLifetimes, false))
-            if !completesLifetimes { attempts.append((workspace.leptonfile, true, true)) }
-        }
         var outcome = ProcessOutcome.failed("not compiled")
         var printed: [Substring] = []
-        for attempt in attempts {
-            // A compiler that does not know the flag, or crashes without lifetime completion,
-            // gets the default pipeline (and gives the diagnostics the user would see).
-            if attempt.retry
-                && !printed.contains(where: {
-                    $0.contains(Self.lifetimeCompletionFlag) || $0.contains("failed due to signal")
-                })
-            {
-                break
+        /// Compiles `inputs` (with `lifetimes` first as set, then completed should the compiler
+        /// refuse the flag or crash without it).
+        func run(_ inputs: [String], into output: String) {
+            for completes in completesLifetimes ? [true] : [false, true] {
+                if completes && !completesLifetimes
+                    && !printed.contains(where: {
+                        $0.contains(Self.lifetimeCompletionFlag) || $0.contains("failed due to signal")
+                    })
+                {
+                    return
+                }
+                (outcome, printed) = runCompiler(
+                    inputs, in: scratch, library: library, toolchain: toolchain, executable: output,
+                    completeLifetimes: completes)
+                if outcome.succeeded { return }
             }
-            try writeOverlay(in: scratch, source: attempt.source)
-            (outcome, printed) = runCompiler(
-                in: scratch, library: library, toolchain: toolchain, executable: executable,
-                completeLifetimes: attempt.completeLifetimes)
-            if outcome.succeeded { break }
+        }
+        var splitTried = false
+        if splitsLiterals, let split = LiteralSplitter.split(bytes, path: workspace.leptonfile) {
+            let directory = workspace.loaderDirectory + "/incremental"
+            let inputs = try IncrementalSources.write(split, in: directory, fileSystem: fileSystem)
+            run(inputs, into: directory + "/leptonfile")
+            if outcome.succeeded { executable = directory + "/leptonfile" }
+            splitTried = true
+        }
+        if !outcome.succeeded && (compilesAsWrittenAfterASplitFails || !splitTried) {
+            try writeOverlay(in: scratch, source: workspace.leptonfile)
+            run(["-vfsoverlay", scratch + "/overlay.json", scratch + "/virtual/Leptonfile.swift"], into: executable)
         }
         guard outcome.succeeded else {
             let output =
@@ -213,16 +215,16 @@ public struct LeptonfileLoader: Sendable {
     static let lifetimeCompletionFlag = "-disable-ossa-complete-lifetimes"
 
     private func runCompiler(
-        in scratch: String, library: DescriptionLibrary, toolchain: Toolchain, executable: String,
+        _ inputs: [String], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain, executable: String,
         completeLifetimes: Bool
     ) -> (ProcessOutcome, [Substring]) {
         let virtual = scratch + "/virtual"
-        var arguments = [
-            toolchain.swiftc, "-vfsoverlay", scratch + "/overlay.json", virtual + "/Leptonfile.swift",
-            "-module-name", "Leptonfile", "-I", library.directory, "-L", library.directory, "-lLeptonDescription",
-            "-Onone", "-gline-tables-only", "-o", executable,
-            "-Xfrontend", "-warn-long-expression-type-checking=\(Int(slowCompileAfter * 1000))",
-        ]
+        var arguments =
+            [toolchain.swiftc] + inputs + [
+                "-module-name", "Leptonfile", "-I", library.directory, "-L", library.directory, "-lLeptonDescription",
+                "-Onone", "-gline-tables-only", "-o", executable,
+                "-Xfrontend", "-warn-long-expression-type-checking=\(Int(slowCompileAfter * 1000))",
+            ]
         if !completeLifetimes { arguments += ["-Xfrontend", Self.lifetimeCompletionFlag] }
         let log = scratch + "/compile.log"
         let outcome = runner.run(
@@ -231,7 +233,6 @@ public struct LeptonfileLoader: Sendable {
                 logPath: log, supervisedGrace: .zero))
         let printed = ((try? fileSystem.readText(log)) ?? "")
             .replacingVirtualPath(virtual + "/Leptonfile.swift", with: workspace.leptonfile)
-            .replacingVirtualPath(scratch + "/split/Leptonfile.swift", with: workspace.leptonfile)
             .split(separator: "\n", omittingEmptySubsequences: false)
         return (outcome, printed)
     }

@@ -1,47 +1,51 @@
-/// Rewrites a Leptonfile's long array literals so that the compiler type-checks them in pieces
-/// of ``piece`` elements, without moving a single line.
+/// Cuts a Leptonfile's long array literals into pieces of ``piece`` rows, each piece a function
+/// in a source file of its own, without moving a single line of the user's file.
 ///
 /// Swift type-checks one collection literal as one constraint system, and its work grows faster
 /// than the literal: 1,000 rows of a typed table `[(String, String, [String], String)]` cost
 /// 3.3 CPU s to compile, 1,000 `.stage(...)` calls with one interpolation 10 s. Cut into
 /// functions of a few dozen rows each, the same table compiles in 1.1 s and the stages in 4 s:
-/// function bodies are type-checked (and code-generated) one at a time. Two forms are split:
+/// function bodies are type-checked (and code-generated) one at a time. And with each piece in a
+/// file of its own, the compiler's incremental mode compiles again only the pieces an edit
+/// touched (and those that read a declaration the edit changed).
 ///
-/// - a top-level `let NAME: [T] = [ … ]` (or `var`), the literal being the whole initialiser:
-///   after every ``piece``-th row that ends a line, `] + __leptonPart1(); func __leptonPart1()
-///   -> [T] { [` is appended to that line, and the last row's `]` gets a `}`;
-/// - the `stages: [ … ]` argument of `Pipeline(...)`: as the last argument of a top-level call,
-///   functions after the call is closed (``Form/lastArgument``); elsewhere, where no declaration
-///   can go, closures with the same signature, `] + { () -> [Stage] in let __leptonRows: [Stage] = [`.
-///   So is a top-level typed literal followed by ` + more`.
+/// Two forms are cut: a top-level `let NAME: [T] = [ … ]` (or `var`) whose literal is the whole
+/// initialiser or is followed by ` + more`, and the `stages: [ … ]` argument of `Pipeline(...)`.
+/// The literal keeps its first ``piece`` rows, then `] + __leptonPart1()`; the other rows move to
+/// `func __leptonPart1() -> [T] { [rows,] + __leptonPart2() }` and so on, each in its own file
+/// behind a `#sourceLocation` that names the user's file and the rows' first line. In the main
+/// file the moved rows and the closing bracket become spaces: every other byte stays where it
+/// was, so a diagnostic or a crash report names the user's line and column, and `+` groups left,
+/// so the rows join in the same order before anything the literal is added to.
 ///
-/// Every line and every byte of code stay where they were (text is only added at the ends of
-/// lines, before a trailing `//` comment at most, and after the closing bracket), so a warning or
-/// a crash report points at the user's line and column; the rows are
-/// evaluated in the same order. Anything the scanner cannot be sure of (``SwiftTokens``), a
-/// literal followed by more expression than ` + …` (`[…].sorted()`), a dictionary, a modifier
-/// before `let`:
-/// left as written. The loader compiles the original file whenever the rewritten one fails to
-/// compile, so a diagnostic is always the compiler's on the user's file.
+/// Anything the scanner cannot be sure of (``SwiftTokens``), a literal followed by other
+/// expression (`[…].sorted()`), a dictionary, a modifier before `let`: left as written. The
+/// loader compiles the file as written whenever the pieces fail to compile, so a diagnostic is
+/// always the compiler's on the user's file.
 enum LiteralSplitter {
     /// Rows per piece: small enough that each piece is cheap for the type checker, large enough
     /// that the chain joining them stays short.
     static let piece = 25
 
-    /// The rewritten source, or nil when no literal is long enough to split (or the file is
+    /// The Leptonfile at `path` (named in the `#sourceLocation` directives) with its long
+    /// literals cut into pieces; nil when no literal is long enough to cut (or the file is
     /// outside what the scanner reads with certainty).
-    static func split(_ bytes: [UInt8], piece: Int = piece) -> [UInt8]? {
-        guard let source = SwiftTokens.scan(bytes) else { return nil }
+    static func split(_ bytes: [UInt8], path: String, piece: Int = piece) -> SplitLeptonfile? {
+        guard let source = SwiftTokens.scan(bytes),
+            !path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F })
+        else { return nil }
+        let quotedPath = "\"" + path.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"") + "\""
         // Names of the pieces that nothing in the file can be using.
         var prefix = "__lepton"
         while bytes.firstRange(of: Array(prefix.utf8)) != nil { prefix += "_" }
-        let rows = prefix + "Rows"
-        var insertions: [(position: Int, text: String)] = []
-        var parts = 0
-        var index = 0
-        var coveredUntil = -1
         let tokens = source.tokens
         let parents = enclosingBrackets(source)
+        let imports = importLines(source, parents: parents)
+        var main = bytes
+        var insertions: [(position: Int, text: String)] = []
+        var pieces: [[UInt8]] = []
+        var index = 0
+        var coveredUntil = -1
         while index < tokens.count {
             defer { index += 1 }
             guard tokens[index].start > coveredUntil,
@@ -50,57 +54,68 @@ enum LiteralSplitter {
             let cuts = splitPoints(of: literal.open, in: source, piece: piece)
             guard !cuts.isEmpty, case .opening(let close) = tokens[literal.open].kind else { continue }
             coveredUntil = tokens[close].start
-            for (number, comma) in cuts.enumerated() {
-                parts += 1
-                let position = tokens[comma].end
-                switch literal.form {
-                case .function, .lastArgument:
-                    let previous = number > 0 ? " }" : literal.form == .lastArgument ? ")" : ""
-                    insertions.append(
-                        (
-                            position,
-                            "] + \(prefix)Part\(parts)()\(previous); func \(prefix)Part\(parts)() -> \(literal.type) { ["
-                        ))
-                case .closure:
-                    let previous = number == 0 ? "]" : "]; return \(rows) }()"
-                    insertions.append(
-                        (position, "\(previous) + { () -> \(literal.type) in let \(rows): \(literal.type) = ["))
+            insertions.append((tokens[cuts[0]].end, "] + \(prefix)Part\(pieces.count + 1)()"))
+            for (number, cut) in cuts.enumerated() {
+                let start = lineEnd(after: tokens[cut].end, in: bytes)
+                let end =
+                    number + 1 < cuts.count
+                    ? lineEnd(after: tokens[cuts[number + 1]].end, in: bytes) : tokens[close].start
+                let name = "\(prefix)Part\(pieces.count + 1)"
+                let next = number + 1 < cuts.count ? " + \(prefix)Part\(pieces.count + 2)()" : ""
+                var text = imports
+                text += "#sourceLocation(file: \(quotedPath), line: \(line(of: start, in: bytes) - 1))\n"
+                text += "func \(name)() -> \(literal.type) { [\n"
+                var file = Array(text.utf8) + bytes[start..<end]
+                if file.last != UInt8(ascii: "\n") { file.append(UInt8(ascii: "\n")) }
+                file += Array("]\(next) }\n#sourceLocation()\n".utf8)
+                pieces.append(file)
+                for position in start..<end where main[position] != UInt8(ascii: "\n") {
+                    main[position] = UInt8(ascii: " ")
                 }
             }
-            let end = tokens[close].end
-            switch literal.form {
-            case .function: insertions.append((end, " }"))
-            case .lastArgument: insertions.append((end, " }; _ = ("))
-            case .closure: insertions.append((end, "; return \(rows) }()"))
-            }
+            main[tokens[close].start] = UInt8(ascii: " ")
         }
-        guard !insertions.isEmpty else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(bytes.count + insertions.count * 80)
+        guard !pieces.isEmpty else { return nil }
+        var result = Array("#sourceLocation(file: \(quotedPath), line: 1)\n".utf8)
+        result.reserveCapacity(main.count + insertions.count * 40 + 80)
         var copied = 0
         for (position, text) in insertions {
-            result += bytes[copied..<position]
+            result += main[copied..<position]
             result += Array(text.utf8)
             copied = position
         }
-        result += bytes[copied...]
-        return result
+        result += main[copied...]
+        return SplitLeptonfile(main: result, pieces: pieces)
     }
 
-    private enum Form {
-        /// The initialiser of a top-level declaration: the pieces are functions.
-        case function
-        /// The last argument of a top-level call: the call is closed after the first piece,
-        /// the pieces are functions, and the call's `)` closes an empty tuple after them.
-        case lastArgument
-        /// Anywhere else: the pieces are closures, which cost more to type-check.
-        case closure
+    /// The position just after the line break that ends the line `position` is on (the end of
+    /// the file when none does).
+    private static func lineEnd(after position: Int, in bytes: [UInt8]) -> Int {
+        var index = position
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
+        return min(bytes.count, index + 1)
     }
 
-    /// The opening bracket of a literal to split at token `index`, its element type's text and
-    /// the form the pieces take.
+    /// The 1-based line of `position`.
+    private static func line(of position: Int, in bytes: [UInt8]) -> Int {
+        1 + bytes[..<position].count { $0 == UInt8(ascii: "\n") }
+    }
+
+    /// The file's top-level `import` lines, for the pieces' files.
+    private static func importLines(_ source: SwiftTokens, parents: [Int]) -> String {
+        var lines = ""
+        for (index, token) in source.tokens.enumerated()
+        where parents[index] < 0 && source.isWord(index, "import") && source.startsLine(token.start) {
+            let end = lineEnd(after: token.start, in: source.bytes)
+            lines += String(decoding: source.bytes[token.start..<end], as: UTF8.self)
+            if !lines.hasSuffix("\n") { lines += "\n" }
+        }
+        return lines
+    }
+
+    /// The opening bracket of a literal to split at token `index`, and its type's text.
     private static func candidate(at index: Int, in source: SwiftTokens, parents: [Int])
-        -> (open: Int, type: String, form: Form)?
+        -> (open: Int, type: String)?
     {
         let tokens = source.tokens
         if source.isWord(index, "let") || source.isWord(index, "var"), parents[index] < 0,
@@ -110,23 +125,15 @@ enum LiteralSplitter {
             source.isPunctuation(typeClose + 1, "="), source.isOpen(typeClose + 2, "["),
             case .opening(let close) = tokens[typeClose + 2].kind
         {
-            // A statement of its own takes functions; `[…] + more` closures (`+` groups left,
-            // so the pieces join before `more` as the whole literal did).
-            let form: Form
-            if endsStatement(after: close, in: source) {
-                form = .function
-            } else if addsMore(after: close, in: source) {
-                form = .closure
-            } else {
-                return nil
-            }
+            // The whole initialiser, or `[…] + more` (`+` groups left: the pieces join first).
+            guard endsStatement(after: close, in: source) || addsMore(after: close, in: source) else { return nil }
             let type = Array(source.bytes[tokens[index + 3].start..<tokens[typeClose].end])
             // An array type on one line, without comments: `[K: V]` is a dictionary.
             let dictionary = (index + 4..<typeClose).contains {
                 source.isPunctuation($0, ":") && parents[$0] == index + 3
             }
             guard !dictionary, !type.contains(UInt8(ascii: "\n")), !type.contains(UInt8(ascii: "/")) else { return nil }
-            return (typeClose + 2, String(decoding: type, as: UTF8.self), form)
+            return (typeClose + 2, String(decoding: type, as: UTF8.self))
         }
         // `Pipeline(…, stages: [ … ], …)`: the literal is the whole argument.
         if source.isWord(index, "stages"), source.isPunctuation(index + 1, ":"), source.isOpen(index + 2, "["),
@@ -135,8 +142,7 @@ enum LiteralSplitter {
             case .opening(let close) = tokens[index + 2].kind, case .opening(let callClose) = tokens[call].kind,
             source.isPunctuation(close + 1, ",") || close + 1 == callClose || addsMore(after: close, in: source)
         {
-            let last = close + 1 == callClose && parents[call] < 0 && endsStatement(after: callClose, in: source)
-            return (index + 2, "[Stage]", last ? .lastArgument : .closure)
+            return (index + 2, "[Stage]")
         }
         return nil
     }

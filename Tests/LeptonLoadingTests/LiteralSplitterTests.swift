@@ -9,22 +9,34 @@ import _LeptonTestSupport
 /// string, comment or interpolation), what it leaves alone, and, compiled, that the split file
 /// evaluates to the same description and reports errors on the user's line.
 struct LiteralSplitterTests {
-    private func split(_ text: String, piece: Int = 3) -> String? {
-        LiteralSplitter.split(Array(text.utf8), piece: piece).map { String(decoding: $0, as: UTF8.self) }
+    /// The main file (without its `#sourceLocation` line) and the pieces, as text.
+    private func split(_ text: String, piece: Int = 3) -> (main: String, pieces: [String])? {
+        guard let split = LiteralSplitter.split(Array(text.utf8), path: "/p/Leptonfile", piece: piece) else {
+            return nil
+        }
+        let main = String(decoding: split.main, as: UTF8.self)
+        let directive = "#sourceLocation(file: \"/p/Leptonfile\", line: 1)\n"
+        #expect(main.hasPrefix(directive))
+        return (String(main.dropFirst(directive.count)), split.pieces.map { String(decoding: $0, as: UTF8.self) })
     }
 
     private func rows(_ count: Int, _ row: (Int) -> String) -> String {
         (0..<count).map { "    " + row($0) + "," }.joined(separator: "\n")
     }
 
-    /// Every line of `split` begins with the same line of `original`: text was only added.
-    private func onlyAddsAtLineEnds(_ original: String, _ split: String) -> Bool {
+    /// Every line of `main` is the same line of `original`, with text added at its end or with
+    /// moved rows turned into spaces: no byte of what stays moves.
+    private func keepsEveryLine(_ original: String, _ main: String) -> Bool {
         let before = original.split(separator: "\n", omittingEmptySubsequences: false)
-        let after = split.split(separator: "\n", omittingEmptySubsequences: false)
-        return before.count == after.count && zip(before, after).allSatisfy { $1.hasPrefix($0) }
+        let after = main.split(separator: "\n", omittingEmptySubsequences: false)
+        return before.count == after.count
+            && zip(before, after).allSatisfy { old, new in
+                new.hasPrefix(old)
+                    || (old.count == new.count && zip(old, new).allSatisfy { $0 == $1 || $1 == " " })
+            }
     }
 
-    @Test func aTypedTopLevelTableBecomesFunctionsOnTheSameLines() throws {
+    @Test func aTypedTopLevelTableKeepsItsFirstRowsAndTheRestGoToFunctionsInFilesOfTheirOwn() throws {
         let text = """
             import LeptonDescription
             let table: [(String, [String])] = [
@@ -32,33 +44,46 @@ struct LiteralSplitterTests {
             ]
             let pipeline = Pipeline(stages: table.map { .stage(name: $0.0, command: "true", inputs: $0.1.map { Input($0) }) })
             """
-        let result = try #require(split(text))
-        #expect(onlyAddsAtLineEnds(text, result))
-        let lines = result.split(separator: "\n")
-        #expect(lines[4].hasSuffix(#",] + __leptonPart1(); func __leptonPart1() -> [(String, [String])] { ["#))
-        #expect(lines[7].hasSuffix(#",] + __leptonPart2() }; func __leptonPart2() -> [(String, [String])] { ["#))
-        #expect(lines[9] == "] }")
+        let (main, pieces) = try #require(split(text))
+        #expect(keepsEveryLine(text, main))
+        let lines = main.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[4].hasSuffix(#",] + __leptonPart1()"#))
+        #expect(lines[5].allSatisfy { $0 == " " } && lines[8].allSatisfy { $0 == " " })
+        #expect(lines[9] == " ")
         // The seventh row is the last: no piece of nothing but a trailing comma.
-        #expect(!result.contains("__leptonPart3"))
+        #expect(pieces.count == 2)
+        #expect(
+            pieces[0] == """
+                import LeptonDescription
+                #sourceLocation(file: "/p/Leptonfile", line: 5)
+                func __leptonPart1() -> [(String, [String])] { [
+                    ("s3", ["in/3"]),
+                    ("s4", ["in/4"]),
+                    ("s5", ["in/5"]),
+                ] + __leptonPart2() }
+                #sourceLocation()
+
+                """)
+        #expect(
+            pieces[1].contains(
+                "line: 8)\nfunc __leptonPart2() -> [(String, [String])] { [\n    (\"s6\", [\"in/6\"]),\n] }\n"))
     }
 
-    @Test func pipelineStagesAsTheLastArgumentBecomeFunctionsAndClosuresElsewhere() throws {
+    @Test func pipelineStagesAreCutWhereverTheLiteralIsTheWholeArgumentOrIsAddedTo() throws {
         let stages = rows(4) { ".stage(name: \"s\($0)\", command: \"echo \\(\($0))\")" }
-        let last = "import LeptonDescription\nlet pipeline = Pipeline(name: \"p\", stages: [\n\(stages)\n])"
-        let lastSplit = try #require(split(last))
-        #expect(onlyAddsAtLineEnds(last, lastSplit.replacing("] }; _ = ()", with: "])")))
-        #expect(lastSplit.contains(",] + __leptonPart1()); func __leptonPart1() -> [Stage] { ["))
-        #expect(lastSplit.hasSuffix("] }; _ = ()"))
-        let notLast = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n], gates: [])"
-        let notLastSplit = try #require(split(notLast))
-        #expect(notLastSplit.contains(",] + { () -> [Stage] in let __leptonRows: [Stage] = ["))
-        #expect(notLastSplit.contains("]; return __leptonRows }(), gates: [])"))
-        let plus = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n] + more)"
-        #expect(try #require(split(plus)).hasSuffix("]; return __leptonRows }() + more)"))
+        for (ending, kept) in [
+            ("])", " )"), ("], gates: [])", " , gates: [])"), ("] + more)", "  + more)"), ("],\n)", " ,"),
+        ] {
+            let text = "import LeptonDescription\nlet pipeline = Pipeline(name: \"p\", stages: [\n\(stages)\n\(ending)"
+            let (main, pieces) = try #require(split(text), "\(ending)")
+            #expect(keepsEveryLine(text, main), "\(main)")
+            #expect(main.contains("\"echo \\(2)\"),] + __leptonPart1()\n"))
+            #expect(main.split(separator: "\n").contains { $0 == kept }, "\(main)")
+            #expect(
+                pieces.count == 1 && pieces[0].contains("func __leptonPart1() -> [Stage] { [\n    .stage(name: \"s3\""))
+        }
         let table = "let table: [String] = [\n" + rows(4) { "\"\($0)\"" } + "\n] + more"
-        #expect(try #require(split(table)).hasSuffix("]; return __leptonRows }() + more"))
-        let trailingComma = "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(stages)\n],\n)"
-        #expect(try #require(split(trailingComma)).contains("in let __leptonRows: [Stage] = ["))
+        #expect(try #require(split(table)).main.hasSuffix("  + more"))
     }
 
     /// Commas in strings, raw strings, interpolations, multi-line strings and comments are not
@@ -80,34 +105,37 @@ struct LiteralSplitterTests {
                 "eight",
             ]
             """#
-        let result = try #require(split(text))
-        #expect(onlyAddsAtLineEnds(text, result))
-        let cut = result.split(separator: "\n").enumerated().filter { $0.element.contains("__leptonPart") }.map(
-            \.offset)
+        let (main, pieces) = try #require(split(text))
+        #expect(keepsEveryLine(text, main))
         // Rows 1–3 end lines 1–3; the multi-line string's row ends line 7; then three more rows
-        // (a comment after the fifth's comma is no code).
-        #expect(cut == [3, 9])
+        // (a comment after the fifth's comma is no code): cuts after lines 3 and 9.
+        #expect(main.split(separator: "\n")[3].hasSuffix("] + __leptonPart1()"))
+        #expect(pieces.count == 2)
+        #expect(pieces[0].contains("line: 4)\n") && pieces[0].contains("    multi,\n    line],\n"))
+        #expect(pieces[0].contains("\"five\",\n] + __leptonPart2() }"))
+        #expect(
+            pieces[1].contains("line: 10)\n") && pieces[1].contains("    \"six\",\n    \"seven\",\n    \"eight\",\n] }")
+        )
     }
 
     /// The pieces' names are ones no byte of the file spells.
     @Test func piecesAreNamedWhatTheFileDoesNotUse() throws {
         let text = "let __lepton_Part1 = 1\nlet names: [String] = [\n" + rows(4) { "\"__leptonPart\($0)\"" } + "\n]"
-        let result = try #require(split(text))
-        #expect(result.contains("] + __lepton__Part1(); func __lepton__Part1() -> [String] { ["))
+        let (main, pieces) = try #require(split(text))
+        #expect(main.contains("] + __lepton__Part1()") && pieces[0].contains("func __lepton__Part1() -> [String] { ["))
     }
 
-    /// A row followed by a `//` comment is cut before the comment: only the comment moves.
-    @Test func rowsWithTrailingCommentsAreCutBeforeTheComment() throws {
+    /// A row followed by a `//` comment is cut there; the comment stays behind the added text.
+    @Test func rowsWithTrailingCommentsAreCutToo() throws {
         let text =
             "let names: [String] = [\n"
             + (0..<7).map { "    \"n\($0)\", // row \($0), with commas" }
             .joined(separator: "\n") + "\n]"
-        let result = try #require(split(text))
-        let lines = result.split(separator: "\n")
-        #expect(
-            lines[3] == "    \"n2\",] + __leptonPart1(); func __leptonPart1() -> [String] { [ // row 2, with commas")
-        #expect(lines[6].hasPrefix("    \"n5\",] + __leptonPart2() }; func __leptonPart2()"))
-        #expect(lines.count == 9)
+        let (main, pieces) = try #require(split(text))
+        let lines = main.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[3] == "    \"n2\",] + __leptonPart1() // row 2, with commas")
+        #expect(lines.count == 9 && pieces.count == 2)
+        #expect(pieces[0].contains("    \"n5\", // row 5, with commas\n] + __leptonPart2() }"))
     }
 
     @Test(arguments: [
@@ -127,7 +155,7 @@ struct LiteralSplitterTests {
         "let pipeline = Pipeline(stages: [\n    .stage(name: \"a\", command: \"true\"),\n    .stage(name: \"b\", command: \"true\"),\n    .stage(name: \"c\", command: \"true\"),\n    .stage(name: \"d\", command: \"true\"),\n].filter { _ in true })",
     ])
     func leavesWhatItCannotBeSureOfAlone(text: String) {
-        #expect(split(text) == nil)
+        #expect(LiteralSplitter.split(Array(text.utf8), path: "/p/Leptonfile", piece: 3) == nil)
     }
 
     // MARK: Compiled
@@ -155,11 +183,43 @@ struct LiteralSplitterTests {
     func splitLeptonfilesEvaluateTheSame(seed: UInt64) throws {
         var random = SplitMix(seed: seed)
         let text = SplitSource.random(&random, form: Int(seed % 3))
-        #expect(LiteralSplitter.split(Array(text.utf8)) != nil, "nothing to split in\n\(text)")
+        #expect(LiteralSplitter.split(Array(text.utf8), path: "/p/Leptonfile") != nil, "nothing to split in\n\(text)")
         // The split copy itself must compile: no second compile of the file as written.
         let (split, whole) = loadBothWays(text, mustCompileSplit: true)
         let wholeDescription = try whole.get()
         #expect(try split.get() == wholeDescription, "\(text)")
+    }
+
+    /// Edits compiled incrementally (a row, a constant every piece reads, fewer rows, more)
+    /// evaluate to what a compile of the whole edited file gives: the compiler's state in
+    /// `.lepton/leptonfile/incremental` never hands back a stale piece.
+    @Test func incrementalCompilesAfterEditsEvaluateAsTheWholeFileDoes() throws {
+        func text(rows: Int, base: String, edited: Int) -> String {
+            var lines = ["import LeptonDescription", "let base = \"\(base)\"", "let table: [(String, String)] = ["]
+            for row in 0..<rows {
+                lines.append("    (\"t\(row)\", \"echo \(row == edited ? "edited" : "row") \\(base) \(row)\"),")
+            }
+            lines += ["]", "let pipeline = Pipeline(stages: table.map { .stage(name: $0.0, command: .shell($0.1)) })"]
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let package = TemporaryPackage("incremental")
+        var loader = LeptonfileLoader(workspace: package.workspace)
+        loader.compilesAsWrittenAfterASplitFails = false
+        for (rows, base, edited) in [
+            (80, "data", -1), (80, "data", 41), (80, "other", 41), (30, "other", 41), (120, "other", 7),
+        ] {
+            let current = text(rows: rows, base: base, edited: edited)
+            package.write("Leptonfile", current)
+            let incremental = try loader.load().pipeline.binary(key: "k")
+            let whole = TemporaryPackage("whole")
+            whole.write("Leptonfile", current)
+            var wholeLoader = LeptonfileLoader(workspace: whole.workspace)
+            wholeLoader.splitsLiterals = false
+            #expect(incremental == (try wholeLoader.load().pipeline.binary(key: "k")), "\(rows) \(base) \(edited)")
+        }
+        let pieces = try PosixFileSystem().list(package.workspace.loaderDirectory + "/incremental").map(\.name)
+            .filter { $0.hasPrefix("part") && $0.hasSuffix(".swift") }
+        #expect(pieces.count == 4, "\(pieces)")  // 120 rows: 25 stay, 95 in 4 pieces
     }
 
     /// An error in a row of a split table is the compiler's, on the user's line and column: the
@@ -174,7 +234,7 @@ struct LiteralSplitterTests {
             ]
             let pipeline = Pipeline(stages: table.map { .stage(name: $0.0, command: .shell($0.1)) })
             """
-        #expect(LiteralSplitter.split(Array(text.utf8)) != nil)
+        #expect(LiteralSplitter.split(Array(text.utf8), path: "/p/Leptonfile") != nil)
         let (split, whole) = loadBothWays(text)
         guard case .failure(let splitError) = split, case .failure(let wholeError) = whole else {
             Issue.record("the Leptonfile compiled: \(split)")
