@@ -42,7 +42,7 @@ struct PackageSession {
         loader.onSlowCompile = { warning in
             console.error(
                 console.dim(
-                    "\(warning)\n  note: the Swift type checker's work on one long literal grows faster than its length. Lepton compiles a top-level `let NAME: [Type] = [...]` and the last argument `stages: [...]` of `Pipeline(...)` in pieces; write long lists in one of those forms, one row per line, or generate the stages in a loop (docs/Leptonfile.md, Limits). The evaluation is cached until the Leptonfile changes."
+                    "\(warning)\n  note: the Swift type checker's work on one long literal grows faster than its length. Lepton compiles a top-level `let NAME: [Type] = [...]` and the `stages: [...]` of `Pipeline(...)` in pieces; write long lists in one of those forms, one row per line, or generate the stages in a loop (docs/Leptonfile.md, Limits). The evaluation is cached until the Leptonfile changes."
                 ))
         }
         loader.onWaiting = { holder in
