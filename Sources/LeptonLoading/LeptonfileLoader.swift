@@ -155,7 +155,13 @@ public struct LeptonfileLoader: Sendable {
             }
         }
         var splitTried = false
-        if splitsLiterals, let split = LiteralSplitter.split(bytes, path: workspace.leptonfile) {
+        // The pieces of these very bytes failed to compile where the whole file compiled (rows
+        // reading a `private` declaration): not tried again until the Leptonfile changes.
+        let splitFailed = workspace.loaderDirectory + "/split-failed"
+        let digest = Array(ContentHash.of(bytes).utf8)
+        if splitsLiterals, (try? fileSystem.read(splitFailed)) != digest,
+            let split = LiteralSplitter.split(bytes, path: workspace.leptonfile)
+        {
             let directory = workspace.loaderDirectory + "/incremental"
             let inputs = try IncrementalSources.write(split, in: directory, fileSystem: fileSystem)
             run(inputs, into: directory + "/leptonfile")
@@ -165,6 +171,9 @@ public struct LeptonfileLoader: Sendable {
         if !outcome.succeeded && (compilesAsWrittenAfterASplitFails || !splitTried) {
             try writeOverlay(in: scratch, source: workspace.leptonfile)
             run(["-vfsoverlay", scratch + "/overlay.json", scratch + "/virtual/Leptonfile.swift"], into: executable)
+            if splitTried && outcome.succeeded {
+                try? fileSystem.writeAtomically(digest, to: splitFailed, durable: false)
+            }
         }
         guard outcome.succeeded else {
             let output =

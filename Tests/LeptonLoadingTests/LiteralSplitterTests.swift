@@ -222,6 +222,32 @@ struct LiteralSplitterTests {
         #expect(pieces.count == 4, "\(pieces)")  // 120 rows: 25 stay, 95 in 4 pieces
     }
 
+    /// Rows that read a `private` declaration cannot be compiled from other files: the file is
+    /// compiled as written, and its pieces are not tried again until it changes.
+    @Test func piecesThatDoNotCompileAreNotTriedAgainForTheSameBytes() throws {
+        func text(_ modifier: String) -> String {
+            let rows = (0..<60).map { "    \"\\(base)/\($0)\"," }.joined(separator: "\n")
+            return "import LeptonDescription\n\(modifier)let base = \"data\"\nlet names: [String] = [\n\(rows)\n]\n"
+                + "let pipeline = Pipeline(stages: names.map { .stage(name: $0, command: \"true\") })\n"
+        }
+        let package = TemporaryPackage("split-failed")
+        let loader = LeptonfileLoader(workspace: package.workspace)
+        let marker = package.workspace.loaderDirectory + "/split-failed"
+        package.write("Leptonfile", text("private "))
+        #expect(try loader.load().pipeline.stages.count == 60)
+        let digest = try PosixFileSystem().read(marker)
+        #expect(digest == Array(ContentHash.of(Array(text("private ").utf8)).utf8))
+        // Without `private` the pieces compile, and the executable is theirs.
+        package.write("Leptonfile", text(""))
+        #expect(try loader.load().pipeline.stages.count == 60)
+        #expect(PosixFileSystem().status(package.workspace.loaderDirectory + "/incremental/leptonfile") != nil)
+        // The failing bytes again: compiled as written at once, the pieces' files left as they were.
+        package.write("Leptonfile", text("private "))
+        #expect(try loader.load().pipeline.stages.count == 60)
+        let main = try PosixFileSystem().readText(package.workspace.loaderDirectory + "/incremental/main.swift")
+        #expect(!main.contains("private let base"))
+    }
+
     /// An error in a row of a split table is the compiler's, on the user's line and column: the
     /// original file is compiled for the diagnostics.
     @Test func anErrorInASplitTableIsReportedAsWritten() throws {
