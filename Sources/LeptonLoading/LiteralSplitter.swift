@@ -46,6 +46,9 @@ enum LiteralSplitter {
         var pieces: [[UInt8]] = []
         var index = 0
         var coveredUntil = -1
+        // The line at `counted`, advanced as the pieces go forward through the file.
+        var counted = 0
+        var line = 1
         while index < tokens.count {
             defer { index += 1 }
             guard tokens[index].start > coveredUntil,
@@ -62,8 +65,10 @@ enum LiteralSplitter {
                     ? lineEnd(after: tokens[cuts[number + 1]].end, in: bytes) : tokens[close].start
                 let name = "\(prefix)Part\(pieces.count + 1)"
                 let next = number + 1 < cuts.count ? " + \(prefix)Part\(pieces.count + 2)()" : ""
+                line += bytes[counted..<start].count { $0 == UInt8(ascii: "\n") }
+                counted = start
                 var text = imports
-                text += "#sourceLocation(file: \(quotedPath), line: \(line(of: start, in: bytes) - 1))\n"
+                text += "#sourceLocation(file: \(quotedPath), line: \(line - 1))\n"
                 text += "func \(name)() -> \(literal.type) { [\n"
                 var file = Array(text.utf8) + bytes[start..<end]
                 if file.last != UInt8(ascii: "\n") { file.append(UInt8(ascii: "\n")) }
@@ -94,11 +99,6 @@ enum LiteralSplitter {
         var index = position
         while index < bytes.count, bytes[index] != UInt8(ascii: "\n") { index += 1 }
         return min(bytes.count, index + 1)
-    }
-
-    /// The 1-based line of `position`.
-    private static func line(of position: Int, in bytes: [UInt8]) -> Int {
-        1 + bytes[..<position].count { $0 == UInt8(ascii: "\n") }
     }
 
     /// The file's top-level `import` lines, for the pieces' files.
