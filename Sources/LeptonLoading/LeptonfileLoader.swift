@@ -96,7 +96,7 @@ public struct LeptonfileLoader: Sendable {
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
         try fileSystem.createDirectories(scratch)
         defer { try? fileSystem.remove(scratch) }
-        let executable = try compile(bytes, in: scratch, library: library, toolchain: compiler)
+        let executable = try compile(bytes, key: key, in: scratch, library: library, toolchain: compiler)
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
         try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
@@ -130,15 +130,15 @@ public struct LeptonfileLoader: Sendable {
     /// compiled through a VFS overlay that maps a virtual `Leptonfile.swift` onto the real file:
     /// swiftc needs the extension, and diagnostics keep the real path.
     private func compile(
-        _ bytes: [UInt8], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
+        _ bytes: [UInt8], key: String, in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
     ) throws(LeptonError) -> String {
         var executable = scratch + "/leptonfile"
         let clock = SystemClock()
         let started = clock.monotonicNow()
         var outcome = ProcessOutcome.failed("not compiled")
         var printed: [Substring] = []
-        /// Compiles `inputs` (with `lifetimes` first as set, then completed should the compiler
-        /// refuse the flag or crash without it).
+        /// Compiles `inputs` into `output`: without lifetime completion unless
+        /// ``completesLifetimes``, then with it should the compiler refuse the flag or crash.
         func run(_ inputs: [String], into output: String) {
             for completes in completesLifetimes ? [true] : [false, true] {
                 if completes && !completesLifetimes
@@ -155,11 +155,10 @@ public struct LeptonfileLoader: Sendable {
             }
         }
         var splitTried = false
-        // The pieces of these very bytes failed to compile where the whole file compiled (rows
-        // reading a `private` declaration): not tried again until the Leptonfile changes.
+        // The pieces of this very Leptonfile (its cache key) failed to compile where the whole
+        // file compiled (rows reading a `private` declaration): not tried again until it changes.
         let splitFailed = workspace.loaderDirectory + "/split-failed"
-        let digest = Array(ContentHash.of(bytes).utf8)
-        if splitsLiterals, (try? fileSystem.read(splitFailed)) != digest,
+        if splitsLiterals, (try? fileSystem.read(splitFailed)) != Array(key.utf8),
             let split = LiteralSplitter.split(bytes, path: workspace.leptonfile)
         {
             let directory = workspace.loaderDirectory + "/incremental"
@@ -169,10 +168,10 @@ public struct LeptonfileLoader: Sendable {
             splitTried = true
         }
         if !outcome.succeeded && (compilesAsWrittenAfterASplitFails || !splitTried) {
-            try writeOverlay(in: scratch, source: workspace.leptonfile)
+            try writeOverlay(in: scratch)
             run(["-vfsoverlay", scratch + "/overlay.json", scratch + "/virtual/Leptonfile.swift"], into: executable)
             if splitTried && outcome.succeeded {
-                try? fileSystem.writeAtomically(digest, to: splitFailed, durable: false)
+                try? fileSystem.writeAtomically(Array(key.utf8), to: splitFailed, durable: false)
             }
         }
         guard outcome.succeeded else {
@@ -199,8 +198,8 @@ public struct LeptonfileLoader: Sendable {
         return executable
     }
 
-    /// Points the virtual `Leptonfile.swift` at `source`: the user's file, or its split copy.
-    private func writeOverlay(in scratch: String, source: String) throws(LeptonError) {
+    /// Maps the virtual `Leptonfile.swift` onto the user's file.
+    private func writeOverlay(in scratch: String) throws(LeptonError) {
         let overlay = JSON.object([
             "version": .int(0), "case-sensitive": .bool(true),
             "roots": .array([
@@ -209,7 +208,7 @@ public struct LeptonfileLoader: Sendable {
                     "contents": .array([
                         .object([
                             "name": .string("Leptonfile.swift"), "type": .string("file"),
-                            "external-contents": .string(source),
+                            "external-contents": .string(workspace.leptonfile),
                         ])
                     ]),
                 ])
