@@ -44,6 +44,39 @@ public struct JSONStream {
     /// did not change since the file was read).
     public mutating func raw(_ value: ArraySlice<UInt8>) { bytes.append(contentsOf: value) }
 
+    /// Appends JSON text without the whitespace between its tokens (strings as they are): a
+    /// pretty document's part in a compact one.
+    public mutating func rawCompacted(_ value: ArraySlice<UInt8>) {
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: value.count))
+        let written = bytes.withUnsafeMutableBufferPointer { output in
+            value.withUnsafeBufferPointer { input in
+                var count = start
+                var inString = false
+                var escaped = false
+                for byte in input {
+                    if inString {
+                        if escaped {
+                            escaped = false
+                        } else if byte == UInt8(ascii: "\\") {
+                            escaped = true
+                        } else if byte == UInt8(ascii: "\"") {
+                            inString = false
+                        }
+                    } else if byte == UInt8(ascii: "\"") {
+                        inString = true
+                    } else if byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 {
+                        continue
+                    }
+                    output[count] = byte
+                    count += 1
+                }
+                return count
+            }
+        }
+        bytes.removeSubrange(written...)
+    }
+
     /// A value given as a tree, at the current depth.
     public mutating func value(_ value: JSON) { value.write(to: &bytes, pretty: pretty, level: started.count) }
 

@@ -17,19 +17,25 @@ struct Planner: Sendable {
     /// Stages the no-op snapshot still vouches for (see ``CertifiedStages``): up to date with
     /// their record in the lock, decided without hashing anything.
     var certified: Set<Int> = []
+    /// Certified stages whose dependents are all certified too: nothing decided needs their
+    /// records, so they are not read (``StageDecision/vouched``).
+    var vouched: Set<Int> = []
 
     /// Decides a stage whose dependencies are decided.
     ///
     /// - Parameters:
     ///   - stage: The stage, by index in the pipeline.
-    ///   - previous: The stage's record in the lock, if any.
+    ///   - readPrevious: The stage's record in the lock, if any; not read for a vouched stage.
     ///   - upstream: Output digests of the stages decided so far.
     ///   - pendingDependency: A dependency whose outputs are unknown until it runs (dry run).
     /// - Returns: What the stage needs, with the reasons.
     func decide(
-        _ stage: Int, previous: StageRecord?, upstream: [String: PathDigest], pendingDependency: Int? = nil
+        _ stage: Int, previous readPrevious: @autoclosure () -> StageRecord?, upstream: [String: PathDigest],
+        pendingDependency: Int? = nil
     ) -> StageDecision {
+        if vouched.contains(stage) && pendingDependency == nil { return .vouched }
         let description = graph.pipeline.stages[stage]
+        let previous = readPrevious()
         if let pendingDependency {
             return pending(description, previous: previous, upstream: upstream, after: pendingDependency)
         }

@@ -61,25 +61,9 @@ public final class Builder: @unchecked Sendable {
         let certified = certifiedStages()
         let coordinator = self.coordinator(
             planner(for: order, certified: certified, warnings: nil), execution: DryRunExecution())
-        let previous: (String) -> StageRecord?
-        if let certified, let index = LockIndex.read(workspace) {
-            // A stage the snapshot vouches for, with nothing downstream decided again, is up to
-            // date whatever its record says: a plan reports it and reads nothing more.
-            let needed = Set(
-                graph.pipeline.stages.indices.filter { stage in
-                    !certified.stages.contains(stage)
-                        || graph.dependents[stage].contains { !certified.stages.contains($0) }
-                }
-                .map { graph.pipeline.stages[$0].name })
-            let vouched = StageRecord(command: "")
-            previous = { needed.contains($0) ? index.record($0) : vouched }
-            ProcessLifetime.retain(index)
-        } else {
-            let state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: false)
-            previous = { state.lock.stages[$0] }
-            ProcessLifetime.retain(state.lock)
-        }
-        let result = coordinator.run(order, previous: previous, promote: { _, _ in })
+        let state = try LockState.load(workspace: workspace, observer: observer, writeRecovered: false)
+        state.retainToExit()
+        let result = coordinator.run(order, previous: { state.record($0) }, promote: { _, _ in })
         ProcessLifetime.retain(self)
         return Plan(stages: result.outcomes, seconds: seconds(since: start))
     }
@@ -114,7 +98,11 @@ public final class Builder: @unchecked Sendable {
             planner: planner, remote: remote, force: options.force,
             observer: observer, resources: resources)
         let result = coordinator(planner, execution: execution, budget: budget).run(
-            order, previous: { state.lock.stages[$0] }, promote: { state.update($0, $1) })
+            order, previous: { state.record($0) }, promote: { state.update($0, $1) })
+        // What the run history records for the stages left unread: the lock's bytes, read
+        // before the save below replaces them.
+        var unread: [String: ArraySlice<UInt8>] = [:]
+        for name in result.vouched { unread[name] = state.recordBytes(name) }
         phases.end("decide, run and restore stages")
         if remote?.finish() == true { phases.end("finish uploads") }
         try state.save(keeping: Set(graph.pipeline.stages.map(\.name)))
@@ -130,12 +118,12 @@ public final class Builder: @unchecked Sendable {
                 lockStatus: state.status, carried: certified?.unchanged ?? [], to: workspace.noOpSnapshotFile)
             phases.end("write no-op snapshot")
         }
-        ProcessLifetime.retain(state.lock)
+        state.retainToExit()
         ProcessLifetime.retain(self)
         return BuildSummary(
             outcomes: result.outcomes, seconds: seconds(since: start), interrupted: interrupted,
             phases: phases.phases + (remote?.split ?? []), durations: result.durations, records: result.records,
-            jobs: result.jobs)
+            unreadRecords: unread, jobs: result.jobs)
     }
 
     /// Each stage's resources with their params read (`--set` overrides included).
@@ -204,10 +192,13 @@ public final class Builder: @unchecked Sendable {
         var evaluator = self.evaluator
         let toDecide = certified.map { certified in order.filter { !certified.stages.contains($0) } } ?? order
         evaluator.prefetched = evaluator.prefetchSourceDigests(of: toDecide, graph: graph)
+        let vouched = certified.map { certified in
+            certified.stages.filter { graph.dependents[$0].allSatisfy(certified.stages.contains) }
+        }
         return Planner(
             graph: graph, evaluator: evaluator, cache: executor.cache, force: options.force,
             gateBaseline: options.gateBaseline, root: workspace.root, observer: warnings,
-            certified: certified?.stages ?? [])
+            certified: certified?.stages ?? [], vouched: vouched ?? [])
     }
 
     /// What the last build's snapshot still vouches for, for a build of the whole pipeline.

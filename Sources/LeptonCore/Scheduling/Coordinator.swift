@@ -27,6 +27,9 @@ struct Coordinator {
         var outcomes: [(stage: String, outcome: StageOutcome)] = []
         var durations: [String: Double] = [:]
         var records: [String: StageRecord] = [:]
+        /// Stages up to date on the snapshot's word whose records were left unread in the lock
+        /// (``StageDecision/vouched``): theirs is the lock's record.
+        var vouched: Set<String> = []
         /// The cluster job each stage that went to a cluster ran as, by stage.
         var jobs: [String: String] = [:]
     }
@@ -54,6 +57,7 @@ struct Coordinator {
         var ready = MinHeap(order.filter { remaining[$0] == 0 })
         var outcomes: [Int: StageOutcome] = [:]
         var unknownOutputs = Set<Int>()
+        var vouched = Set<Int>()
         var upstream: [String: PathDigest] = [:]
         var queued: [(Int, StageDecision, UInt64, UInt64)] = []
         var running = 0
@@ -80,6 +84,8 @@ struct Coordinator {
                 for (path, digest) in record.outputs { upstream[path] = digest }
                 // Up to date means the same key, hence the same record: nothing to write.
                 if done.outcome != .upToDate { promote(name, record) }
+            } else if vouched.contains(stage), done.outcome == .upToDate {
+                result.vouched.insert(name)
             } else if !Coordinator.blocks(done.outcome) {
                 unknownOutputs.insert(stage)
             }
@@ -113,6 +119,7 @@ struct Coordinator {
                     stage, previous: previous(stages[stage].name), upstream: upstream,
                     pendingDependency: graph.dependencies[stage].first(where: unknownOutputs.contains))
                 if let settled = execution.settle(stage, stages[stage], decision) {
+                    if case .vouched = decision { vouched.insert(stage) }
                     finish(stage, settled, seconds: Double(clock.monotonicNow() - started) / 1e9)
                 } else {
                     queued.append((stage, decision, started, clock.monotonicNow()))

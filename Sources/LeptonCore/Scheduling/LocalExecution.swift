@@ -19,6 +19,9 @@ struct LocalExecution: StageExecution {
             // tightened gate must fail the build.
             if let failure = planner.gateFailure(of: stage) { return StageResult(outcome: .failed(failure)) }
             return StageResult(outcome: .upToDate, record: record)
+        case .vouched:
+            if let failure = planner.gateFailure(of: stage) { return StageResult(outcome: .failed(failure)) }
+            return StageResult(outcome: .upToDate)
         case .failed(let failure):
             return StageResult(outcome: .failed(failure))
         case .pending:
@@ -73,7 +76,7 @@ struct LocalExecution: StageExecution {
             case .failure(let failure):
                 return StageResult(outcome: .failed(failure), job: run.job)
             }
-        case .upToDate, .failed, .pending:
+        case .upToDate, .vouched, .failed, .pending:
             return settle(index, stage, decision) ?? StageResult(outcome: .failed(StageFailure(message: "not settled")))
         }
     }

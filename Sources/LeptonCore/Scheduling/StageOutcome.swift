@@ -93,6 +93,9 @@ public struct BuildSummary: Sendable {
     /// The record each stage that is up to date, ran or was restored has after this build, by
     /// name: what the run history records (never a record another build produced).
     public var records: [String: StageRecord] = [:]
+    /// The record of each stage that is up to date on the no-op snapshot's word, as the lock
+    /// holds it (JSON bytes): the build did not decode it (``StageDecision/vouched``).
+    public var unreadRecords: [String: ArraySlice<UInt8>] = [:]
     /// The cluster job each stage that ran on a cluster ran as, by name.
     public var jobs: [String: String] = [:]
 

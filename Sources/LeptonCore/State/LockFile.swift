@@ -18,22 +18,28 @@ public struct LockFile: Sendable, Equatable {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The file's bytes: sorted, indented JSON, written member by member.
-    public var bytes: [UInt8] { bytes(reusing: nil) }
+    public var bytes: [UInt8] {
+        LockFile.bytes(stages: Set(stages.keys)) { name, stream in stages[name]?.write(to: &stream) }
+    }
 
-    /// The bytes a lock was read from and the records they hold, so a build that changed one
-    /// stage of 1,000 copies the other records' bytes instead of writing them again.
-    struct Read {
-        let bytes: [UInt8]
-        let records: [String: StageRecord]
-        let spans: [String: Range<Int>]
-
-        /// Nil when the records' byte ranges cannot be found (a key with escapes).
-        init?(bytes: [UInt8], records: [String: StageRecord]) {
-            guard let spans = LockFile.spans(of: bytes) else { return nil }
-            self.bytes = bytes
-            self.records = records
-            self.spans = spans.records
+    /// A lock's bytes with a record for each of `names`, in order, written by `record` (which
+    /// may copy a record's bytes from the file as read: they are at the same indentation).
+    static func bytes(stages names: Set<String>, record: (String, inout JSONStream) -> Void) -> [UInt8] {
+        var stream = JSONStream(pretty: true, capacity: names.count * 1536 + 256)
+        stream.beginObject()
+        stream.key("generator")
+        stream.string("lepton; commit this file, do not edit it by hand")
+        stream.key("stages")
+        stream.beginObject()
+        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            stream.key(name)
+            record(name, &stream)
         }
+        stream.endObject()
+        stream.key("version")
+        stream.integer(LockFile.version)
+        stream.endObject()
+        return stream.finish()
     }
 
     /// The byte ranges of a lock's version and of each stage's record, found without decoding
@@ -43,29 +49,6 @@ public struct LockFile: Sendable, Equatable {
             let records = JSONMemberSpans.of(bytes, in: stages)
         else { return nil }
         return (version, records)
-    }
-
-    /// ``bytes``, with each record equal to the one `read` holds copied from its bytes.
-    func bytes(reusing read: Read?) -> [UInt8] {
-        var stream = JSONStream(pretty: true, capacity: stages.count * 1536 + 256)
-        stream.beginObject()
-        stream.key("generator")
-        stream.string("lepton; commit this file, do not edit it by hand")
-        stream.key("stages")
-        stream.beginObject()
-        for (name, record) in stages.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            stream.key(name)
-            if let read, let span = read.spans[name], read.records[name] == record {
-                stream.raw(read.bytes[span])
-            } else {
-                record.write(to: &stream)
-            }
-        }
-        stream.endObject()
-        stream.key("version")
-        stream.integer(LockFile.version)
-        stream.endObject()
-        return stream.finish()
     }
 
     /// The same bytes through a ``JSON`` tree: what ``bytes`` must equal.

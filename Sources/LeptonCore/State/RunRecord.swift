@@ -11,7 +11,17 @@ public struct RunRecord: Sendable, Equatable {
         /// `ran`, `restored`, `up to date`, `failed` or `skipped`.
         public var outcome: String
         /// The record the stage's outputs correspond to (nil if it never succeeded).
-        public var record: StageRecord?
+        public var record: StageRecord? {
+            get { decoded ?? lockBytes.flatMap { try? JSON.parse($0) }.flatMap(StageRecord.init(json:)) }
+            set {
+                decoded = newValue
+                lockBytes = nil
+            }
+        }
+        private var decoded: StageRecord?
+        /// The record as `Lepton.lock` holds it (JSON), for a stage the build left unread
+        /// (``BuildSummary/unreadRecords``): written to the history as it is, compacted.
+        private var lockBytes: ArraySlice<UInt8>?
         public var seconds: Double?
         /// The cluster job it ran as (`slurm:1234`), when it ran on a cluster.
         public var job: String?
@@ -19,8 +29,30 @@ public struct RunRecord: Sendable, Equatable {
         public init(outcome: String, record: StageRecord?, seconds: Double?, job: String? = nil) {
             self.job = job
             self.outcome = outcome
-            self.record = record
+            self.decoded = record
             self.seconds = seconds
+        }
+
+        /// A stage whose record is the lock's, as its bytes there.
+        init(outcome: String, lockBytes: ArraySlice<UInt8>, seconds: Double?, job: String? = nil) {
+            self.init(outcome: outcome, record: nil, seconds: seconds, job: job)
+            self.lockBytes = lockBytes
+        }
+
+        /// Writes the record member of the history's form, if the stage has a record.
+        func writeRecord(to stream: inout JSONStream) {
+            if let lockBytes {
+                stream.key("record")
+                stream.rawCompacted(lockBytes)
+            } else if let decoded {
+                stream.key("record")
+                decoded.write(to: &stream)
+            }
+        }
+
+        public static func == (left: Stage, right: Stage) -> Bool {
+            left.outcome == right.outcome && left.seconds == right.seconds && left.job == right.job
+                && left.record == right.record
         }
     }
 
@@ -131,10 +163,7 @@ public struct RunRecord: Sendable, Equatable {
             }
             stream.key("outcome")
             stream.string(stage.outcome)
-            if let record = stage.record {
-                stream.key("record")
-                record.write(to: &stream)
-            }
+            stage.writeRecord(to: &stream)
             if let seconds = stage.seconds {
                 stream.key("seconds")
                 stream.value(RunRecord.milliseconds(seconds))

@@ -28,9 +28,15 @@ public struct RunRecorder: Sendable {
         var stages: [String: RunRecord.Stage] = [:]
         var measured = Set<String>()
         for (name, outcome) in summary.outcomes {
-            stages[name] = RunRecord.Stage(
-                outcome: RunRecorder.describe(outcome), record: summary.records[name],
-                seconds: summary.durations[name], job: summary.jobs[name])
+            let described = RunRecorder.describe(outcome)
+            if summary.records[name] == nil, let bytes = summary.unreadRecords[name] {
+                stages[name] = RunRecord.Stage(
+                    outcome: described, lockBytes: bytes, seconds: summary.durations[name], job: summary.jobs[name])
+            } else {
+                stages[name] = RunRecord.Stage(
+                    outcome: described, record: summary.records[name], seconds: summary.durations[name],
+                    job: summary.jobs[name])
+            }
             switch outcome {
             case .upToDate, .ran, .restored: measured.insert(name)
             case .failed(let failure) where failure.isGateFailure: measured.insert(name)

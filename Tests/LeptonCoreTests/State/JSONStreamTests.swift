@@ -1,5 +1,6 @@
 import LeptonSystem
 import Testing
+import _LeptonTestSupport
 
 @testable import LeptonCore
 
@@ -39,28 +40,64 @@ struct JSONStreamTests {
         var stages: [String: StageRecord] = [:]
         for seed in 0..<6 { stages["stage-\(seed)"] = record(seed) }
         let written = LockFile(stages: stages).bytes
-        let read = try LockFile(bytes: written, path: "Lepton.lock")
-        var edited = read
+        var edited = LockFile(stages: stages)
         edited.stages["stage-2"] = record(20)
         edited.stages["stage-9"] = record(9)
         edited.stages["stage-4"] = nil
-        let reuse = try #require(LockFile.Read(bytes: written, records: read.stages))
-        #expect(edited.bytes(reusing: reuse) == edited.bytes)
+        /// The lock `bytes` become after a build that changed stage-2, added stage-9 and
+        /// dropped stage-4.
+        func saved(from bytes: [UInt8]) throws -> [UInt8] {
+            let package = TemporaryPackage()
+            package.write(LockFile.fileName, String(decoding: bytes, as: UTF8.self))
+            let workspace = Workspace(root: package.root)
+            try workspace.prepare()
+            var state = try LockState.load(workspace: workspace, observer: RecordingObserver(), writeRecovered: true)
+            // Records as read back: a params value is canonical JSON once written.
+            #expect(state.record("stage-1") == (try LockFile(bytes: written, path: "Lepton.lock")).stages["stage-1"])
+            #expect(state.recordBytes("stage-1") != nil)
+            state.update("stage-2", record(20))
+            state.update("stage-9", record(9))
+            state.update("stage-3", record(3))  // the same record: nothing to write
+            #expect(state.recordBytes("stage-2") == nil, "a changed record is not the file's")
+            try state.save(keeping: Set(edited.stages.keys))
+            return try PosixFileSystem().read(workspace.lockFile)
+        }
+        #expect(try saved(from: written) == edited.bytes)
 
-        // The same record, written by hand without indentation: copied, not rewritten.
+        // The same records, written by hand without indentation: copied, not rewritten.
         let compact = String(decoding: written, as: UTF8.self)
             .replacing("\n      ", with: "").replacing("\n    }", with: "}")
         let compactBytes = Array(compact.utf8)
-        let parsed = try LockFile(bytes: compactBytes, path: "Lepton.lock")
-        #expect(parsed == read)
-        let compactRead = try #require(LockFile.Read(bytes: compactBytes, records: parsed.stages))
-        let copied = edited.bytes(reusing: compactRead)
+        #expect(try LockFile(bytes: compactBytes, path: "Lepton.lock") == LockFile(bytes: written, path: "Lepton.lock"))
+        let copied = try saved(from: compactBytes)
         #expect(copied != edited.bytes)
         // Records as read back (a params value is canonical JSON once written).
         #expect(try LockFile(bytes: copied, path: "Lepton.lock") == LockFile(bytes: edited.bytes, path: "Lepton.lock"))
         let text = String(decoding: copied, as: UTF8.self)
         #expect(text.contains("\"stage-1\": {\""), "an unchanged record keeps its bytes")
         #expect(text.contains("\"stage-2\": {\n"), "a changed record is written again")
+    }
+
+    /// A record of the lock goes into the run history as its bytes there, compacted: exactly
+    /// the bytes the history writes for the decoded record.
+    @Test func aRecordCopiedFromTheLockIsTheHistorysOwnBytes() throws {
+        var stages: [String: StageRecord] = [:]
+        for seed in 0..<6 { stages["stage-\(seed)"] = record(seed) }
+        stages["z-empty"] = StageRecord(command: "say \"hi\\\" \n  there\t")
+        let lock = LockFile(stages: stages).bytes
+        let index = try #require(LockIndex(bytes: lock))
+        // Records as read back: a params value is canonical JSON once written.
+        for (name, record) in try LockFile(bytes: lock, path: "Lepton.lock").stages {
+            let decoded = RunRecord(
+                id: "20261201-120000-000", started: 1, seconds: 1, status: "succeeded", commit: nil, overrides: [:],
+                stages: [name: RunRecord.Stage(outcome: "up to date", record: record, seconds: 0)], metrics: [:])
+            var copied = decoded
+            copied.stages[name] = RunRecord.Stage(
+                outcome: "up to date", lockBytes: try #require(index.recordBytes(name)), seconds: 0)
+            #expect(copied.compactBytes == decoded.compactBytes, "\(name)")
+            #expect(copied == decoded)
+            #expect(copied.stages[name]?.record == record)
+        }
     }
 
     @Test func aRunRecordIsWrittenAsTheTreeWouldBe() {
