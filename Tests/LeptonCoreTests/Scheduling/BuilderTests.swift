@@ -242,6 +242,24 @@ struct BuilderTests {
         #expect(harness.runner.ran == [])
     }
 
+    /// The lock is decoded record by record: one damaged record costs that stage's decision,
+    /// named in a warning, and the rest of the lock stands.
+    @Test func aDamagedRecordIsDecidedAgainAndTheRestOfTheLockStands() throws {
+        let harness = chain()
+        try harness.build()
+        let lock = harness.package.read("Lepton.lock") ?? ""
+        let json = try JSON.parse(Array(lock.utf8))
+        let key = try #require(json["stages"]?["lint"]?["key"]?.stringValue)
+        harness.package.write("Lepton.lock", lock.replacing("\"key\": \"\(key)\"", with: "\"kee\": \"\(key)\""))
+        let observer = RecordingObserver()
+        harness.runner.reset()
+        let summary = try harness.build(observer: observer)
+        #expect(observer.warnings.contains { $0.contains("stage 'lint' is damaged") }, "\(observer.warnings)")
+        #expect(harness.runner.ran == [], "lint's outputs are restored, nothing runs")
+        #expect(summary.outcome(of: "train") == .upToDate)
+        #expect(harness.package.read("Lepton.lock") == lock, "the record is written again, whole")
+    }
+
     @Test func stagesFinishedBeforeAnInterruptedBuildAreRecoveredFromTheJournal() throws {
         let harness = chain()
         try harness.build()
