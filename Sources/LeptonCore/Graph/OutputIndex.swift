@@ -10,6 +10,10 @@ struct OutputIndex: Sendable {
     private let sorted: [String]
     /// Every folder above an output: only these can have outputs inside them.
     private let folders: Set<String>
+    /// The first component of every output path: an output at, above or inside a path starts
+    /// with the path's own first component, so most inputs (`data/…` when outputs are `out/…`)
+    /// need one look-up, not one per ancestor.
+    private let tops: Set<String>
 
     init(producers: [String: Int]) {
         self.producers = producers
@@ -20,12 +24,20 @@ struct OutputIndex: Sendable {
             while let parent = RelativePath.parent(ancestor), folders.insert(parent).inserted { ancestor = parent }
         }
         self.folders = folders
+        tops = Set(producers.keys.map(OutputIndex.top))
+    }
+
+    /// The path's first component.
+    private static func top(_ path: String) -> String {
+        guard let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) else { return path }
+        return String(path[..<slash])
     }
 
     /// The stages whose outputs equal, contain, or lie inside `path`.
     func producers(touching path: String) -> Set<Int> {
         var found = Set<Int>()
         if let exact = producers[path] { found.insert(exact) }
+        guard tops.contains(OutputIndex.top(path)) else { return found }
         var ancestor = path
         while let parent = RelativePath.parent(ancestor) {
             if let stage = producers[parent] { found.insert(stage) }
