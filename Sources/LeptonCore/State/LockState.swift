@@ -133,7 +133,7 @@ struct LockState {
     /// Keeps everything decoded alive to the process's exit (freeing 1,000 records costs time
     /// a build does not need to spend).
     func retainToExit() {
-        ProcessLifetime.retain(index)
+        if let index { ProcessLifetime.retain(index) }
         ProcessLifetime.retain(decoded)
         ProcessLifetime.retain(updated)
     }
