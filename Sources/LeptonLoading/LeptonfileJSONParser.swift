@@ -6,6 +6,11 @@ import LeptonSystem
 /// normalising paths and collecting every problem (like SwiftPM's `ManifestJSONParser`).
 enum LeptonfileJSONParser {
     static func parse(_ bytes: [UInt8], leptonfile: String) throws(LeptonError) -> PipelineDescription {
+        try convert(try decode(bytes, leptonfile: leptonfile), leptonfile: leptonfile)
+    }
+
+    /// The envelope an evaluated Leptonfile wrote, of this DSL's version.
+    static func decode(_ bytes: [UInt8], leptonfile: String) throws(LeptonError) -> Serialization.Envelope {
         // The version comes first: a mismatch means a mismatched LeptonDescription library.
         guard let json = try? JSON.parse(bytes), let version = json["version"]?.intValue else {
             throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote an unreadable description")
@@ -22,7 +27,7 @@ enum LeptonfileJSONParser {
         } catch {
             throw LeptonError(.leptonfileCrash, "'\(leptonfile)' wrote a damaged description: \(error)")
         }
-        return try convert(envelope, leptonfile: leptonfile)
+        return envelope
     }
 
     /// Converts a decoded envelope (an evaluated Leptonfile's, or ``LiteralLeptonfile``'s).

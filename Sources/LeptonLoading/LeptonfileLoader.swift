@@ -15,6 +15,9 @@ public struct LeptonfileLoader: Sendable {
         case cache, evaluated
         /// Read without the compiler: the Leptonfile is nothing but literals (``LiteralLeptonfile``).
         case literal
+        /// Read as literals, with the constants only the compiler can compute evaluated by a
+        /// small probe (``LiteralLeptonfile/constantsProbe(_:)``).
+        case constants
     }
 
     public let workspace: Workspace
@@ -96,6 +99,13 @@ public struct LeptonfileLoader: Sendable {
         let scratch = fileSystem.temporaryName(beside: workspace.loaderDirectory + "/evaluate")
         try fileSystem.createDirectories(scratch)
         defer { try? fileSystem.remove(scratch) }
+        if readsLiterals, let computed = computedConstants(bytes, in: scratch, library: library, toolchain: compiler),
+            let envelope = LiteralLeptonfile.envelope(bytes, computed: computed)
+        {
+            let pipeline = try LeptonfileJSONParser.convert(envelope, leptonfile: workspace.leptonfile)
+            try? fileSystem.writeAtomically(pipeline.binary(key: key), to: cachePath, durable: false)
+            return (pipeline, .constants, key)
+        }
         let executable = try compile(bytes, key: key, in: scratch, library: library, toolchain: compiler)
         let envelope = try evaluate(executable, in: scratch)
         let pipeline = try LeptonfileJSONParser.parse(envelope, leptonfile: workspace.leptonfile)
@@ -196,6 +206,31 @@ public struct LeptonfileLoader: Sendable {
             }
         }
         return executable
+    }
+
+    /// The text of each computed constant of a Leptonfile otherwise in the literal subset, from
+    /// its probe compiled and run; nil when there is no probe, or it fails in any way (a
+    /// compile error, a crash, DSL misuse, a second pipeline): the file is then compiled whole,
+    /// and the user sees that compile's diagnostics.
+    private func computedConstants(
+        _ bytes: [UInt8], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
+    ) -> [String: [UInt8]]? {
+        guard let probe = LiteralLeptonfile.constantsProbe(bytes) else { return nil }
+        let directory = scratch + "/constants"
+        let source = directory + "/main.swift"
+        guard (try? fileSystem.createDirectories(directory)) != nil,
+            (try? fileSystem.writeAtomically(probe.source, to: source, durable: false)) != nil
+        else { return nil }
+        let (outcome, _) = runCompiler(
+            [source], in: directory, library: library, toolchain: toolchain, executable: directory + "/constants",
+            completeLifetimes: completesLifetimes)
+        guard outcome.succeeded, let written = try? evaluate(directory + "/constants", in: directory),
+            let envelope = try? LeptonfileJSONParser.decode(written, leptonfile: source), envelope.errors.isEmpty,
+            let pipeline = envelope.pipeline,
+            pipeline.name == LiteralLeptonfile.probePipeline, let gates = pipeline.gates,
+            gates.count == probe.names.count
+        else { return nil }
+        return Dictionary(zip(probe.names, gates.map { Array($0.utf8) }), uniquingKeysWith: { first, _ in first })
     }
 
     /// Maps the virtual `Leptonfile.swift` onto the user's file.

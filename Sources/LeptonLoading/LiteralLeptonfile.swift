@@ -3,21 +3,50 @@
 /// Swift's type checker and code generator both grow faster than one long collection literal:
 /// a 1,000-stage Leptonfile written as one `Pipeline(stages: [...])` costs about 3.5 CPU s to
 /// compile, and reading it here costs milliseconds. The subset is deliberately strict: one
-/// `import LeptonDescription`, named stage arrays and string constants (`let folder = "data"`),
-/// one `let NAME = Pipeline(...)`, and inside it only string literals (which may interpolate a
-/// constant declared above: `"\(folder)/a.csv"`), arrays of them and the DSL's plain factories
-/// (`.stage`, `.file`, `.folder`, `.glob`, `.target`, `.key`, `.shell`, `.exec`, `.lepton`), with
-/// their labels in the order the DSL declares them. Anything else (any other interpolation, a
-/// `for` loop, `.value(...)`,
-/// `resources:`, a value the DSL would report as misuse, a file the compiler might reject)
-/// returns nil, and the loader compiles the file as always, so every diagnostic still comes
-/// from the compiler on the user's line. The result is the envelope the compiled file would
+/// `import LeptonDescription`, named stage arrays and constants, one `let NAME = Pipeline(...)`,
+/// and inside it only string literals (which may interpolate a constant declared above:
+/// `"\(folder)/a.csv"`), arrays of them and the DSL's plain factories (`.stage`, `.file`,
+/// `.folder`, `.glob`, `.target`, `.key`, `.shell`, `.exec`, `.lepton`), with their labels in the
+/// order the DSL declares them. Anything else (any other interpolation, a `for` loop,
+/// `.value(...)`, `resources:`, a value the DSL would report as misuse, a file the compiler might
+/// reject) returns nil, and the loader compiles the file as always, so every diagnostic still
+/// comes from the compiler on the user's line. The result is the envelope the compiled file would
 /// write, converted by the same code; a loader test compares both paths on random Leptonfiles.
+///
+/// A constant whose value only the compiler knows (`let folder = "o" + "ut"`, `let epochs = 5`)
+/// is computed by a probe (``constantsProbe(_:)``): the file's import and constant declarations
+/// alone, on their own lines, and a pipeline that interpolates each computed constant exactly as
+/// the rows do. That compiles in a fraction of a second where the rows' code would take seconds.
 enum LiteralLeptonfile {
     /// The envelope the evaluated Leptonfile would write, or nil when it is outside the subset.
-    static func envelope(_ bytes: [UInt8]) -> Serialization.Envelope? {
-        var reader = LiteralReader(bytes)
+    /// `computed` is the text of each computed constant, as the probe's envelope gave it.
+    static func envelope(_ bytes: [UInt8], computed: [String: [UInt8]]? = nil) -> Serialization.Envelope? {
+        var reader = LiteralReader(bytes, computed: computed)
         guard let pipeline = try? reader.file() else { return nil }
         return Serialization.Envelope(version: LeptonDescriptionVersion.current, pipeline: pipeline, errors: [])
+    }
+
+    /// The name of the probe's pipeline, and of the constant that holds it.
+    static let probePipeline = "__lepton_constants"
+    static let probeConstant = "__leptonConstants"
+
+    /// The program that computes a Leptonfile's computed constants, when the file is in the
+    /// subset but for them; nil otherwise (or when it has none).
+    ///
+    /// Every byte but the import and the constants' statements becomes a space (line breaks
+    /// stay), so each declaration keeps its line and column. The probe's pipeline has one gate
+    /// per computed constant, `"\(NAME)"`: a gate is a plain `String` built by the same default
+    /// string interpolation as the rows' literals, and nothing checks it before the loader does.
+    static func constantsProbe(_ bytes: [UInt8]) -> (source: [UInt8], names: [String])? {
+        var reader = LiteralReader(bytes, computed: [:])
+        guard (try? reader.file()) != nil, !reader.computed.isEmpty,
+            !bytes.contains(Array(probeConstant.utf8)), !bytes.contains(Array(probePipeline.utf8))
+        else { return nil }
+        var source = bytes.map { $0 == UInt8(ascii: "\n") ? $0 : UInt8(ascii: " ") }
+        for statement in reader.constantStatements { source.replaceSubrange(statement, with: bytes[statement]) }
+        let gates = reader.computed.map { "\"\\(\($0))\"" }.joined(separator: ", ")
+        source += Array(
+            "\nlet \(probeConstant) = Pipeline(name: \"\(probePipeline)\", gates: [\(gates)])\n".utf8)
+        return (source, reader.computed)
     }
 }

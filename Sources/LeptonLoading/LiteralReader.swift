@@ -4,20 +4,38 @@ struct LiteralReader {
     private var index = 0
     /// `let NAME = "..."` constants read so far, for `\(NAME)` in later literals.
     private var constants: [String: [UInt8]] = [:]
+    /// The text of each computed constant interpolated (`"\(epochs)"`), from a compiled probe;
+    /// nil refuses computed constants.
+    private let computedValues: [String: [UInt8]]?
+    /// Constants whose value only the compiler knows (`let folder = "o" + "ut"`), in order.
+    private(set) var computed: [String] = []
+    /// The byte ranges of the `import` and every constant's statement, in order: what a probe
+    /// needs to compute the computed constants.
+    private(set) var constantStatements: [Range<Int>] = []
+    /// The file's tokens, scanned at the first computed constant (`.some(nil)`: unscannable).
+    private var scanned: SwiftTokens??
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// `computed` gives the text of every computed constant (see ``LiteralConstantsProbe``);
+    /// without it, a computed constant is outside the subset.
+    init(_ bytes: [UInt8], computed: [String: [UInt8]]? = nil) {
+        self.bytes = bytes
+        self.computedValues = computed
+    }
 
     /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]` and of string
     /// constants (`let NAME = "..."`, `let NAME: String = "..."`), then `let NAME = Pipeline(...)`
     /// and nothing after it.
     mutating func file() throws(OutsideTheSubset) -> Serialization.Pipeline {
         skipTrivia()
+        let importStart = index
         try keyword("import")
         guard !skipTrivia() else { throw OutsideTheSubset() }
         try keyword("LeptonDescription")
+        constantStatements.append(importStart..<index)
         var arrays: [String: [Serialization.Stage]] = [:]
         while true {
             guard skipTrivia() else { throw OutsideTheSubset() }  // one statement per line
+            let statement = index
             try keyword("let")
             skipTrivia()
             let name = try identifier()
@@ -32,29 +50,31 @@ struct LiteralReader {
                 let equals = index
                 index += 1
                 skipTrivia()
-                guard peek(UInt8(ascii: "\"")) else {
+                let value = index
+                if peek(UInt8(ascii: "\"")), let text = try? string(), endsStatement() {
+                    constants[name] = Array(text.utf8)
+                } else if startsWord("Pipeline") {
                     index = equals
                     break
+                } else {
+                    index = value
+                    try computedConstant(name)
                 }
-                constants[name] = Array(try string().utf8)
+                constantStatements.append(statement..<index)
                 continue
             }
             try punctuation(UInt8(ascii: ":"))
             skipTrivia()
-            if !peek(UInt8(ascii: "[")) {
-                try keyword("String")
-                skipTrivia()
-                try punctuation(UInt8(ascii: "="))
-                skipTrivia()
-                constants[name] = Array(try string().utf8)
+            let type = index
+            if (try? stageArrayType()) == nil {
+                index = type
+                if (try? stringConstant(name)) == nil {
+                    index = type
+                    try computedConstant(name)
+                }
+                constantStatements.append(statement..<index)
                 continue
             }
-            try punctuation(UInt8(ascii: "["))
-            try keyword("Stage")
-            try punctuation(UInt8(ascii: "]"))
-            skipTrivia()
-            try punctuation(UInt8(ascii: "="))
-            skipTrivia()
             arrays[name] = try stages(arrays)
         }
         try punctuation(UInt8(ascii: "="))
@@ -337,6 +357,72 @@ struct LiteralReader {
 
     /// An identifier made of ASCII letters, digits and `_` (a backquoted or Unicode one is
     /// outside the subset).
+    /// `[Stage] =` of a stage array's declaration.
+    private mutating func stageArrayType() throws(OutsideTheSubset) {
+        try punctuation(UInt8(ascii: "["))
+        try keyword("Stage")
+        try punctuation(UInt8(ascii: "]"))
+        skipTrivia()
+        try punctuation(UInt8(ascii: "="))
+        skipTrivia()
+    }
+
+    /// `String = "..."` of a string constant's declaration.
+    private mutating func stringConstant(_ name: String) throws(OutsideTheSubset) {
+        try keyword("String")
+        skipTrivia()
+        try punctuation(UInt8(ascii: "="))
+        skipTrivia()
+        let text = try string()
+        guard endsStatement() else { throw OutsideTheSubset() }
+        constants[name] = Array(text.utf8)
+    }
+
+    /// Whether only trivia stands between here and the end of the line (or the file).
+    private func endsStatement() -> Bool {
+        var rest = self
+        return rest.skipTrivia() || rest.index == bytes.count
+    }
+
+    /// A constant only the compiler can compute (`let epochs = 2 * 5`, `let root: String =
+    /// base + "/x"`): skips the rest of its line (brackets may span lines) and takes its text
+    /// from ``computedValues``, or a placeholder while a probe is being made. A line that
+    /// continues the expression (`.uppercased()` below it) is no `let` and ends the subset.
+    private mutating func computedConstant(_ name: String) throws(OutsideTheSubset) {
+        guard let computedValues else { throw OutsideTheSubset() }
+        if scanned == nil { scanned = .some(SwiftTokens.scan(bytes)) }
+        guard let tokens = scanned ?? nil else { throw OutsideTheSubset() }
+        var next = tokens.firstToken(atOrAfter: index)
+        guard next < tokens.tokens.count, tokens.tokens[next].start == index else { throw OutsideTheSubset() }
+        var end = index
+        while next < tokens.tokens.count {
+            let token = tokens.tokens[next]
+            if end > index && bytes[end..<token.start].contains(UInt8(ascii: "\n")) { break }
+            // `let a = f(); let b = …`: one statement per line.
+            if token.kind == .punctuation && bytes[token.start] == UInt8(ascii: ";") { throw OutsideTheSubset() }
+            if case .opening(let close) = token.kind {
+                end = tokens.tokens[close].end
+                next = close + 1
+            } else {
+                end = token.end
+                next += 1
+            }
+        }
+        index = end
+        computed.append(name)
+        constants[name] = computedValues.isEmpty ? Array("computed".utf8) : computedValues[name]
+        guard constants[name] != nil else { throw OutsideTheSubset() }
+    }
+
+    /// Whether `word` starts here as a whole identifier.
+    private func startsWord(_ word: String) -> Bool {
+        let utf8 = Array(word.utf8)
+        guard index + utf8.count <= bytes.count, Array(bytes[index..<(index + utf8.count)]) == utf8 else {
+            return false
+        }
+        return index + utf8.count == bytes.count || !Self.isIdentifierByte(bytes[index + utf8.count], first: false)
+    }
+
     private mutating func identifier() throws(OutsideTheSubset) -> String {
         let start = index
         while index < bytes.count, Self.isIdentifierByte(bytes[index], first: index == start) { index += 1 }

@@ -55,6 +55,17 @@ struct SwiftTokens {
         return open.isEmpty ? scanner : nil
     }
 
+    /// The index of the first token starting at or after `position` (`tokens.count` if none).
+    func firstToken(atOrAfter position: Int) -> Int {
+        var low = 0
+        var high = tokens.count
+        while low < high {
+            let middle = (low + high) / 2
+            if tokens[middle].start < position { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
     /// The text of a token.
     func text(_ token: Token) -> ArraySlice<UInt8> { bytes[token.start..<token.end] }
 

@@ -33,7 +33,7 @@ struct LiteralLeptonfileTests {
     @Test(arguments: [11, 23, 37, 41])
     func randomLiteralLeptonfilesReadAsTheCompilerEvaluatesThem(seed: UInt64) throws {
         var random = SplitMix(seed: seed)
-        let text = LiteralSource.random(&random)
+        let text = LiteralSource().random(&random)
         let (literal, compiled, source) = loadBothWays(text)
         #expect(source == .literal, "\(text)")
         let same: Bool
@@ -46,6 +46,67 @@ struct LiteralLeptonfileTests {
         if case .failure(let error) = compiled {
             Issue.record("the generated Leptonfile does not load: \(error)\n\(text)")
         }
+    }
+
+    /// Constants only the compiler can compute (a concatenation, an `Int`, an expression over
+    /// two lines) are evaluated by the probe, and the rows still read as the compiler reads them.
+    @Test(arguments: [5, 17, 29])
+    func computedConstantsAreEvaluatedByTheProbeAndTheRowsReadAsLiterals(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        let text = LiteralSource(computed: true).random(&random)
+        #expect(LiteralLeptonfile.envelope(Array(text.utf8)) == nil, "computed constants need the probe")
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == .constants, "\(text)")
+        #expect(
+            (try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()),
+            "\(literal) vs \(compiled)\n\(text)")
+    }
+
+    /// The probe keeps every declaration on its line and column, and nothing else.
+    @Test func theProbeKeepsTheConstantsWhereTheyStandAndNothingElse() throws {
+        let text = """
+            import LeptonDescription
+            let folder = "o" + "ut"
+            let stages: [Stage] = [.stage(name: "a", command: "true")]
+              let epochs = 2 * 5
+            let pipeline = Pipeline(stages: stages + [.stage(name: "b\\(epochs)", command: "ls \\(folder)")])
+            """
+        let probe = try #require(LiteralLeptonfile.constantsProbe(Array(text.utf8)))
+        #expect(probe.names == ["folder", "epochs"])
+        let lines = String(decoding: probe.source, as: UTF8.self).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines[0] == "import LeptonDescription")
+        #expect(lines[1] == "let folder = \"o\" + \"ut\"")
+        #expect(lines[2].allSatisfy { $0 == " " })
+        #expect(lines[3] == "  let epochs = 2 * 5")
+        #expect(lines[4].allSatisfy { $0 == " " })
+        #expect(lines[5].contains("gates: [\"\\(folder)\", \"\\(epochs)\"]"))
+    }
+
+    /// A probe that does not give every value (a compile error, a crash, DSL misuse, a second
+    /// pipeline) leaves the file to the compiler, whose error the user then sees, on their line.
+    @Test(arguments: [
+        ("let count = undefined + 1", "cannot find 'undefined' in scope"),
+        ("let count = [1][2]", "Index out of range"),
+        ("let count = Stage.stage(name: \"\", command: \"true\").name", "a stage has an empty name"),
+        ("let count = { _ = Pipeline(); return 1 }()", "declares 2 Pipelines"),
+    ])
+    func aProbeThatFailsLeavesTheFileToTheCompiler(constant: String, message: String) {
+        let text = """
+            import LeptonDescription
+            \(constant)
+            let pipeline = Pipeline(stages: [.stage(name: "a\\(count)", command: "true")])
+            """
+        #expect(LiteralLeptonfile.constantsProbe(Array(text.utf8)) != nil)
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == nil)
+        guard case .failure(let a) = literal, case .failure(let b) = compiled else {
+            Issue.record("expected both to fail: \(literal) \(compiled)")
+            return
+        }
+        #expect(a.code == b.code)
+        #expect(a.message.contains(message), "\(a.message)")
+        if a.code == .leptonfileCompile { #expect(a.message.contains("PACKAGE/Leptonfile:2:"), "\(a.message)") }
     }
 
     /// A literal the loader rejects after reading (a path outside the package, a bad gate) gets
@@ -180,11 +241,24 @@ struct LiteralLeptonfileTests {
 }
 
 /// Random literal Leptonfiles using every construct of the subset.
-enum LiteralSource {
-    static func random(_ random: inout SplitMix) -> String {
+struct LiteralSource {
+    /// With `computed`, `folder` is computed (a concatenation only the compiler evaluates), and
+    /// so are `count` (an `Int`) and `label` (from `folder`, over two lines), all interpolated.
+    var computed = false
+    /// Interpolations of the computed constants, for the strings of the file.
+    private var computedNames: [String] { computed ? ["\\(count)", "\\(label)"] : [] }
+
+    func random(_ random: inout SplitMix) -> String {
         var lines = ["// lepton-tools-version: 0.1", "import LeptonDescription", ""]
         // String constants, interpolated into the literals below (the second interpolates the first).
-        lines.append("let folder = \(string(&random, constants: false))")
+        if computed {
+            lines.append("let folder = \(string(&random, constants: false)) + \(string(&random, constants: false))")
+            lines.append("let count: Int = \(random.next() % 50) * 3  // a comment")
+            lines.append("let label = [")
+            lines.append("    folder, \"x\"].joined(separator: \"-\")")
+        } else {
+            lines.append("let folder = \(string(&random, constants: false))")
+        }
         lines.append("let tool: String = \"\\(folder)/\(random.next() % 100)\"")
         let count = 4 + Int(random.next() % 8)
         var stages = (0..<count).map { stage($0, &random) }
@@ -212,7 +286,7 @@ enum LiteralSource {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func stage(_ number: Int, _ random: inout SplitMix) -> String {
+    private func stage(_ number: Int, _ random: inout SplitMix) -> String {
         var arguments = ["name: \"s\(number)-\(random.next() % 1000)\""]
         switch random.next() % 4 {
         case 0: arguments.append("command: \(string(&random))")
@@ -249,13 +323,13 @@ enum LiteralSource {
         return ".stage(" + arguments.joined(separator: separator) + ")"
     }
 
-    private static func list(_ random: inout SplitMix, _ element: (inout SplitMix) -> String) -> String {
+    private func list(_ random: inout SplitMix, _ element: (inout SplitMix) -> String) -> String {
         let count = Int(random.next() % 4)
         let elements = (0..<count).map { _ in element(&random) }
         return "[" + elements.joined(separator: ", ") + (count > 0 && random.next() % 3 == 0 ? "," : "") + "]"
     }
 
-    private static func path(_ factory: String, _ random: inout SplitMix) -> String {
+    private func path(_ factory: String, _ random: inout SplitMix) -> String {
         let names = [
             "data/raw.csv", "./data//x", "a/../b.txt", "dir/", "shards/*.npy", "caf\\u{E9}/\\\"q\\\"", "Train",
             "in/\\(tool)",
@@ -266,12 +340,12 @@ enum LiteralSource {
 
     /// A string literal with escapes, non-ASCII text, comment-like content and, with
     /// `constants`, interpolations of `folder` and `tool`.
-    private static func string(_ random: inout SplitMix, constants: Bool = true) -> String {
+    private func string(_ random: inout SplitMix, constants: Bool = true) -> String {
         let pieces =
             [
                 "echo", " ", "\\\"", "\\\\", "\\t", "\\n", "\\0", "\\'", "\\u{41}", "\\u{1F600}", "é", "日本", "//", "/*",
                 "$HOME", "a > b", "{x}", "%", "+",
-            ] + (constants ? ["\\(folder)", "\\(tool)"] : [])
+            ] + (constants ? ["\\(folder)", "\\(tool)"] + computedNames : [])
         let count = 1 + Int(random.next() % 6)
         return "\"" + (0..<count).map { _ in pieces[Int(random.next() % UInt64(pieces.count))] }.joined() + "\""
     }

@@ -70,8 +70,12 @@ struct PackageSession {
         if options.verbose {
             let milliseconds = Double(SystemClock().monotonicNow() - started) / 1e6
             let how =
-                loaded.source == .cache
-                ? "cached description" : loaded.source == .literal ? "read as literals" : "evaluated"
+                switch loaded.source {
+                case .cache: "cached description"
+                case .literal: "read as literals"
+                case .constants: "read as literals, its computed constants evaluated"
+                case .evaluated: "evaluated"
+                }
             console.error(
                 console.dim(
                     "Leptonfile: \(how), \(loaded.pipeline.stages.count) stages, loaded in \(Double(Int(milliseconds * 100)) / 100) ms"
