@@ -22,9 +22,10 @@ struct LiteralReader {
         self.computedValues = computed
     }
 
-    /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]` and of string
-    /// constants (`let NAME = "..."`, `let NAME: String = "..."`), then `let NAME = Pipeline(...)`
-    /// and nothing after it.
+    /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]`, of string
+    /// constants (`let NAME = "..."`, `let NAME: String = "..."`) and, given ``computedValues``,
+    /// of computed constants (any other `let`, one per line), then `let NAME = Pipeline(...)` and
+    /// nothing after it.
     mutating func file() throws(OutsideTheSubset) -> Serialization.Pipeline {
         skipTrivia()
         let importStart = index
@@ -53,11 +54,12 @@ struct LiteralReader {
                 let value = index
                 if peek(UInt8(ascii: "\"")), let text = try? string(), endsStatement() {
                     constants[name] = Array(text.utf8)
-                } else if startsWord("Pipeline") {
-                    index = equals
-                    break
                 } else {
                     index = value
+                    if startsWord("Pipeline") {
+                        index = equals
+                        break
+                    }
                     try computedConstant(name)
                 }
                 constantStatements.append(statement..<index)

@@ -83,6 +83,20 @@ struct LiteralLeptonfileTests {
         #expect(lines[5].contains("gates: [\"\\(folder)\", \"\\(epochs)\"]"))
     }
 
+    /// No probe where the file is outside the subset for more than its computed constants, or
+    /// has none.
+    @Test(arguments: [
+        "let a = 1; let b = 2\nlet pipeline = Pipeline(name: \"\\(a)\")",  // two statements on a line
+        "let a = \"x\"\n    .uppercased()\nlet pipeline = Pipeline(name: \"\\(a)\")",  // a continuation line
+        "let a = 1\nlet p: Pipeline = Pipeline()",  // no `let NAME = Pipeline(...)`
+        "let a = 1\nlet pipeline = Pipeline(name: \"\\(a)\")\nprint(a)",  // code after the pipeline
+        "let a = \"x\"\nlet pipeline = Pipeline(name: \"\\(a)\")",  // nothing to compute
+        "let a = 1\nlet __leptonConstants = 2\nlet pipeline = Pipeline(name: \"\\(a)\")",  // the probe's name
+    ])
+    func noProbeOutsideTheSubset(body: String) {
+        #expect(LiteralLeptonfile.constantsProbe(Array(("import LeptonDescription\n" + body + "\n").utf8)) == nil)
+    }
+
     /// A probe that does not give every value (a compile error, a crash, DSL misuse, a second
     /// pipeline) leaves the file to the compiler, whose error the user then sees, on their line.
     @Test(arguments: [
