@@ -7,8 +7,11 @@ import Foundation
 /// The samples of a batch are split between threads, each sample computed whole by one thread
 /// with the single-threaded GEMM. The weight gradient is summed over fixed chunks of
 /// ``chunk`` samples, each chunk in sample order, then the chunks in order, so results do not
-/// depend on the thread count. The patch matrices of a training batch are kept from the
-/// forward pass for the backward pass.
+/// depend on the thread count. A training batch's patch matrices are kept from the forward pass
+/// for the backward pass when they fit in ``ComputeContext/keptPatchFloats``; otherwise each
+/// thread builds a sample's matrix in its own scratch, in the forward pass and again in the
+/// backward pass, which costs less than reading a whole batch's matrices back from memory (the
+/// same values either way).
 final class Convolution: Layer {
     /// Samples per partial weight gradient: fixed, so the summation order is too.
     static let chunk = 8
@@ -18,8 +21,10 @@ final class Convolution: Layer {
     let geometry: Geometry
     private let context: ComputeContext
     private var input = Tensor(zeros: [0])
-    /// The patch matrices of the last training batch, sample after sample.
+    /// The last training batch's patch matrices, sample after sample, when ``keptBatch``; else
+    /// one per thread.
     private var columns: [Float] = []
+    private var keptBatch = false
 
     /// The sizes of one convolution.
     struct Geometry {
@@ -55,9 +60,10 @@ final class Convolution: Layer {
         if training { input = x }
         var y = Tensor(overwritten: [batch, g.filters, g.outputHeight, g.outputWidth])
         let matrix = g.patch * g.positions
-        // Training keeps every sample's patch matrix; inference needs one per thread.
-        let kept = training ? batch : context.threads
+        keptBatch = training && batch * matrix <= context.keptPatchFloats
+        let kept = keptBatch ? batch : context.threads
         if columns.count != kept * matrix { columns = [Float](repeating: 0, count: kept * matrix) }
+        let keepsBatch = keptBatch
         let sampleSize = g.channels * g.height * g.width
         let outputSize = g.filters * g.positions
         x.withPointer { xv in
@@ -68,7 +74,7 @@ final class Convolution: Layer {
                             guard let columnStart = kept.baseAddress else { return }
                             context.forEachPart { part, parts in
                                 for sample in stride(from: part, to: batch, by: parts) {
-                                    let col = columnStart + (training ? sample : part) * matrix
+                                    let col = columnStart + (keepsBatch ? sample : part) * matrix
                                     lepton_im2col(
                                         xv + sample * sampleSize, g.channels, g.height, g.width, g.kernel, g.stride,
                                         g.padding, col)
@@ -85,7 +91,6 @@ final class Convolution: Layer {
                 }
             }
         }
-        if !training { columns = [] }
         return y
     }
 
@@ -106,50 +111,61 @@ final class Convolution: Layer {
         var dx = Tensor(overwritten: needsInputGradient ? input.shape : [0])
         // A patch smaller than the filter count computes the weight gradient transposed.
         let transposed = g.patch < g.filters
+        let keptBatch = self.keptBatch
         gradient.withPointer { dy in
-            weight.value.withPointer { w in
-                columns.withUnsafeBufferPointer { kept in
-                    partialWeights.withUnsafeMutableBufferPointer { weightParts in
-                        partialBiases.withUnsafeMutableBufferPointer { biasParts in
-                            columnGradients.withUnsafeMutableBufferPointer { scratch in
-                                dx.withMutablePointer { dxv in
-                                    guard let columnStart = kept.baseAddress, let weights = weightParts.baseAddress,
-                                        let biases = biasParts.baseAddress, let dcolStart = scratch.baseAddress
-                                    else { return }
-                                    context.forEachPart { part, parts in
-                                        for chunk in stride(from: part, to: chunks, by: parts) {
-                                            let first = chunk * Convolution.chunk
-                                            let chunkBiases = biases + chunk * g.filters
-                                            for sample in first..<min(batch, first + Convolution.chunk) {
-                                                let dySample = dy + sample * outputSize
-                                                lepton_row_sums(g.filters, g.positions, dySample, chunkBiases)
-                                                let col = columnStart + sample * matrix
-                                                let beta: Float = sample == first ? 0 : 1
-                                                let target = weights + chunk * weightSize
-                                                if transposed {
-                                                    // dWᵀ = col · dyᵀ: fewer, fuller tiles when the patch is small.
+            input.withPointer { xv in
+                weight.value.withPointer { w in
+                    columns.withUnsafeMutableBufferPointer { kept in
+                        partialWeights.withUnsafeMutableBufferPointer { weightParts in
+                            partialBiases.withUnsafeMutableBufferPointer { biasParts in
+                                columnGradients.withUnsafeMutableBufferPointer { scratch in
+                                    dx.withMutablePointer { dxv in
+                                        guard let columnStart = kept.baseAddress, let weights = weightParts.baseAddress,
+                                            let biases = biasParts.baseAddress, let dcolStart = scratch.baseAddress
+                                        else { return }
+                                        context.forEachPart { part, parts in
+                                            for chunk in stride(from: part, to: chunks, by: parts) {
+                                                let first = chunk * Convolution.chunk
+                                                let chunkBiases = biases + chunk * g.filters
+                                                for sample in first..<min(batch, first + Convolution.chunk) {
+                                                    let dySample = dy + sample * outputSize
+                                                    lepton_row_sums(g.filters, g.positions, dySample, chunkBiases)
+                                                    let col = columnStart + (keptBatch ? sample : part) * matrix
+                                                    if !keptBatch {
+                                                        lepton_im2col(
+                                                            xv + sample * sampleSize, g.channels, g.height, g.width,
+                                                            g.kernel, g.stride, g.padding, col)
+                                                    }
+                                                    let beta: Float = sample == first ? 0 : 1
+                                                    let target = weights + chunk * weightSize
+                                                    if transposed {
+                                                        // dWᵀ = col · dyᵀ: fewer, fuller tiles when the patch is small.
+                                                        context.serialGemm(
+                                                            part: part, transA: false, transB: true, m: g.patch,
+                                                            n: g.filters, k: g.positions, a: col, lda: g.positions,
+                                                            b: dySample, ldb: g.positions, beta: beta, c: target,
+                                                            ldc: g.filters)
+                                                    } else {
+                                                        context.serialGemm(
+                                                            part: part, transA: false, transB: true, m: g.filters,
+                                                            n: g.patch, k: g.positions, a: dySample, lda: g.positions,
+                                                            b: col, ldb: g.positions, beta: beta, c: target,
+                                                            ldc: g.patch)
+                                                    }
+                                                    guard needsInputGradient else { continue }
+                                                    let dcol = dcolStart + part * matrix
                                                     context.serialGemm(
-                                                        part: part, transA: false, transB: true, m: g.patch,
-                                                        n: g.filters, k: g.positions, a: col, lda: g.positions,
-                                                        b: dySample, ldb: g.positions, beta: beta, c: target,
-                                                        ldc: g.filters)
-                                                } else {
-                                                    context.serialGemm(
-                                                        part: part, transA: false, transB: true, m: g.filters,
-                                                        n: g.patch, k: g.positions, a: dySample, lda: g.positions,
-                                                        b: col, ldb: g.positions, beta: beta, c: target, ldc: g.patch)
+                                                        part: part, transA: true, transB: false, m: g.patch,
+                                                        n: g.positions,
+                                                        k: g.filters, a: w, lda: g.patch, b: dySample, ldb: g.positions,
+                                                        beta: 0, c: dcol, ldc: g.positions)
+                                                    let dxSample = dxv + sample * sampleSize
+                                                    memset(dxSample, 0, sampleSize * MemoryLayout<Float>.size)
+                                                    lepton_col2im(
+                                                        dcol, g.channels, g.height, g.width, g.kernel, g.stride,
+                                                        g.padding,
+                                                        dxSample)
                                                 }
-                                                guard needsInputGradient else { continue }
-                                                let dcol = dcolStart + part * matrix
-                                                context.serialGemm(
-                                                    part: part, transA: true, transB: false, m: g.patch, n: g.positions,
-                                                    k: g.filters, a: w, lda: g.patch, b: dySample, ldb: g.positions,
-                                                    beta: 0, c: dcol, ldc: g.positions)
-                                                let dxSample = dxv + sample * sampleSize
-                                                memset(dxSample, 0, sampleSize * MemoryLayout<Float>.size)
-                                                lepton_col2im(
-                                                    dcol, g.channels, g.height, g.width, g.kernel, g.stride, g.padding,
-                                                    dxSample)
                                             }
                                         }
                                     }

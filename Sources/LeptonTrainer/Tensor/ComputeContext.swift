@@ -8,12 +8,18 @@ import CLeptonKernels
 public final class ComputeContext: @unchecked Sendable {
     /// How many threads parallel kernels use.
     public let threads: Int
+    /// Floats of patch matrices a convolution keeps from a training batch's forward pass for its
+    /// backward pass; beyond it, each thread rebuilds them (see ``Convolution``).
+    public let keptPatchFloats: Int
     private let workspaces: [UnsafeMutablePointer<Float>]
     private let pool: SpinningPool
 
-    /// A context using `threads` threads (at least 1).
-    public init(threads: Int) {
+    /// A context using `threads` threads (at least 1). `keptPatchFloats` defaults to 4 MiB of
+    /// floats: 32 samples of 32 filters of 3x3 over 14x14, not 128 of them (14 MB; see
+    /// docs/Design/Trainer.md, "Patch matrices kept while they are small").
+    public init(threads: Int, keptPatchFloats: Int = 1 << 20) {
         self.threads = max(1, threads)
+        self.keptPatchFloats = keptPatchFloats
         pool = SpinningPool(threads: self.threads)
         let floats = lepton_sgemm_workspace_floats()
         workspaces = (0..<self.threads).map { _ in
