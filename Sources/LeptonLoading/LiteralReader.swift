@@ -5,7 +5,8 @@ struct LiteralReader {
     /// `let NAME = "..."` constants read so far, for `\(NAME)` in later literals.
     private var constants: [String: [UInt8]] = [:]
     /// The text of each computed constant interpolated (`"\(epochs)"`), from a compiled probe;
-    /// nil refuses computed constants.
+    /// empty while the probe is being made (each reads as a placeholder); nil refuses computed
+    /// constants.
     private let computedValues: [String: [UInt8]]?
     /// Constants whose value only the compiler knows (`let folder = "o" + "ut"`), in order.
     private(set) var computed: [String] = []
@@ -15,7 +16,7 @@ struct LiteralReader {
     /// The file's tokens, scanned at the first computed constant (`.some(nil)`: unscannable).
     private var scanned: SwiftTokens??
 
-    /// `computed` gives the text of every computed constant (see ``LiteralConstantsProbe``);
+    /// `computed` gives the text of every computed constant (see ``LiteralLeptonfile/constantsProbe(_:)``);
     /// without it, a computed constant is outside the subset.
     init(_ bytes: [UInt8], computed: [String: [UInt8]]? = nil) {
         self.bytes = bytes
@@ -56,7 +57,8 @@ struct LiteralReader {
                     constants[name] = Array(text.utf8)
                 } else {
                     index = value
-                    if startsWord("Pipeline") {
+                    var pipeline = self
+                    if (try? pipeline.keyword("Pipeline")) != nil {
                         index = equals
                         break
                     }
@@ -357,8 +359,6 @@ struct LiteralReader {
         }
     }
 
-    /// An identifier made of ASCII letters, digits and `_` (a backquoted or Unicode one is
-    /// outside the subset).
     /// `[Stage] =` of a stage array's declaration.
     private mutating func stageArrayType() throws(OutsideTheSubset) {
         try punctuation(UInt8(ascii: "["))
@@ -416,15 +416,8 @@ struct LiteralReader {
         guard constants[name] != nil else { throw OutsideTheSubset() }
     }
 
-    /// Whether `word` starts here as a whole identifier.
-    private func startsWord(_ word: String) -> Bool {
-        let utf8 = Array(word.utf8)
-        guard index + utf8.count <= bytes.count, Array(bytes[index..<(index + utf8.count)]) == utf8 else {
-            return false
-        }
-        return index + utf8.count == bytes.count || !Self.isIdentifierByte(bytes[index + utf8.count], first: false)
-    }
-
+    /// An identifier made of ASCII letters, digits and `_` (a backquoted or Unicode one is
+    /// outside the subset).
     private mutating func identifier() throws(OutsideTheSubset) -> String {
         let start = index
         while index < bytes.count, Self.isIdentifierByte(bytes[index], first: index == start) { index += 1 }
