@@ -21,10 +21,9 @@ final class Convolution: Layer {
     let geometry: Geometry
     private let context: ComputeContext
     private var input = Tensor(zeros: [0])
-    /// The last training batch's patch matrices, sample after sample, when ``keptBatch``; else
-    /// one per thread.
+    /// The last training batch's patch matrices, sample after sample, when
+    /// ``keepsPatches(batch:)``; else one per thread.
     private var columns: [Float] = []
-    private var keptBatch = false
 
     /// The sizes of one convolution.
     struct Geometry {
@@ -54,16 +53,21 @@ final class Convolution: Layer {
 
     var parameters: [Parameter] { [weight, bias] }
 
+    /// Whether a training batch of `batch` samples keeps its patch matrices for the backward
+    /// pass (they fit in ``ComputeContext/keptPatchFloats``) rather than rebuilding them.
+    private func keepsPatches(batch: Int) -> Bool {
+        batch * geometry.patch * geometry.positions <= context.keptPatchFloats
+    }
+
     func forward(_ x: consuming Tensor, training: Bool) -> Tensor {
         let g = geometry
         let batch = x.rows
         if training { input = x }
         var y = Tensor(overwritten: [batch, g.filters, g.outputHeight, g.outputWidth])
         let matrix = g.patch * g.positions
-        keptBatch = training && batch * matrix <= context.keptPatchFloats
-        let kept = keptBatch ? batch : context.threads
+        let keepsBatch = training && keepsPatches(batch: batch)
+        let kept = keepsBatch ? batch : context.threads
         if columns.count != kept * matrix { columns = [Float](repeating: 0, count: kept * matrix) }
-        let keepsBatch = keptBatch
         let sampleSize = g.channels * g.height * g.width
         let outputSize = g.filters * g.positions
         x.withPointer { xv in
@@ -111,7 +115,7 @@ final class Convolution: Layer {
         var dx = Tensor(overwritten: needsInputGradient ? input.shape : [0])
         // A patch smaller than the filter count computes the weight gradient transposed.
         let transposed = g.patch < g.filters
-        let keptBatch = self.keptBatch
+        let keptBatch = keepsPatches(batch: batch)
         gradient.withPointer { dy in
             input.withPointer { xv in
                 weight.value.withPointer { w in
@@ -156,15 +160,13 @@ final class Convolution: Layer {
                                                     let dcol = dcolStart + part * matrix
                                                     context.serialGemm(
                                                         part: part, transA: true, transB: false, m: g.patch,
-                                                        n: g.positions,
-                                                        k: g.filters, a: w, lda: g.patch, b: dySample, ldb: g.positions,
-                                                        beta: 0, c: dcol, ldc: g.positions)
+                                                        n: g.positions, k: g.filters, a: w, lda: g.patch, b: dySample,
+                                                        ldb: g.positions, beta: 0, c: dcol, ldc: g.positions)
                                                     let dxSample = dxv + sample * sampleSize
                                                     memset(dxSample, 0, sampleSize * MemoryLayout<Float>.size)
                                                     lepton_col2im(
                                                         dcol, g.channels, g.height, g.width, g.kernel, g.stride,
-                                                        g.padding,
-                                                        dxSample)
+                                                        g.padding, dxSample)
                                                 }
                                             }
                                         }
