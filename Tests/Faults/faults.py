@@ -370,6 +370,10 @@ class Suite:
             print(f"{case:44} {rounds:7} {survived:9} {lost:5}")
             total = [total[0] + rounds, total[1] + survived, total[2] + lost]
         print(f"{'total':44} {total[0]:7} {total[1]:9} {total[2]:5}")
+        # Again at the end, where a truncated CI log still shows them.
+        for case, (_, _, _, notes) in self.results.items():
+            for note in notes:
+                print(f"LOST [{case}] {note}")
         print(f"{total[1]} passed, {total[2]} failed")
         return total[2] == 0
 

@@ -45,16 +45,17 @@ public final class StatCache: Sendable {
     static let magic: [UInt8] = Array("LEPTONSC".utf8)
     static let version: UInt32 = 3
 
-    private let snapshot: [String: Entry]
+    /// The file as loaded, decoded entry by entry as paths are looked up.
+    private let snapshot: StatCacheFile
     /// The file's status and size when it was loaded: updates may be appended to that file.
     private let loaded: (status: FileStatus, entries: Int)?
     private let updates = Mutex<[String: Entry]>([:])
 
     /// An empty cache.
-    public convenience init() { self.init(entries: [:]) }
+    public convenience init() { self.init(file: StatCacheFile()) }
 
-    init(entries: [String: Entry], loaded: (status: FileStatus, entries: Int)? = nil) {
-        snapshot = entries
+    private init(file: StatCacheFile, loaded: (status: FileStatus, entries: Int)? = nil) {
+        snapshot = file
         self.loaded = loaded
     }
 
@@ -62,7 +63,7 @@ public final class StatCache: Sendable {
     public func digest(for path: String, status: FileStatus) -> String? {
         // An entry that matches the file's current status is valid whichever build wrote it,
         // so the immutable snapshot is consulted first, without taking the lock.
-        if let entry = snapshot[path], entry.matches(status), !entry.isRacy { return entry.digest }
+        if let entry = snapshot.entry(for: path), entry.matches(status), !entry.isRacy { return entry.digest }
         if let entry = updates.withLock({ $0[path] }), entry.matches(status), !entry.isRacy { return entry.digest }
         return nil
     }
@@ -81,49 +82,11 @@ public final class StatCache: Sendable {
     /// Loads a cache file; a missing, old or damaged file gives an empty cache.
     public static func load(from path: String, fileSystem: any FileSystem = PosixFileSystem()) -> StatCache {
         guard let status = fileSystem.status(path), let bytes = try? fileSystem.read(path) else { return StatCache() }
-        let (entries, clean) = parseToEnd(bytes)
+        let file = StatCacheFile(bytes: bytes)
         // Appending is safe only to the very file read, ending on a whole entry (an append a
         // crash cut short is compacted away by the next save instead).
-        let appendable = clean && fileSystem.status(path) == status && status.size == Int64(bytes.count)
-        return StatCache(entries: entries, loaded: appendable ? (status, entries.count) : nil)
-    }
-
-    /// Reads the binary form: magic, version, the count written with the file, then to the end
-    /// per entry the path length and bytes, six 64-bit fields and the 32-byte digest — entries
-    /// appended later (see ``saveUpdates(to:fileSystem:)``) follow, and a later entry of a path
-    /// wins. A damaged or torn tail yields what was read before it (each entry is
-    /// self-contained), an unknown version yields nothing.
-    static func parse(_ bytes: [UInt8]) -> [String: Entry] { parseToEnd(bytes).entries }
-
-    /// ``parse(_:)``, and whether the bytes ended exactly after a whole entry.
-    static func parseToEnd(_ bytes: [UInt8]) -> (entries: [String: Entry], clean: Bool) {
-        bytes.withUnsafeBytes { raw -> ([String: Entry], Bool) in
-            guard raw.count >= 16, Array(raw[0..<8]) == magic,
-                raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self) == version
-            else { return ([:], false) }
-            let count = Int(raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self))
-            var entries: [String: Entry] = [:]
-            entries.reserveCapacity(count)
-            var offset = 16
-            while offset < raw.count {
-                guard offset + 4 <= raw.count else { break }
-                let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
-                let fieldsStart = offset + 4 + length
-                guard length > 0, fieldsStart + 48 + 32 <= raw.count else { break }
-                let path = String(
-                    decoding: UnsafeRawBufferPointer(rebasing: raw[(offset + 4)..<fieldsStart]), as: UTF8.self)
-                func field(_ index: Int) -> Int64 {
-                    raw.loadUnaligned(fromByteOffset: fieldsStart + 8 * index, as: Int64.self)
-                }
-                let digest = ContentHash.hex(
-                    UnsafeRawBufferPointer(rebasing: raw[(fieldsStart + 48)..<(fieldsStart + 80)]))
-                entries[path] = Entry(
-                    device: UInt64(bitPattern: field(0)), inode: UInt64(bitPattern: field(1)), size: field(2),
-                    mtime: field(3), ctime: field(4), recordedAt: field(5), digest: digest)
-                offset = fieldsStart + 80
-            }
-            return (entries, offset == raw.count)
-        }
+        let appendable = file.clean && fileSystem.status(path) == status && status.size == Int64(bytes.count)
+        return StatCache(file: file, loaded: appendable ? (status, file.count) : nil)
     }
 
     /// Saves what this build learnt: appended to the file it was loaded from when that is still
@@ -180,7 +143,12 @@ public final class StatCache: Sendable {
             StatCache.write(key, entry, to: &writer)
             count += 1
         }
-        for (key, entry) in snapshot where recent[key] == nil { add(key, entry) }
+        // Entries of the file as loaded are copied as they were written.
+        snapshot.forEach { key, entry in
+            guard recent[key] == nil, keep(key) else { return }
+            writer.bytes += entry
+            count += 1
+        }
         for (key, entry) in recent { add(key, entry) }
         withUnsafeBytes(of: count.littleEndian) {
             writer.bytes.replaceSubrange(countOffset..<(countOffset + 4), with: $0)

@@ -93,6 +93,46 @@ struct HashingTests {
         #expect(StatCache.load(from: file).digest(for: "f7.txt", status: seven) == ContentHash.of(text: "seven"))
     }
 
+    /// The loaded file is looked up entry by entry through a table of offsets: it must answer
+    /// exactly as a dictionary of its entries would (the latest entry of a path wins), for paths
+    /// it holds, paths it does not and paths that differ by a byte, through appends and a
+    /// rewrite that keeps only some paths.
+    @Test func aLoadedCacheAnswersAsADictionaryOfItsEntries() throws {
+        let package = TemporaryPackage()
+        let file = package.root + "/stat-cache"
+        var generator = SystemRandomNumberGenerator()
+        var expected: [String: (FileStatus, String)] = [:]
+        func status(_ inode: Int) -> FileStatus {
+            FileStatus(kind: .file, device: 1, inode: UInt64(inode), size: 3, mtime: 4, ctime: 5, mode: 0o644)
+        }
+        func record(_ cache: StatCache, _ path: String, _ inode: Int) {
+            let digest = ContentHash.of(text: "\(path) \(inode)")
+            cache.record(path, status: status(inode), digest: digest, recordedAt: 10_000_000_000)
+            expected[path] = (status(inode), digest)
+        }
+        let first = StatCache()
+        for index in 0..<3_000 { record(first, "in/s\(index % 1_000)_\(index / 1_000).txt", index) }
+        try first.save(to: file)
+        // A few appended updates of paths already there, and of new ones.
+        let second = StatCache.load(from: file)
+        for index in 0..<20 {
+            let path = Int.random(in: 0..<2, using: &generator) == 0 ? "in/s\(index)_0.txt" : "new/\(index)"
+            record(second, path, 10_000 + index)
+        }
+        try second.saveUpdates(to: file)
+        func check(_ cache: StatCache, kept: (String) -> Bool) {
+            for (path, (entryStatus, digest)) in expected {
+                #expect(cache.digest(for: path, status: entryStatus) == (kept(path) ? digest : nil), "\(path)")
+                #expect(cache.digest(for: path + "x", status: entryStatus) == nil)
+                #expect(cache.digest(for: String(path.dropLast()), status: entryStatus) == nil)
+            }
+        }
+        check(StatCache.load(from: file)) { _ in true }
+        // A rewrite copies the entries it keeps as they were written.
+        try StatCache.load(from: file).save(to: file) { !$0.hasSuffix("_2.txt") }
+        check(StatCache.load(from: file)) { !$0.hasSuffix("_2.txt") }
+    }
+
     @Test func aFolderDigestIsAMerkleTreeOfItsFiles() throws {
         let package = TemporaryPackage()
         package.write("d/a.txt", "a")
