@@ -34,11 +34,13 @@ public struct LeptonCommand: ParsableCommand {
 }
 
 extension LeptonCommand {
-    /// `build` with nothing but a job count (`-j N`, `-jN`, `--jobs N`, `--jobs=N`), which a
-    /// no-op does not use.
-    static func isPlainBuild(_ arguments: [String]) -> Bool {
-        guard arguments.first == "build" else { return false }
+    /// `build` with nothing but a job count (`-j N`, `-jN`, `--jobs N`, `--jobs=N`, the last one
+    /// counting), which a no-op does not use: that count, or nil for none; nil when the arguments
+    /// are anything else.
+    static func plainBuildJobs(_ arguments: [String]) -> Int?? {
+        guard arguments.first == "build" else { return nil }
         var rest = arguments.dropFirst()
+        var jobs: Int?
         while let next = rest.popFirst() {
             let count: Substring?
             if next == "-j" || next == "--jobs" {
@@ -50,38 +52,30 @@ extension LeptonCommand {
             } else {
                 count = nil
             }
-            guard let count, Int(count) != nil else { return false }
+            guard let count, let value = Int(count) else { return nil }
+            jobs = value
         }
-        return true
+        return .some(jobs)
     }
 
     /// Parses the process's arguments and runs the chosen subcommand; never returns.
     ///
-    /// A plain `lepton`, `lepton build` or `lepton status` first tries the no-op snapshot without
-    /// ArgumentParser: building its command tree (reflection, dynamic casts that scan every
-    /// protocol conformance of the binary) was a third of a no-op's CPU time.
+    /// A plain `lepton`, `lepton build [-j N]` or `lepton status` needs no parser: it runs the
+    /// request with its defaults (which tries the no-op snapshot first). ArgumentParser's
+    /// command tree (reflection, dynamic casts that scan every protocol conformance of the
+    /// binary) was a third of a no-op's CPU time, and a subcommand's alone a tenth of a small
+    /// pipeline's build or status.
     public static func run() -> Never {
         // One command per process: the no-op snapshot is read and scanned once for it, and what
         // the command built is not freed on the way out.
         ProcessLifetime.runOneCommand()
         let arguments = Array(CommandLine.arguments.dropFirst())
-        // `status` reports tracked data the snapshot does not cover: with any, it looks itself.
-        if arguments == ["status"] && Status.tracksData(PackageLocation()) { runAlone(Status.self, [], all: arguments) }
-        if arguments.isEmpty || arguments == ["status"] || LeptonCommand.isPlainBuild(arguments) {
-            let console = Console()
-            let started = SystemClock().monotonicNow()
-            if let count = NoOpFastPath.check(PackageLocation(), console: console) {
-                if arguments == ["status"] {
-                    Status.reportUpToDate(count, console: console)
-                } else {
-                    Build.reportNoOp(
-                        count, seconds: Double(SystemClock().monotonicNow() - started) / 1e9, console: console)
-                }
-                Glibc.exit(0)
-            }
-            // Stale: still no need for the whole command tree, only this subcommand's.
-            if arguments == ["status"] { runAlone(Status.self, [], all: arguments) }
-            runAlone(Build.self, Array(arguments.dropFirst()), all: arguments)
+        let plainJobs = arguments.isEmpty ? .some(nil) : plainBuildJobs(arguments)
+        if arguments == ["status"] { execute(Status.self) { try StatusRequest().run() } }
+        if let jobs = plainJobs {
+            // `-j 0` goes through the parser, which says what is wrong.
+            if let jobs, jobs < 1 { runAlone(Build.self, Array(arguments.dropFirst()), all: arguments) }
+            execute(Build.self) { try BuildRequest(jobs: jobs).run() }
         }
         let command: any ParsableCommand
         do {
@@ -89,7 +83,10 @@ extension LeptonCommand {
         } catch {
             exit(withError: error)
         }
-        execute(command)
+        execute(type(of: command)) {
+            var command = command
+            try command.run()
+        }
     }
 
     /// Parses and runs one subcommand without the root command's tree; never returns. Arguments
@@ -106,17 +103,19 @@ extension LeptonCommand {
             }
             Glibc.exit(ExitCode.validationFailure.rawValue)
         }
-        execute(command)
+        execute(Command.self) {
+            var command = command
+            try command.run()
+        }
     }
 
-    /// Runs a parsed subcommand; never returns. A usage error it finds after parsing (an
-    /// unknown stage name) prints that subcommand's usage, not the root's.
-    private static func execute(_ command: any ParsableCommand) -> Never {
-        var command = command
+    /// Runs a subcommand, parsed or given as a request; never returns. A usage error it finds
+    /// after parsing (an unknown stage name) prints that subcommand's usage, not the root's.
+    private static func execute(_ subcommand: any ParsableCommand.Type, _ body: () throws -> Void) -> Never {
         do {
-            try command.run()
+            try body()
         } catch let error as ValidationError {
-            let usage = usageString(for: type(of: command))
+            let usage = usageString(for: subcommand)
             let name = usage.split(separator: " ").prefix { !$0.hasPrefix("[") && !$0.hasPrefix("<") }
                 .joined(separator: " ")
             Console().error("Error: \(error.message)\nUsage: \(usage)\n  See '\(name) --help' for more information.")

@@ -214,17 +214,17 @@ extension String {
     }
 }
 
-/// What the no-op check before argument parsing accepts as a plain build.
+/// What the entry point runs without ArgumentParser as a plain build, and the job count it
+/// reads (nil: not a plain build; `.some(nil)`: plain, no count).
 struct PlainBuildArgumentTests {
     @Test(
         arguments: [
-            (["build"], true), (["build", "-j", "2"], true), (["build", "-j2"], true),
-            (["build", "--jobs", "4"], true),
-            (["build", "--jobs=4"], true), (["build", "-j"], false), (["build", "-jx"], false),
-            (["build", "train"], false), (["build", "-v"], false), (["build", "--jobs", "2", "-C", "x"], false),
-            (["status"], false), ([], false),
-        ] as [([String], Bool)])
-    func plainBuilds(arguments: [String], plain: Bool) {
-        #expect(LeptonCommand.isPlainBuild(arguments) == plain)
+            (["build"], .some(nil)), (["build", "-j", "2"], 2), (["build", "-j2"], 2), (["build", "--jobs", "4"], 4),
+            (["build", "--jobs=4"], 4), (["build", "-j", "2", "-j3"], 3), (["build", "-j0"], 0),
+            (["build", "-j"], nil), (["build", "-jx"], nil), (["build", "train"], nil), (["build", "-v"], nil),
+            (["build", "--jobs", "2", "-C", "x"], nil), (["status"], nil), ([], nil),
+        ] as [([String], Int??)])
+    func plainBuilds(arguments: [String], jobs: Int??) {
+        #expect(LeptonCommand.plainBuildJobs(arguments) == jobs)
     }
 }

@@ -52,19 +52,32 @@ struct NoOpSnapshotTests {
         #expect(InProcess.run(["status"], in: package.root).output.contains("everything is up to date (2 stages)"))
     }
 
-    /// `lepton build` and `lepton status` with no other argument answer from the snapshot before
-    /// ArgumentParser runs; anything changed falls through to the parsed command.
-    @Test func plainBuildAndStatusAnswerBeforeTheArgumentsAreParsed() {
+    /// `lepton`, `lepton build [-j N]` and `lepton status` with no other argument run without
+    /// ArgumentParser, from the snapshot when it holds and down the whole path when it does not;
+    /// a job count the parser would refuse still gets its usage error.
+    @Test func plainBuildAndStatusRunWithoutTheArgumentParser() {
         let package = settled()
         let environment = ["LEPTON_PACKAGE_PATH": package.root]
-        let build = LeptonBinary.run(["build"], in: package.root, environment: environment, packagePath: false)
+        func lepton(_ arguments: [String]) -> LeptonBinary.Result {
+            LeptonBinary.run(arguments, in: package.root, environment: environment, packagePath: false)
+        }
+        let build = lepton(["build"])
         #expect(build.status == 0)
         #expect(build.output.hasPrefix("nothing to do: 2 stages (2 up to date) in "), "\(build.output)")
-        let status = LeptonBinary.run(["status"], in: package.root, environment: environment, packagePath: false)
-        #expect(status.output == "everything is up to date (2 stages)\n", "\(status.output)")
+        #expect(lepton(["status"]).output == "everything is up to date (2 stages)\n")
         package.write("data/b.csv", "2\n")
-        let changed = LeptonBinary.run(["build"], in: package.root, environment: environment, packagePath: false)
+        let stale = lepton(["status"])
+        #expect(stale.status == 1)
+        #expect(stale.output.hasPrefix("prepare: "), "\(stale.output)")
+        let refused = lepton(["build", "-j", "0"])
+        #expect(refused.status == 64)
+        #expect(refused.output.contains("Please specify --jobs of at least 1."), "\(refused.output)")
+        #expect(stagesThatRan(refused.output).isEmpty)
+        let changed = lepton(["build", "-j1"])
         #expect(stagesThatRan(changed.output) == ["prepare", "train"], "\(changed.output)")
+        package.write("data/c.csv", "3\n")
+        #expect(stagesThatRan(lepton([]).output) == ["prepare", "train"])
+        #expect(lepton([]).output.contains("nothing to do: 2 stages (2 up to date)"))
     }
 
     @Test func aFileAddedToAFolderInputIsSeen() {

@@ -91,67 +91,15 @@ extension LeptonCommand {
             if let jobs, jobs < 1 { throw ValidationError("Please specify --jobs of at least 1.") }
         }
 
-        func run() throws {
-            let console = Console()
-            let started = SystemClock().monotonicNow()
-            if stages.isEmpty && force.isEmpty && overrides.isEmpty && summaryJSON == nil && !remoteOptions.required,
-                let count = NoOpFastPath.check(global, console: console)
-            {
-                let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
-                if global.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
-                Build.reportNoOp(count, seconds: seconds, console: console)
-                return
-            }
-            let session = try PackageSession.open(global, console: console, overrides: overrides)
-            let targets = try session.resolveTargets(stages)
-            let forced = try session.resolveTargets(force)
-            var options = BuildOptions(
-                targets: targets, force: Set(forced), dryRun: dryRun, jobs: jobs ?? SystemCores.count,
-                keepGoing: keepGoing
-            )
-            try executorOptions.configure(&options, jobs: jobs, session: session)
-            if !dryRun && !session.pipeline.trackedData.isEmpty { try Build.recordDeclaredData(session) }
-            // The snapshot's context does not hold overrides: a build with --set writes none (and
-            // reads none). A dry run reads it to decide only what changed.
-            if targets.isEmpty && overrides.isEmpty {
-                options.snapshotContext = NoOpFastPath.context(of: session)
-            }
-            if !session.pipeline.gates.isEmpty || session.pipeline.stages.contains(where: { !$0.gates.isEmpty }) {
-                options.gateBaseline = RunHistory(workspace: session.workspace).lastSuccessfulMetrics()
-            }
-            let remoteObserver = ConsoleRemoteObserver(console: console)
-            if !dryRun {
-                options.remote = try remoteOptions.open(
-                    workspace: session.workspace, console: console, observer: remoteObserver,
-                    uploads: uploadOption.upload)
-                options.remoteDownloadAll = remoteDownloadAll
-            }
-            let startedAt = SystemClock().fileTimeNow()
-            let summary = try BuildRun(session: session, options: options, verbose: global.verbose, quiet: quiet)
-                .execute()
-            var runID: String?
-            if !dryRun, let id = RunRecorder.record(summary, session: session, started: startedAt) {
-                console.line(console.dim("run \(id) recorded ('lepton runs show \(id)')"))
-                runID = id
-            }
-            if let remote = options.remote { console.line(console.dim(RemoteReport.line(remote))) }
-            if let summaryJSON {
-                let file = BuildSummaryFile(
-                    summary: summary, exitCode: BuildRun.exitCode(of: summary).rawValue, run: runID,
-                    remote: options.remote)
-                do throws(LeptonError) {
-                    try file.write(to: PackageSession.absolutePath(summaryJSON))
-                } catch {
-                    console.error(console.red("error: ") + error.message)
-                }
-            }
-            try remoteOptions.checkStillAvailable(options.remote, console: console)
-            if global.verbose {
-                for phase in summary.phases {
-                    console.error(console.dim("\(phase.name): \(Format.duration(phase.seconds))"))
-                }
-            }
-            try BuildRun.report(summary, console: console, dryRun: dryRun)
+        func run() throws { try request.run() }
+
+        /// The parsed arguments as plain values.
+        var request: BuildRequest {
+            BuildRequest(
+                location: global.location, stages: stages, jobs: jobs, dryRun: dryRun, force: force,
+                keepGoing: keepGoing, quiet: quiet, overrides: overrides, remote: remoteOptions.choice,
+                upload: uploadOption.upload, executor: executorOptions.choice, remoteDownloadAll: remoteDownloadAll,
+                summaryJSON: summaryJSON)
         }
     }
 }

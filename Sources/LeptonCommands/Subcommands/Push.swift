@@ -22,7 +22,8 @@ extension LeptonCommand {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
-            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console, uploads: true)
+            let remote = try remoteOptions.choice.openForTransfers(
+                workspace: workspace, console: console, uploads: true)
             var failed = 0
             var pushed = 0
             OutputPush(workspace: workspace, remote: remote).push(records) { name, outcome in
@@ -42,7 +43,7 @@ extension LeptonCommand {
             }
             console.line(console.dim(RemoteReport.line(remote)))
             console.line("pushed \(pushed) of \(records.count) stage\(records.count == 1 ? "" : "s")")
-            try remoteOptions.checkStillAvailable(remote, console: console)
+            try remoteOptions.choice.checkStillAvailable(remote, console: console)
             if failed > 0 { throw ExitCodes.failure }
         }
     }
@@ -66,7 +67,7 @@ extension LeptonCommand {
             let console = Console()
             let workspace = try PackageSession.findWorkspace(global)
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
-            let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
+            let remote = try remoteOptions.choice.openForTransfers(workspace: workspace, console: console)
             let result: OutputPull.Result
             do throws(LeptonError) {
                 result = try OutputPull(workspace: workspace, remote: remote, events: .printing(to: console))
@@ -85,7 +86,7 @@ extension LeptonCommand {
             console.line(
                 "pulled \(available.count) of \(records.count) stage\(records.count == 1 ? "" : "s"): \(changed) output\(changed == 1 ? "" : "s") changed"
             )
-            try remoteOptions.checkStillAvailable(remote, console: console)
+            try remoteOptions.choice.checkStillAvailable(remote, console: console)
             if failed > 0 { throw ExitCodes.failure }
         }
     }

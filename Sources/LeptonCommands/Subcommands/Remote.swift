@@ -121,7 +121,7 @@ extension LeptonCommand {
             func run() throws {
                 let console = Console()
                 let workspace = try PackageSession.findWorkspace(global)
-                let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
+                let remote = try remoteOptions.choice.openForTransfers(workspace: workspace, console: console)
                 let report: RemoteGarbageCollector.Report
                 do throws(LeptonError) {
                     report = try RemoteGarbageCollector(workspace: workspace, store: remote.store)
@@ -164,7 +164,7 @@ extension LeptonCommand {
                 let console = Console()
                 let workspace = try PackageSession.findWorkspace(global)
                 let records = try LockRecords.select(stages, workspace: workspace, console: console)
-                let remote = try remoteOptions.openForTransfers(workspace: workspace, console: console)
+                let remote = try remoteOptions.choice.openForTransfers(workspace: workspace, console: console)
                 let availability: [OutputPush.Availability]
                 do throws(RemoteError) {
                     availability = try OutputPush(workspace: workspace, remote: remote).availability(records)

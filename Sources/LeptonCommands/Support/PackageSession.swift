@@ -26,6 +26,13 @@ struct PackageSession {
     static func open(_ options: GlobalOptions, console: Console, overrides items: [String] = []) throws
         -> PackageSession
     {
+        try PackageSession.open(options.location, console: console, overrides: items)
+    }
+
+    /// ``open(_:console:overrides:)`` for a package found from plain values.
+    static func open(_ options: PackageLocation, console: Console, overrides items: [String] = []) throws
+        -> PackageSession
+    {
         let workspace = try findWorkspace(options)
         let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source, key: String)
         let started = SystemClock().monotonicNow()
