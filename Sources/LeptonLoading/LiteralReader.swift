@@ -10,6 +10,11 @@ struct LiteralReader {
     private let computedValues: [String: [UInt8]]?
     /// Constants whose value only the compiler knows (`let folder = "o" + "ut"`), in order.
     private(set) var computed: [String] = []
+    /// The text of every interpolated expression (`"\(folder.lowercased())"`, see
+    /// ``expression()``), each distinct text once, in the order first read: a probe computes
+    /// them, with the computed constants.
+    private(set) var expressions: [String] = []
+    private var expressionsRead: Set<String> = []
     /// The byte ranges of the `import` and every constant's statement, in order: what a probe
     /// needs to compute the computed constants.
     private(set) var constantStatements: [Range<Int>] = []
@@ -286,7 +291,8 @@ struct LiteralReader {
     }
 
     /// A plain string literal: no raw or multi-line form, only the escapes Swift accepts, and
-    /// interpolations of nothing but a string constant declared above (`"\(folder)/a.csv"`).
+    /// interpolations of a constant declared above (`"\(folder)/a.csv"`) or of an expression
+    /// over such constants that a probe computes (`"\(folder.lowercased())"`, ``expression()``).
     /// `nonEmpty` refuses what the DSL reports as misuse (an empty name or path).
     private mutating func string(nonEmpty: Bool = false) throws(OutsideTheSubset) -> String {
         guard let text = String(validating: try stringBytes(), as: UTF8.self), !nonEmpty || !text.isEmpty else {
@@ -307,11 +313,8 @@ struct LiteralReader {
             case UInt8(ascii: "\""):
                 return content
             case UInt8(ascii: "\\") where peek(UInt8(ascii: "(")):
-                // A String interpolates as its own text.
                 index += 1
-                guard let constant = constants[try identifier()] else { throw OutsideTheSubset() }
-                try punctuation(UInt8(ascii: ")"))
-                content += constant
+                content += try interpolation()
             case UInt8(ascii: "\\"): content += try escape()
             // A line break ends no plain literal, and Swift refuses any other raw control
             // character in one, a tab too ("unprintable ASCII character found in source file").
@@ -321,6 +324,99 @@ struct LiteralReader {
         }
         throw OutsideTheSubset()
     }
+
+    /// The text `\(...)` interpolates, after its `\(`: a constant's (a String interpolates as
+    /// its own text), or an expression's (``expression()``) from ``computedValues``.
+    private mutating func interpolation() throws(OutsideTheSubset) -> [UInt8] {
+        let start = index
+        if let name = try? identifier(), peek(UInt8(ascii: ")")), let constant = constants[name] {
+            index += 1
+            return constant
+        }
+        index = start
+        let text = try expression()
+        guard let computedValues else { throw OutsideTheSubset() }
+        if expressionsRead.insert(text).inserted { expressions.append(text) }
+        if computedValues.isEmpty { return Array("computed".utf8) }  // a placeholder while the probe is made
+        guard let value = computedValues[text] else { throw OutsideTheSubset() }
+        return value
+    }
+
+    /// An interpolated expression whose every evaluation gives the same text, so that a probe
+    /// may compute it once for every row that repeats it: constants declared above, integer and
+    /// decimal literals, `+ - * / %`, and calls of pure standard-library operations
+    /// (``pureMembers``, ``pureFunctions``), up to the `)` that closes the interpolation; returns
+    /// its text. Anything else (a string, a closure, a subscript, `Int.random(in:)`) is outside
+    /// the subset and compiled where it stands.
+    private mutating func expression() throws(OutsideTheSubset) -> String {
+        let start = index
+        var depth = 0
+        var member = false  // after a `.`
+        while index < bytes.count {
+            let byte = bytes[index]
+            switch byte {
+            case UInt8(ascii: ")") where depth == 0:
+                let text = bytes[start..<index]
+                index += 1
+                guard !text.allSatisfy({ $0 == UInt8(ascii: " ") }) else { throw OutsideTheSubset() }
+                return String(decoding: text, as: UTF8.self)
+            case UInt8(ascii: ")"):
+                depth -= 1
+                index += 1
+            case UInt8(ascii: "("):
+                depth += 1
+                index += 1
+            case UInt8(ascii: ",") where depth > 0:
+                index += 1
+            case UInt8(ascii: "/") where peek(UInt8(ascii: "/"), at: 1) || peek(UInt8(ascii: "*"), at: 1):
+                throw OutsideTheSubset()  // a comment
+            case UInt8(ascii: " "), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"),
+                UInt8(ascii: "%"):
+                index += 1
+            case UInt8(ascii: "."):
+                index += 1
+                member = true
+                continue
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard !member else { throw OutsideTheSubset() }
+                number()
+            default:
+                let name = try identifier()
+                let root = constants[name] != nil || Self.pureFunctions.contains(name)
+                guard member ? Self.pureMembers.contains(name) : root else { throw OutsideTheSubset() }
+            }
+            member = false
+        }
+        throw OutsideTheSubset()
+    }
+
+    /// Digits (and `_`), then a fraction when a digit follows the `.`.
+    private mutating func number() {
+        func digits() {
+            while index < bytes.count,
+                bytes[index] == UInt8(ascii: "_") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index])
+            {
+                index += 1
+            }
+        }
+        digits()
+        if peek(UInt8(ascii: ".")), index + 1 < bytes.count,
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index + 1])
+        {
+            index += 1
+            digits()
+        }
+    }
+
+    /// Members of `String`, `Int`, `Double` and their collections that give the same value for
+    /// the same operands every time.
+    private static let pureMembers: Set<String> = [
+        "lowercased", "uppercased", "count", "description", "isEmpty", "first", "last", "reversed", "sorted",
+        "dropFirst", "dropLast", "prefix", "suffix", "joined", "min", "max", "magnitude", "rounded", "squareRoot",
+    ]
+
+    /// Functions and initialisers that give the same value for the same arguments every time.
+    private static let pureFunctions: Set<String> = ["String", "Int", "Double", "min", "max", "abs"]
 
     /// The bytes of one escape after its backslash.
     private mutating func escape() throws(OutsideTheSubset) -> [UInt8] {

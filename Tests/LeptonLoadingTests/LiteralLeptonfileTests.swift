@@ -83,6 +83,58 @@ struct LiteralLeptonfileTests {
         #expect(lines[5].contains("gates: [\"\\(folder)\", \"\\(epochs)\"]"))
     }
 
+    /// An expression interpolated into many rows is computed once per distinct text, and the
+    /// rows read as the compiler reads them.
+    @Test func anInterpolatedExpressionIsComputedOncePerTextByTheProbe() throws {
+        let rows = (0..<30).map {
+            "    .stage(name: \"s\\(folder.count + \($0))\", command: \"true\", outputs: [\"\\(folder.lowercased())/\($0)\"]),"
+        }
+        let text = """
+            import LeptonDescription
+            let folder = "OUT"
+            let pipeline = Pipeline(stages: [
+            \(rows.joined(separator: "\n"))
+            ])
+            """
+        let probe = try #require(LiteralLeptonfile.constantsProbe(Array(text.utf8)))
+        // In the order first read: each row's name, then its output.
+        #expect(probe.names == ["folder.count + 0", "folder.lowercased()"] + (1..<30).map { "folder.count + \($0)" })
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == .constants)
+        #expect((try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()), "\(literal)")
+    }
+
+    /// An interpolation that might give another value each time, or that the probe could not
+    /// compute where the row stands, leaves the file to the compiler.
+    @Test(arguments: [
+        "Int.random(in: 0..<9)",  // not pure
+        "folder.map { $0 }",  // a closure
+        "folder + \"x\"",  // a string inside
+        "[1][0]",  // a subscript
+        "folder.unknown()",  // a member outside the allowlist
+        "stages.count",  // a stage array, which the probe does not keep
+        "later.count",  // declared after the row
+        "folder // a comment",
+        "count, 2",  // a second interpolation argument
+        " ",
+    ])
+    func anInterpolationOutsideTheSubsetHasNoProbe(expression: String) {
+        func file(_ expression: String) -> [UInt8] {
+            Array(
+                """
+                import LeptonDescription
+                let folder = "o" + "ut"
+                let count = 2
+                let stages: [Stage] = [.stage(name: "a", command: "true")]
+                let early: [Stage] = [.stage(name: "b\\(\(expression))", command: "true")]
+                let later = "x"
+                let pipeline = Pipeline(stages: stages + early)
+                """.utf8)
+        }
+        #expect(LiteralLeptonfile.constantsProbe(file("folder.count + count")) != nil)
+        #expect(LiteralLeptonfile.constantsProbe(file(expression)) == nil)
+    }
+
     /// No probe where the file is outside the subset for more than its computed constants, or
     /// has none.
     @Test(arguments: [
@@ -257,10 +309,19 @@ struct LiteralLeptonfileTests {
 /// Random literal Leptonfiles using every construct of the subset.
 struct LiteralSource {
     /// With `computed`, `folder` is computed (a concatenation only the compiler evaluates), and
-    /// so are `count` (an `Int`) and `label` (from `folder`, over two lines), all interpolated.
+    /// so are `count` (an `Int`) and `label` (from `folder`, over two lines), all interpolated,
+    /// alone and in expressions the probe computes.
     var computed = false
-    /// Interpolations of the computed constants, for the strings of the file.
-    private var computedNames: [String] { computed ? ["\\(count)", "\\(label)"] : [] }
+    /// Interpolations of the computed constants and of expressions over the constants, for the
+    /// strings of the file.
+    private var computedNames: [String] {
+        guard computed else { return [] }
+        return [
+            "\\(count)", "\\(label)", "\\(folder.lowercased())", "\\(count * 2 + 1)", "\\(max(count, 7) % 5)",
+            "\\(tool.uppercased().dropLast(1))", "\\(String(count).count)", "\\( label.count )",
+            "\\(Double(count) / 4.5)",
+        ]
+    }
 
     func random(_ random: inout SplitMix) -> String {
         var lines = ["// lepton-tools-version: 0.1", "import LeptonDescription", ""]

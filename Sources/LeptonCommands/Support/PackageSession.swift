@@ -80,7 +80,7 @@ struct PackageSession {
                 switch loaded.source {
                 case .cache: "cached description"
                 case .literal: "read as literals"
-                case .constants: "read as literals, its computed constants evaluated"
+                case .constants: "read as literals, its computed values evaluated"
                 case .evaluated: "evaluated"
                 }
             console.error(
