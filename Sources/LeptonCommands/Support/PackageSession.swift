@@ -117,11 +117,7 @@ struct PackageSession {
             let milliseconds = Double(SystemClock().monotonicNow() - validationStart) / 1e6
             console.error(console.dim("validated in \(Double(Int(milliseconds * 100)) / 100) ms"))
         }
-        var seen = Set<String>()
-        for diagnostic in diagnostics where seen.insert(diagnostic.description).inserted {
-            let label = diagnostic.severity == .error ? console.red("error: ") : console.yellow("warning: ")
-            console.error(label + diagnostic.message)
-        }
+        report(diagnostics, console: console, all: options.verbose)
         if diagnostics.hasErrors { throw ExitCodes.invalid }
         ProcessLifetime.retain(loaded.pipeline)
         ProcessLifetime.retain(pipeline)
@@ -130,6 +126,27 @@ struct PackageSession {
             workspace: workspace, pipeline: pipeline, loaderKey: loaded.key, graph: graph, targets: targets,
             params: params,
             console: console)
+    }
+
+    /// How many of a pipeline's problems are printed without `-v`.
+    static let shownProblems = 30
+
+    /// Prints each distinct problem, the first ``shownProblems`` unless `all`, then how many more
+    /// there are: a folder of 10,000 missing inputs is one mistake, not 10,000 lines to scroll.
+    static func report(_ diagnostics: [Diagnostic], console: Console, all: Bool) {
+        var seen = Set<String>()
+        let distinct = diagnostics.filter { seen.insert($0.description).inserted }
+        let shown = all ? distinct.count : min(distinct.count, shownProblems)
+        for diagnostic in distinct.prefix(shown) {
+            let label = diagnostic.severity == .error ? console.red("error: ") : console.yellow("warning: ")
+            console.error(label + diagnostic.message)
+        }
+        let rest = distinct.dropFirst(shown)
+        guard !rest.isEmpty else { return }
+        let errors = rest.filter { $0.severity == .error }.count
+        let counts = [(errors, "error"), (rest.count - errors, "warning")].filter { $0.0 > 0 }
+            .map { "\($0.0) more \($0.1)\($0.0 == 1 ? "" : "s")" }
+        console.error("... and \(counts.joined(separator: " and ")) (-v prints them all)")
     }
 
     static func findWorkspace(_ options: GlobalOptions) throws -> Workspace { try findWorkspace(options.location) }
