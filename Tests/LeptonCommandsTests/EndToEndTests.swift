@@ -96,14 +96,16 @@ struct EndToEndTests {
         let package = fixture()
         let rows = (0..<40).map { "    .stage(name: \"s\($0)\", command: \"true\", inputs: [\"in/\($0).txt\"])," }
         package.write(
-            "Leptonfile", "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(rows.joined(separator: "\n"))\n])\n")
+            "Leptonfile",
+            "import LeptonDescription\nlet pipeline = Pipeline(stages: [\n\(rows.joined(separator: "\n"))\n])\n")
         let result = InProcess.run(["build"], in: package.root)
         #expect(result.status == 2)
         let errors = result.output.split(separator: "\n").filter { $0.hasPrefix("error: ") }
         #expect(errors.count == 30)
         #expect(errors.first?.contains("stage 's0': input 'in/0.txt' does not exist") == true, "\(result.output)")
         #expect(result.output.contains("... and 10 more errors (-v prints them all)"), "\(result.output)")
-        package.write("Leptonfile", (package.read("Leptonfile") ?? "") + "// evaluated again, its inputs checked again\n")
+        package.write(
+            "Leptonfile", (package.read("Leptonfile") ?? "") + "// evaluated again, its inputs checked again\n")
         let verbose = InProcess.run(["build", "-v"], in: package.root)
         #expect(verbose.output.split(separator: "\n").filter { $0.hasPrefix("error: ") }.count == 40)
         #expect(!verbose.output.contains("more errors"))
