@@ -15,7 +15,8 @@ PyTorch is not installed by default (a plain `pip install torch` pulls ~3 GB): p
 `--torch-python PATH` (a Python that can `import torch`) or `--install-torch` (creates
 `.build-bench/torch-venv` and installs torch from PyPI there). Without either, the torch rows
 are skipped. Fashion-MNIST comes from Debian's dataset-fashion-mnist package (installed with
-apt-get when missing and running as root). Prints a table; asserts nothing.
+apt-get when missing and running as root). LEPTON_BENCHMARK_BIN names an already built release
+`lepton-benchmark` (else it is built here). Prints a table; asserts nothing.
 """
 import argparse
 import json
@@ -165,6 +166,8 @@ def warn_if_busy():
 
 
 def benchmark_binary():
+    if os.environ.get("LEPTON_BENCHMARK_BIN"):  # an already built release lepton-benchmark
+        return os.environ["LEPTON_BENCHMARK_BIN"]
     subprocess.run(["swift", "build", "-c", "release", "--product", "lepton-benchmark"], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     path = subprocess.run(["swift", "build", "-c", "release", "--show-bin-path"], cwd=ROOT, check=True,
