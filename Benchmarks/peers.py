@@ -148,7 +148,7 @@ class Lepton(Tool):
             # "interpolated": a string constant interpolated into each stage (still literals);
             # "computed": the same with a computed constant (its probe is compiled, the rows read);
             # "expression": a method call interpolated in each row (the probe computes it once);
-            # "helper": a function of the file's own called in each row, so the whole file is compiled.
+            # "helper": a function of the file's own called in each row (the probe makes each call).
             if form == "interpolated":
                 lines.append('let folder = "out"')
             elif form in ("computed", "expression"):
@@ -382,7 +382,7 @@ def evaluation_rows(table, lepton, args):
                  ("1,000 stages, one .stage each, a computed constant interpolated in each", 1000, False, "computed"),
                  ("1,000 stages, one .stage each, a method call interpolated in each (computed by the probe)", 1000,
                   False, "expression"),
-                 ("1,000 stages, one .stage each, compiled (a helper function called in each)", 1000, False,
+                 ("1,000 stages, one .stage each, a helper function of the file called in each (each call by the probe)", 1000, False,
                   "helper"),
                  ("1,000 stages, typed table + for", 1000, True, None),
                  ("1,000 stages, literal in arrays of 200", 1000, False, "chunks"),

@@ -214,7 +214,7 @@ public struct LeptonfileLoader: Sendable {
     /// and the user sees that compile's diagnostics.
     private func computedConstants(
         _ bytes: [UInt8], in scratch: String, library: DescriptionLibrary, toolchain: Toolchain
-    ) -> [String: [UInt8]]? {
+    ) -> ProbeValues? {
         guard let probe = LiteralLeptonfile.constantsProbe(bytes) else { return nil }
         let directory = scratch + "/constants"
         let source = directory + "/main.swift"
@@ -228,9 +228,12 @@ public struct LeptonfileLoader: Sendable {
             let envelope = try? LeptonfileJSONParser.decode(written, leptonfile: source), envelope.errors.isEmpty,
             let pipeline = envelope.pipeline,
             pipeline.name == LiteralLeptonfile.probePipeline, let gates = pipeline.gates,
-            gates.count == probe.names.count
+            gates.count == probe.names.count + probe.occurrences
         else { return nil }
-        return Dictionary(zip(probe.names, gates.map { Array($0.utf8) }), uniquingKeysWith: { first, _ in first })
+        let values = gates.map { Array($0.utf8) }
+        return ProbeValues(
+            named: Dictionary(zip(probe.names, values), uniquingKeysWith: { first, _ in first }),
+            occurrences: Array(values.dropFirst(probe.names.count)))
     }
 
     /// Maps the virtual `Leptonfile.swift` onto the user's file.

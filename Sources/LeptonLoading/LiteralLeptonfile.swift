@@ -22,11 +22,13 @@
 /// rows repeat it, which is why only expressions that give the same value every time they are
 /// evaluated are read (``LiteralReader``'s `expression()`); 1,000 rows each interpolating
 /// `folder.lowercased()` compiled in 5.9 CPU s, and read with a probe of that one expression in
-/// 0.4.
+/// 0.4. The file may also declare functions (`func NAME … { … }`) and variables (`var`, on a line
+/// of its own) for its interpolations to call (`"\(under(folder))"`): such a call may give
+/// another value each time, so the probe makes it at each occurrence, in the file's order.
 enum LiteralLeptonfile {
     /// The envelope the evaluated Leptonfile would write, or nil when it is outside the subset.
     /// `computed` is the text of each computed constant, as the probe's envelope gave it.
-    static func envelope(_ bytes: [UInt8], computed: [String: [UInt8]]? = nil) -> Serialization.Envelope? {
+    static func envelope(_ bytes: [UInt8], computed: ProbeValues? = nil) -> Serialization.Envelope? {
         var reader = LiteralReader(bytes, computed: computed)
         guard let pipeline = try? reader.file() else { return nil }
         return Serialization.Envelope(version: LeptonDescriptionVersion.current, pipeline: pipeline, errors: [])
@@ -36,26 +38,47 @@ enum LiteralLeptonfile {
     static let probePipeline = "__lepton_constants"
     static let probeConstant = "__leptonConstants"
 
-    /// The program that computes a Leptonfile's computed constants and interpolated expressions
-    /// (each distinct text once), when the file is in the subset but for them; nil otherwise (or
-    /// when it has none). `names` are the constants' names, then the expressions' texts.
+    /// The prefix of the probe's functions that compute the calls of the file's own functions.
+    static let probeFunction = "__leptonValue"
+
+    /// The program that computes a Leptonfile's computed constants and interpolated expressions,
+    /// when the file is in the subset but for them; nil otherwise (or when it has none). `names`
+    /// are the constants' names, then the pure expressions' texts (each distinct text once);
+    /// `occurrences` the texts of the interpolations that call the file's own functions, each
+    /// occurrence in order.
     ///
-    /// Every byte but the import and the constants' statements becomes a space (line breaks
-    /// stay), so each declaration keeps its line and column. The probe's pipeline has one gate
-    /// per computed constant, `"\(NAME)"`, and per expression, `"\(EXPR)"`: a gate is a plain
-    /// `String` built by the same default string interpolation as the rows' literals, and nothing
-    /// checks it before the loader does.
-    static func constantsProbe(_ bytes: [UInt8]) -> (source: [UInt8], names: [String])? {
-        var reader = LiteralReader(bytes, computed: [:])
-        guard (try? reader.file()) != nil, !reader.computed.isEmpty || !reader.expressions.isEmpty,
-            !bytes.contains(Array(probeConstant.utf8)), !bytes.contains(Array(probePipeline.utf8))
+    /// Every byte but the import and the declarations (constants, variables, functions) becomes
+    /// a space (line breaks stay), so each declaration keeps its line and column. The probe's
+    /// pipeline has one gate per computed constant, `"\(NAME)"`, per pure expression,
+    /// `"\(EXPR)"`, and per occurrence a call of a function that returns `"\(EXPR)"` (one
+    /// function per distinct text: type-checking an interpolation costs far more than a call, 2.5
+    /// against 0.3 CPU s for 1,000). A gate is a plain `String` built by the same default string
+    /// interpolation as the rows' literals, and nothing checks it before the loader does. The
+    /// occurrences are called in the order the file evaluates them, after every declaration,
+    /// which is why the reader refuses a computed constant or variable after the first.
+    static func constantsProbe(_ bytes: [UInt8]) -> (source: [UInt8], names: [String], occurrences: Int)? {
+        var reader = LiteralReader(bytes, computed: .placeholder)
+        guard (try? reader.file()) != nil,
+            !reader.computed.isEmpty || !reader.expressions.isEmpty || !reader.occurrences.isEmpty,
+            !bytes.contains(Array(probeConstant.utf8)), !bytes.contains(Array(probePipeline.utf8)),
+            !bytes.contains(Array(probeFunction.utf8))
         else { return nil }
         var source = bytes.map { $0 == UInt8(ascii: "\n") ? $0 : UInt8(ascii: " ") }
         for statement in reader.constantStatements { source.replaceSubrange(statement, with: bytes[statement]) }
         let names = reader.computed + reader.expressions
-        let gates = names.map { "\"\\(\($0))\"" }.joined(separator: ", ")
+        var functions: [String: String] = [:]
+        var calls: [String] = []
+        for text in reader.occurrences {
+            if functions[text] == nil {
+                let function = "\(probeFunction)\(functions.count)"
+                functions[text] = function
+                source += Array("\nfunc \(function)() -> String { \"\\(\(text))\" }".utf8)
+            }
+            calls.append("\(functions[text] ?? "")()")
+        }
+        let gates = (names.map { "\"\\(\($0))\"" } + calls).joined(separator: ", ")
         source += Array(
             "\nlet \(probeConstant) = Pipeline(name: \"\(probePipeline)\", gates: [\(gates)])\n".utf8)
-        return (source, names)
+        return (source, names, reader.occurrences.count)
     }
 }

@@ -4,10 +4,11 @@ struct LiteralReader {
     private var index = 0
     /// `let NAME = "..."` constants read so far, for `\(NAME)` in later literals.
     private var constants: [String: [UInt8]] = [:]
-    /// The text of each computed constant interpolated (`"\(epochs)"`), from a compiled probe;
-    /// empty while the probe is being made (each reads as a placeholder); nil refuses computed
-    /// constants.
-    private let computedValues: [String: [UInt8]]?
+    /// The text of each computed constant interpolated (`"\(epochs)"`), pure expression and
+    /// call of the file's own functions, from a compiled probe; ``ProbeValues/placeholder``
+    /// while the probe is being made (each reads as a placeholder); nil refuses all of them, and
+    /// the declarations only a probe compiles (`func`, `var`).
+    private let computedValues: ProbeValues?
     /// Constants whose value only the compiler knows (`let folder = "o" + "ut"`), in order.
     private(set) var computed: [String] = []
     /// The text of every interpolated expression (`"\(folder.lowercased())"`, see
@@ -15,6 +16,14 @@ struct LiteralReader {
     /// them, with the computed constants.
     private(set) var expressions: [String] = []
     private var expressionsRead: Set<String> = []
+    /// The text of every interpolation that calls a function declared in the file
+    /// (`"\(under(folder))"`), once per occurrence in the order the file evaluates them: such a
+    /// function may give another value each time, so the probe calls each occurrence in turn.
+    private(set) var occurrences: [String] = []
+    /// The functions declared in the file (`func NAME`).
+    private var functions: Set<String> = []
+    /// Names declared by `var`, which no literal interpolates (the value may change).
+    private var variables: Set<String> = []
     /// The byte ranges of the `import` and every constant's statement, in order: what a probe
     /// needs to compute the computed constants.
     private(set) var constantStatements: [Range<Int>] = []
@@ -23,15 +32,15 @@ struct LiteralReader {
 
     /// `computed` gives the text of every computed constant (see ``LiteralLeptonfile/constantsProbe(_:)``);
     /// without it, a computed constant is outside the subset.
-    init(_ bytes: [UInt8], computed: [String: [UInt8]]? = nil) {
+    init(_ bytes: [UInt8], computed: ProbeValues? = nil) {
         self.bytes = bytes
         self.computedValues = computed
     }
 
     /// `import LeptonDescription`, then lines of `let NAME: [Stage] = [...]`, of string
     /// constants (`let NAME = "..."`, `let NAME: String = "..."`) and, given ``computedValues``,
-    /// of computed constants (any other `let`, one per line), then `let NAME = Pipeline(...)` and
-    /// nothing after it.
+    /// of computed constants (any other `let`, one per line), variables (`var`, one per line) and
+    /// functions (`func NAME … { … }`), then `let NAME = Pipeline(...)` and nothing after it.
     mutating func file() throws(OutsideTheSubset) -> Serialization.Pipeline {
         skipTrivia()
         let importStart = index
@@ -43,14 +52,22 @@ struct LiteralReader {
         while true {
             guard skipTrivia() else { throw OutsideTheSubset() }  // one statement per line
             let statement = index
-            try keyword("let")
+            let introducer = try identifier()
+            guard ["let", "var", "func"].contains(introducer) else { throw OutsideTheSubset() }
             skipTrivia()
             let name = try identifier()
             // A capitalised name could be a type's (`let Stage: [Stage]`): left to the compiler.
+            // A function may be overloaded; no other name may be declared twice.
             guard !Self.reserved.contains(name), arrays[name] == nil, constants[name] == nil,
+                !variables.contains(name), introducer == "func" || !functions.contains(name),
                 name.first?.isUppercase == false
             else {
                 throw OutsideTheSubset()
+            }
+            if introducer != "let" {
+                try declaration(name, function: introducer == "func")
+                constantStatements.append(statement..<index)
+                continue
             }
             skipTrivia()
             if peek(UInt8(ascii: "=")) {
@@ -102,7 +119,9 @@ struct LiteralReader {
             }
         }
         skipTrivia()
-        guard index == bytes.count else { throw OutsideTheSubset() }
+        guard index == bytes.count,
+            computedValues?.isPlaceholder != false || computedValues?.occurrences.count == occurrences.count
+        else { throw OutsideTheSubset() }
         return pipeline
     }
 
@@ -334,24 +353,33 @@ struct LiteralReader {
             return constant
         }
         index = start
-        let text = try expression()
+        let (text, pure) = try expression()
         guard let computedValues else { throw OutsideTheSubset() }
+        if !pure {
+            occurrences.append(text)
+            if computedValues.isPlaceholder { return Array("computed".utf8) }
+            guard occurrences.count <= computedValues.occurrences.count else { throw OutsideTheSubset() }
+            return computedValues.occurrences[occurrences.count - 1]
+        }
         if expressionsRead.insert(text).inserted { expressions.append(text) }
-        if computedValues.isEmpty { return Array("computed".utf8) }  // a placeholder while the probe is made
-        guard let value = computedValues[text] else { throw OutsideTheSubset() }
+        if computedValues.isPlaceholder { return Array("computed".utf8) }  // a placeholder while the probe is made
+        guard let value = computedValues.named[text] else { throw OutsideTheSubset() }
         return value
     }
 
-    /// An interpolated expression whose every evaluation gives the same text, so that a probe
-    /// may compute it once for every row that repeats it: constants declared above, integer and
-    /// decimal literals, `+ - * / %`, and calls of pure standard-library operations
-    /// (``pureMembers``, ``pureFunctions``), up to the `)` that closes the interpolation; returns
-    /// its text. Anything else (a string, a closure, a subscript, `Int.random(in:)`) is outside
-    /// the subset and compiled where it stands.
-    private mutating func expression() throws(OutsideTheSubset) -> String {
+    /// An interpolated expression up to the `)` that closes the interpolation: constants
+    /// declared above, integer and decimal literals, `+ - * / %`, calls (with argument labels)
+    /// of pure standard-library operations (``pureMembers``, ``pureFunctions``) and of the
+    /// file's own functions. Returns its text, and whether every evaluation gives the same text
+    /// (it calls none of the file's functions), so that a probe may compute it once for every row
+    /// that repeats it; otherwise the probe computes each occurrence. Anything else (a string, a
+    /// closure, a subscript, `Int.random(in:)`) is outside the subset and compiled where it stands.
+    private mutating func expression() throws(OutsideTheSubset) -> (text: String, pure: Bool) {
         let start = index
         var depth = 0
         var member = false  // after a `.`
+        var argument = false  // after a call's `(` or `,`, where a label may stand
+        var pure = true
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
@@ -359,15 +387,22 @@ struct LiteralReader {
                 let text = bytes[start..<index]
                 index += 1
                 guard !text.allSatisfy({ $0 == UInt8(ascii: " ") }) else { throw OutsideTheSubset() }
-                return String(decoding: text, as: UTF8.self)
+                return (String(decoding: text, as: UTF8.self), pure)
             case UInt8(ascii: ")"):
                 depth -= 1
                 index += 1
             case UInt8(ascii: "("):
                 depth += 1
                 index += 1
+                argument = true
+                continue
             case UInt8(ascii: ",") where depth > 0:
                 index += 1
+                argument = true
+                continue
+            case UInt8(ascii: " ") where argument:
+                index += 1
+                continue
             case UInt8(ascii: "/") where peek(UInt8(ascii: "/"), at: 1) || peek(UInt8(ascii: "*"), at: 1):
                 throw OutsideTheSubset()  // a comment
             case UInt8(ascii: " "), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"),
@@ -382,10 +417,17 @@ struct LiteralReader {
                 number()
             default:
                 let name = try identifier()
-                let root = constants[name] != nil || Self.pureFunctions.contains(name)
-                guard member ? Self.pureMembers.contains(name) : root else { throw OutsideTheSubset() }
+                if argument && peek(UInt8(ascii: ":")) {  // a label
+                    index += 1
+                } else if !member && functions.contains(name) {
+                    pure = false
+                } else {
+                    let root = constants[name] != nil || Self.pureFunctions.contains(name)
+                    guard member ? Self.pureMembers.contains(name) : root else { throw OutsideTheSubset() }
+                }
             }
             member = false
+            argument = false
         }
         throw OutsideTheSubset()
     }
@@ -488,6 +530,29 @@ struct LiteralReader {
     /// continues the expression (`.uppercased()` below it) is no `let` and ends the subset.
     private mutating func computedConstant(_ name: String) throws(OutsideTheSubset) {
         guard let computedValues else { throw OutsideTheSubset() }
+        try skipStatement(function: false)
+        computed.append(name)
+        constants[name] = computedValues.isPlaceholder ? Array("computed".utf8) : computedValues.named[name]
+        guard constants[name] != nil else { throw OutsideTheSubset() }
+    }
+
+    /// The rest of a `var` (one per line) or `func` declaration (up to its body's `}`), after its
+    /// name: only a probe compiles it, so nothing but its extent is read. A variable's value may
+    /// change, so no literal interpolates it; a function is called by the probe (``expression()``).
+    private mutating func declaration(_ name: String, function: Bool) throws(OutsideTheSubset) {
+        guard computedValues != nil else { throw OutsideTheSubset() }
+        skipTrivia()
+        try skipStatement(function: function)
+        if function { functions.insert(name) } else { variables.insert(name) }
+    }
+
+    /// Moves past the rest of a statement: to the end of its line (outside brackets), or for a
+    /// function, past its body's `}`, which must end the line. A computed constant or variable
+    /// after an occurrence the probe computes (``occurrences``) is outside the subset: the probe
+    /// calls the occurrences after every declaration, so one evaluated between them could see
+    /// another state.
+    private mutating func skipStatement(function: Bool) throws(OutsideTheSubset) {
+        guard function || occurrences.isEmpty else { throw OutsideTheSubset() }
         if scanned == nil { scanned = .some(SwiftTokens.scan(bytes)) }
         guard let tokens = scanned ?? nil else { throw OutsideTheSubset() }
         var next = tokens.firstToken(atOrAfter: index)
@@ -495,21 +560,24 @@ struct LiteralReader {
         var end = index
         while next < tokens.tokens.count {
             let token = tokens.tokens[next]
-            if end > index && bytes[end..<token.start].contains(UInt8(ascii: "\n")) { break }
+            if !function && end > index && bytes[end..<token.start].contains(UInt8(ascii: "\n")) { break }
             // `let a = f(); let b = …`: one statement per line.
             if token.kind == .punctuation && bytes[token.start] == UInt8(ascii: ";") { throw OutsideTheSubset() }
             if case .opening(let close) = token.kind {
                 end = tokens.tokens[close].end
                 next = close + 1
+                if function && bytes[token.start] == UInt8(ascii: "{") {
+                    index = end
+                    guard endsStatement() else { throw OutsideTheSubset() }
+                    return
+                }
             } else {
                 end = token.end
                 next += 1
             }
         }
+        guard !function else { throw OutsideTheSubset() }
         index = end
-        computed.append(name)
-        constants[name] = computedValues.isEmpty ? Array("computed".utf8) : computedValues[name]
-        guard constants[name] != nil else { throw OutsideTheSubset() }
     }
 
     /// An identifier made of ASCII letters, digits and `_` (a backquoted or Unicode one is

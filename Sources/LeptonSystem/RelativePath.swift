@@ -3,8 +3,13 @@ public enum RelativePath {
     /// Normalises a path written in a Leptonfile: removes `.` and empty components and resolves
     /// `..` lexically. Returns nil when the path is absolute or climbs out of the root.
     public static func normalize(_ path: String) -> String? {
+        isNormal(path) ? path : resolve(path)
+    }
+
+    /// ``normalize(_:)`` by its definition, for every path: split by `Character`, drop empty and
+    /// `.` components, resolve `..` lexically.
+    static func resolve(_ path: String) -> String? {
         if path.hasPrefix("/") { return nil }
-        if isNormal(path) { return path }
         var parts: [Substring] = []
         for component in path.split(separator: "/", omittingEmptySubsequences: true) {
             if component == "." { continue }
@@ -18,7 +23,7 @@ public enum RelativePath {
         return parts.isEmpty ? nil : parts.joined(separator: "/")
     }
 
-    /// Whether `path` is already what ``normalize(_:)`` makes of it: not empty, every component
+    /// Whether `path` is already what ``resolve(_:)`` makes of it: not empty, every component
     /// between single slashes non-empty and neither `.` nor `..`. On the UTF-8 bytes: splitting
     /// by `Character` (grapheme breaking) made normalising the paths of a pipeline a few percent
     /// of a small pipeline's status. A `/` the slow path would not split at (one followed by a

@@ -104,6 +104,111 @@ struct LiteralLeptonfileTests {
         #expect((try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()), "\(literal)")
     }
 
+    /// Random files whose rows call the file's own functions (one with a side effect, one with
+    /// a label): the probe calls each occurrence in order and the rows read as the compiler
+    /// evaluates them.
+    @Test(arguments: [3, 19, 31])
+    func callsOfTheFilesOwnFunctionsAreComputedByTheProbe(seed: UInt64) throws {
+        var random = SplitMix(seed: seed)
+        let text = LiteralSource(computed: true, helpers: true).random(&random)
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == .constants, "\(text)")
+        #expect(
+            (try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()),
+            "\(literal) vs \(compiled)\n\(text)")
+    }
+
+    /// A function of the file's own may give another value each call: the probe calls it once
+    /// per occurrence, in the order the file does, through one function per distinct text.
+    @Test func aCallOfTheFilesOwnFunctionIsComputedAtEachOccurrenceInOrder() throws {
+        let rows = (0..<30).map {
+            "    .stage(name: \"s\\(next())\", command: \"true\", outputs: [\"\\(under(folder, index: \($0)))/a\"]),"
+        }
+        let text = """
+            import LeptonDescription
+            let folder = "OUT"
+            var serial = 0
+            func next() -> Int {
+                serial += 1
+                return serial * 10
+            }
+            func under(_ name: String, index: Int) -> String { name.lowercased() + String(index % 3) }
+            let pipeline = Pipeline(stages: [
+            \(rows.joined(separator: "\n"))
+            ])
+            """
+        let probe = try #require(LiteralLeptonfile.constantsProbe(Array(text.utf8)))
+        #expect(probe.names.isEmpty && probe.occurrences == 60)
+        let source = String(decoding: probe.source, as: UTF8.self)
+        #expect(source.contains("func __leptonValue0() -> String { \"\\(next())\" }"))
+        #expect(source.contains("func __leptonValue30()") && !source.contains("func __leptonValue31()"))
+        let (literal, compiled, loaded) = loadBothWays(text)
+        #expect(loaded == .constants)
+        #expect((try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()), "\(literal)")
+        let envelope = try #require(
+            LiteralLeptonfile.envelope(
+                Array(text.utf8),
+                computed: ProbeValues(occurrences: (0..<60).map { Array("\($0)".utf8) })))
+        #expect(envelope.pipeline?.stages.map(\.name) == (0..<30).map { "s\($0 * 2)" })
+    }
+
+    /// The probe calls the occurrences after every declaration, so a computed constant or a
+    /// variable declared after one would be evaluated in another order: the file is compiled.
+    /// A function needs the probe, so a file without one is compiled whole too.
+    @Test(arguments: [
+        "let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]\nlet later = \"o\" + \"ut\"",
+        "let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]\nvar later = 1",
+        "let early: [Stage] = [.stage(name: \"a\\(next() { 1 })\", command: \"true\")]",
+        "let early: [Stage] = [.stage(name: \"a\\(next(\"x\"))\", command: \"true\")]",
+        "func Next() -> Int { 1 }\nlet early: [Stage] = [.stage(name: \"a\\(Next())\", command: \"true\")]",
+        "let next = 1\nlet early: [Stage] = [.stage(name: \"a\\(next)\", command: \"true\")]",
+        "@discardableResult func other() -> Int { 1 }\nlet early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]",
+        "func other() -> Int { 1 }; let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]",
+    ])
+    func aCallTheProbeCannotOrderLeavesTheFileToTheCompiler(declarations: String) {
+        let text = """
+            import LeptonDescription
+            var serial = 0
+            func next() -> Int {
+                serial += 1
+                return serial
+            }
+            \(declarations)
+            let pipeline = Pipeline(stages: early + [.stage(name: "b\\(next())", command: "true")])
+            """
+        let fine = text.replacing("\(declarations)", with: "let early: [Stage] = []")
+        #expect(LiteralLeptonfile.constantsProbe(Array(fine.utf8)) != nil)
+        #expect(LiteralLeptonfile.constantsProbe(Array(text.utf8)) == nil, "\(declarations)")
+        let unused = Array(
+            "import LeptonDescription\nfunc f() -> Int { 1 }\nlet pipeline = Pipeline(stages: [.stage(name: \"a\", command: \"true\")])"
+                .utf8)
+        #expect(LiteralLeptonfile.constantsProbe(unused) == nil && LiteralLeptonfile.envelope(unused) == nil)
+    }
+
+    /// A function the probe cannot compile or call leaves the file to the compiler, whose error
+    /// the user sees on their line.
+    @Test(arguments: [
+        ("func count() -> Int { undefined }", "cannot find 'undefined' in scope"),
+        ("func count() -> Int { [1][2] }", "Index out of range"),
+    ])
+    func aFunctionTheProbeCannotCallLeavesTheFileToTheCompiler(function: String, message: String) {
+        let text = """
+            import LeptonDescription
+            \(function)
+            let pipeline = Pipeline(stages: [.stage(name: "a\\(count())", command: "true")])
+            """
+        #expect(LiteralLeptonfile.constantsProbe(Array(text.utf8)) != nil)
+        let (literal, compiled, source) = loadBothWays(text)
+        #expect(source == nil)
+        guard case .failure(let a) = literal, case .failure(let b) = compiled else {
+            Issue.record("expected both to fail: \(literal) \(compiled)")
+            return
+        }
+        #expect(a.code == b.code)
+        #expect(a.message.contains(message), "\(a.message)")
+        if a.code == .leptonfileCompile { #expect(a.message.contains("PACKAGE/Leptonfile:2:"), "\(a.message)") }
+    }
+
     /// An interpolation that might give another value each time, or that the probe could not
     /// compute where the row stands, leaves the file to the compiler.
     @Test(arguments: [
@@ -312,6 +417,10 @@ struct LiteralSource {
     /// so are `count` (an `Int`) and `label` (from `folder`, over two lines), all interpolated,
     /// alone and in expressions the probe computes.
     var computed = false
+    /// With `helpers` (and `computed`), a variable and two functions of the file's own (one
+    /// with a side effect, one with a label), called in interpolations the probe computes at
+    /// each occurrence.
+    var helpers = false
     /// Interpolations of the computed constants and of expressions over the constants, for the
     /// strings of the file.
     private var computedNames: [String] {
@@ -321,6 +430,12 @@ struct LiteralSource {
             "\\(tool.uppercased().dropLast(1))", "\\(String(count).count)", "\\( label.count )",
             "\\(Double(count) / 4.5)",
         ]
+            + (helpers
+                ? [
+                    "\\(next())", "\\(under(folder))", "\\(under(tool, times: count))", "\\(next() * 2 + count)",
+                    "\\( under(label).count )",
+                ]
+                : [])
     }
 
     func random(_ random: inout SplitMix) -> String {
@@ -335,6 +450,13 @@ struct LiteralSource {
             lines.append("let folder = \(string(&random, constants: false))")
         }
         lines.append("let tool: String = \"\\(folder)/\(random.next() % 100)\"")
+        if helpers {
+            lines += [
+                "var serial = \(random.next() % 10)", "func next() -> Int {", "    serial += 3", "    return serial",
+                "}",
+                "func under(_ name: String, times: Int = 1) -> String { String(repeating: name.uppercased(), count: times % 3) }",
+            ]
+        }
         let count = 4 + Int(random.next() % 8)
         var stages = (0..<count).map { stage($0, &random) }
         var arrays: [String] = []

@@ -24,15 +24,16 @@ struct BuildRequest {
     func run() throws {
         let console = Console()
         let started = SystemClock().monotonicNow()
+        let workspace = try? PackageSession.findWorkspace(location)
         if stages.isEmpty && force.isEmpty && overrides.isEmpty && summaryJSON == nil && !remote.required,
-            let count = NoOpFastPath.check(location, console: console)
+            let count = NoOpFastPath.check(location, workspace: workspace, console: console)
         {
             let seconds = Double(SystemClock().monotonicNow() - started) / 1e9
             if location.verbose { console.error(console.dim("the no-op snapshot of the last build holds")) }
             LeptonCommand.Build.reportNoOp(count, seconds: seconds, console: console)
             return
         }
-        let session = try PackageSession.open(location, console: console, overrides: overrides)
+        let session = try PackageSession.open(location, workspace: workspace, console: console, overrides: overrides)
         let targets = try session.resolveTargets(stages)
         let forced = try session.resolveTargets(force)
         var options = BuildOptions(

@@ -32,8 +32,8 @@ extension LeptonCommand {
         }
 
         /// Whether the package tracks raw data (`Lepton.data` exists).
-        static func tracksData(_ location: PackageLocation) -> Bool {
-            guard let workspace = try? PackageSession.findWorkspace(location) else { return false }
+        static func tracksData(_ workspace: Workspace?) -> Bool {
+            guard let workspace else { return false }
             return PosixFileSystem().exists(TrackedData.path(in: workspace))
         }
 

@@ -12,8 +12,9 @@ struct StatusRequest {
     func run() throws {
         let console = Console()
         // Tracked data no stage reads is outside the snapshot: with any, status looks itself.
-        if stages.isEmpty && overrides.isEmpty, !LeptonCommand.Status.tracksData(location),
-            let count = NoOpFastPath.check(location, console: console)
+        let workspace = try? PackageSession.findWorkspace(location)
+        if stages.isEmpty && overrides.isEmpty, !LeptonCommand.Status.tracksData(workspace),
+            let count = NoOpFastPath.check(location, workspace: workspace, console: console)
         {
             if json {
                 console.line(JSON.object(["stale": .array([]), "stages": .int(count)]).prettyText)
@@ -22,7 +23,7 @@ struct StatusRequest {
             LeptonCommand.Status.reportUpToDate(count, console: console)
             return
         }
-        let session = try PackageSession.open(location, console: console, overrides: overrides)
+        let session = try PackageSession.open(location, workspace: workspace, console: console, overrides: overrides)
         let targets = try session.resolveTargets(stages)
         let collector = CollectingObserver()
         var options = BuildOptions(targets: targets, dryRun: true)

@@ -23,13 +23,11 @@ enum NoOpFastPath {
         return NoOpSnapshot.context(loaderKey: key, environment: environment, targets: targets)
     }
 
-    /// The number of stages when the snapshot holds, nil otherwise (saying why with `-v`).
-    static func check(_ options: GlobalOptions, console: Console) -> Int? { check(options.location, console: console) }
-
-    /// The number of stages when the snapshot holds, nil otherwise (saying why with `-v`).
-    static func check(_ options: PackageLocation, console: Console) -> Int? {
+    /// The number of stages when the snapshot of the package in `workspace` (found from
+    /// `options`) holds, nil otherwise (saying why with `-v`).
+    static func check(_ options: PackageLocation, workspace: Workspace?, console: Console) -> Int? {
         let verdict: Result<Int, NoOpSnapshot.Miss>
-        if let workspace = try? PackageSession.findWorkspace(options) {
+        if let workspace {
             verdict = NoOpSnapshot.check(workspace: workspace) { environmentNames in
                 let targets = try PackageSession.loadTargets(options, workspace: workspace)
                 return context(workspace: workspace, targets: targets, environmentNames: environmentNames)

@@ -29,11 +29,12 @@ struct PackageSession {
         try PackageSession.open(options.location, console: console, overrides: items)
     }
 
-    /// ``open(_:console:overrides:)`` for a package found from plain values.
-    static func open(_ options: PackageLocation, console: Console, overrides items: [String] = []) throws
-        -> PackageSession
-    {
-        let workspace = try findWorkspace(options)
+    /// ``open(_:console:overrides:)`` for a package found from plain values, or already found
+    /// in `workspace`.
+    static func open(
+        _ options: PackageLocation, workspace found: Workspace? = nil, console: Console, overrides items: [String] = []
+    ) throws -> PackageSession {
+        let workspace = try found ?? findWorkspace(options)
         let loaded: (pipeline: PipelineDescription, source: LeptonfileLoader.Source, key: String)
         let started = SystemClock().monotonicNow()
         // Ctrl-C, SIGTERM or a closed terminal stop the compiler or the evaluation (an endless
