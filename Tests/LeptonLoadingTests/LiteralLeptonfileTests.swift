@@ -49,11 +49,14 @@ struct LiteralLeptonfileTests {
     }
 
     /// Constants only the compiler can compute (a concatenation, an `Int`, an expression over
-    /// two lines) are evaluated by the probe, and the rows still read as the compiler reads them.
-    @Test(arguments: [5, 17, 29])
-    func computedConstantsAreEvaluatedByTheProbeAndTheRowsReadAsLiterals(seed: UInt64) throws {
+    /// two lines) are evaluated by the probe, and the rows still read as the compiler reads them;
+    /// with `helpers`, rows also call the file's own functions (one with a side effect, one with
+    /// a label), which the probe calls at each occurrence, in order.
+    @Test(arguments: [(5, false), (17, false), (29, false), (3, true), (19, true), (31, true)])
+    func computedConstantsAreEvaluatedByTheProbeAndTheRowsReadAsLiterals(seed: UInt64, helpers: Bool) throws {
         var random = SplitMix(seed: seed)
-        let text = LiteralSource(computed: true).random(&random)
+        let text = LiteralSource(computed: true, helpers: helpers).random(&random)
+        #expect(!helpers || text.contains("\\(next()") || text.contains("\\(under("), "no call in \(text)")
         #expect(LiteralLeptonfile.envelope(Array(text.utf8)) == nil, "computed constants need the probe")
         let (literal, compiled, source) = loadBothWays(text)
         #expect(source == .constants, "\(text)")
@@ -104,20 +107,6 @@ struct LiteralLeptonfileTests {
         #expect((try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()), "\(literal)")
     }
 
-    /// Random files whose rows call the file's own functions (one with a side effect, one with
-    /// a label): the probe calls each occurrence in order and the rows read as the compiler
-    /// evaluates them.
-    @Test(arguments: [3, 19, 31])
-    func callsOfTheFilesOwnFunctionsAreComputedByTheProbe(seed: UInt64) throws {
-        var random = SplitMix(seed: seed)
-        let text = LiteralSource(computed: true, helpers: true).random(&random)
-        let (literal, compiled, source) = loadBothWays(text)
-        #expect(source == .constants, "\(text)")
-        #expect(
-            (try? literal.get()) != nil && (try? literal.get()) == (try? compiled.get()),
-            "\(literal) vs \(compiled)\n\(text)")
-    }
-
     /// A function of the file's own may give another value each call: the probe calls it once
     /// per occurrence, in the order the file does, through one function per distinct text.
     @Test func aCallOfTheFilesOwnFunctionIsComputedAtEachOccurrenceInOrder() throws {
@@ -154,7 +143,9 @@ struct LiteralLeptonfileTests {
 
     /// The probe calls the occurrences after every declaration, so a computed constant or a
     /// variable declared after one would be evaluated in another order: the file is compiled.
-    /// A function needs the probe, so a file without one is compiled whole too.
+    /// So is a call the reader cannot tell is of the file's own function (declared below it, or
+    /// named like a pure one), or outside the grammar. A function needs the probe, so a file
+    /// without one is compiled whole too.
     @Test(arguments: [
         "let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]\nlet later = \"o\" + \"ut\"",
         "let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]\nvar later = 1",
@@ -162,6 +153,7 @@ struct LiteralLeptonfileTests {
         "let early: [Stage] = [.stage(name: \"a\\(next(\"x\"))\", command: \"true\")]",
         "func Next() -> Int { 1 }\nlet early: [Stage] = [.stage(name: \"a\\(Next())\", command: \"true\")]",
         "let next = 1\nlet early: [Stage] = [.stage(name: \"a\\(next)\", command: \"true\")]",
+        "let early: [Stage] = [.stage(name: \"a\\(max(1, 2))\", command: \"true\")]\nfunc max(_ a: Int, _ b: Int) -> Int { next() }",
         "@discardableResult func other() -> Int { 1 }\nlet early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]",
         "func other() -> Int { 1 }; let early: [Stage] = [.stage(name: \"a\\(next())\", command: \"true\")]",
     ])
@@ -183,30 +175,6 @@ struct LiteralLeptonfileTests {
             "import LeptonDescription\nfunc f() -> Int { 1 }\nlet pipeline = Pipeline(stages: [.stage(name: \"a\", command: \"true\")])"
                 .utf8)
         #expect(LiteralLeptonfile.constantsProbe(unused) == nil && LiteralLeptonfile.envelope(unused) == nil)
-    }
-
-    /// A function the probe cannot compile or call leaves the file to the compiler, whose error
-    /// the user sees on their line.
-    @Test(arguments: [
-        ("func count() -> Int { undefined }", "cannot find 'undefined' in scope"),
-        ("func count() -> Int { [1][2] }", "Index out of range"),
-    ])
-    func aFunctionTheProbeCannotCallLeavesTheFileToTheCompiler(function: String, message: String) {
-        let text = """
-            import LeptonDescription
-            \(function)
-            let pipeline = Pipeline(stages: [.stage(name: "a\\(count())", command: "true")])
-            """
-        #expect(LiteralLeptonfile.constantsProbe(Array(text.utf8)) != nil)
-        let (literal, compiled, source) = loadBothWays(text)
-        #expect(source == nil)
-        guard case .failure(let a) = literal, case .failure(let b) = compiled else {
-            Issue.record("expected both to fail: \(literal) \(compiled)")
-            return
-        }
-        #expect(a.code == b.code)
-        #expect(a.message.contains(message), "\(a.message)")
-        if a.code == .leptonfileCompile { #expect(a.message.contains("PACKAGE/Leptonfile:2:"), "\(a.message)") }
     }
 
     /// An interpolation that might give another value each time, or that the probe could not
@@ -255,18 +223,21 @@ struct LiteralLeptonfileTests {
     }
 
     /// A probe that does not give every value (a compile error, a crash, DSL misuse, a second
-    /// pipeline) leaves the file to the compiler, whose error the user then sees, on their line.
+    /// pipeline, in a constant or in a function the rows call) leaves the file to the compiler,
+    /// whose error the user then sees, on their line.
     @Test(arguments: [
-        ("let count = undefined + 1", "cannot find 'undefined' in scope"),
-        ("let count = [1][2]", "Index out of range"),
-        ("let count = Stage.stage(name: \"\", command: \"true\").name", "a stage has an empty name"),
-        ("let count = { _ = Pipeline(); return 1 }()", "declares 2 Pipelines"),
+        ("let count = undefined + 1", "count", "cannot find 'undefined' in scope"),
+        ("let count = [1][2]", "count", "Index out of range"),
+        ("let count = Stage.stage(name: \"\", command: \"true\").name", "count", "a stage has an empty name"),
+        ("let count = { _ = Pipeline(); return 1 }()", "count", "declares 2 Pipelines"),
+        ("func count() -> Int { undefined }", "count()", "cannot find 'undefined' in scope"),
+        ("func count() -> Int { [1][2] }", "count()", "Index out of range"),
     ])
-    func aProbeThatFailsLeavesTheFileToTheCompiler(constant: String, message: String) {
+    func aProbeThatFailsLeavesTheFileToTheCompiler(declaration: String, interpolated: String, message: String) {
         let text = """
             import LeptonDescription
-            \(constant)
-            let pipeline = Pipeline(stages: [.stage(name: "a\\(count)", command: "true")])
+            \(declaration)
+            let pipeline = Pipeline(stages: [.stage(name: "a\\(\(interpolated))", command: "true")])
             """
         #expect(LiteralLeptonfile.constantsProbe(Array(text.utf8)) != nil)
         let (literal, compiled, source) = loadBothWays(text)
