@@ -69,12 +69,15 @@ enum LiteralLeptonfile {
         var functions: [String: String] = [:]
         var calls: [String] = []
         for text in reader.occurrences {
-            if functions[text] == nil {
-                let function = "\(probeFunction)\(functions.count)"
+            let function: String
+            if let declared = functions[text] {
+                function = declared
+            } else {
+                function = "\(probeFunction)\(functions.count)"
                 functions[text] = function
                 source += Array("\nfunc \(function)() -> String { \"\\(\(text))\" }".utf8)
             }
-            calls.append("\(functions[text] ?? "")()")
+            calls.append("\(function)()")
         }
         let gates = (names.map { "\"\\(\($0))\"" } + calls).joined(separator: ", ")
         source += Array(

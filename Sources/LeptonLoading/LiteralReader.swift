@@ -57,9 +57,12 @@ struct LiteralReader {
             skipTrivia()
             let name = try identifier()
             // A capitalised name could be a type's (`let Stage: [Stage]`): left to the compiler.
-            // A function may be overloaded; no other name may be declared twice.
+            // A function may be overloaded; no other name may be declared twice. A function named
+            // like a pure one (`max`) is what every call of that name calls, those read above its
+            // declaration as pure too.
             guard !Self.reserved.contains(name), arrays[name] == nil, constants[name] == nil,
                 !variables.contains(name), introducer == "func" || !functions.contains(name),
+                introducer != "func" || !Self.pureFunctions.contains(name),
                 name.first?.isUppercase == false
             else {
                 throw OutsideTheSubset()
@@ -119,9 +122,7 @@ struct LiteralReader {
             }
         }
         skipTrivia()
-        // A function of the file's own named like a pure one (`max`) is what every call of that
-        // name calls, those read above its declaration as pure too.
-        guard index == bytes.count, functions.isDisjoint(with: Self.pureFunctions),
+        guard index == bytes.count,
             computedValues?.isPlaceholder != false || computedValues?.occurrences.count == occurrences.count
         else { throw OutsideTheSubset() }
         return pipeline
