@@ -6,17 +6,18 @@ files in the same run.
   upload   `lepton build --remote-upload` in a first clone runs the N stages (each writes one
            random file) and uploads every output and run-cache entry (reported, not compared)
   restore  a fresh clone's `lepton build` (Leptonfile already evaluated, caches empty):
-           N run-cache lookups, HEADs of every blob, verified downloads into the local cache,
-           and restores into the workspace
+           N run-cache lookups, HEADs of every blob, and verified downloads straight into the
+           workspace (held there, see docs/Design/Cache.md)
   curl     the same N blobs with curl: `--parallel --parallel-max T` (T = Lepton's transfers)
            and one request after another, written to files
 
 Each restore/curl measurement is the best of --repeat runs, the three interleaved, with every
 output and cache removed and dirty pages written back (sync) before each run; the server's files stay in the page
-cache for both tools. Lepton writes every byte twice (the local cache and the workspace), curl
-once, so the disk's write-back speed matters.
+cache for both tools. Both write every byte once (Lepton into the workspace, hashing it as it
+arrives), so the disk's write-back speed matters to both alike.
 
 Usage: python3 Benchmarks/remote.py [--outputs 100] [--gib 1] [--repeat 5] [--transfers 8]
+                                   [--baseline path/to/an/earlier/lepton]
 Needs nginx (apt-get install nginx) and curl; builds a release lepton unless LEPTON_BIN
 is set. Prints a table; asserts nothing.
 """
@@ -67,6 +68,8 @@ def main():
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--transfers", type=int, default=8)
+    parser.add_argument("--baseline", metavar="LEPTON",
+                        help="also time this lepton binary's restore (an earlier build), interleaved with the rest")
     args = parser.parse_args()
     lepton = lepton_binary()
     size = int(args.gib * (1 << 30)) // args.outputs
@@ -84,20 +87,26 @@ def main():
         write_clone(first, text)
         upload_seconds, _ = run([lepton, "build", "--remote", url, "--remote-upload", "-C", first], first, env)
 
-        second = os.path.join(work, "second")
-        write_clone(second, text)
-        run([lepton, "status", "-C", second], second, env, allowed=(0, 1))  # evaluates the Leptonfile once
+        # One clone per binary: each keeps the Leptonfile evaluation its own version cached.
+        clones = {lepton: os.path.join(work, "second")}
+        if args.baseline:
+            clones[args.baseline] = os.path.join(work, "baseline")
+        for binary, clone in clones.items():
+            write_clone(clone, text)
+            run([binary, "status", "-C", clone], clone, env, allowed=(0, 1))  # evaluates the Leptonfile once
+        second = clones[lepton]
         digests = None
         target = os.path.join(work, "curl")
 
-        def restore(verbose=False):
+        def restore(verbose=False, binary=lepton):
+            clone = clones[binary]
             for name in ["out", ".lepton/cache", "Lepton.lock", ".lepton/noop-snapshot", ".lepton/stat-cache"]:
-                path = os.path.join(second, name)
+                path = os.path.join(clone, name)
                 shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else (
                     os.path.exists(path) and os.remove(path))
             os.sync()  # every timed run starts with no dirty pages to write back
-            seconds, output = run([lepton, "build", "--remote", url, "-C", second] + (["-v"] if verbose else []),
-                                  second, env)
+            seconds, output = run([binary, "build", "--remote", url, "-C", clone] + (["-v"] if verbose else []),
+                                  clone, env)
             if "ran " in output.replace("restored", ""):
                 sys.exit("the restore ran a stage:\n" + output)
             return (seconds, output) if verbose else seconds
@@ -123,7 +132,7 @@ def main():
             return run(cmd, work)[0]
 
         # Interleaved, so that the machine's noise (write-back above all) hits every tool alike.
-        lepton_times, parallel_times, serial_times = [], [], []
+        lepton_times, parallel_times, serial_times, baseline_times = [], [], [], []
         push_times, upload_parallel, upload_serial = [], [], []
         first_outputs = sorted(os.path.join(first, "out", name) for name in os.listdir(os.path.join(first, "out")))
         for _ in range(args.repeat):
@@ -133,6 +142,8 @@ def main():
                 digests = [output["digest"] for stage in stages for output in stage.get("outputs", {}).values()]
                 if len(digests) != args.outputs:
                     sys.exit(f"expected {args.outputs} outputs in Lepton.lock, found {len(digests)}")
+            if args.baseline:
+                baseline_times.append(restore(binary=args.baseline))
             parallel_times.append(curl(digests, True))
             serial_times.append(curl(digests, False))
             round_number = len(push_times)
@@ -154,6 +165,8 @@ def main():
         rows = [("lepton build (fresh clone: look up, verify, download, restore all)", lepton_times),
                 (f"curl --parallel --parallel-max {args.transfers}", parallel_times),
                 ("curl, one file after another", serial_times)]
+        if args.baseline:
+            rows.insert(1, (f"the same, {args.baseline} (baseline)", baseline_times))
         for label, times in rows:
             median = statistics.median(times)
             print(f"| {label} | {min(times):.2f} | {mib / min(times):.0f} | {best_curl / min(times):.2f}x | "

@@ -128,6 +128,40 @@ struct RemoteCacheEndToEndTests {
         #expect(second.read("metrics.json") == first.read("metrics.json"))
     }
 
+    /// A fresh clone's remote restore writes file outputs once, straight into the workspace (held,
+    /// not copied into the local cache); a rerun and a revert after it still need no network.
+    @Test func downloadsAreHeldInTheWorkspaceAndGoingBackNeedsNoNetwork() throws {
+        let server = try RemoteServer()
+        let first = clone("held-first")
+        #expect(LeptonBinary.run(["build", "--remote", server.url(), "--remote-upload"], in: first.root).status == 0)
+        let second = clone("held-second")
+        let restored = LeptonBinary.run(["build", "--remote", server.url(), "--remote-download-all"], in: second.root)
+        #expect(restored.output.contains("build succeeded: 3 stages (3 restored)"), "\(restored.output)")
+        let metrics = ContentHash.of(text: second.read("metrics.json") ?? "")
+        let cache = ArtifactCache(directory: second.workspace.cacheDirectory)
+        #expect(!cache.hasStoredObject(metrics), "the download was written into objects/ as well")
+        #expect(cache.heldFile(metrics) == second.root + "/metrics.json")
+        #expect(cache.allHeld().count == 2, "clean.csv and metrics.json")
+
+        // A change reruns here; the held metrics.json goes into the local cache as it is replaced.
+        second.write("params.yaml", "train:\n  lr: 0.02\n")
+        let changed = LeptonBinary.run(["build", "--no-remote"], in: second.root)
+        #expect(stagesThatRan(changed.output) == ["train", "evaluate"], "\(changed.output)")
+        #expect(cache.hasStoredObject(metrics))
+        second.write("params.yaml", "train:\n  lr: 0.01\n")
+        let reverted = LeptonBinary.run(["build", "--no-remote"], in: second.root)
+        #expect(reverted.status == 0 && stagesThatRan(reverted.output).isEmpty, "\(reverted.output)")
+        #expect(second.read("metrics.json") == first.read("metrics.json"))
+
+        // An edited held output is no longer the object: it is rebuilt, never handed back edited.
+        second.write("clean.csv", "edited\n")
+        let repaired = LeptonBinary.run(["build", "--no-remote"], in: second.root)
+        #expect(repaired.status == 0, "\(repaired.output)")
+        #expect(second.read("clean.csv") == first.read("clean.csv"))
+        #expect(LeptonBinary.run(["cache", "gc"], in: second.root).status == 0)
+        #expect(second.read("clean.csv") == first.read("clean.csv"))
+    }
+
     /// `lepton remote gc` against nginx (its JSON autoindex lists the folders): an earlier
     /// generation goes, what the lock references stays, and a fresh clone still restores it all.
     @Test func remoteGCRemovesWhatNothingKeptReferencesAndAFreshCloneStillRestores() throws {

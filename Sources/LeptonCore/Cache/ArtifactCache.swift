@@ -9,6 +9,8 @@ import LeptonSystem
 /// - `objects/<2 hex>/<62 hex>`: file contents and folder manifests by SHA-256, read-only.
 /// - `runs/<2 hex>/<62 hex>.json`: run-cache entries, the outputs of a successful run by the
 ///   stage key that produced them.
+/// - `held/<2 hex>/<62 hex>`: objects whose only copy is a workspace file a remote download was
+///   written to (see ``HeldObject``); they count as present while that file is unchanged.
 ///
 /// Objects and entries are written to a temporary name and renamed into place, so a crash
 /// never leaves a torn object. Restores verify every byte against its digest while copying:
@@ -26,20 +28,27 @@ public struct ArtifactCache: Sendable {
 
     // MARK: Objects
 
-    public func objectPath(_ digest: String) -> String {
-        let utf8 = Array(digest.utf8)
+    public func objectPath(_ digest: String) -> String { shardedPath("objects", digest) }
+
+    /// `<folder>/<first 2 hex>/<the rest>` under the cache, as Git shards its objects.
+    func shardedPath(_ folder: String, _ name: String) -> String {
+        let utf8 = Array(name.utf8)
         let prefix = String(decoding: utf8.prefix(2), as: UTF8.self)
         let rest = String(decoding: utf8.dropFirst(2), as: UTF8.self)
-        return "\(directory)/objects/\(prefix)/\(rest)"
+        return "\(directory)/\(folder)/\(prefix)/\(rest)"
     }
 
-    public func hasObject(_ digest: String) -> Bool { fileSystem.status(objectPath(digest))?.kind == .file }
+    /// Whether the object for `digest` is in `objects/` or held in the workspace.
+    public func hasObject(_ digest: String) -> Bool { hasStoredObject(digest) || heldFile(digest) != nil }
+
+    /// Whether the object for `digest` is in `objects/` (not checked against its name).
+    public func hasStoredObject(_ digest: String) -> Bool { fileSystem.status(objectPath(digest))?.kind == .file }
 
     /// Whether the object for `digest` is present and hashes to its name. An object whose name
     /// exists but whose content does not match (torn by a power cut: objects are not flushed to
     /// disk) is removed, so it is stored again.
     public func hasIntactObject(_ digest: String) -> Bool {
-        guard hasObject(digest) else { return false }
+        guard hasStoredObject(digest) else { return false }
         let path = objectPath(digest)
         guard let actual = try? ContentHash.ofFile(path), actual == digest else {
             try? fileSystem.remove(path)
@@ -97,9 +106,11 @@ public struct ArtifactCache: Sendable {
         }
     }
 
-    /// The bytes of the object for `digest`, nil when it is missing or does not hash to its name.
+    /// The bytes of the object for `digest` (stored or held), nil when it is missing or does not
+    /// hash to its name.
     public func verifiedBytes(_ digest: String) -> [UInt8]? {
-        guard let bytes = try? fileSystem.read(objectPath(digest)), ContentHash.of(bytes) == digest else { return nil }
+        let path = hasStoredObject(digest) ? objectPath(digest) : heldFile(digest) ?? objectPath(digest)
+        guard let bytes = try? fileSystem.read(path), ContentHash.of(bytes) == digest else { return nil }
         return bytes
     }
 
@@ -153,16 +164,23 @@ public struct ArtifactCache: Sendable {
 
     /// Assembles an output from the cache in a temporary path beside `absolute` (first half of
     /// ``restore(_:to:trusted:)``); returns that path. Nothing at `absolute` changes.
-    public func stage(_ digest: PathDigest, beside absolute: String, trusted: Set<String> = []) throws(LeptonError)
-        -> String
-    {
+    ///
+    /// A file output whose object the cache lacks is written by `source` (a remote download,
+    /// verified as it arrives) when one is given; the caller records it as held once committed.
+    public func stage(
+        _ digest: PathDigest, beside absolute: String, trusted: Set<String> = [], source: (any ObjectSource)? = nil
+    ) throws(LeptonError) -> String {
         try fileSystem.createDirectories(RelativePath.parent(absolute) ?? "/")
         let staging = fileSystem.temporaryName(beside: absolute)
         do throws(LeptonError) {
             switch digest.kind {
             case .file:
                 let mode = digest.mode.map { mode_t($0) } ?? (digest.executable ? 0o755 : 0o644)
-                try restoreFile(digest.digest, mode: mode, to: staging, trusted: trusted)
+                if let source, !hasObject(digest.digest) {
+                    try source.fetch(digest.digest, to: staging, mode: mode)
+                } else {
+                    try restoreFile(digest.digest, mode: mode, to: staging, trusted: trusted)
+                }
             case .folder:
                 guard let manifest = manifest(digest.digest) else {
                     throw LeptonError(
@@ -215,11 +233,15 @@ public struct ArtifactCache: Sendable {
     private func restoreFile(
         _ digest: String, mode: mode_t, to target: String, trusted: Set<String>
     ) throws(LeptonError) {
-        let source = objectPath(digest)
-        guard hasObject(digest) else {
-            throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
+        var source = objectPath(digest)
+        let held = !hasStoredObject(digest)
+        if held {
+            guard let file = heldFile(digest) else {
+                throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
+            }
+            source = file
         }
-        if trusted.contains(digest) {
+        if trusted.contains(digest) && !held {
             try copyInKernel(from: source, to: target, mode: mode)
             return
         }
@@ -232,15 +254,15 @@ public struct ArtifactCache: Sendable {
             }
         } catch {
             // A damaged object is never trusted again: removed, it is stored anew by the next
-            // run (or downloaded again).
-            if error.code == .cacheMiss { removeObject(digest) }
+            // run (or downloaded again). A held file is the user's: only its record goes.
+            if error.code == .cacheMiss { held ? removeHeld(digest) : removeObject(digest) }
             throw error
         }
     }
 
     /// Copies `source` to a temporary file beside `target`, hashing as it goes, and renames it
     /// into place only when the digest matches.
-    private func copyVerified(
+    func copyVerified(
         from source: String, to target: String, expected: String, mode: mode_t,
         mismatch: (String) -> LeptonError
     ) throws(LeptonError) {
@@ -322,12 +344,7 @@ public struct ArtifactCache: Sendable {
 
     // MARK: Run cache
 
-    func runEntryPath(_ key: String) -> String {
-        let utf8 = Array(key.utf8)
-        let prefix = String(decoding: utf8.prefix(2), as: UTF8.self)
-        let rest = String(decoding: utf8.dropFirst(2), as: UTF8.self)
-        return "\(directory)/runs/\(prefix)/\(rest).json"
-    }
+    func runEntryPath(_ key: String) -> String { shardedPath("runs", key) + ".json" }
 
     /// The run-cache entry for a key, if present and intact.
     public func runEntry(for key: String) -> RunEntry? {

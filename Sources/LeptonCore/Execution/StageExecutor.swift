@@ -47,7 +47,7 @@ struct StageExecutor: Sendable {
         self.runner = runner
         self.clock = clock
         self.observer = observer
-        restorer = WorkspaceRestorer(workspace: workspace, cache: cache)
+        restorer = WorkspaceRestorer(workspace: workspace, cache: cache, clock: clock)
     }
 
     /// Restores the given outputs (those not already intact on disk).
@@ -56,11 +56,15 @@ struct StageExecutor: Sendable {
     ///   - outputs: The outputs by path.
     ///   - stage: The stage they belong to, for messages.
     ///   - trusted: Objects just downloaded and verified (see ``ArtifactCache/restore(_:to:trusted:)``).
+    ///   - source: Where file objects the cache lacks come from (the remote cache).
     /// - Throws: ``LeptonError`` when an object is missing or damaged, or a path escapes.
-    func restore(_ outputs: [String: PathDigest], stage: String, trusted: Set<String> = []) throws(LeptonError) {
+    func restore(
+        _ outputs: [String: PathDigest], stage: String, trusted: Set<String> = [], source: (any ObjectSource)? = nil
+    ) throws(LeptonError) {
         let hasher = self.hasher
         try restorer.restore(
-            outputs, stage: stage, trusted: trusted, current: { path in (try? hasher.digest(of: path)) ?? nil },
+            outputs, stage: stage, trusted: trusted, source: source,
+            current: { path in (try? hasher.digest(of: path)) ?? nil },
             restored: { (path, digest) throws(LeptonError) in try remember(path, digest) })
     }
 
@@ -194,6 +198,8 @@ struct StageExecutor: Sendable {
             let absolute = workspace.absolute(output.path)
             if let parent = RelativePath.parent(absolute) { try fileSystem.createDirectories(parent) }
             guard let digest = try hasher.digest(of: output.path) else { continue }
+            // A held download goes into the cache by rename: kept, and nothing is copied.
+            if digest.kind == .file, cache.takeOver(absolute, digest: digest.digest) { continue }
             let manifest = digest.kind == .folder ? try hasher.manifest(ofFolder: output.path) : nil
             try cache.storeOutput(at: absolute, digest: digest, manifest: manifest)
             try fileSystem.remove(absolute)

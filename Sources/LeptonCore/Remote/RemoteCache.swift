@@ -63,6 +63,9 @@ public final class RemoteCache: Sendable {
 
     public var stats: RemoteStats { state.withLock { $0.stats } }
 
+    /// A blob's size as a lookup learnt it, for progress totals.
+    func knownSize(of digest: String) -> Int64? { state.withLock { $0.sizes[digest] } }
+
     /// The blobs this command downloaded, each verified against its digest on arrival: a restore
     /// right after may copy them without hashing them again.
     public var verifiedDownloads: Set<String> { state.withLock { $0.verified } }
@@ -211,7 +214,7 @@ public final class RemoteCache: Sendable {
     /// Downloads one blob into the local cache through a verified temporary file; false when
     /// the server does not have it.
     private func downloadObject(_ digest: String, progress: ProgressMeter?) throws(RemoteError) -> Bool {
-        if local.hasObject(digest) { return true }
+        if local.hasStoredObject(digest) { return true }
         let target = local.objectPath(digest)
         do throws(LeptonError) {
             try fileSystem.createDirectories(RelativePath.parent(target) ?? local.directory)
@@ -220,49 +223,8 @@ public final class RemoteCache: Sendable {
         }
         return try retried { () throws(RemoteError) -> Bool in
             let temporary = fileSystem.temporaryName(beside: target)
-            let file: FileDescriptor
-            do throws(LeptonError) {
-                file = try fileSystem.open(temporary, .createExclusive, permissions: 0o600)
-            } catch {
-                throw RemoteError(.other, error.message)
-            }
-            var stream = ContentHash.Stream()
-            var received: Int64 = 0
-            var writeFailed = false
-            let found: Bool
-            do throws(RemoteError) {
-                found = try store.get(.cas, digest) { chunk in
-                    stream.update(chunk)
-                    guard file.writeAll(chunk) else {
-                        writeFailed = true
-                        return false
-                    }
-                    received += Int64(chunk.count)
-                    progress?.add(Int64(chunk.count))
-                    return true
-                }
-            } catch {
-                let reason = Errno.current
-                file.close()
-                try? fileSystem.remove(temporary)
-                progress?.add(-received)
-                throw writeFailed ? RemoteError(.other, "cannot write '\(temporary)': \(reason)") : error
-            }
-            file.setPermissions(0o444)
-            file.close()
-            guard found else {
-                try? fileSystem.remove(temporary)
+            guard let received = try receive(digest, into: temporary, mode: 0o444, progress: progress) else {
                 return false
-            }
-            let actual = stream.finalize()
-            guard actual == digest else {
-                try? fileSystem.remove(temporary)
-                progress?.add(-received)
-                state.withLock { $0.stats.corruptDownloads += 1 }
-                let message =
-                    "the download of cas/\(digest.prefix(12)) from \(location) is corrupt or truncated (\(received) bytes hashing to \(actual.prefix(12))); discarded"
-                observer?.remoteWarning(message)
-                throw RemoteError(.corrupt, message)
             }
             do throws(LeptonError) {
                 try fileSystem.move(temporary, to: target)
@@ -279,6 +241,77 @@ public final class RemoteCache: Sendable {
         }
     }
 
+    /// Downloads one blob to `path`, a new file (a staging file beside a workspace output), every
+    /// byte verified; it does not enter the local cache (the caller records it as held).
+    ///
+    /// - Throws: ``RemoteError`` when the server lacks it or it cannot be had intact; nothing is
+    ///   left at `path` then.
+    func fetch(_ digest: String, to path: String, mode: mode_t, progress: ProgressMeter?) throws(RemoteError) {
+        let received = try retried { () throws(RemoteError) -> Int64 in
+            guard let received = try receive(digest, into: path, mode: mode, progress: progress) else {
+                throw RemoteError(.other, "the remote cache no longer has blob cas/\(digest)")
+            }
+            return received
+        }
+        state.withLock {
+            $0.stats.downloadedFiles += 1
+            $0.stats.downloadedBytes += received
+        }
+    }
+
+    /// One attempt at writing blob `digest` into the new file `path`, hashed as it arrives:
+    /// returns the bytes received, nil when the server does not have it. Nothing is left at `path`
+    /// unless the content matched.
+    private func receive(
+        _ digest: String, into path: String, mode: mode_t, progress: ProgressMeter?
+    ) throws(RemoteError) -> Int64? {
+        let file: FileDescriptor
+        do throws(LeptonError) {
+            file = try fileSystem.open(path, .createExclusive, permissions: 0o600)
+        } catch {
+            throw RemoteError(.other, error.message)
+        }
+        var stream = ContentHash.Stream()
+        var received: Int64 = 0
+        var writeFailed = false
+        let found: Bool
+        do throws(RemoteError) {
+            found = try store.get(.cas, digest) { chunk in
+                stream.update(chunk)
+                guard file.writeAll(chunk) else {
+                    writeFailed = true
+                    return false
+                }
+                received += Int64(chunk.count)
+                progress?.add(Int64(chunk.count))
+                return true
+            }
+        } catch {
+            let reason = Errno.current
+            file.close()
+            try? fileSystem.remove(path)
+            progress?.add(-received)
+            throw writeFailed ? RemoteError(.other, "cannot write '\(path)': \(reason)") : error
+        }
+        file.setPermissions(mode)
+        file.close()
+        guard found else {
+            try? fileSystem.remove(path)
+            return nil
+        }
+        let actual = stream.finalize()
+        guard actual == digest else {
+            try? fileSystem.remove(path)
+            progress?.add(-received)
+            state.withLock { $0.stats.corruptDownloads += 1 }
+            let message =
+                "the download of cas/\(digest.prefix(12)) from \(location) is corrupt or truncated (\(received) bytes hashing to \(actual.prefix(12))); discarded"
+            observer?.remoteWarning(message)
+            throw RemoteError(.corrupt, message)
+        }
+        return received
+    }
+
     // MARK: Upload
 
     /// Uploads an entry's blobs that the server lacks, then the entry. Does nothing when
@@ -287,6 +320,15 @@ public final class RemoteCache: Sendable {
         guard uploads, unavailable == nil, state.withLock({ $0.uploadsStopped }) == nil else { return }
         do throws(RemoteError) {
             let digests = Array(Set(entry.outputs.values.flatMap(local.objects(of:)))).sorted()
+            // A held object is copied into the cache first: the server must get the verified
+            // bytes, not a workspace file the user may be editing.
+            for digest in digests where !local.hasStoredObject(digest) {
+                do throws(LeptonError) {
+                    try local.materialize(digest)
+                } catch {
+                    throw RemoteError(.other, error.message)
+                }
+            }
             let sizes = digests.map { fileSystem.status(local.objectPath($0))?.size ?? -1 }
             if let index = sizes.firstIndex(of: -1) {
                 throw RemoteError(.other, "the local cache lacks object \(digests[index].prefix(12)) to upload")

@@ -122,25 +122,29 @@ final class RemoteStageSource: Sendable {
         return true
     }
 
-    /// Downloads a remote hit's outputs (verified), restores them into the workspace and records
-    /// the entry in the local run cache, so a later build restores them without the network.
+    /// Downloads a remote hit's outputs (verified) and restores them into the workspace, then
+    /// records the entry in the local run cache. File outputs go straight from the server into
+    /// the workspace and stay held there (see ``HeldObject``), a folder's files through the
+    /// local cache; a later build restores either without the network.
     private func downloadAndRestore(_ entry: RunCacheEntry, stage: String) -> Swift.Result<Int64, RemoteError> {
-        let bytes: Int64
+        var bytes: Int64 = 0
         let started = clock.monotonicNow()
         do throws(RemoteError) {
-            bytes = try remote.download(Array(entry.outputs.values))
+            bytes = try remote.download(entry.outputs.values.filter { $0.kind == .folder })
         } catch {
             return .failure(error)
         }
-        count("download and verify blobs into the local cache", since: started)
+        count("download folder files into the local cache", since: started)
         let restoring = clock.monotonicNow()
+        let fetch = RemoteFetch(remote: remote, outputs: entry.outputs.values)
         do throws(LeptonError) {
-            try executor.restore(entry.outputs, stage: stage, trusted: remote.verifiedDownloads)
+            defer { bytes += fetch.finish() }
+            try executor.restore(entry.outputs, stage: stage, trusted: remote.verifiedDownloads, source: fetch)
             try executor.cache.writeRunEntry(entry)
         } catch {
             return .failure(RemoteError(.other, error.message))
         }
-        count("copy into the workspace", since: restoring)
+        count("download files into the workspace and restore", since: restoring)
         return .success(bytes)
     }
 

@@ -7,7 +7,8 @@ import LeptonSystem
 /// `lepton cache gc`: removes damaged cache objects, then every object that neither
 /// `Lepton.lock`, `Lepton.data`, a tagged run nor a kept run-cache entry references.
 ///
-/// It takes the build lock itself. Damaged objects (content that does not hash to the name:
+/// Records of objects held in the workspace (``HeldObject``) that no longer hold or are not
+/// needed go too. It takes the build lock itself. Damaged objects (content that does not hash to the name:
 /// torn by a power cut, tampered with) go first, so that no entry needing one is kept.
 public struct GarbageCollector: Sendable {
     public let workspace: Workspace
@@ -94,6 +95,14 @@ public struct GarbageCollector: Sendable {
             report.removedObjects += 1
             report.freedBytes += object.size
             if !dryRun { cache.removeObject(object.digest) }
+        }
+        // A held record goes once its file changed, its object is stored, or nothing needs it; the
+        // workspace file itself is never touched.
+        if !dryRun {
+            for digest in cache.allHeld()
+            where !keep.contains(digest) || cache.hasStoredObject(digest) || cache.heldFile(digest) == nil {
+                cache.removeHeld(digest)
+            }
         }
         report.keptObjects = keep.subtracting(damaged).count
         return report
