@@ -1,6 +1,7 @@
 import ArgumentParser
 import LeptonCore
 import LeptonSystem
+import Synchronization
 
 extension LeptonCommand {
     /// `lepton push [STAGE…]`: uploads what Lepton.lock records to the remote cache.
@@ -24,23 +25,23 @@ extension LeptonCommand {
             let records = try LockRecords.select(stages, workspace: workspace, console: console)
             let remote = try remoteOptions.choice.openForTransfers(
                 workspace: workspace, console: console, uploads: true)
-            var failed = 0
-            var pushed = 0
+            let counts = Mutex((pushed: 0, failed: 0))
             OutputPush(workspace: workspace, remote: remote).push(records) { name, outcome in
                 switch outcome {
                 case .pushed(let bytes):
-                    pushed += 1
+                    counts.withLock { $0.pushed += 1 }
                     console.line("  pushed   \(name) \(console.dim("(\(Format.bytes(bytes)) sent)"))")
                 case .notInLocalCache:
-                    failed += 1
+                    counts.withLock { $0.failed += 1 }
                     console.line(
                         "  \(console.yellow("skipped"))  \(name) \(console.dim("(its outputs are not in the local cache; build it first)"))"
                     )
                 case .failed(let message):
-                    failed += 1
+                    counts.withLock { $0.failed += 1 }
                     console.line("  \(console.red("FAILED"))   \(name): \(message)")
                 }
             }
+            let (pushed, failed) = counts.withLock { $0 }
             console.line(console.dim(RemoteReport.line(remote)))
             console.line("pushed \(pushed) of \(records.count) stage\(records.count == 1 ? "" : "s")")
             try remoteOptions.choice.checkStillAvailable(remote, console: console)

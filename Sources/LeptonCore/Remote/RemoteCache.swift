@@ -314,10 +314,16 @@ public final class RemoteCache: Sendable {
 
     // MARK: Upload
 
-    /// Uploads an entry's blobs that the server lacks, then the entry. Does nothing when
-    /// uploads are off or were stopped by an earlier refusal.
-    public func upload(_ entry: RunCacheEntry) throws(RemoteError) {
-        guard uploads, unavailable == nil, state.withLock({ $0.uploadsStopped }) == nil else { return }
+    /// Uploads an entry's blobs that the server lacks, then the entry; returns the bytes sent.
+    /// Does nothing when uploads are off or were stopped by an earlier refusal.
+    @discardableResult
+    public func upload(_ entry: RunCacheEntry) throws(RemoteError) -> Int64 { try upload(entry, progress: nil) }
+
+    /// ``upload(_:)`` counting on `shared`, the progress line of a batch of entries uploaded at
+    /// once (`lepton push`), when given; nil gives the entry its own.
+    func upload(_ entry: RunCacheEntry, progress shared: ProgressMeter?) throws(RemoteError) -> Int64 {
+        guard uploads, unavailable == nil, state.withLock({ $0.uploadsStopped }) == nil else { return 0 }
+        let sent = Atomic<Int64>(0)
         do throws(RemoteError) {
             let digests = Array(Set(entry.outputs.values.flatMap(local.objects(of:)))).sorted()
             // A held object is copied into the cache first: the server must get the verified
@@ -333,9 +339,11 @@ public final class RemoteCache: Sendable {
             if let index = sizes.firstIndex(of: -1) {
                 throw RemoteError(.other, "the local cache lacks object \(digests[index].prefix(12)) to upload")
             }
-            let meter = ProgressMeter(
-                direction: .upload, totalBytes: sizes.reduce(0, +), totalFiles: digests.count, observer: observer,
-                clock: clock)
+            let meter =
+                shared
+                ?? ProgressMeter(
+                    direction: .upload, totalBytes: sizes.reduce(0, +), totalFiles: digests.count, observer: observer,
+                    clock: clock)
             let failure = inParallel(digests.count) { index throws(RemoteError) in
                 let digest = digests[index]
                 if try self.retried({ () throws(RemoteError) in try self.store.size(of: .cas, digest) }) == nil {
@@ -346,14 +354,16 @@ public final class RemoteCache: Sendable {
                         $0.stats.uploadedFiles += 1
                         $0.stats.uploadedBytes += sizes[index]
                     }
+                    sent.add(sizes[index], ordering: .relaxed)
                 }
                 meter.add(sizes[index])
                 meter.fileDone()
             }
-            meter.finish()
+            if shared == nil { meter.finish() }
             if let failure { throw failure }
             try retried { () throws(RemoteError) in try store.put(.ac, entry.key, bytes: entry.bytes) }
             state.withLock { $0.stats.uploadedEntries += 1 }
+            return sent.load(ordering: .relaxed)
         } catch {
             switch error.kind {
             case .denied, .full:

@@ -1,4 +1,5 @@
 import LeptonSystem
+import Synchronization
 
 /// `lepton push`: uploads, per stage `Lepton.lock` records, the blobs the server lacks and then
 /// the stage's run-cache entry, so another clone or CI job restores the stage instead of
@@ -23,27 +24,55 @@ public struct OutputPush: Sendable {
         case failed(String)
     }
 
-    /// Pushes each stage in turn; `pushed` is told of each as it is done.
-    public func push(_ records: [(String, StageRecord)], pushed: (String, Outcome) -> Void) {
+    /// Pushes the stages, several at once (as many as keep the transfers within the remote's
+    /// width: 8 one-file stages, or one stage of 8 files or more, at a time), under one progress
+    /// line; `pushed` is told of each in the order given, one call at a time, as soon as it and
+    /// every stage before it are done.
+    public func push(_ records: [(String, StageRecord)], pushed: @escaping @Sendable (String, Outcome) -> Void) {
         let local = ArtifactCache(directory: workspace.cacheDirectory)
+        var entries: [RunCacheEntry?] = []
+        var blobs: [[String]] = []
         for (name, record) in records {
             guard record.outputs.values.allSatisfy(local.contains) else {
-                pushed(name, .notInLocalCache)
+                entries.append(nil)
+                blobs.append([])
                 continue
             }
-            let entry =
+            entries.append(
                 local.runEntry(for: record.key)
-                ?? RunCacheEntry(
-                    key: record.key, stage: name, outputs: record.outputs,
-                    created: Int(clock.fileTimeNow() / 1_000_000_000))
-            do throws(RemoteError) {
-                let before = remote.stats.uploadedBytes
-                try remote.upload(entry)
-                pushed(name, .pushed(bytes: remote.stats.uploadedBytes - before))
-            } catch {
-                pushed(name, .failed(error.message))
+                    ?? RunCacheEntry(
+                        key: record.key, stage: name, outputs: record.outputs,
+                        created: Int(clock.fileTimeNow() / 1_000_000_000)))
+            blobs.append(Array(Set(local.objects(of: record.outputs.values))))
+        }
+        let fileSystem = PosixFileSystem()
+        let meter = ProgressMeter(
+            direction: .upload,
+            totalBytes: blobs.joined().reduce(0) { total, digest in
+                total + (fileSystem.status(local.heldFile(digest) ?? local.objectPath(digest))?.size ?? 0)
+            }, totalFiles: blobs.joined().count, observer: remote.observer, clock: remote.clock)
+        let atOnce = max(1, remote.width / max(1, blobs.map(\.count).max() ?? 1))
+        let report = Mutex<(done: [Int: Outcome], next: Int)>(([:], 0))
+        let remote = self.remote
+        let names = records.map(\.0)
+        Parallel.forEachItem(count: records.count, width: atOnce) { [entries] index in
+            var outcome = Outcome.notInLocalCache
+            if let entry = entries[index] {
+                do throws(RemoteError) {
+                    outcome = .pushed(bytes: try remote.upload(entry, progress: meter))
+                } catch {
+                    outcome = .failed(error.message)
+                }
+            }
+            report.withLock { report in
+                report.done[index] = outcome
+                while let ready = report.done.removeValue(forKey: report.next) {
+                    pushed(names[report.next], ready)
+                    report.next += 1
+                }
             }
         }
+        meter.finish()
     }
 
     /// Whether each stage's outputs are in the local cache and on the server (`lepton remote
