@@ -4,8 +4,8 @@ import Foundation
 /// A 2-D convolution over [batch, channels, height, width] by im2col and GEMM, with weights
 /// shaped [filters, channels, kernel, kernel] as in PyTorch's `nn.Conv2d`.
 ///
-/// The samples of a batch are split between threads, each sample computed whole by one thread
-/// with the single-threaded GEMM. The weight gradient is summed over fixed chunks of
+/// The samples of a batch are split between threads in contiguous runs of whole chunks, each
+/// sample computed whole by one thread with the single-threaded GEMM. The weight gradient is summed over fixed chunks of
 /// ``chunk`` samples, each chunk in sample order, then the chunks in order, so results do not
 /// depend on the thread count. A training batch's patch matrices are kept from the forward pass
 /// for the backward pass when they fit in ``ComputeContext/keptPatchFloats``; otherwise each
@@ -55,6 +55,21 @@ final class Convolution: Layer {
 
     /// Whether a training batch of `batch` samples keeps its patch matrices for the backward
     /// pass (they fit in ``ComputeContext/keptPatchFloats``) rather than rebuilding them.
+    /// The chunks of ``chunk`` samples thread `part` of `parts` handles in both passes: a
+    /// contiguous share, so a thread reads back the patches it wrote and works on about the
+    /// samples the layers around it give it (they split the batch in contiguous shares too);
+    /// another core's cache lines cost more than the second core gains.
+    static func chunks(of part: Int, parts: Int, batch: Int) -> Range<Int> {
+        let chunks = (batch + chunk - 1) / chunk
+        return (chunks * part / parts)..<(chunks * (part + 1) / parts)
+    }
+
+    /// The samples of ``chunks(of:parts:batch:)``.
+    static func samples(of part: Int, parts: Int, batch: Int) -> Range<Int> {
+        let share = chunks(of: part, parts: parts, batch: batch)
+        return min(batch, share.lowerBound * chunk)..<min(batch, share.upperBound * chunk)
+    }
+
     private func keepsPatches(batch: Int) -> Bool {
         batch * geometry.patch * geometry.positions <= context.keptPatchFloats
     }
@@ -77,7 +92,7 @@ final class Convolution: Layer {
                         columns.withUnsafeMutableBufferPointer { kept in
                             guard let columnStart = kept.baseAddress else { return }
                             context.forEachPart { part, parts in
-                                for sample in stride(from: part, to: batch, by: parts) {
+                                for sample in Convolution.samples(of: part, parts: parts, batch: batch) {
                                     let col = columnStart + (keepsBatch ? sample : part) * matrix
                                     lepton_im2col(
                                         xv + sample * sampleSize, g.channels, g.height, g.width, g.kernel, g.stride,
@@ -128,7 +143,7 @@ final class Convolution: Layer {
                                             let biases = biasParts.baseAddress, let dcolStart = scratch.baseAddress
                                         else { return }
                                         context.forEachPart { part, parts in
-                                            for chunk in stride(from: part, to: chunks, by: parts) {
+                                            for chunk in Convolution.chunks(of: part, parts: parts, batch: batch) {
                                                 let first = chunk * Convolution.chunk
                                                 let chunkBiases = biases + chunk * g.filters
                                                 for sample in first..<min(batch, first + Convolution.chunk) {
