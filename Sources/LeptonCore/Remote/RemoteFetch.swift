@@ -35,6 +35,8 @@ public final class RemoteFetch: ObjectSource {
 
     /// Ends the batch's progress line; returns the bytes fetched.
     @discardableResult public func finish() -> Int64 {
+        // A batch with nothing to fetch shows no progress line, as a download of nothing does not.
+        guard meter.totalFiles > 0 else { return 0 }
         meter.finish()
         return meter.bytes
     }
