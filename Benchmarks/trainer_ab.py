@@ -20,8 +20,9 @@ CNN = "conv2d(16,3,padding=1),relu,maxpool(2),conv2d(32,3,padding=1),relu,maxpoo
 
 def epoch_seconds(binary, batch, threads, layers):
     output = subprocess.run([binary, "train", f"{DATA}/train-images-idx3-ubyte.gz", f"{DATA}/train-labels-idx1-ubyte.gz",
-                             "--batch-size", str(batch), "--epochs", "2", "--threads", str(threads),
-                             "--layers", layers], check=True, capture_output=True, text=True).stdout
+                             "--batch-size", str(batch), "--epochs", "2", "--threads", str(threads)]
+                            + (["--layers", layers] if layers else []), check=True, capture_output=True,
+                            text=True).stdout
     result = [json.loads(line) for line in output.splitlines() if line.startswith("{")][0]
     return result["epoch_seconds"][1], result["losses"]
 
@@ -31,7 +32,7 @@ def main():
     parser.add_argument("binaries", nargs="+")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--layers", default=CNN)
+    parser.add_argument("--layers", default=CNN, help="the layers; an empty string trains the default MLP")
     args = parser.parse_args()
     times, losses = {}, {}
     for _ in range(args.rounds):
