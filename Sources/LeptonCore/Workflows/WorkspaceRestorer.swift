@@ -106,9 +106,13 @@ public struct WorkspaceRestorer: Sendable {
         for (index, item) in changed.enumerated() {
             let absolute = workspace.absolute(item.path)
             do throws(LeptonError) {
-                // A held file being replaced goes into the cache first, so nothing is lost.
-                if let replaced = item.replaced, replaced.kind == .file {
-                    cache.takeOver(absolute, digest: replaced.digest)
+                // A held file being replaced goes into the cache first, so going back to it needs
+                // no network: by rename, or copied where the cache is on another file system.
+                if let replaced = item.replaced, replaced.kind == .file,
+                    !cache.takeOver(absolute, digest: replaced.digest),
+                    cache.heldFile(replaced.digest) == absolute
+                {
+                    _ = try? cache.materialize(replaced.digest)
                 }
                 try cache.commit(staged[index], item.digest, to: absolute)
                 if item.fetched {
