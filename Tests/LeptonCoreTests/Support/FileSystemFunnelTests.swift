@@ -8,42 +8,6 @@ import _LeptonTestSupport
     import Glibc
 #endif
 
-/// The real file system, except that renames fail with a chosen error (a full disk) once armed.
-private final class FailingRenames: FileSystem, @unchecked Sendable {
-    let real = PosixFileSystem()
-    let failure = Mutex<Errno?>(nil)
-
-    func status(_ path: String) -> FileStatus? { real.status(path) }
-    func statusFollowingLinks(_ path: String) -> FileStatus? { real.statusFollowingLinks(path) }
-    func status(_ path: String, relativeTo folder: Int32) -> FileStatus? { real.status(path, relativeTo: folder) }
-    func statusFollowingLinks(_ path: String, relativeTo folder: Int32) -> FileStatus? {
-        real.statusFollowingLinks(path, relativeTo: folder)
-    }
-    func read(_ path: String) throws(LeptonError) -> [UInt8] { try real.read(path) }
-    func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool) throws(LeptonError) {
-        if let failure = failure.withLock({ $0 }) { throw LeptonError.io("cannot write '\(path)'", failure) }
-        try real.writeAtomically(bytes, to: path, mode: mode, durable: durable)
-    }
-    func createDirectories(_ path: String) throws(LeptonError) { try real.createDirectories(path) }
-    func list(_ path: String) throws(LeptonError) -> [(name: String, kind: FileStatus.Kind)] { try real.list(path) }
-    func remove(_ path: String) throws(LeptonError) { try real.remove(path) }
-    func move(_ source: String, to target: String) throws(LeptonError) {
-        if let failure = failure.withLock({ $0 }) { throw LeptonError.io("cannot move '\(source)'", failure) }
-        try real.move(source, to: target)
-    }
-    func setMode(_ path: String, _ mode: mode_t) { real.setMode(path, mode) }
-    func realPath(_ path: String) -> String? { real.realPath(path) }
-    func touch(_ path: String) { real.touch(path) }
-    func hardLink(_ source: String, at path: String) throws(LeptonError) { try real.hardLink(source, at: path) }
-    func symlink(_ destination: String, at path: String) throws(LeptonError) {
-        try real.symlink(destination, at: path)
-    }
-    func readLink(_ path: String) -> String? { real.readLink(path) }
-    func open(_ path: String, _ mode: FileDescriptor.Mode, permissions: mode_t) throws(LeptonError) -> FileDescriptor {
-        try real.open(path, mode, permissions: permissions)
-    }
-}
-
 /// Every file beneath `root` whose name marks it as a Lepton temporary.
 private func temporaries(under root: String) -> [String] {
     let fileSystem = PosixFileSystem()
@@ -63,10 +27,18 @@ struct FileSystemFunnelTests {
     @Test func aFullDiskDuringAStoreLeavesNoObjectAndNoTemporaryAndSaysWhy() throws {
         let package = TemporaryPackage("funnel")
         package.write("model.bin", "weights")
-        let fileSystem = FailingRenames()
+        let fileSystem = InterceptingFileSystem()
         let cache = ArtifactCache(directory: package.workspace.cacheDirectory, fileSystem: fileSystem)
         let digest = ContentHash.of(text: "weights")
-        fileSystem.failure.withLock { $0 = .noSpace }
+        // A full disk: writes and renames fail.
+        fileSystem.refuse.withLock {
+            $0 = { operation in
+                switch operation {
+                case .write(let path): LeptonError.io("cannot write '\(path)'", .noSpace)
+                case .move(let source, _): LeptonError.io("cannot move '\(source)'", .noSpace)
+                }
+            }
+        }
         do {
             try cache.storeFile(package.root + "/model.bin", digest: digest)
             Issue.record("the store succeeded on a full disk")
@@ -76,7 +48,7 @@ struct FileSystemFunnelTests {
         }
         #expect(!cache.contains(PathDigest(kind: .file, digest: digest)))
         #expect(temporaries(under: package.root).isEmpty)
-        fileSystem.failure.withLock { $0 = nil }
+        fileSystem.refuse.withLock { $0 = nil }
         try cache.storeFile(package.root + "/model.bin", digest: digest)
         #expect(cache.contains(PathDigest(kind: .file, digest: digest)))
     }
