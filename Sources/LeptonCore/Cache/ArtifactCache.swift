@@ -44,6 +44,13 @@ public struct ArtifactCache: Sendable {
     /// Whether the object for `digest` is in `objects/` (not checked against its name).
     public func hasStoredObject(_ digest: String) -> Bool { fileSystem.status(objectPath(digest))?.kind == .file }
 
+    /// Where the bytes of `digest` can be read: its file in `objects/`, else the workspace file
+    /// that holds it (`held`); nil when the cache has neither.
+    func objectFile(_ digest: String) -> (path: String, held: Bool)? {
+        if hasStoredObject(digest) { return (objectPath(digest), false) }
+        return heldFile(digest).map { ($0, true) }
+    }
+
     /// Whether the object for `digest` is present and hashes to its name. An object whose name
     /// exists but whose content does not match (torn by a power cut: objects are not flushed to
     /// disk) is removed, so it is stored again.
@@ -109,8 +116,9 @@ public struct ArtifactCache: Sendable {
     /// The bytes of the object for `digest` (stored or held), nil when it is missing or does not
     /// hash to its name.
     public func verifiedBytes(_ digest: String) -> [UInt8]? {
-        let path = hasStoredObject(digest) ? objectPath(digest) : heldFile(digest) ?? objectPath(digest)
-        guard let bytes = try? fileSystem.read(path), ContentHash.of(bytes) == digest else { return nil }
+        guard let path = objectFile(digest)?.path, let bytes = try? fileSystem.read(path),
+            ContentHash.of(bytes) == digest
+        else { return nil }
         return bytes
     }
 
@@ -165,8 +173,9 @@ public struct ArtifactCache: Sendable {
     /// Assembles an output from the cache in a temporary path beside `absolute` (first half of
     /// ``restore(_:to:trusted:)``); returns that path. Nothing at `absolute` changes.
     ///
-    /// A file output whose object the cache lacks is written by `source` (a remote download,
-    /// verified as it arrives) when one is given; the caller records it as held once committed.
+    /// A file output is written by `source` (a remote download, verified as it arrives) when one
+    /// is given, which the caller does for an object the cache lacks; it records the file as held
+    /// once committed.
     public func stage(
         _ digest: PathDigest, beside absolute: String, trusted: Set<String> = [], source: (any ObjectSource)? = nil
     ) throws(LeptonError) -> String {
@@ -176,7 +185,7 @@ public struct ArtifactCache: Sendable {
             switch digest.kind {
             case .file:
                 let mode = digest.mode.map { mode_t($0) } ?? (digest.executable ? 0o755 : 0o644)
-                if let source, !hasObject(digest.digest) {
+                if let source {
                     try source.fetch(digest.digest, to: staging, mode: mode)
                 } else {
                     try restoreFile(digest.digest, mode: mode, to: staging, trusted: trusted)
@@ -233,13 +242,8 @@ public struct ArtifactCache: Sendable {
     private func restoreFile(
         _ digest: String, mode: mode_t, to target: String, trusted: Set<String>
     ) throws(LeptonError) {
-        var source = objectPath(digest)
-        let held = !hasStoredObject(digest)
-        if held {
-            guard let file = heldFile(digest) else {
-                throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
-            }
-            source = file
+        guard let (source, held) = objectFile(digest) else {
+            throw LeptonError(.cacheMiss, "the cache has no object \(digest.prefix(12)) (needed for '\(target)')")
         }
         if trusted.contains(digest) && !held {
             try copyInKernel(from: source, to: target, mode: mode)

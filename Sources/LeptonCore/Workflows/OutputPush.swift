@@ -49,7 +49,7 @@ public struct OutputPush: Sendable {
         let meter = ProgressMeter(
             direction: .upload,
             totalBytes: blobs.joined().reduce(0) { total, digest in
-                total + (fileSystem.status(local.heldFile(digest) ?? local.objectPath(digest))?.size ?? 0)
+                total + (local.objectFile(digest).flatMap { fileSystem.status($0.path)?.size } ?? 0)
             }, totalFiles: blobs.joined().count, observer: remote.observer, clock: remote.clock)
         let atOnce = max(1, remote.width / max(1, blobs.map(\.count).max() ?? 1))
         let report = Mutex<(done: [Int: Outcome], next: Int)>(([:], 0))
