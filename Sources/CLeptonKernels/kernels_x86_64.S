@@ -1048,6 +1048,69 @@ lepton_add_bias_rows:
 	retq
 .Lfunc_end8:
 	.size	lepton_add_bias_rows, .Lfunc_end8-lepton_add_bias_rows
+	.globl	lepton_gather_rows
+	.p2align	4
+	.type	lepton_gather_rows,@function
+lepton_gather_rows:
+	pushq	%rbp
+	pushq	%r15
+	pushq	%r14
+	pushq	%r13
+	pushq	%r12
+	pushq	%rbx
+	pushq	%rax
+	movq	%r8, (%rsp)
+	testq	%rdi, %rdi
+	jle	.LBB9_7
+	movq	%rcx, %r14
+	movq	%rdx, %r15
+	movq	%rsi, %r12
+	movq	%rdi, %r13
+	leaq	(,%rsi,4), %rbp
+	xorl	%ebx, %ebx
+	jmp	.LBB9_2
+	.p2align	4
+.LBB9_6:
+	movq	%rbx, %rax
+	imulq	%r12, %rax
+	movq	(%rsp), %rcx
+	leaq	(%rcx,%rax,4), %rdi
+	movq	(%r14,%rbx,8), %rax
+	imulq	%r12, %rax
+	leaq	(%r15,%rax,4), %rsi
+	movq	%rbp, %rdx
+	callq	memcpy@PLT
+	incq	%rbx
+	cmpq	%r13, %rbx
+	je	.LBB9_7
+.LBB9_2:
+	leaq	4(%rbx), %rax
+	cmpq	%r13, %rax
+	jge	.LBB9_6
+	testq	%r12, %r12
+	jle	.LBB9_6
+	movq	32(%r14,%rbx,8), %rax
+	imulq	%r12, %rax
+	leaq	(%r15,%rax,4), %rax
+	xorl	%ecx, %ecx
+	.p2align	4
+.LBB9_5:
+	prefetcht0	(%rax,%rcx)
+	addq	$64, %rcx
+	cmpq	%rbp, %rcx
+	jl	.LBB9_5
+	jmp	.LBB9_6
+.LBB9_7:
+	addq	$8, %rsp
+	popq	%rbx
+	popq	%r12
+	popq	%r13
+	popq	%r14
+	popq	%r15
+	popq	%rbp
+	retq
+.Lfunc_end9:
+	.size	lepton_gather_rows, .Lfunc_end9-lepton_gather_rows
 	.globl	lepton_sum_rows
 	.p2align	4
 	.type	lepton_sum_rows,@function
@@ -1067,7 +1130,7 @@ lepton_sum_rows:
 	movq	%r13, %rdx
 	callq	memset@PLT
 	testq	%r12, %r12
-	jle	.LBB9_13
+	jle	.LBB10_13
 	leaq	(%rbx,%r15,4), %rax
 	movq	%r15, %rcx
 	imulq	%r12, %rcx
@@ -1086,28 +1149,28 @@ lepton_sum_rows:
 	andl	$3, %edx
 	leaq	16(%r14), %rsi
 	xorl	%edi, %edi
-	jmp	.LBB9_2
+	jmp	.LBB10_2
 	.p2align	4
-.LBB9_12:
+.LBB10_12:
 	incq	%rdi
 	addq	%r13, %rsi
 	addq	%r13, %r14
 	cmpq	%r12, %rdi
-	je	.LBB9_13
-.LBB9_2:
+	je	.LBB10_13
+.LBB10_2:
 	testq	%r15, %r15
-	jle	.LBB9_12
+	jle	.LBB10_12
 	cmpq	$8, %r15
 	setb	%r8b
 	orb	%al, %r8b
-	je	.LBB9_5
+	je	.LBB10_5
 	xorl	%r9d, %r9d
-	jmp	.LBB9_8
+	jmp	.LBB10_8
 	.p2align	4
-.LBB9_5:
+.LBB10_5:
 	xorl	%r8d, %r8d
 	.p2align	4
-.LBB9_6:
+.LBB10_6:
 	movups	(%rbx,%r8,4), %xmm0
 	movups	16(%rbx,%r8,4), %xmm1
 	movups	-16(%rsi,%r8,4), %xmm2
@@ -1118,30 +1181,30 @@ lepton_sum_rows:
 	movups	%xmm0, 16(%rbx,%r8,4)
 	addq	$8, %r8
 	cmpq	%r8, %rcx
-	jne	.LBB9_6
+	jne	.LBB10_6
 	movq	%rcx, %r9
 	cmpq	%rcx, %r15
-	je	.LBB9_12
-.LBB9_8:
+	je	.LBB10_12
+.LBB10_8:
 	movq	%r9, %r8
 	testq	%rdx, %rdx
-	je	.LBB9_11
+	je	.LBB10_11
 	movq	%rdx, %r10
 	movq	%r9, %r8
 	.p2align	4
-.LBB9_10:
+.LBB10_10:
 	movss	(%rbx,%r8,4), %xmm0
 	addss	(%r14,%r8,4), %xmm0
 	movss	%xmm0, (%rbx,%r8,4)
 	incq	%r8
 	decq	%r10
-	jne	.LBB9_10
-.LBB9_11:
+	jne	.LBB10_10
+.LBB10_11:
 	subq	%r15, %r9
 	cmpq	$-4, %r9
-	ja	.LBB9_12
+	ja	.LBB10_12
 	.p2align	4
-.LBB9_14:
+.LBB10_14:
 	movss	(%rbx,%r8,4), %xmm0
 	addss	(%r14,%r8,4), %xmm0
 	movss	4(%rbx,%r8,4), %xmm1
@@ -1156,35 +1219,35 @@ lepton_sum_rows:
 	movss	%xmm0, 12(%rbx,%r8,4)
 	addq	$4, %r8
 	cmpq	%r8, %r15
-	jne	.LBB9_14
-	jmp	.LBB9_12
-.LBB9_13:
+	jne	.LBB10_14
+	jmp	.LBB10_12
+.LBB10_13:
 	popq	%rbx
 	popq	%r12
 	popq	%r13
 	popq	%r14
 	popq	%r15
 	retq
-.Lfunc_end9:
-	.size	lepton_sum_rows, .Lfunc_end9-lepton_sum_rows
+.Lfunc_end10:
+	.size	lepton_sum_rows, .Lfunc_end10-lepton_sum_rows
 	.globl	lepton_relu_forward
 	.p2align	4
 	.type	lepton_relu_forward,@function
 lepton_relu_forward:
 	cmpq	$4, %rdi
-	jge	.LBB10_2
+	jge	.LBB11_2
 	xorl	%eax, %eax
-	jmp	.LBB10_7
-.LBB10_2:
+	jmp	.LBB11_7
+.LBB11_2:
 	leaq	-4(%rdi), %rcx
 	cmpq	$4, %rcx
-	jae	.LBB10_15
+	jae	.LBB11_15
 	movl	$4, %edx
 	xorl	%eax, %eax
 	testb	$4, %cl
-	je	.LBB10_6
-	jmp	.LBB10_7
-.LBB10_15:
+	je	.LBB11_6
+	jmp	.LBB11_7
+.LBB11_15:
 	movq	%rcx, %rax
 	shrq	$2, %rax
 	incq	%rax
@@ -1192,7 +1255,7 @@ lepton_relu_forward:
 	movl	$4, %edx
 	xorps	%xmm0, %xmm0
 	.p2align	4
-.LBB10_16:
+.LBB11_16:
 	movups	-16(%rsi,%rdx,4), %xmm1
 	movups	(%rsi,%rdx,4), %xmm2
 	maxps	%xmm0, %xmm1
@@ -1201,22 +1264,22 @@ lepton_relu_forward:
 	movups	%xmm2, (%rsi,%rdx,4)
 	addq	$8, %rdx
 	addq	$-2, %rax
-	jne	.LBB10_16
+	jne	.LBB11_16
 	leaq	-4(%rdx), %rax
 	testb	$4, %cl
-	jne	.LBB10_7
-.LBB10_6:
+	jne	.LBB11_7
+.LBB11_6:
 	movups	(%rsi,%rax,4), %xmm0
 	xorps	%xmm1, %xmm1
 	maxps	%xmm1, %xmm0
 	movups	%xmm0, (%rsi,%rax,4)
 	movq	%rdx, %rax
-.LBB10_7:
+.LBB11_7:
 	movq	%rdi, %rcx
 	subq	%rax, %rcx
-	jle	.LBB10_14
+	jle	.LBB11_14
 	cmpq	$8, %rcx
-	jb	.LBB10_12
+	jb	.LBB11_12
 	movq	%rcx, %rdx
 	andq	$-8, %rdx
 	leaq	(%rsi,%rax,4), %r8
@@ -1225,7 +1288,7 @@ lepton_relu_forward:
 	xorl	%r9d, %r9d
 	xorps	%xmm0, %xmm0
 	.p2align	4
-.LBB10_10:
+.LBB11_10:
 	movups	-16(%r8,%r9,4), %xmm1
 	movups	(%r8,%r9,4), %xmm2
 	maxps	%xmm0, %xmm1
@@ -1234,48 +1297,48 @@ lepton_relu_forward:
 	movups	%xmm2, (%r8,%r9,4)
 	addq	$8, %r9
 	cmpq	%r9, %rdx
-	jne	.LBB10_10
+	jne	.LBB11_10
 	cmpq	%rdx, %rcx
-	je	.LBB10_14
-.LBB10_12:
+	je	.LBB11_14
+.LBB11_12:
 	xorps	%xmm0, %xmm0
 	.p2align	4
-.LBB10_13:
+.LBB11_13:
 	movss	(%rsi,%rax,4), %xmm1
 	maxss	%xmm0, %xmm1
 	movss	%xmm1, (%rsi,%rax,4)
 	incq	%rax
 	cmpq	%rax, %rdi
-	jne	.LBB10_13
-.LBB10_14:
+	jne	.LBB11_13
+.LBB11_14:
 	retq
-.Lfunc_end10:
-	.size	lepton_relu_forward, .Lfunc_end10-lepton_relu_forward
+.Lfunc_end11:
+	.size	lepton_relu_forward, .Lfunc_end11-lepton_relu_forward
 	.globl	lepton_relu_backward
 	.p2align	4
 	.type	lepton_relu_backward,@function
 lepton_relu_backward:
 	cmpq	$4, %rdi
-	jge	.LBB11_2
+	jge	.LBB12_2
 	xorl	%eax, %eax
-	jmp	.LBB11_7
-.LBB11_2:
+	jmp	.LBB12_7
+.LBB12_2:
 	leaq	-4(%rdi), %r8
 	cmpq	$4, %r8
-	jae	.LBB11_19
+	jae	.LBB12_19
 	movl	$4, %ecx
 	xorl	%eax, %eax
 	testb	$4, %r8b
-	je	.LBB11_6
-	jmp	.LBB11_7
-.LBB11_19:
+	je	.LBB12_6
+	jmp	.LBB12_7
+.LBB12_19:
 	movq	%r8, %rax
 	shrq	$2, %rax
 	incq	%rax
 	andq	$-2, %rax
 	movl	$4, %ecx
 	.p2align	4
-.LBB11_20:
+.LBB12_20:
 	movups	-16(%rsi,%rcx,4), %xmm0
 	xorps	%xmm1, %xmm1
 	cmpltps	%xmm0, %xmm1
@@ -1290,11 +1353,11 @@ lepton_relu_backward:
 	movups	%xmm2, (%rdx,%rcx,4)
 	addq	$8, %rcx
 	addq	$-2, %rax
-	jne	.LBB11_20
+	jne	.LBB12_20
 	leaq	-4(%rcx), %rax
 	testb	$4, %r8b
-	jne	.LBB11_7
-.LBB11_6:
+	jne	.LBB12_7
+.LBB12_6:
 	movups	(%rsi,%rax,4), %xmm0
 	xorps	%xmm1, %xmm1
 	cmpltps	%xmm0, %xmm1
@@ -1302,49 +1365,49 @@ lepton_relu_backward:
 	andps	%xmm1, %xmm0
 	movups	%xmm0, (%rdx,%rax,4)
 	movq	%rcx, %rax
-.LBB11_7:
+.LBB12_7:
 	cmpq	%rax, %rdi
-	jle	.LBB11_18
+	jle	.LBB12_18
 	movl	%edi, %r8d
 	subl	%eax, %r8d
 	leaq	1(%rax), %rcx
 	testb	$1, %r8b
-	je	.LBB11_12
+	je	.LBB12_12
 	movss	(%rsi,%rax,4), %xmm1
 	xorps	%xmm0, %xmm0
 	ucomiss	%xmm0, %xmm1
-	jbe	.LBB11_11
+	jbe	.LBB12_11
 	movss	(%rdx,%rax,4), %xmm0
-.LBB11_11:
+.LBB12_11:
 	movss	%xmm0, (%rdx,%rax,4)
 	movq	%rcx, %rax
-.LBB11_12:
+.LBB12_12:
 	cmpq	%rcx, %rdi
-	jne	.LBB11_13
-.LBB11_18:
+	jne	.LBB12_13
+.LBB12_18:
 	retq
 	.p2align	4
-.LBB11_17:
+.LBB12_17:
 	movss	%xmm0, 4(%rdx,%rax,4)
 	addq	$2, %rax
 	cmpq	%rax, %rdi
-	je	.LBB11_18
-.LBB11_13:
+	je	.LBB12_18
+.LBB12_13:
 	movss	(%rsi,%rax,4), %xmm1
 	xorps	%xmm0, %xmm0
 	ucomiss	%xmm0, %xmm1
 	xorps	%xmm1, %xmm1
-	jbe	.LBB11_15
+	jbe	.LBB12_15
 	movss	(%rdx,%rax,4), %xmm1
-.LBB11_15:
+.LBB12_15:
 	movss	%xmm1, (%rdx,%rax,4)
 	movss	4(%rsi,%rax,4), %xmm1
 	ucomiss	%xmm0, %xmm1
-	jbe	.LBB11_17
+	jbe	.LBB12_17
 	movss	4(%rdx,%rax,4), %xmm0
-	jmp	.LBB11_17
-.Lfunc_end11:
-	.size	lepton_relu_backward, .Lfunc_end11-lepton_relu_backward
+	jmp	.LBB12_17
+.Lfunc_end12:
+	.size	lepton_relu_backward, .Lfunc_end12-lepton_relu_backward
 	.globl	lepton_im2col
 	.p2align	4
 	.type	lepton_im2col,@function
@@ -1367,17 +1430,17 @@ lepton_im2col:
 	movq	%rax, %rdx
 	orq	%r9, %rdx
 	shrq	$32, %rdx
-	je	.LBB12_1
+	je	.LBB13_1
 	cqto
 	idivq	%r9
-	jmp	.LBB12_3
-.LBB12_1:
+	jmp	.LBB13_3
+.LBB13_1:
 	xorl	%edx, %edx
 	divl	%r9d
-.LBB12_3:
+.LBB13_3:
 	movq	%rax, 40(%rsp)
 	cmpq	$0, 104(%rsp)
-	jle	.LBB12_11
+	jle	.LBB13_11
 	leaq	(%rsi,%rsi), %rcx
 	movq	40(%rsp), %rax
 	incq	%rax
@@ -1388,16 +1451,16 @@ lepton_im2col:
 	movq	%rax, %rcx
 	orq	%r9, %rcx
 	shrq	$32, %rcx
-	je	.LBB12_5
+	je	.LBB13_5
 	cqto
 	idivq	%r9
 	movq	%rax, %r12
-	jmp	.LBB12_7
-.LBB12_5:
+	jmp	.LBB13_7
+.LBB13_5:
 	xorl	%edx, %edx
 	divl	%r9d
 	movl	%eax, %r12d
-.LBB12_7:
+.LBB13_7:
 	movq	32(%rsp), %rcx
 	movq	408(%rsp), %rax
 	movq	%rax, 24(%rsp)
@@ -1445,12 +1508,12 @@ lepton_im2col:
 	movq	%r10, 64(%rsp)
 	movq	%r12, 96(%rsp)
 	movq	%r8, 208(%rsp)
-	jmp	.LBB12_8
+	jmp	.LBB13_8
 	.p2align	4
-.LBB12_9:
+.LBB13_9:
 	movq	24(%rsp), %rax
 	movq	%rax, (%rsp)
-.LBB12_10:
+.LBB13_10:
 	movq	80(%rsp), %rdx
 	incq	%rdx
 	movq	152(%rsp), %rax
@@ -1459,11 +1522,11 @@ lepton_im2col:
 	movq	%rcx, 24(%rsp)
 	movq	%rdx, 80(%rsp)
 	cmpq	104(%rsp), %rdx
-	je	.LBB12_11
-.LBB12_8:
+	je	.LBB13_11
+.LBB13_8:
 	cmpq	$0, 48(%rsp)
 	movq	%rax, 152(%rsp)
-	jle	.LBB12_9
+	jle	.LBB13_9
 	movq	80(%rsp), %rcx
 	imulq	56(%rsp), %rcx
 	movq	%rcx, 248(%rsp)
@@ -1471,9 +1534,9 @@ lepton_im2col:
 	movq	24(%rsp), %rax
 	movq	%rax, (%rsp)
 	xorl	%eax, %eax
-	jmp	.LBB12_13
+	jmp	.LBB13_13
 	.p2align	4
-.LBB12_29:
+.LBB13_29:
 	movq	184(%rsp), %rdx
 	incq	%rdx
 	addq	160(%rsp), %rcx
@@ -1481,8 +1544,8 @@ lepton_im2col:
 	movq	%rax, 24(%rsp)
 	movq	%rdx, %rax
 	cmpq	48(%rsp), %rdx
-	je	.LBB12_10
-.LBB12_13:
+	je	.LBB13_10
+.LBB13_13:
 	movq	%rcx, 216(%rsp)
 	movq	%rax, 184(%rsp)
 	subq	%rsi, %rax
@@ -1491,9 +1554,9 @@ lepton_im2col:
 	movq	168(%rsp), %rdi
 	movq	176(%rsp), %rax
 	xorl	%r11d, %r11d
-	jmp	.LBB12_14
+	jmp	.LBB13_14
 	.p2align	4
-.LBB12_28:
+.LBB13_28:
 	movq	120(%rsp), %r11
 	incq	%r11
 	movq	208(%rsp), %r8
@@ -1506,28 +1569,28 @@ lepton_im2col:
 	cmpq	48(%rsp), %r11
 	movq	400(%rsp), %rsi
 	movq	216(%rsp), %rcx
-	je	.LBB12_29
-.LBB12_14:
+	je	.LBB13_29
+.LBB13_14:
 	cmpq	$0, 40(%rsp)
 	movq	%rax, 224(%rsp)
-	js	.LBB12_15
+	js	.LBB13_15
 	xorl	%ebx, %ebx
 	movq	32(%rsp), %rdx
 	.p2align	4
-.LBB12_17:
+.LBB13_17:
 	addq	%r9, %rax
 	cmpq	%rsi, %rax
-	jge	.LBB12_20
+	jge	.LBB13_20
 	incq	%rbx
 	cmpq	%rbx, 16(%rsp)
-	jne	.LBB12_17
+	jne	.LBB13_17
 	movq	16(%rsp), %rbx
-	jmp	.LBB12_20
+	jmp	.LBB13_20
 	.p2align	4
-.LBB12_15:
+.LBB13_15:
 	xorl	%ebx, %ebx
 	movq	32(%rsp), %rdx
-.LBB12_20:
+.LBB13_20:
 	movq	%r8, %rax
 	imulq	%r11, %rax
 	movq	%rax, %rsi
@@ -1537,23 +1600,23 @@ lepton_im2col:
 	movq	%rdi, %rcx
 	movq	200(%rsp), %r15
 	.p2align	4
-.LBB12_21:
+.LBB13_21:
 	decq	%r15
 	cmpq	%rbx, %r15
-	jle	.LBB12_22
+	jle	.LBB13_22
 	subq	%r9, %rcx
 	cmpq	%rdx, %rcx
-	jge	.LBB12_21
-	jmp	.LBB12_24
+	jge	.LBB13_21
+	jmp	.LBB13_24
 	.p2align	4
-.LBB12_22:
+.LBB13_22:
 	movq	%rax, %r15
-.LBB12_24:
+.LBB13_24:
 	movq	%rbx, 8(%rsp)
 	movq	%r11, 120(%rsp)
 	movq	%rdi, 232(%rsp)
 	testq	%r12, %r12
-	js	.LBB12_28
+	js	.LBB13_28
 	movq	192(%rsp), %rax
 	movq	120(%rsp), %rcx
 	leaq	(%rax,%rcx,4), %rax
@@ -1584,24 +1647,24 @@ lepton_im2col:
 	addq	%rbx, %r13
 	movq	(%rsp), %r14
 	xorl	%ebp, %ebp
-	jmp	.LBB12_26
+	jmp	.LBB13_26
 	.p2align	4
-.LBB12_27:
+.LBB13_27:
 	xorl	%esi, %esi
 	movq	304(%rsp), %rdx
 	callq	memset@PLT
 	movq	64(%rsp), %r10
 	movq	72(%rsp), %r9
 	movq	96(%rsp), %r12
-.LBB12_42:
+.LBB13_42:
 	addq	136(%rsp), %r14
 	movq	328(%rsp), %rax
 	addq	%rax, %r13
 	addq	%rax, %rbx
 	cmpq	%r12, %rbp
 	leaq	1(%rbp), %rbp
-	je	.LBB12_28
-.LBB12_26:
+	je	.LBB13_28
+.LBB13_26:
 	movq	%rbp, %rax
 	imulq	16(%rsp), %rax
 	movq	(%rsp), %rcx
@@ -1613,11 +1676,11 @@ lepton_im2col:
 	cmpq	56(%rsp), %r12
 	setl	%cl
 	testb	%cl, %al
-	je	.LBB12_27
+	je	.LBB13_27
 	movq	136(%rsp), %r11
 	imulq	%rbp, %r11
 	cmpq	$0, 8(%rsp)
-	jle	.LBB12_32
+	jle	.LBB13_32
 	movq	296(%rsp), %rax
 	movq	%rdi, 312(%rsp)
 	leaq	(%rax,%r11), %rdi
@@ -1629,9 +1692,9 @@ lepton_im2col:
 	movq	320(%rsp), %r11
 	movq	64(%rsp), %r10
 	movq	72(%rsp), %r9
-.LBB12_32:
+.LBB13_32:
 	cmpq	$1, %r9
-	jne	.LBB12_33
+	jne	.LBB13_33
 	addq	248(%rsp), %r12
 	imulq	32(%rsp), %r12
 	movq	280(%rsp), %rax
@@ -1646,30 +1709,30 @@ lepton_im2col:
 	movq	64(%rsp), %r10
 	movq	72(%rsp), %r9
 	movq	96(%rsp), %r12
-	jmp	.LBB12_40
+	jmp	.LBB13_40
 	.p2align	4
-.LBB12_33:
+.LBB13_33:
 	cmpq	8(%rsp), %r15
 	movq	96(%rsp), %r12
-	jle	.LBB12_40
+	jle	.LBB13_40
 	movq	8(%rsp), %rax
 	cmpq	$0, 128(%rsp)
 	movq	88(%rsp), %rsi
-	je	.LBB12_37
+	je	.LBB13_37
 	movq	128(%rsp), %rcx
 	movq	%r13, %rdx
 	movq	8(%rsp), %rax
 	.p2align	4
-.LBB12_36:
+.LBB13_36:
 	movss	(%rdx), %xmm0
 	movss	%xmm0, (%r14,%rax,4)
 	incq	%rax
 	addq	%rsi, %rdx
 	decq	%rcx
-	jne	.LBB12_36
-.LBB12_37:
+	jne	.LBB13_36
+.LBB13_37:
 	cmpq	$-4, 240(%rsp)
-	ja	.LBB12_40
+	ja	.LBB13_40
 	movq	88(%rsp), %r8
 	movq	%r8, %rcx
 	imulq	%rax, %rcx
@@ -1681,7 +1744,7 @@ lepton_im2col:
 	imulq	%r8, %rdi
 	movq	%rbx, %r8
 	.p2align	4
-.LBB12_39:
+.LBB13_39:
 	movss	(%r8,%rcx), %xmm0
 	movss	%xmm0, (%r14,%rax,4)
 	movss	(%r8,%rdi), %xmm0
@@ -1693,11 +1756,11 @@ lepton_im2col:
 	addq	$4, %rax
 	addq	%r10, %r8
 	cmpq	%rax, %r15
-	jne	.LBB12_39
+	jne	.LBB13_39
 	.p2align	4
-.LBB12_40:
+.LBB13_40:
 	cmpq	40(%rsp), %r15
-	jg	.LBB12_42
+	jg	.LBB13_42
 	addq	256(%rsp), %r11
 	movq	%r11, %rdi
 	xorl	%esi, %esi
@@ -1705,8 +1768,8 @@ lepton_im2col:
 	callq	memset@PLT
 	movq	64(%rsp), %r10
 	movq	72(%rsp), %r9
-	jmp	.LBB12_42
-.LBB12_11:
+	jmp	.LBB13_42
+.LBB13_11:
 	addq	$344, %rsp
 	popq	%rbx
 	popq	%r12
@@ -1715,8 +1778,8 @@ lepton_im2col:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end12:
-	.size	lepton_im2col, .Lfunc_end12-lepton_im2col
+.Lfunc_end13:
+	.size	lepton_im2col, .Lfunc_end13-lepton_im2col
 	.globl	lepton_col2im
 	.p2align	4
 	.type	lepton_col2im,@function
@@ -1740,17 +1803,17 @@ lepton_col2im:
 	movq	%rax, %rdx
 	orq	%r9, %rdx
 	shrq	$32, %rdx
-	je	.LBB13_1
+	je	.LBB14_1
 	cqto
 	idivq	%r9
-	jmp	.LBB13_3
-.LBB13_1:
+	jmp	.LBB14_3
+.LBB14_1:
 	xorl	%edx, %edx
 	divl	%r9d
-.LBB13_3:
+.LBB14_3:
 	movq	%rax, -112(%rsp)
 	cmpq	$0, -72(%rsp)
-	jle	.LBB13_14
+	jle	.LBB14_14
 	movq	272(%rsp), %rcx
 	movq	-112(%rsp), %rax
 	leaq	1(%rax), %r10
@@ -1761,14 +1824,14 @@ lepton_col2im:
 	movq	%rax, %rdx
 	orq	%r9, %rdx
 	shrq	$32, %rdx
-	je	.LBB13_5
+	je	.LBB14_5
 	cqto
 	idivq	%r9
-	jmp	.LBB13_7
-.LBB13_5:
+	jmp	.LBB14_7
+.LBB14_5:
 	xorl	%edx, %edx
 	divl	%r9d
-.LBB13_7:
+.LBB14_7:
 	movq	-120(%rsp), %rdx
 	leaq	1(%rax), %r8
 	leaq	(,%rdi,4), %rsi
@@ -1824,20 +1887,20 @@ lepton_col2im:
 	movq	%r10, -40(%rsp)
 	movq	%r8, 96(%rsp)
 	movq	%r11, 40(%rsp)
-	jmp	.LBB13_8
+	jmp	.LBB14_8
 	.p2align	4
-.LBB13_13:
+.LBB14_13:
 	movq	8(%rsp), %rcx
 	incq	%rcx
 	movq	(%rsp), %rbx
 	addq	-64(%rsp), %rbx
 	cmpq	-72(%rsp), %rcx
-	je	.LBB13_14
-.LBB13_8:
+	je	.LBB14_14
+.LBB14_8:
 	cmpq	$0, -104(%rsp)
 	movq	%rcx, 8(%rsp)
 	movq	%rbx, (%rsp)
-	jle	.LBB13_13
+	jle	.LBB14_13
 	movq	-64(%rsp), %rdx
 	imulq	%rcx, %rdx
 	imulq	-88(%rsp), %rcx
@@ -1848,17 +1911,17 @@ lepton_col2im:
 	addq	-16(%rsp), %rdx
 	movq	%rdx, 56(%rsp)
 	xorl	%ecx, %ecx
-	jmp	.LBB13_10
+	jmp	.LBB14_10
 	.p2align	4
-.LBB13_34:
+.LBB14_34:
 	movq	64(%rsp), %rcx
 	incq	%rcx
 	movq	40(%rsp), %r11
 	movq	72(%rsp), %rbx
 	addq	%r11, %rbx
 	cmpq	-104(%rsp), %rcx
-	je	.LBB13_13
-.LBB13_10:
+	je	.LBB14_13
+.LBB14_10:
 	imulq	%rcx, %r11
 	movq	%rcx, 64(%rsp)
 	subq	%rdi, %rcx
@@ -1879,9 +1942,9 @@ lepton_col2im:
 	movq	16(%rsp), %rbx
 	movq	24(%rsp), %rcx
 	xorl	%r15d, %r15d
-	jmp	.LBB13_11
+	jmp	.LBB14_11
 	.p2align	4
-.LBB13_33:
+.LBB14_33:
 	movq	-32(%rsp), %r15
 	incq	%r15
 	movq	96(%rsp), %r8
@@ -1895,28 +1958,28 @@ lepton_col2im:
 	cmpq	-104(%rsp), %r15
 	movq	264(%rsp), %rdi
 	movq	-40(%rsp), %r10
-	je	.LBB13_34
-.LBB13_11:
+	je	.LBB14_34
+.LBB14_11:
 	cmpq	$0, -112(%rsp)
 	movq	%rcx, 168(%rsp)
-	js	.LBB13_12
+	js	.LBB14_12
 	xorl	%r14d, %r14d
 	movq	-120(%rsp), %r11
 	.p2align	4
-.LBB13_16:
+.LBB14_16:
 	addq	%r9, %rcx
 	cmpq	%rdi, %rcx
-	jge	.LBB13_19
+	jge	.LBB14_19
 	incq	%r14
 	cmpq	%r14, %r10
-	jne	.LBB13_16
+	jne	.LBB14_16
 	movq	%r10, %r14
-	jmp	.LBB13_19
+	jmp	.LBB14_19
 	.p2align	4
-.LBB13_12:
+.LBB14_12:
 	xorl	%r14d, %r14d
 	movq	-120(%rsp), %r11
-.LBB13_19:
+.LBB14_19:
 	movq	%r8, %rcx
 	imulq	%r15, %rcx
 	addq	104(%rsp), %rcx
@@ -1930,22 +1993,22 @@ lepton_col2im:
 	movq	%rbx, %r10
 	movq	88(%rsp), %r13
 	.p2align	4
-.LBB13_20:
+.LBB14_20:
 	decq	%r13
 	cmpq	%r14, %r13
-	jle	.LBB13_21
+	jle	.LBB14_21
 	subq	%r9, %r10
 	cmpq	%r11, %r10
-	jge	.LBB13_20
-	jmp	.LBB13_23
+	jge	.LBB14_20
+	jmp	.LBB14_23
 	.p2align	4
-.LBB13_21:
+.LBB14_21:
 	movq	%rdi, %r13
-.LBB13_23:
+.LBB14_23:
 	movq	%r15, -32(%rsp)
 	movq	%rbx, 176(%rsp)
 	testq	%rax, %rax
-	js	.LBB13_33
+	js	.LBB14_33
 	movq	80(%rsp), %rdi
 	movq	-32(%rsp), %r10
 	leaq	(%rdi,%r10,4), %rdi
@@ -1980,9 +2043,9 @@ lepton_col2im:
 	leaq	(,%r14,4), %r11
 	addq	%rbp, %r11
 	xorl	%ecx, %ecx
-	jmp	.LBB13_25
+	jmp	.LBB14_25
 	.p2align	4
-.LBB13_45:
+.LBB14_45:
 	movq	192(%rsp), %rdi
 	addq	%rdi, %rbp
 	movq	184(%rsp), %r8
@@ -1991,8 +2054,8 @@ lepton_col2im:
 	addq	%rdi, %r11
 	cmpq	%rax, %rcx
 	leaq	1(%rcx), %rcx
-	je	.LBB13_33
-.LBB13_25:
+	je	.LBB14_33
+.LBB14_25:
 	movq	%rcx, %r12
 	imulq	%r9, %r12
 	addq	200(%rsp), %r12
@@ -2000,20 +2063,20 @@ lepton_col2im:
 	cmpq	-88(%rsp), %r12
 	setge	%r8b
 	orb	%dil, %r8b
-	jne	.LBB13_45
+	jne	.LBB14_45
 	cmpq	$1, %r9
-	jne	.LBB13_27
+	jne	.LBB14_27
 	cmpq	%r14, %r13
-	jle	.LBB13_45
+	jle	.LBB14_45
 	cmpq	$8, -80(%rsp)
 	setb	%dil
 	orb	-121(%rsp), %dil
 	movq	%r14, %r12
 	testb	$1, %dil
-	jne	.LBB13_40
+	jne	.LBB14_40
 	xorl	%edi, %edi
 	.p2align	4
-.LBB13_38:
+.LBB14_38:
 	movups	-16(%r15,%rdi,4), %xmm0
 	movups	(%r15,%rdi,4), %xmm1
 	movups	(%r11,%rdi,4), %xmm2
@@ -2024,31 +2087,31 @@ lepton_col2im:
 	movups	%xmm0, 16(%r11,%rdi,4)
 	addq	$8, %rdi
 	cmpq	%rdi, %rdx
-	jne	.LBB13_38
+	jne	.LBB14_38
 	movq	144(%rsp), %r12
 	cmpq	%rdx, -80(%rsp)
-	je	.LBB13_45
-.LBB13_40:
+	je	.LBB14_45
+.LBB14_40:
 	movl	%r13d, %edi
 	subl	%r12d, %edi
 	movq	%r12, %r10
 	andl	$3, %edi
-	je	.LBB13_43
+	je	.LBB14_43
 	movq	%r12, %r10
 	.p2align	4
-.LBB13_42:
+.LBB14_42:
 	movss	(%rbx,%r10,4), %xmm0
 	addss	(%rbp,%r10,4), %xmm0
 	movss	%xmm0, (%rbp,%r10,4)
 	incq	%r10
 	decq	%rdi
-	jne	.LBB13_42
-.LBB13_43:
+	jne	.LBB14_42
+.LBB14_43:
 	subq	%r13, %r12
 	cmpq	$-4, %r12
-	ja	.LBB13_45
+	ja	.LBB14_45
 	.p2align	4
-.LBB13_44:
+.LBB14_44:
 	movss	(%rbx,%r10,4), %xmm0
 	addss	(%rbp,%r10,4), %xmm0
 	movss	%xmm0, (%rbp,%r10,4)
@@ -2063,15 +2126,15 @@ lepton_col2im:
 	movss	%xmm0, 12(%rbp,%r10,4)
 	addq	$4, %r10
 	cmpq	%r10, %r13
-	jne	.LBB13_44
-	jmp	.LBB13_45
+	jne	.LBB14_44
+	jmp	.LBB14_45
 	.p2align	4
-.LBB13_27:
+.LBB14_27:
 	cmpq	%r14, %r13
-	jle	.LBB13_45
+	jle	.LBB14_45
 	movq	%r14, %r10
 	testb	$1, -80(%rsp)
-	je	.LBB13_30
+	je	.LBB14_30
 	movq	%rcx, %rdi
 	imulq	-40(%rsp), %rdi
 	addq	136(%rsp), %r12
@@ -2085,16 +2148,16 @@ lepton_col2im:
 	addss	(%r8,%rdi,4), %xmm0
 	movss	%xmm0, (%r8,%rdi,4)
 	movq	-24(%rsp), %r10
-.LBB13_30:
+.LBB14_30:
 	cmpq	-24(%rsp), %r13
-	je	.LBB13_45
+	je	.LBB14_45
 	leaq	1(%r10), %r12
 	movq	128(%rsp), %rdi
 	imulq	%rdi, %r12
 	imulq	%r10, %rdi
 	movq	%rbp, %r8
 	.p2align	4
-.LBB13_32:
+.LBB14_32:
 	movss	(%rbx,%r10,4), %xmm0
 	addss	(%r8,%rdi), %xmm0
 	movss	%xmm0, (%r8,%rdi)
@@ -2104,9 +2167,9 @@ lepton_col2im:
 	addq	$2, %r10
 	addq	%rsi, %r8
 	cmpq	%r10, %r13
-	jne	.LBB13_32
-	jmp	.LBB13_45
-.LBB13_14:
+	jne	.LBB14_32
+	jmp	.LBB14_45
+.LBB14_14:
 	addq	$208, %rsp
 	popq	%rbx
 	popq	%r12
@@ -2115,25 +2178,25 @@ lepton_col2im:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end13:
-	.size	lepton_col2im, .Lfunc_end13-lepton_col2im
+.Lfunc_end14:
+	.size	lepton_col2im, .Lfunc_end14-lepton_col2im
 	.section	.rodata.cst16,"aM",@progbits,16
 	.p2align	4, 0x0
-.LCPI14_0:
+.LCPI15_0:
 	.long	4
 	.long	6
 	.zero	4
 	.zero	4
-.LCPI14_1:
+.LCPI15_1:
 	.quad	2
 	.quad	4
-.LCPI14_2:
+.LCPI15_2:
 	.quad	5
 	.quad	7
-.LCPI14_3:
+.LCPI15_3:
 	.quad	1
 	.quad	3
-.LCPI14_4:
+.LCPI15_4:
 	.long	4
 	.long	6
 	.long	0
@@ -2158,14 +2221,14 @@ lepton_maxpool_forward:
 	movq	%rax, %rcx
 	orq	%rbx, %rcx
 	shrq	$32, %rcx
-	je	.LBB14_1
+	je	.LBB15_1
 	cqto
 	idivq	%rbx
-	jmp	.LBB14_3
-.LBB14_1:
+	jmp	.LBB15_3
+.LBB15_1:
 	xorl	%edx, %edx
 	divl	%ebx
-.LBB14_3:
+.LBB15_3:
 	movq	%rax, -120(%rsp)
 	leaq	1(%rax), %r10
 	movq	%r8, %rax
@@ -2173,14 +2236,14 @@ lepton_maxpool_forward:
 	movq	%rax, %rcx
 	orq	%rbx, %rcx
 	shrq	$32, %rcx
-	je	.LBB14_4
+	je	.LBB15_4
 	cqto
 	idivq	%rbx
-	jmp	.LBB14_6
-.LBB14_4:
+	jmp	.LBB15_6
+.LBB15_4:
 	xorl	%edx, %edx
 	divl	%ebx
-.LBB14_6:
+.LBB15_6:
 	leaq	1(%rax), %r15
 	imulq	%rsi, %r10
 	imulq	%r15, %r10
@@ -2192,10 +2255,10 @@ lepton_maxpool_forward:
 	orq	%rdx, %rcx
 	movq	%rdi, 72(%rsp)
 	movq	%rax, 40(%rsp)
-	jne	.LBB14_7
+	jne	.LBB15_7
 	cmpq	-88(%rsp), %rsi
 	movq	-120(%rsp), %r13
-	jge	.LBB14_40
+	jge	.LBB15_40
 	movq	%r8, %r10
 	movq	-96(%rsp), %rdx
 	imulq	%rdx, %r10
@@ -2241,18 +2304,18 @@ lepton_maxpool_forward:
 	notq	%rcx
 	movq	%rcx, 16(%rsp)
 	xorl	%r14d, %r14d
-	movdqa	.LCPI14_1(%rip), %xmm13
-	movdqa	.LCPI14_2(%rip), %xmm3
-	movq	.LCPI14_4(%rip), %xmm7
+	movdqa	.LCPI15_1(%rip), %xmm13
+	movdqa	.LCPI15_2(%rip), %xmm3
+	movq	.LCPI15_4(%rip), %xmm7
 	movq	%rbx, 88(%rsp)
 	movq	%r11, 104(%rsp)
 	movq	%r15, -72(%rsp)
-	jmp	.LBB14_17
+	jmp	.LBB15_17
 	.p2align	4
-.LBB14_18:
+.LBB15_18:
 	movq	-128(%rsp), %r10
 	movq	%r13, %rdi
-.LBB14_19:
+.LBB15_19:
 	movq	%rdi, %r13
 	movq	%r10, -128(%rsp)
 	movq	-32(%rsp), %rsi
@@ -2272,8 +2335,8 @@ lepton_maxpool_forward:
 	addq	%rcx, %rbx
 	cmpq	-88(%rsp), %rsi
 	movq	72(%rsp), %rdi
-	je	.LBB14_40
-.LBB14_17:
+	je	.LBB15_40
+.LBB15_17:
 	testq	%r13, %r13
 	movq	%rsi, -32(%rsp)
 	movq	%r10, -48(%rsp)
@@ -2282,7 +2345,7 @@ lepton_maxpool_forward:
 	movq	%r14, 128(%rsp)
 	movq	%rbx, 120(%rsp)
 	movq	%r11, 112(%rsp)
-	js	.LBB14_18
+	js	.LBB15_18
 	movq	56(%rsp), %r12
 	imulq	%r14, %r12
 	movq	64(%rsp), %rcx
@@ -2307,9 +2370,9 @@ lepton_maxpool_forward:
 	xorl	%edx, %edx
 	movq	-128(%rsp), %r10
 	movq	%r13, %rdi
-	jmp	.LBB14_21
+	jmp	.LBB15_21
 	.p2align	4
-.LBB14_35:
+.LBB15_35:
 	movq	-56(%rsp), %rcx
 	addq	%rcx, %r9
 	addq	%rcx, %rbp
@@ -2319,24 +2382,24 @@ lepton_maxpool_forward:
 	addq	%rcx, %r12
 	cmpq	%rdi, %rdx
 	leaq	1(%rdx), %rdx
-	je	.LBB14_19
-.LBB14_21:
+	je	.LBB15_19
+.LBB15_21:
 	cmpq	$3, %rax
 	movl	%esi, 48(%rsp)
-	jge	.LBB14_36
+	jge	.LBB15_36
 	xorl	%r13d, %r13d
 	cmpq	%rax, %r13
-	jg	.LBB14_35
-	jmp	.LBB14_25
+	jg	.LBB15_35
+	jmp	.LBB15_25
 	.p2align	4
-.LBB14_36:
+.LBB15_36:
 	movq	208(%rsp), %rcx
 	leaq	(%rcx,%r10,4), %rbx
 	movq	216(%rsp), %rcx
 	leaq	(%rcx,%r10,4), %rcx
 	xorl	%r13d, %r13d
 	.p2align	4
-.LBB14_37:
+.LBB15_37:
 	movq	%r13, %rdi
 	movups	-16(%r9,%r13,8), %xmm5
 	movups	(%r9,%r13,8), %xmm4
@@ -2378,12 +2441,12 @@ lepton_maxpool_forward:
 	addl	$8, %esi
 	addq	$8, %rdi
 	cmpq	%r15, %rdi
-	jle	.LBB14_37
+	jle	.LBB15_37
 	addq	%r13, %r10
 	movq	-120(%rsp), %rdi
 	cmpq	%rax, %r13
-	jg	.LBB14_35
-.LBB14_25:
+	jg	.LBB15_35
+.LBB15_25:
 	movq	%rdx, %rax
 	imulq	%r8, %rax
 	movq	24(%rsp), %rcx
@@ -2393,7 +2456,7 @@ lepton_maxpool_forward:
 	movq	%r12, -104(%rsp)
 	movq	%r14, -112(%rsp)
 	movq	%rdx, -64(%rsp)
-	jb	.LBB14_32
+	jb	.LBB15_32
 	movq	-56(%rsp), %rcx
 	imulq	%rdx, %rcx
 	movq	(%rsp), %rsi
@@ -2420,9 +2483,9 @@ lepton_maxpool_forward:
 	cmpq	%rdi, %rbx
 	setb	%dil
 	testb	%sil, %r12b
-	jne	.LBB14_27
+	jne	.LBB15_27
 	andb	%dil, %cl
-	jne	.LBB14_27
+	jne	.LBB15_27
 	movq	-40(%rsp), %rcx
 	leaq	(%rcx,%rax,8), %rbx
 	leaq	(%rbx,%r8,4), %r12
@@ -2437,7 +2500,7 @@ lepton_maxpool_forward:
 	xorl	%esi, %esi
 	movq	40(%rsp), %rax
 	.p2align	4
-.LBB14_30:
+.LBB15_30:
 	leaq	(%rsi,%r13), %rdi
 	movq	%rdi, %xmm9
 	paddq	%xmm9, %xmm9
@@ -2461,7 +2524,7 @@ lepton_maxpool_forward:
 	shufps	$221, %xmm4, %xmm5
 	movdqa	%xmm14, %xmm4
 	por	%xmm3, %xmm4
-	por	.LCPI14_3(%rip), %xmm14
+	por	.LCPI15_3(%rip), %xmm14
 	movaps	%xmm10, %xmm12
 	shufps	$136, %xmm15, %xmm12
 	shufps	$221, %xmm15, %xmm10
@@ -2516,21 +2579,21 @@ lepton_maxpool_forward:
 	movdqa	%xmm6, %xmm13
 	addq	$4, %rsi
 	cmpq	%rsi, %r15
-	jne	.LBB14_30
+	jne	.LBB15_30
 	cmpq	$0, -80(%rsp)
 	movq	-72(%rsp), %r15
-	movq	.LCPI14_4(%rip), %xmm7
+	movq	.LCPI15_4(%rip), %xmm7
 	movq	-104(%rsp), %r12
 	movq	-112(%rsp), %r14
 	movq	-64(%rsp), %rdx
 	movq	-120(%rsp), %rdi
 	movq	-128(%rsp), %r13
-	jne	.LBB14_32
-	jmp	.LBB14_35
-.LBB14_27:
+	jne	.LBB15_32
+	jmp	.LBB15_35
+.LBB15_27:
 	movq	-104(%rsp), %r12
 	movq	-112(%rsp), %r14
-.LBB14_32:
+.LBB15_32:
 	movq	208(%rsp), %rax
 	leaq	(%rax,%r10,4), %rax
 	movq	%r10, -128(%rsp)
@@ -2545,7 +2608,7 @@ lepton_maxpool_forward:
 	xorl	%r12d, %r12d
 	xorl	%r13d, %r13d
 	.p2align	4
-.LBB14_33:
+.LBB15_33:
 	leal	(%rdi,%r13), %r10d
 	movss	(%r15,%r13,4), %xmm4
 	movss	4(%r15,%r13,4), %xmm5
@@ -2569,7 +2632,7 @@ lepton_maxpool_forward:
 	addq	$2, %r13
 	decq	%r12
 	cmpq	%r12, %rsi
-	jne	.LBB14_33
+	jne	.LBB15_33
 	movq	-128(%rsp), %r10
 	subq	%r12, %r10
 	movq	-120(%rsp), %rdi
@@ -2578,11 +2641,11 @@ lepton_maxpool_forward:
 	movq	-104(%rsp), %r12
 	movq	-112(%rsp), %r14
 	movq	-64(%rsp), %rdx
-	jmp	.LBB14_35
-.LBB14_7:
+	jmp	.LBB15_35
+.LBB15_7:
 	cmpq	-88(%rsp), %rsi
 	movq	-120(%rsp), %rcx
-	jge	.LBB14_40
+	jge	.LBB15_40
 	movabsq	$9223372036854775806, %r10
 	andq	%r9, %r10
 	movq	%r8, %rdx
@@ -2603,9 +2666,9 @@ lepton_maxpool_forward:
 	movq	%rdx, -64(%rsp)
 	leaq	(,%r8,4), %r11
 	leaq	1(%r14), %r12
-	jmp	.LBB14_9
+	jmp	.LBB15_9
 	.p2align	4
-.LBB14_39:
+.LBB15_39:
 	movq	-32(%rsp), %rsi
 	incq	%rsi
 	movq	-24(%rsp), %r15
@@ -2616,21 +2679,21 @@ lepton_maxpool_forward:
 	movq	-16(%rsp), %r14
 	addq	%rdx, %r14
 	cmpq	-88(%rsp), %rsi
-	je	.LBB14_40
-.LBB14_9:
+	je	.LBB15_40
+.LBB15_9:
 	testq	%rcx, %rcx
 	movq	%rsi, -32(%rsp)
 	movq	%r14, -16(%rsp)
 	movq	%r15, -24(%rsp)
 	movq	%r12, -80(%rsp)
-	js	.LBB14_39
+	js	.LBB15_39
 	imulq	-96(%rsp), %rsi
 	movq	%rsi, -8(%rsp)
 	movq	%r15, %rsi
 	xorl	%edx, %edx
-	jmp	.LBB14_11
+	jmp	.LBB15_11
 	.p2align	4
-.LBB14_38:
+.LBB15_38:
 	movq	24(%rsp), %rsi
 	addq	(%rsp), %rsi
 	movq	8(%rsp), %rcx
@@ -2642,25 +2705,25 @@ lepton_maxpool_forward:
 	movq	16(%rsp), %rdx
 	cmpq	%rcx, %rdx
 	leaq	1(%rdx), %rdx
-	je	.LBB14_39
-.LBB14_11:
+	je	.LBB15_39
+.LBB15_11:
 	testq	%rax, %rax
 	movq	%r14, 32(%rsp)
 	movq	%r12, -72(%rsp)
 	movq	%rsi, 24(%rsp)
 	movq	%rdx, 16(%rsp)
-	js	.LBB14_38
+	js	.LBB15_38
 	imulq	%rbx, %rdx
 	addq	-8(%rsp), %rdx
 	imulq	%r8, %rdx
 	movq	%rdx, -112(%rsp)
 	movq	%r12, %r15
 	xorl	%ebp, %ebp
-	jmp	.LBB14_13
+	jmp	.LBB15_13
 	.p2align	4
-.LBB14_14:
+.LBB15_14:
 	movq	%rbp, %rax
-.LBB14_46:
+.LBB15_46:
 	movq	-128(%rsp), %rcx
 	movq	208(%rsp), %rdx
 	movss	%xmm0, (%rdx,%rcx,4)
@@ -2679,8 +2742,8 @@ lepton_maxpool_forward:
 	cmpq	%rax, %rcx
 	leaq	1(%rcx), %rbp
 	movq	72(%rsp), %rdi
-	je	.LBB14_38
-.LBB14_13:
+	je	.LBB15_38
+.LBB15_13:
 	movq	%rbp, -104(%rsp)
 	imulq	%rbx, %rbp
 	addq	-112(%rsp), %rbp
@@ -2688,27 +2751,27 @@ lepton_maxpool_forward:
 	testq	%r9, %r9
 	movq	%r14, 48(%rsp)
 	movq	%r15, -56(%rsp)
-	jle	.LBB14_14
+	jle	.LBB15_14
 	leaq	(%rdi,%rbp,4), %r12
 	movq	%rsi, %r13
 	xorl	%ecx, %ecx
 	movq	%rbp, %rax
-	jmp	.LBB14_42
+	jmp	.LBB15_42
 	.p2align	4
-.LBB14_45:
+.LBB15_45:
 	incq	%rcx
 	addq	%r11, %r13
 	addq	%r8, %r15
 	addq	%r8, %r14
 	cmpq	%r9, %rcx
-	je	.LBB14_46
-.LBB14_42:
+	je	.LBB15_46
+.LBB15_42:
 	xorl	%ebx, %ebx
 	cmpq	$1, %r9
-	je	.LBB14_43
+	je	.LBB15_43
 	movaps	%xmm0, %xmm1
 	.p2align	4
-.LBB14_48:
+.LBB15_48:
 	movss	-4(%r13,%rbx,4), %xmm2
 	ucomiss	%xmm1, %xmm2
 	leaq	(%r14,%rbx), %rdx
@@ -2722,10 +2785,10 @@ lepton_maxpool_forward:
 	addq	$2, %rbx
 	movaps	%xmm0, %xmm1
 	cmpq	%rbx, %r10
-	jne	.LBB14_48
-.LBB14_43:
+	jne	.LBB15_48
+.LBB15_43:
 	testb	$1, %r9b
-	je	.LBB14_45
+	je	.LBB15_45
 	movq	%rcx, %rdx
 	imulq	%r8, %rdx
 	leaq	(%r12,%rdx,4), %rdi
@@ -2736,8 +2799,8 @@ lepton_maxpool_forward:
 	cmovaq	%rdx, %rax
 	maxss	%xmm0, %xmm1
 	movaps	%xmm1, %xmm0
-	jmp	.LBB14_45
-.LBB14_40:
+	jmp	.LBB15_45
+.LBB15_40:
 	addq	$144, %rsp
 	popq	%rbx
 	popq	%r12
@@ -2746,8 +2809,8 @@ lepton_maxpool_forward:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end14:
-	.size	lepton_maxpool_forward, .Lfunc_end14-lepton_maxpool_forward
+.Lfunc_end15:
+	.size	lepton_maxpool_forward, .Lfunc_end15-lepton_maxpool_forward
 	.globl	lepton_avgpool_forward
 	.p2align	4
 	.type	lepton_avgpool_forward,@function
@@ -2766,19 +2829,19 @@ lepton_avgpool_forward:
 	movq	%rax, %rdx
 	orq	%rbx, %rdx
 	shrq	$32, %rdx
-	je	.LBB15_1
+	je	.LBB16_1
 	cqto
 	idivq	%rbx
 	movq	%rax, %r11
-	jmp	.LBB15_3
-.LBB15_1:
+	jmp	.LBB16_3
+.LBB16_1:
 	xorl	%edx, %edx
 	divl	%ebx
 	movl	%eax, %r11d
-.LBB15_3:
+.LBB16_3:
 	movq	-104(%rsp), %rax
 	cmpq	-88(%rsp), %rax
-	jge	.LBB15_16
+	jge	.LBB16_16
 	leaq	1(%r11), %rax
 	movq	%rax, -64(%rsp)
 	movq	%r9, %rsi
@@ -2788,14 +2851,14 @@ lepton_avgpool_forward:
 	movq	%rax, %rdx
 	orq	%rbx, %rdx
 	shrq	$32, %rdx
-	je	.LBB15_5
+	je	.LBB16_5
 	cqto
 	idivq	%rbx
-	jmp	.LBB15_7
-.LBB15_5:
+	jmp	.LBB16_7
+.LBB16_5:
 	xorl	%edx, %edx
 	divl	%ebx
-.LBB15_7:
+.LBB16_7:
 	cvtsi2ss	%rsi, %xmm0
 	leaq	1(%rax), %rdx
 	imulq	-64(%rsp), %rdx
@@ -2821,9 +2884,9 @@ lepton_avgpool_forward:
 	leaq	(%rdi,%rdx,4), %rcx
 	movq	%rcx, -80(%rsp)
 	movq	%rax, -8(%rsp)
-	jmp	.LBB15_8
+	jmp	.LBB16_8
 	.p2align	4
-.LBB15_15:
+.LBB16_15:
 	movq	-104(%rsp), %rcx
 	incq	%rcx
 	movq	-32(%rsp), %rdx
@@ -2831,10 +2894,10 @@ lepton_avgpool_forward:
 	addq	%rdx, -80(%rsp)
 	movq	%rcx, -104(%rsp)
 	cmpq	-88(%rsp), %rcx
-	je	.LBB15_16
-.LBB15_8:
+	je	.LBB16_16
+.LBB16_8:
 	testq	%rax, %rax
-	js	.LBB15_15
+	js	.LBB16_15
 	movq	-40(%rsp), %rcx
 	imulq	-104(%rsp), %rcx
 	movq	64(%rsp), %rdx
@@ -2845,9 +2908,9 @@ lepton_avgpool_forward:
 	movq	-72(%rsp), %rcx
 	movq	%rcx, -56(%rsp)
 	movq	$0, -96(%rsp)
-	jmp	.LBB15_10
+	jmp	.LBB16_10
 	.p2align	4
-.LBB15_14:
+.LBB16_14:
 	movq	-16(%rsp), %rax
 	addq	%rax, -56(%rsp)
 	addq	%rax, -48(%rsp)
@@ -2856,10 +2919,10 @@ lepton_avgpool_forward:
 	cmpq	%rax, %rcx
 	leaq	1(%rcx), %rcx
 	movq	%rcx, -96(%rsp)
-	je	.LBB15_15
-.LBB15_10:
+	je	.LBB16_15
+.LBB16_10:
 	testq	%r11, %r11
-	js	.LBB15_14
+	js	.LBB16_14
 	movq	-96(%rsp), %rax
 	imulq	-64(%rsp), %rax
 	movq	-24(%rsp), %rcx
@@ -2867,37 +2930,37 @@ lepton_avgpool_forward:
 	movq	-48(%rsp), %r10
 	movq	-56(%rsp), %r14
 	xorl	%r15d, %r15d
-	jmp	.LBB15_12
+	jmp	.LBB16_12
 	.p2align	4
-.LBB15_13:
+.LBB16_13:
 	divss	%xmm0, %xmm1
 	movss	%xmm1, (%rsi,%r15,4)
 	addq	%rbx, %r14
 	addq	%rbx, %r10
 	cmpq	%r11, %r15
 	leaq	1(%r15), %r15
-	je	.LBB15_14
-.LBB15_12:
+	je	.LBB16_14
+.LBB16_12:
 	xorps	%xmm1, %xmm1
 	testq	%r9, %r9
-	jle	.LBB15_13
+	jle	.LBB16_13
 	movq	%r10, %rdi
 	movq	%r14, %rbp
 	xorl	%ecx, %ecx
-	jmp	.LBB15_18
+	jmp	.LBB16_18
 	.p2align	4
-.LBB15_22:
+.LBB16_22:
 	incq	%rcx
 	addq	%r8, %rbp
 	addq	%r8, %rdi
 	cmpq	%r9, %rcx
-	je	.LBB15_13
-.LBB15_18:
+	je	.LBB16_13
+.LBB16_18:
 	xorl	%edx, %edx
 	cmpq	$8, %r9
-	jb	.LBB15_19
+	jb	.LBB16_19
 	.p2align	4
-.LBB15_23:
+.LBB16_23:
 	addss	-28(%rbp,%rdx,4), %xmm1
 	addss	-24(%rbp,%rdx,4), %xmm1
 	addss	-20(%rbp,%rdx,4), %xmm1
@@ -2908,20 +2971,20 @@ lepton_avgpool_forward:
 	addss	(%rbp,%rdx,4), %xmm1
 	addq	$8, %rdx
 	cmpq	%rdx, %r13
-	jne	.LBB15_23
-.LBB15_19:
+	jne	.LBB16_23
+.LBB16_19:
 	testq	%r12, %r12
-	je	.LBB15_22
+	je	.LBB16_22
 	leaq	(%rdi,%rdx,4), %rdx
 	xorl	%eax, %eax
 	.p2align	4
-.LBB15_21:
+.LBB16_21:
 	addss	(%rdx,%rax,4), %xmm1
 	incq	%rax
 	cmpq	%rax, %r12
-	jne	.LBB15_21
-	jmp	.LBB15_22
-.LBB15_16:
+	jne	.LBB16_21
+	jmp	.LBB16_22
+.LBB16_16:
 	popq	%rbx
 	popq	%r12
 	popq	%r13
@@ -2929,8 +2992,8 @@ lepton_avgpool_forward:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end15:
-	.size	lepton_avgpool_forward, .Lfunc_end15-lepton_avgpool_forward
+.Lfunc_end16:
+	.size	lepton_avgpool_forward, .Lfunc_end16-lepton_avgpool_forward
 	.globl	lepton_avgpool_backward
 	.p2align	4
 	.type	lepton_avgpool_backward,@function
@@ -2950,19 +3013,19 @@ lepton_avgpool_backward:
 	movq	%rax, %rdx
 	orq	%rbx, %rdx
 	shrq	$32, %rdx
-	je	.LBB16_1
+	je	.LBB17_1
 	cqto
 	idivq	%rbx
 	movq	%rax, %r11
-	jmp	.LBB16_3
-.LBB16_1:
+	jmp	.LBB17_3
+.LBB17_1:
 	xorl	%edx, %edx
 	divl	%ebx
 	movl	%eax, %r11d
-.LBB16_3:
+.LBB17_3:
 	movq	-96(%rsp), %rax
 	cmpq	-80(%rsp), %rax
-	jge	.LBB16_17
+	jge	.LBB17_17
 	movq	64(%rsp), %rdi
 	leaq	1(%r11), %rax
 	movq	%rax, -56(%rsp)
@@ -2973,14 +3036,14 @@ lepton_avgpool_backward:
 	movq	%rax, %rdx
 	orq	%rbx, %rdx
 	shrq	$32, %rdx
-	je	.LBB16_5
+	je	.LBB17_5
 	cqto
 	idivq	%rbx
-	jmp	.LBB16_7
-.LBB16_5:
+	jmp	.LBB17_7
+.LBB17_5:
 	xorl	%edx, %edx
 	divl	%ebx
-.LBB16_7:
+.LBB17_7:
 	cvtsi2ss	%rsi, %xmm0
 	leaq	1(%rax), %rdx
 	imulq	-56(%rsp), %rdx
@@ -3004,9 +3067,9 @@ lepton_avgpool_backward:
 	leaq	(%rdi,%rdx,4), %rcx
 	movq	%rcx, -72(%rsp)
 	movq	%rax, -8(%rsp)
-	jmp	.LBB16_8
+	jmp	.LBB17_8
 	.p2align	4
-.LBB16_16:
+.LBB17_16:
 	movq	-96(%rsp), %rcx
 	incq	%rcx
 	movq	-32(%rsp), %rdx
@@ -3014,10 +3077,10 @@ lepton_avgpool_backward:
 	addq	%rdx, -72(%rsp)
 	movq	%rcx, -96(%rsp)
 	cmpq	-80(%rsp), %rcx
-	je	.LBB16_17
-.LBB16_8:
+	je	.LBB17_17
+.LBB17_8:
 	testq	%rax, %rax
-	js	.LBB16_16
+	js	.LBB17_16
 	movq	-48(%rsp), %rdx
 	imulq	-96(%rsp), %rdx
 	movq	-40(%rsp), %rcx
@@ -3026,9 +3089,9 @@ lepton_avgpool_backward:
 	movq	-72(%rsp), %rdx
 	movq	-64(%rsp), %r13
 	movq	$0, -88(%rsp)
-	jmp	.LBB16_10
+	jmp	.LBB17_10
 	.p2align	4
-.LBB16_19:
+.LBB17_19:
 	movq	-16(%rsp), %rax
 	addq	%rax, %r13
 	addq	%rax, %rdx
@@ -3037,10 +3100,10 @@ lepton_avgpool_backward:
 	cmpq	%rax, %rcx
 	leaq	1(%rcx), %rcx
 	movq	%rcx, -88(%rsp)
-	je	.LBB16_16
-.LBB16_10:
+	je	.LBB17_16
+.LBB17_10:
 	testq	%r11, %r11
-	js	.LBB16_19
+	js	.LBB17_19
 	movq	-88(%rsp), %rax
 	imulq	-56(%rsp), %rax
 	movq	-24(%rsp), %rcx
@@ -3048,17 +3111,17 @@ lepton_avgpool_backward:
 	movq	%rdx, %rdi
 	movq	%r13, %rsi
 	xorl	%r14d, %r14d
-	jmp	.LBB16_12
+	jmp	.LBB17_12
 	.p2align	4
-.LBB16_18:
+.LBB17_18:
 	addq	%rbx, %rsi
 	addq	%rbx, %rdi
 	cmpq	%r11, %r14
 	leaq	1(%r14), %r14
-	je	.LBB16_19
-.LBB16_12:
+	je	.LBB17_19
+.LBB17_12:
 	testq	%r9, %r9
-	jle	.LBB16_18
+	jle	.LBB17_18
 	movss	(%rcx,%r14,4), %xmm1
 	divss	%xmm0, %xmm1
 	movaps	%xmm1, %xmm2
@@ -3066,20 +3129,20 @@ lepton_avgpool_backward:
 	movq	%rdi, %rbp
 	movq	%rsi, %r12
 	xorl	%eax, %eax
-	jmp	.LBB16_14
+	jmp	.LBB17_14
 	.p2align	4
-.LBB16_22:
+.LBB17_22:
 	incq	%rax
 	addq	%r8, %r12
 	addq	%r8, %rbp
 	cmpq	%r9, %rax
-	je	.LBB16_18
-.LBB16_14:
+	je	.LBB17_18
+.LBB17_14:
 	xorl	%r15d, %r15d
 	cmpq	$8, %r9
-	jb	.LBB16_15
+	jb	.LBB17_15
 	.p2align	4
-.LBB16_20:
+.LBB17_20:
 	movups	-16(%r12,%r15,4), %xmm3
 	movups	(%r12,%r15,4), %xmm4
 	addps	%xmm2, %xmm3
@@ -3088,20 +3151,20 @@ lepton_avgpool_backward:
 	movups	%xmm4, (%r12,%r15,4)
 	addq	$8, %r15
 	cmpq	%r15, %r10
-	jne	.LBB16_20
+	jne	.LBB17_20
 	movq	%r10, %r15
 	cmpq	%r10, %r9
-	je	.LBB16_22
+	je	.LBB17_22
 	.p2align	4
-.LBB16_15:
+.LBB17_15:
 	movss	(%rbp,%r15,4), %xmm3
 	addss	%xmm1, %xmm3
 	movss	%xmm3, (%rbp,%r15,4)
 	incq	%r15
 	cmpq	%r15, %r9
-	jne	.LBB16_15
-	jmp	.LBB16_22
-.LBB16_17:
+	jne	.LBB17_15
+	jmp	.LBB17_22
+.LBB17_17:
 	popq	%rbx
 	popq	%r12
 	popq	%r13
@@ -3109,42 +3172,42 @@ lepton_avgpool_backward:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end16:
-	.size	lepton_avgpool_backward, .Lfunc_end16-lepton_avgpool_backward
+.Lfunc_end17:
+	.size	lepton_avgpool_backward, .Lfunc_end17-lepton_avgpool_backward
 	.globl	lepton_add_row_constants
 	.p2align	4
 	.type	lepton_add_row_constants,@function
 lepton_add_row_constants:
 	testq	%rdi, %rdi
-	jle	.LBB17_10
+	jle	.LBB18_10
 	movabsq	$9223372036854775800, %rax
 	andq	%rsi, %rax
 	leaq	16(%rdx), %r8
 	leaq	(,%rsi,4), %r9
 	xorl	%r10d, %r10d
-	jmp	.LBB17_2
+	jmp	.LBB18_2
 	.p2align	4
-.LBB17_9:
+.LBB18_9:
 	incq	%r10
 	addq	%r9, %r8
 	addq	%r9, %rdx
 	cmpq	%rdi, %r10
-	je	.LBB17_10
-.LBB17_2:
+	je	.LBB18_10
+.LBB18_2:
 	testq	%rsi, %rsi
-	jle	.LBB17_9
+	jle	.LBB18_9
 	movss	(%rcx,%r10,4), %xmm0
 	cmpq	$8, %rsi
-	jae	.LBB17_6
+	jae	.LBB18_6
 	xorl	%r11d, %r11d
-	jmp	.LBB17_5
+	jmp	.LBB18_5
 	.p2align	4
-.LBB17_6:
+.LBB18_6:
 	movaps	%xmm0, %xmm1
 	shufps	$0, %xmm0, %xmm1
 	xorl	%r11d, %r11d
 	.p2align	4
-.LBB17_7:
+.LBB18_7:
 	movups	-16(%r8,%r11,4), %xmm2
 	movups	(%r8,%r11,4), %xmm3
 	addps	%xmm1, %xmm2
@@ -3153,41 +3216,41 @@ lepton_add_row_constants:
 	movups	%xmm3, (%r8,%r11,4)
 	addq	$8, %r11
 	cmpq	%r11, %rax
-	jne	.LBB17_7
+	jne	.LBB18_7
 	movq	%rax, %r11
 	cmpq	%rax, %rsi
-	je	.LBB17_9
+	je	.LBB18_9
 	.p2align	4
-.LBB17_5:
+.LBB18_5:
 	movss	(%rdx,%r11,4), %xmm1
 	addss	%xmm0, %xmm1
 	movss	%xmm1, (%rdx,%r11,4)
 	incq	%r11
 	cmpq	%r11, %rsi
-	jne	.LBB17_5
-	jmp	.LBB17_9
-.LBB17_10:
+	jne	.LBB18_5
+	jmp	.LBB18_9
+.LBB18_10:
 	retq
-.Lfunc_end17:
-	.size	lepton_add_row_constants, .Lfunc_end17-lepton_add_row_constants
+.Lfunc_end18:
+	.size	lepton_add_row_constants, .Lfunc_end18-lepton_add_row_constants
 	.globl	lepton_scale
 	.p2align	4
 	.type	lepton_scale,@function
 lepton_scale:
 	testq	%rdi, %rdi
-	jle	.LBB18_7
+	jle	.LBB19_7
 	cmpq	$8, %rdi
-	jae	.LBB18_4
+	jae	.LBB19_4
 	xorl	%eax, %eax
-	jmp	.LBB18_3
-.LBB18_4:
+	jmp	.LBB19_3
+.LBB19_4:
 	movabsq	$9223372036854775800, %rax
 	andq	%rdi, %rax
 	movaps	%xmm0, %xmm1
 	shufps	$0, %xmm0, %xmm1
 	xorl	%ecx, %ecx
 	.p2align	4
-.LBB18_5:
+.LBB19_5:
 	movups	(%rsi,%rcx,4), %xmm2
 	movups	16(%rsi,%rcx,4), %xmm3
 	mulps	%xmm1, %xmm2
@@ -3196,43 +3259,43 @@ lepton_scale:
 	movups	%xmm3, 16(%rsi,%rcx,4)
 	addq	$8, %rcx
 	cmpq	%rcx, %rax
-	jne	.LBB18_5
-	jmp	.LBB18_6
-.LBB18_3:
+	jne	.LBB19_5
+	jmp	.LBB19_6
+.LBB19_3:
 	movss	(%rsi,%rax,4), %xmm1
 	mulss	%xmm0, %xmm1
 	movss	%xmm1, (%rsi,%rax,4)
 	incq	%rax
-.LBB18_6:
+.LBB19_6:
 	cmpq	%rax, %rdi
-	jne	.LBB18_3
-.LBB18_7:
+	jne	.LBB19_3
+.LBB19_7:
 	retq
-.Lfunc_end18:
-	.size	lepton_scale, .Lfunc_end18-lepton_scale
+.Lfunc_end19:
+	.size	lepton_scale, .Lfunc_end19-lepton_scale
 	.globl	lepton_sum_squares
 	.p2align	4
 	.type	lepton_sum_squares,@function
 lepton_sum_squares:
 	testq	%rdi, %rdi
-	jle	.LBB19_1
+	jle	.LBB20_1
 	movl	%edi, %eax
 	andl	$3, %eax
 	cmpq	$4, %rdi
-	jae	.LBB19_8
+	jae	.LBB20_8
 	xorpd	%xmm0, %xmm0
 	xorl	%ecx, %ecx
-	jmp	.LBB19_4
-.LBB19_1:
+	jmp	.LBB20_4
+.LBB20_1:
 	xorps	%xmm0, %xmm0
 	retq
-.LBB19_8:
+.LBB20_8:
 	movabsq	$9223372036854775804, %rcx
 	andq	%rcx, %rdi
 	xorpd	%xmm0, %xmm0
 	xorl	%ecx, %ecx
 	.p2align	4
-.LBB19_9:
+.LBB20_9:
 	movss	(%rsi,%rcx,4), %xmm1
 	movss	4(%rsi,%rcx,4), %xmm2
 	cvtss2sd	%xmm1, %xmm1
@@ -3252,60 +3315,60 @@ lepton_sum_squares:
 	addsd	%xmm1, %xmm0
 	addq	$4, %rcx
 	cmpq	%rcx, %rdi
-	jne	.LBB19_9
-.LBB19_4:
+	jne	.LBB20_9
+.LBB20_4:
 	testq	%rax, %rax
-	je	.LBB19_7
+	je	.LBB20_7
 	leaq	(%rsi,%rcx,4), %rcx
 	xorl	%edx, %edx
 	.p2align	4
-.LBB19_6:
+.LBB20_6:
 	movss	(%rcx,%rdx,4), %xmm1
 	cvtss2sd	%xmm1, %xmm1
 	mulsd	%xmm1, %xmm1
 	addsd	%xmm1, %xmm0
 	incq	%rdx
 	cmpq	%rdx, %rax
-	jne	.LBB19_6
-.LBB19_7:
+	jne	.LBB20_6
+.LBB20_7:
 	retq
-.Lfunc_end19:
-	.size	lepton_sum_squares, .Lfunc_end19-lepton_sum_squares
+.Lfunc_end20:
+	.size	lepton_sum_squares, .Lfunc_end20-lepton_sum_squares
 	.globl	lepton_row_sums
 	.p2align	4
 	.type	lepton_row_sums,@function
 lepton_row_sums:
 	testq	%rdi, %rdi
-	jle	.LBB20_15
+	jle	.LBB21_15
 	pushq	%rbx
 	movl	%esi, %eax
 	andl	$7, %eax
 	leaq	(,%rsi,4), %r8
 	xorl	%r9d, %r9d
-	jmp	.LBB20_2
+	jmp	.LBB21_2
 	.p2align	4
-.LBB20_13:
+.LBB21_13:
 	addss	(%rcx,%r9,4), %xmm0
 	movss	%xmm0, (%rcx,%r9,4)
 	incq	%r9
 	addq	%r8, %rdx
 	cmpq	%rdi, %r9
-	je	.LBB20_14
-.LBB20_2:
+	je	.LBB21_14
+.LBB21_2:
 	cmpq	$8, %rsi
-	jge	.LBB20_4
+	jge	.LBB21_4
 	xorps	%xmm0, %xmm0
 	xorl	%r10d, %r10d
-	jmp	.LBB20_7
+	jmp	.LBB21_7
 	.p2align	4
-.LBB20_4:
+.LBB21_4:
 	xorps	%xmm0, %xmm0
 	xorl	%r10d, %r10d
 	xorps	%xmm2, %xmm2
 	xorps	%xmm1, %xmm1
 	xorps	%xmm3, %xmm3
 	.p2align	4
-.LBB20_5:
+.LBB21_5:
 	movq	%r10, %r11
 	movups	(%rdx,%r10,4), %xmm4
 	movups	16(%rdx,%r10,4), %xmm5
@@ -3325,31 +3388,31 @@ lepton_row_sums:
 	addq	$8, %r10
 	addq	$16, %r11
 	cmpq	%rsi, %r11
-	jle	.LBB20_5
+	jle	.LBB21_5
 	addps	%xmm2, %xmm0
 	addps	%xmm3, %xmm1
 	addps	%xmm0, %xmm1
 	movaps	%xmm1, %xmm0
 	shufps	$85, %xmm1, %xmm0
 	addss	%xmm1, %xmm0
-.LBB20_7:
+.LBB21_7:
 	movq	%r10, %r11
 	subq	%rsi, %r11
-	jge	.LBB20_13
+	jge	.LBB21_13
 	testq	%rax, %rax
-	je	.LBB20_11
+	je	.LBB21_11
 	movq	%rax, %rbx
 	.p2align	4
-.LBB20_10:
+.LBB21_10:
 	addss	(%rdx,%r10,4), %xmm0
 	incq	%r10
 	decq	%rbx
-	jne	.LBB20_10
-.LBB20_11:
+	jne	.LBB21_10
+.LBB21_11:
 	cmpq	$-8, %r11
-	ja	.LBB20_13
+	ja	.LBB21_13
 	.p2align	4
-.LBB20_12:
+.LBB21_12:
 	addss	(%rdx,%r10,4), %xmm0
 	addss	4(%rdx,%r10,4), %xmm0
 	addss	8(%rdx,%r10,4), %xmm0
@@ -3360,14 +3423,14 @@ lepton_row_sums:
 	addss	28(%rdx,%r10,4), %xmm0
 	addq	$8, %r10
 	cmpq	%r10, %rsi
-	jne	.LBB20_12
-	jmp	.LBB20_13
-.LBB20_14:
+	jne	.LBB21_12
+	jmp	.LBB21_13
+.LBB21_14:
 	popq	%rbx
-.LBB20_15:
+.LBB21_15:
 	retq
-.Lfunc_end20:
-	.size	lepton_row_sums, .Lfunc_end20-lepton_row_sums
+.Lfunc_end21:
+	.size	lepton_row_sums, .Lfunc_end21-lepton_row_sums
 	.globl	lepton_maxpool_backward
 	.p2align	4
 	.type	lepton_maxpool_backward,@function
@@ -3375,26 +3438,26 @@ lepton_maxpool_backward:
 	imulq	%r8, %rdx
 	imulq	%r8, %rcx
 	cmpq	%rcx, %rdx
-	jge	.LBB21_3
+	jge	.LBB22_3
 	.p2align	4
-.LBB21_1:
+.LBB22_1:
 	movss	(%rdi,%rdx,4), %xmm0
 	movslq	(%rsi,%rdx,4), %rax
 	addss	(%r9,%rax,4), %xmm0
 	movss	%xmm0, (%r9,%rax,4)
 	incq	%rdx
 	cmpq	%rcx, %rdx
-	jl	.LBB21_1
-.LBB21_3:
+	jl	.LBB22_1
+.LBB22_3:
 	retq
-.Lfunc_end21:
-	.size	lepton_maxpool_backward, .Lfunc_end21-lepton_maxpool_backward
+.Lfunc_end22:
+	.size	lepton_maxpool_backward, .Lfunc_end22-lepton_maxpool_backward
 	.p2align	4
 	.type	kernel_generic,@function
 kernel_generic:
 	subq	$120, %rsp
 	testq	%rdi, %rdi
-	jle	.LBB22_1
+	jle	.LBB23_1
 	addq	$20, %rsi
 	addq	$48, %rdx
 	xorps	%xmm10, %xmm10
@@ -3422,7 +3485,7 @@ kernel_generic:
 	xorps	%xmm6, %xmm6
 	xorps	%xmm7, %xmm7
 	.p2align	4
-.LBB22_4:
+.LBB23_4:
 	movaps	%xmm14, 48(%rsp)
 	movaps	%xmm15, 64(%rsp)
 	movaps	%xmm11, 80(%rsp)
@@ -3553,9 +3616,9 @@ kernel_generic:
 	addq	$24, %rsi
 	addq	$64, %rdx
 	decq	%rdi
-	jne	.LBB22_4
-	jmp	.LBB22_2
-.LBB22_1:
+	jne	.LBB23_4
+	jmp	.LBB23_2
+.LBB23_1:
 	xorps	%xmm10, %xmm10
 	xorps	%xmm11, %xmm11
 	xorps	%xmm13, %xmm13
@@ -3580,7 +3643,7 @@ kernel_generic:
 	xorps	%xmm5, %xmm5
 	xorps	%xmm6, %xmm6
 	xorps	%xmm7, %xmm7
-.LBB22_2:
+.LBB23_2:
 	xorl	%eax, %eax
 	testq	%r9, %r9
 	sete	%al
@@ -3772,8 +3835,8 @@ kernel_generic:
 	movups	%xmm12, 48(%rcx,%rax,4)
 	addq	$120, %rsp
 	retq
-.Lfunc_end22:
-	.size	kernel_generic, .Lfunc_end22-kernel_generic
+.Lfunc_end23:
+	.size	kernel_generic, .Lfunc_end23-kernel_generic
 	.p2align	4
 	.type	pack_panels,@function
 pack_panels:
@@ -3790,7 +3853,7 @@ pack_panels:
 	movq	%rsi, 184(%rsp)
 	movl	%edi, 172(%rsp)
 	testq	%r9, %r9
-	jle	.LBB23_54
+	jle	.LBB24_54
 	movq	560(%rsp), %r11
 	movq	552(%rsp), %r12
 	movq	544(%rsp), %rbx
@@ -3923,9 +3986,9 @@ pack_panels:
 	movq	%r9, 400(%rsp)
 	movq	%r10, 8(%rsp)
 	xorl	%eax, %eax
-	jmp	.LBB23_2
+	jmp	.LBB24_2
 	.p2align	4
-.LBB23_53:
+.LBB24_53:
 	movq	160(%rsp), %r15
 	addq	%r14, %r15
 	movq	392(%rsp), %rax
@@ -3965,8 +4028,8 @@ pack_panels:
 	addq	%r10, 288(%rsp)
 	movq	400(%rsp), %r9
 	cmpq	%r9, %r15
-	jge	.LBB23_54
-.LBB23_2:
+	jge	.LBB24_54
+.LBB24_2:
 	cmpq	%r14, %r12
 	movq	%r14, %r15
 	cmovlq	%r12, %r15
@@ -3988,18 +4051,18 @@ pack_panels:
 	movq	%r11, 416(%rsp)
 	movq	%r14, 408(%rsp)
 	movq	%rax, 160(%rsp)
-	je	.LBB23_10
+	je	.LBB24_10
 	movq	%r15, 80(%rsp)
 	movq	%r12, 32(%rsp)
 	cmpq	$4, %r12
-	jge	.LBB23_13
+	jge	.LBB24_13
 	xorl	%r14d, %r14d
-.LBB23_5:
+.LBB24_5:
 	cmpq	32(%rsp), %r14
 	movq	272(%rsp), %r12
 	movq	376(%rsp), %r13
 	movq	368(%rsp), %rbp
-	jge	.LBB23_35
+	jge	.LBB24_35
 	movq	360(%rsp), %rax
 	movq	240(%rsp), %rsi
 	imulq	%rsi, %rax
@@ -4037,61 +4100,61 @@ pack_panels:
 	movq	16(%rsp), %rcx
 	leaq	(%rcx,%r14,4), %rdi
 	addq	%r8, %rdx
-	jmp	.LBB23_7
+	jmp	.LBB24_7
 	.p2align	4
-.LBB23_34:
+.LBB24_34:
 	incq	%r14
 	movq	320(%rsp), %rcx
 	addq	%rcx, %rsi
 	addq	$4, %rdi
 	addq	%rcx, %rdx
 	cmpq	48(%rsp), %r14
-	je	.LBB23_35
-.LBB23_7:
+	je	.LBB24_35
+.LBB24_7:
 	cmpq	$0, 544(%rsp)
-	jle	.LBB23_34
+	jle	.LBB24_34
 	testb	$1, %al
-	je	.LBB23_25
+	je	.LBB24_25
 	xorl	%r9d, %r9d
-	jmp	.LBB23_28
+	jmp	.LBB24_28
 	.p2align	4
-.LBB23_25:
+.LBB24_25:
 	xorl	%ecx, %ecx
 	.p2align	4
-.LBB23_26:
+.LBB24_26:
 	movups	-16(%rsi,%rcx,4), %xmm0
 	movups	(%rsi,%rcx,4), %xmm1
 	movups	%xmm0, (%rdi,%rcx,4)
 	movups	%xmm1, 16(%rdi,%rcx,4)
 	addq	$8, %rcx
 	cmpq	%rcx, %r12
-	jne	.LBB23_26
+	jne	.LBB24_26
 	movq	%r12, %r9
 	cmpq	%r12, 544(%rsp)
-	je	.LBB23_34
-.LBB23_28:
+	je	.LBB24_34
+.LBB24_28:
 	movq	%r9, %r8
 	testq	%r13, %r13
 	movq	8(%rsp), %r11
-	je	.LBB23_31
+	je	.LBB24_31
 	movq	%r11, %rcx
 	imulq	%r9, %rcx
 	addq	%rdi, %rcx
 	movq	%r13, %r10
 	movq	%r9, %r8
 	.p2align	4
-.LBB23_30:
+.LBB24_30:
 	movss	(%rdx,%r8,4), %xmm0
 	movss	%xmm0, (%rcx)
 	incq	%r8
 	addq	%r11, %rcx
 	decq	%r10
-	jne	.LBB23_30
-.LBB23_31:
+	jne	.LBB24_30
+.LBB24_31:
 	movq	544(%rsp), %r15
 	subq	%r15, %r9
 	cmpq	$-4, %r9
-	ja	.LBB23_34
+	ja	.LBB24_34
 	leaq	3(%r8), %rcx
 	movq	8(%rsp), %rbx
 	imulq	%rbx, %rcx
@@ -4103,7 +4166,7 @@ pack_panels:
 	imulq	%rbx, %r11
 	movq	%rdi, %rbx
 	.p2align	4
-.LBB23_33:
+.LBB24_33:
 	movss	(%rdx,%r8,4), %xmm0
 	movss	%xmm0, (%rbx,%r9)
 	movss	4(%rdx,%r8,4), %xmm0
@@ -4115,29 +4178,29 @@ pack_panels:
 	addq	$4, %r8
 	addq	%rbp, %rbx
 	cmpq	%r8, %r15
-	jne	.LBB23_33
-	jmp	.LBB23_34
+	jne	.LBB24_33
+	jmp	.LBB24_34
 	.p2align	4
-.LBB23_35:
+.LBB24_35:
 	movq	552(%rsp), %r14
 	cmpq	%r14, 24(%rsp)
 	movq	8(%rsp), %r10
 	movq	32(%rsp), %rax
-	jge	.LBB23_53
+	jge	.LBB24_53
 	cmpq	$0, 544(%rsp)
-	jle	.LBB23_53
+	jle	.LBB24_53
 	subq	%rax, %r14
 	shlq	$2, %r14
 	cmpq	$8, 544(%rsp)
 	movq	%r14, 24(%rsp)
-	jae	.LBB23_39
+	jae	.LBB24_39
 	xorl	%eax, %eax
-	jmp	.LBB23_41
+	jmp	.LBB24_41
 	.p2align	4
-.LBB23_10:
+.LBB24_10:
 	cmpq	$0, 544(%rsp)
 	movq	552(%rsp), %r14
-	jle	.LBB23_53
+	jle	.LBB24_53
 	movq	%r15, %rax
 	leaq	(,%r12,4), %r13
 	movq	%r14, %r15
@@ -4145,7 +4208,7 @@ pack_panels:
 	subq	%r12, %r15
 	shlq	$2, %r15
 	cmpq	$0, 280(%rsp)
-	je	.LBB23_12
+	je	.LBB24_12
 	movq	%rax, 80(%rsp)
 	movq	48(%rsp), %rax
 	leaq	(%r10,%rax,4), %rax
@@ -4153,28 +4216,28 @@ pack_panels:
 	movq	184(%rsp), %r12
 	movq	16(%rsp), %rbp
 	xorl	%ebx, %ebx
-	jmp	.LBB23_45
+	jmp	.LBB24_45
 	.p2align	4
-.LBB23_49:
+.LBB24_49:
 	addq	$2, %rbx
 	addq	312(%rsp), %rbp
 	addq	304(%rsp), %r12
 	cmpq	%rbx, 472(%rsp)
-	je	.LBB23_50
-.LBB23_45:
+	je	.LBB24_50
+.LBB24_45:
 	movq	288(%rsp), %rax
 	leaq	(%r12,%rax), %rsi
 	movq	%rbp, %rdi
 	movq	%r13, %rdx
 	callq	memcpy@PLT
 	cmpq	%r14, 24(%rsp)
-	jge	.LBB23_47
+	jge	.LBB24_47
 	movq	80(%rsp), %rax
 	leaq	(%rax,%rbp), %rdi
 	xorl	%esi, %esi
 	movq	%r15, %rdx
 	callq	memset@PLT
-.LBB23_47:
+.LBB24_47:
 	movq	8(%rsp), %rax
 	leaq	(%rax,%rbp), %rdi
 	movq	296(%rsp), %rax
@@ -4182,15 +4245,15 @@ pack_panels:
 	movq	%r13, %rdx
 	callq	memcpy@PLT
 	cmpq	%r14, 24(%rsp)
-	jge	.LBB23_49
+	jge	.LBB24_49
 	movq	40(%rsp), %rax
 	leaq	(%rax,%rbp), %rdi
 	xorl	%esi, %esi
 	movq	%r15, %rdx
 	callq	memset@PLT
-	jmp	.LBB23_49
+	jmp	.LBB24_49
 	.p2align	4
-.LBB23_13:
+.LBB24_13:
 	movq	120(%rsp), %rax
 	movq	160(%rsp), %r9
 	addq	%r9, %rax
@@ -4206,9 +4269,9 @@ pack_panels:
 	movq	%rbp, %rax
 	movq	%rbx, %r15
 	xorl	%r14d, %r14d
-	jmp	.LBB23_14
+	jmp	.LBB24_14
 	.p2align	4
-.LBB23_22:
+.LBB24_22:
 	movq	40(%rsp), %r14
 	leaq	4(%r14), %r12
 	addq	$16, %r15
@@ -4227,21 +4290,21 @@ pack_panels:
 	addq	%rcx, 56(%rsp)
 	addq	%rcx, 64(%rsp)
 	cmpq	32(%rsp), %r12
-	jg	.LBB23_5
-.LBB23_14:
+	jg	.LBB24_5
+.LBB24_14:
 	movq	%r12, 40(%rsp)
 	movq	544(%rsp), %rsi
 	cmpq	$4, %rsi
 	movq	8(%rsp), %rdi
-	jge	.LBB23_23
+	jge	.LBB24_23
 	xorl	%r12d, %r12d
-	jmp	.LBB23_16
+	jmp	.LBB24_16
 	.p2align	4
-.LBB23_23:
+.LBB24_23:
 	xorl	%ebx, %ebx
 	xorl	%ecx, %ecx
 	.p2align	4
-.LBB23_24:
+.LBB24_24:
 	movups	(%r8,%rcx,4), %xmm0
 	movups	(%r9,%rcx,4), %xmm1
 	movups	(%r11,%rcx,4), %xmm2
@@ -4267,17 +4330,17 @@ pack_panels:
 	addq	$8, %rcx
 	cmpq	%rsi, %rcx
 	movq	%r12, %rcx
-	jle	.LBB23_24
-.LBB23_16:
+	jle	.LBB24_24
+.LBB24_16:
 	movq	%r10, 96(%rsp)
 	movq	%r9, 104(%rsp)
 	movq	%r8, 112(%rsp)
 	cmpq	%rsi, %r12
-	jge	.LBB23_22
+	jge	.LBB24_22
 	movq	%r12, %rbx
 	movq	544(%rsp), %rcx
 	testb	$1, %cl
-	je	.LBB23_19
+	je	.LBB24_19
 	movq	456(%rsp), %rcx
 	addq	%r14, %rcx
 	movq	72(%rsp), %r8
@@ -4303,10 +4366,10 @@ pack_panels:
 	movss	%xmm0, 12(%r9,%rcx,4)
 	movq	%r12, %rbx
 	orq	$1, %rbx
-.LBB23_19:
+.LBB24_19:
 	cmpq	%r12, 280(%rsp)
 	movq	312(%rsp), %rbp
-	je	.LBB23_22
+	je	.LBB24_22
 	movq	544(%rsp), %r12
 	subq	%rbx, %r12
 	movq	8(%rsp), %r9
@@ -4324,7 +4387,7 @@ pack_panels:
 	movq	88(%rsp), %r9
 	xorl	%r10d, %r10d
 	.p2align	4
-.LBB23_21:
+.LBB24_21:
 	movss	-4(%r8,%r10,4), %xmm0
 	movss	%xmm0, -8(%r9,%r14)
 	movss	-4(%rsi,%r10,4), %xmm0
@@ -4344,9 +4407,9 @@ pack_panels:
 	addq	$2, %r10
 	addq	%rbp, %r9
 	cmpq	%r10, %r12
-	jne	.LBB23_21
-	jmp	.LBB23_22
-.LBB23_39:
+	jne	.LBB24_21
+	jmp	.LBB24_22
+.LBB24_39:
 	movq	16(%rsp), %rcx
 	movq	128(%rsp), %rbx
 	movq	248(%rsp), %rax
@@ -4362,7 +4425,7 @@ pack_panels:
 	movq	224(%rsp), %r14
 	xorl	%eax, %eax
 	.p2align	4
-.LBB23_40:
+.LBB24_40:
 	movq	%r14, 40(%rsp)
 	movq	%rcx, 32(%rsp)
 	movq	%rax, 88(%rsp)
@@ -4426,20 +4489,20 @@ pack_panels:
 	addq	%rdx, %rbx
 	addq	%rdx, %rcx
 	cmpq	%rax, 272(%rsp)
-	jne	.LBB23_40
-.LBB23_41:
+	jne	.LBB24_40
+.LBB24_41:
 	cmpq	$0, 192(%rsp)
 	movq	8(%rsp), %r10
 	movq	552(%rsp), %r14
 	movq	80(%rsp), %r15
 	movq	24(%rsp), %rbp
-	je	.LBB23_53
+	je	.LBB24_53
 	imulq	%r10, %rax
 	addq	16(%rsp), %r15
 	addq	%rax, %r15
 	movq	192(%rsp), %rbx
 	.p2align	4
-.LBB23_43:
+.LBB24_43:
 	movq	%r15, %rdi
 	xorl	%esi, %esi
 	movq	%rbp, %rdx
@@ -4447,16 +4510,16 @@ pack_panels:
 	movq	8(%rsp), %r10
 	addq	%r10, %r15
 	decq	%rbx
-	jne	.LBB23_43
-	jmp	.LBB23_53
-.LBB23_12:
+	jne	.LBB24_43
+	jmp	.LBB24_53
+.LBB24_12:
 	xorl	%ebx, %ebx
-.LBB23_50:
+.LBB24_50:
 	movq	544(%rsp), %rax
 	testb	$1, %al
 	movq	8(%rsp), %r10
 	movq	32(%rsp), %r12
-	je	.LBB23_53
+	je	.LBB24_53
 	movq	328(%rsp), %rax
 	movq	160(%rsp), %rcx
 	leaq	(%rax,%rcx,4), %rax
@@ -4472,15 +4535,15 @@ pack_panels:
 	callq	memcpy@PLT
 	movq	8(%rsp), %r10
 	cmpq	%r14, 24(%rsp)
-	jge	.LBB23_53
+	jge	.LBB24_53
 	leaq	(,%r12,4), %rdi
 	addq	%rbp, %rdi
 	xorl	%esi, %esi
 	movq	%r15, %rdx
 	callq	memset@PLT
 	movq	8(%rsp), %r10
-	jmp	.LBB23_53
-.LBB23_54:
+	jmp	.LBB24_53
+.LBB24_54:
 	addq	$488, %rsp
 	popq	%rbx
 	popq	%r12
@@ -4489,8 +4552,8 @@ pack_panels:
 	popq	%r15
 	popq	%rbp
 	retq
-.Lfunc_end23:
-	.size	pack_panels, .Lfunc_end23-pack_panels
+.Lfunc_end24:
+	.size	pack_panels, .Lfunc_end24-pack_panels
 	.type	selected_isa,@object
 	.data
 	.p2align	2, 0x0

@@ -58,3 +58,29 @@ struct ElementwiseKernelTests {
         #expect(winners == expectedWinners, "\(height)x\(width)")
     }
 }
+
+/// A batch gathered from a shuffled order: every row is the sample it names, with its target and
+/// weight, whether the rows are copied on one thread or split over two.
+struct BatchGatherTests {
+    @Test(arguments: [1, 2])
+    func gatheredRowsAreTheSamplesTheOrderNames(threads: Int) {
+        let samples = 1_000
+        let width = 97  // 97 floats per row: not a multiple of a cache line
+        var random = RandomGenerator(seed: 7)
+        let values = (0..<(samples * width)).map { _ in random.nextFloat(bound: 1) }
+        let data = Dataset(
+            features: Tensor(shape: [samples, width], values: values), targets: (0..<samples).map(Float.init),
+            weights: (0..<samples).map { Float($0) / 2 })
+        let order = random.permutation(samples)
+        // 700 rows x 97 floats is above the size that is split over the threads.
+        let batch = data.subset(order[100..<800], context: ComputeContext(threads: threads))
+        #expect(batch.features.shape == [700, width])
+        var expected: [Float] = []
+        for index in order[100..<800] { expected += values[(index * width)..<((index + 1) * width)] }
+        #expect(batch.features.values.map(\.bitPattern) == expected.map(\.bitPattern))
+        #expect(batch.targets == order[100..<800].map(Float.init))
+        #expect(batch.weights == order[100..<800].map { Float($0) / 2 })
+        let small = data.subset(order[..<3])
+        #expect(small.targets == order[..<3].map(Float.init))
+    }
+}

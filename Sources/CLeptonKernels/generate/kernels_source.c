@@ -329,6 +329,18 @@ void lepton_add_bias_rows(long rows, long cols, float *y, const float *bias) {
     }
 }
 
+void lepton_gather_rows(long count, long width, const float *source, const long *indices, float *out) {
+    const long ahead = 4;
+    const long bytes = width * (long)sizeof(float);
+    for (long row = 0; row < count; row++) {
+        if (row + ahead < count) {
+            const char *next = (const char *)(source + indices[row + ahead] * width);
+            for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch(next + offset);
+        }
+        memcpy(out + row * width, source + indices[row] * width, (size_t)bytes);
+    }
+}
+
 void lepton_sum_rows(long rows, long cols, const float *x, float *out) {
     memset(out, 0, (size_t)cols * sizeof(float));
     for (long r = 0; r < rows; r++) {

@@ -65,6 +65,10 @@ void lepton_sgd_update(long count, float *param, const float *grad, float *veloc
 /// y[r, :] += bias for each of `rows` rows of `cols` columns.
 void lepton_add_bias_rows(long rows, long cols, float *y, const float *bias);
 
+/// out[r, :] = source[indices[r], :] for r in 0..<count, rows of `width` floats; the rows a few
+/// ahead are prefetched (a shuffled batch reads rows scattered over the whole data set).
+void lepton_gather_rows(long count, long width, const float *source, const long *indices, float *out);
+
 /// out[c] = Σ_r x[r, c] in ascending r (bias gradients).
 void lepton_sum_rows(long rows, long cols, const float *x, float *out);
 

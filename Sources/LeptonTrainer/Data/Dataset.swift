@@ -1,3 +1,5 @@
+import CLeptonKernels
+
 /// Samples and their targets, all in memory.
 public struct Dataset: Sendable {
     /// Shaped [samples] + the per-sample shape.
@@ -40,23 +42,32 @@ public struct Dataset: Sendable {
     /// The shape of one sample.
     public var sampleShape: [Int] { Array(features.shape.dropFirst()) }
 
-    /// The samples at `indices`, in that order.
-    public func subset(_ indices: ArraySlice<Int>) -> Dataset {
+    /// The samples at `indices`, in that order. With a `context`, the rows are copied on its
+    /// threads, each its own contiguous share (a shuffled batch's rows are scattered over the
+    /// whole data set, so the copy waits on memory; the split changes no value).
+    public func subset(_ indices: ArraySlice<Int>, context: ComputeContext? = nil) -> Dataset {
         let width = features.columns
-        var values = Tensor(zeros: [indices.count] + sampleShape)
-        var selected: [Float] = []
-        selected.reserveCapacity(indices.count)
+        let order = Array(indices)
+        var values = Tensor(overwritten: [order.count] + sampleShape)
         values.withMutablePointer { out in
             features.withPointer { source in
-                for (row, index) in indices.enumerated() {
-                    (out + row * width).update(from: source + index * width, count: width)
-                    selected.append(targets[index])
+                order.withUnsafeBufferPointer { rows in
+                    guard let first = rows.baseAddress else { return }
+                    let copy = { (share: Range<Int>) in
+                        lepton_gather_rows(
+                            share.count, width, source, first + share.lowerBound, out + share.lowerBound * width)
+                    }
+                    if let context, order.count * width >= 65_536 {
+                        context.forEachShare(of: order.count, copy)
+                    } else {
+                        copy(0..<order.count)
+                    }
                 }
             }
         }
         return Dataset(
-            features: values, targets: selected, classNames: classNames, categories: categories,
-            weights: weights.map { weights in indices.map { weights[$0] } })
+            features: values, targets: order.map { targets[$0] }, classNames: classNames, categories: categories,
+            weights: weights.map { weights in order.map { weights[$0] } })
     }
 
     /// Splits off the last `fraction` of a seeded shuffle as a validation set.

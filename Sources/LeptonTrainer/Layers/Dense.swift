@@ -27,7 +27,7 @@ final class Dense: Layer {
         let batch = x.rows
         let flat = x.reshaped([batch, inputs])
         if training { input = flat }
-        var y = Tensor(zeros: [batch, outputs])
+        var y = Tensor(overwritten: [batch, outputs])  // beta 0: the GEMM writes every value
         y.withMutablePointer { out in
             flat.withPointer { xv in
                 weight.value.withPointer { w in
@@ -54,7 +54,7 @@ final class Dense: Layer {
             bias.gradient.withMutablePointer { db in lepton_sum_rows(batch, outputs, g, db) }
         }
         guard needsInputGradient else { return Tensor(zeros: [0]) }
-        var dx = Tensor(zeros: [batch, inputs])
+        var dx = Tensor(overwritten: [batch, inputs])
         dx.withMutablePointer { out in
             gradient.withPointer { g in
                 weight.value.withPointer { w in

@@ -142,7 +142,7 @@ public final class Trainer {
             var start = 0
             while start < train.count {
                 let end = min(train.count, start + c.batchSize)
-                let batch = train.subset(order[start..<end])
+                let batch = train.subset(order[start..<end], context: context)
                 let output = model.forward(batch.features, training: true, logits: logits)
                 let (loss, gradient) = c.loss.evaluate(
                     outputs: output, targets: batch.targets[...], classWeights: classWeights,
