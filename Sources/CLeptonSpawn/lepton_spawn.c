@@ -249,6 +249,33 @@ static void supervise(struct spawn_request *r, int grace_ms) {
 }
 #endif
 
+/// The clone child's stack, one per calling thread, kept for the thread's life: with CLONE_VFORK
+/// the caller is suspended until the child execs or exits, after which the stack is unused, so
+/// the thread's next spawn takes it again. Mapping and unmapping one per spawn cost an
+/// inter-processor TLB flush each time in a multi-threaded Lepton.
+static const size_t spawn_stack_size = 256 * 1024;
+static pthread_key_t spawn_stack_key;
+static pthread_once_t spawn_stack_once = PTHREAD_ONCE_INIT;
+
+static void spawn_stack_release(void *stack) { munmap(stack, spawn_stack_size); }
+
+static void spawn_stack_key_create(void) { pthread_key_create(&spawn_stack_key, spawn_stack_release); }
+
+static void *spawn_stack(void) {
+    pthread_once(&spawn_stack_once, spawn_stack_key_create);
+    void *stack = pthread_getspecific(spawn_stack_key);
+    if (stack) return stack;
+    stack = mmap(NULL, spawn_stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (stack == MAP_FAILED) return NULL;
+    int error = pthread_setspecific(spawn_stack_key, stack);
+    if (error != 0) {
+        munmap(stack, spawn_stack_size);
+        errno = error;
+        return NULL;
+    }
+    return stack;
+}
+
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
                  int supervised_grace_ms, pid_t *pid_out) {
@@ -258,9 +285,8 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
                                     getpid(), pipes[1]};
     // The child's stack; the child runs in Lepton's memory (CLONE_VM) until it execs, which
     // costs no page-table copy (fork of a large process costs a millisecond and more).
-    size_t stack_size = 256 * 1024;
-    void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-    if (stack == MAP_FAILED) {
+    void *stack = spawn_stack();
+    if (!stack) {
         int error = errno;
         close(pipes[0]);
         close(pipes[1]);
@@ -276,10 +302,9 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
         if (pid == 0) supervise(&request, supervised_grace_ms);
     } else
 #endif
-        pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
+        pid = clone(child_main, (char *)stack + spawn_stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &request);
     int clone_error = errno;
     pthread_sigmask(SIG_SETMASK, &request.parent_mask, NULL);
-    munmap(stack, stack_size);
     close(pipes[1]);
     if (pid < 0) {
         close(pipes[0]);

@@ -82,12 +82,11 @@ public final class PosixProcessRunner: ProcessRunner {
 
     private func spawn(_ request: ProcessRequest, outputDescriptor: Int32?) -> Result<pid_t, SpawnFailure> {
         guard let program = request.arguments.first else { return .failure(SpawnFailure("empty command")) }
-        let environment = PosixProcessRunner.mergedEnvironment(request.environment, withheld: request.withheld)
         let extras = request.extraOutputs.sorted { $0.key < $1.key }
         var pid: pid_t = 0
         let supervisedGrace = request.supervisedGrace.map { Int32($0 / .milliseconds(1)) } ?? -1
         let result = withCStrings(request.arguments) { argv in
-            withCStrings(environment) { envp in
+            StageProcessEnvironment.with(request.environment, withheld: request.withheld) { envp in
                 withCStrings(extras.map(\.value)) { extraPaths in
                     let descriptors = extras.map(\.key)
                     return descriptors.withUnsafeBufferPointer { fds in
@@ -115,19 +114,6 @@ public final class PosixProcessRunner: ProcessRunner {
             return .failure(SpawnFailure("cannot run '\(program)': \(String(cString: strerror(result)))"))
         }
         return .success(pid)
-    }
-
-    static func mergedEnvironment(_ additions: [String: String], withheld: Set<String> = []) -> [String] {
-        var merged: [String] = []
-        var index = 0
-        while let entry = environ[index] {
-            let text = String(cString: entry)
-            let name = text.prefix { $0 != "=" }
-            if additions[String(name)] == nil && !withheld.contains(String(name)) { merged.append(text) }
-            index += 1
-        }
-        for (name, value) in additions.sorted(by: { $0.key < $1.key }) { merged.append("\(name)=\(value)") }
-        return merged
     }
 }
 

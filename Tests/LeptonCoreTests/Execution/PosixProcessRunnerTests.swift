@@ -37,6 +37,35 @@ struct PosixProcessRunnerTests {
         #expect(package.read("s.log") == "hi\nerr\n\(root)\ntail")
     }
 
+    /// A stage's environment is Lepton's own without the withheld names, with the stage's
+    /// variables replacing Lepton's of the same name (once each), and follows `setenv` and
+    /// `unsetenv` made after an earlier stage started (the parsed names are reused only while
+    /// `environ` holds the same entries).
+    @Test func theEnvironmentFollowsLeptonsOwnAndTheStagesVariables() {
+        let package = TemporaryPackage()
+        let probe = "LEPTON_ENV_PROBE_\(getpid())"
+        func environment(withheld: Set<String> = []) -> [String] {
+            let lines = Lines()
+            var request = request(package, "env", lines: lines)
+            request.environment = ["GREETING": "hi", "HOME": "/stage-home"]
+            request.withheld = withheld
+            #expect(PosixProcessRunner().run(request) == .exited(0))
+            return lines.all.filter { $0.hasPrefix(probe) || $0.hasPrefix("HOME=") || $0.hasPrefix("GREETING=") }
+                .sorted()
+        }
+        setenv(probe + "_A", "1", 1)
+        defer {
+            unsetenv(probe + "_A")
+            unsetenv(probe + "_B")
+        }
+        #expect(environment(withheld: [probe + "_A"]) == ["GREETING=hi", "HOME=/stage-home"])
+        setenv(probe + "_B", "2", 1)
+        #expect(environment() == ["GREETING=hi", "HOME=/stage-home", probe + "_A=1", probe + "_B=2"])
+        setenv(probe + "_B", "3", 1)
+        unsetenv(probe + "_A")
+        #expect(environment() == ["GREETING=hi", "HOME=/stage-home", probe + "_B=3"])
+    }
+
     /// A stage that prints a prompt without a newline and waits (SwiftPM's "Another instance of
     /// SwiftPM … waiting") must show it, not sit silent: the partial line arrives while the stage
     /// still runs. Here the stage waits for a file the test creates only when the line arrives.
