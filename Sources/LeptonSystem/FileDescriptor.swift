@@ -80,6 +80,33 @@ public final class FileDescriptor: @unchecked Sendable {
         bytes.withUnsafeBytes { pwrite(raw, $0.baseAddress, $0.count, off_t(offset)) == $0.count }
     }
 
+    /// Up to `count` bytes from `offset`, not moving the file position (fewer at the end of the
+    /// file); nil on an error. EINTR and short reads are retried.
+    public func read(at offset: Int64, count: Int) -> [UInt8]? {
+        var bytes = [UInt8](repeating: 0, count: count)
+        var done = 0
+        while done < count {
+            let got = bytes.withUnsafeMutableBytes { buffer in
+                pread(raw, buffer.baseAddress.map { $0 + done }, count - done, off_t(offset) + off_t(done))
+            }
+            if got == 0 { break }
+            if got < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            done += got
+        }
+        bytes.removeLast(count - done)
+        return bytes
+    }
+
+    /// The open file's status (`fstat`): the file this descriptor reads, whatever its path now names.
+    public func status() -> FileStatus? {
+        var info = stat()
+        guard fstat(raw, &info) == 0 else { return nil }
+        return FileStatus(info)
+    }
+
     /// Cuts the file to `size` bytes.
     public func truncate(to size: Int64) { _ = ftruncate(raw, off_t(size)) }
 

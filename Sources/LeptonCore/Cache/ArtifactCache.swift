@@ -7,8 +7,9 @@ import LeptonSystem
 /// The local content-addressed cache under `.lepton/cache`.
 ///
 /// - `objects/<2 hex>/<62 hex>`: file contents and folder manifests by SHA-256, read-only.
-/// - `runs/<2 hex>/<62 hex>.json`: run-cache entries, the outputs of a successful run by the
-///   stage key that produced them.
+/// - `runs.log`: run-cache entries, the outputs of a successful run by the stage key that
+///   produced them, a line each (see ``RunLog``); caches written before it hold them as
+///   `runs/<2 hex>/<62 hex>.json` files, still read.
 /// - `held/<2 hex>/<62 hex>`: objects whose only copy is a workspace file a remote download was
 ///   written to (see ``HeldObject``); they count as present while that file is unchanged.
 ///
@@ -20,10 +21,12 @@ public struct ArtifactCache: Sendable {
 
     public let directory: String
     let fileSystem: any FileSystem
+    private let runLog: RunLog
 
     public init(directory: String, fileSystem: any FileSystem = PosixFileSystem()) {
         self.directory = directory
         self.fileSystem = fileSystem
+        runLog = RunLog(path: directory + "/runs.log", fileSystem: fileSystem)
     }
 
     // MARK: Objects
@@ -348,43 +351,55 @@ public struct ArtifactCache: Sendable {
 
     // MARK: Run cache
 
+    /// A run-cache entry file of a cache written before the log (`runs/<2 hex>/<62 hex>.json`).
     func runEntryPath(_ key: String) -> String { shardedPath("runs", key) + ".json" }
 
-    /// The run-cache entry for a key, if present and intact.
+    /// The run-cache entry for a key, if present and intact: the log's latest line for it, else
+    /// an entry file of an older cache.
     public func runEntry(for key: String) -> RunEntry? {
-        guard let bytes = try? fileSystem.read(runEntryPath(key)) else { return nil }
-        return RunEntry(bytes: bytes, key: key)
+        switch runLog.lookup(key) {
+        case .found(let entry): return entry
+        case .damaged: return nil
+        case .absent:
+            guard let bytes = try? fileSystem.read(runEntryPath(key)) else { return nil }
+            return RunEntry(bytes: bytes, key: key)
+        }
     }
 
-    /// Whether a run-cache entry file exists for the key, intact or not.
-    public func hasRunEntryFile(for key: String) -> Bool { fileSystem.status(runEntryPath(key)) != nil }
-
-    /// Records a successful run. Its objects must already be stored.
-    public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) {
-        let path = runEntryPath(entry.key)
-        try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
-        try fileSystem.writeAtomically(entry.bytes, to: path, durable: false)
+    /// Whether the cache has a run-cache entry for the key, intact or not.
+    public func hasRunEntryFile(for key: String) -> Bool {
+        runLog.lookup(key) != .absent || fileSystem.status(runEntryPath(key)) != nil
     }
 
-    /// Every run-cache entry.
+    /// Records a successful run (a line appended to the log). Its objects must already be stored.
+    public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) { try runLog.append(entry) }
+
+    /// Every run-cache entry; a damaged one with only its key.
     public func allRunEntries() -> [RunEntry] {
-        var entries: [RunEntry] = []
+        let (logged, damaged) = runLog.all()
+        var entries: [String: RunEntry] = [:]
         let runs = directory + "/runs"
         for shard in (try? fileSystem.list(runs)) ?? [] where shard.kind == .directory {
             for file in (try? fileSystem.list(runs + "/" + shard.name)) ?? [] where file.name.hasSuffix(".json") {
                 let key = shard.name + file.name.dropLast(5)
-                if let entry = runEntry(for: key) {
-                    entries.append(entry)
-                } else {
-                    entries.append(RunEntry(key: key, stage: "", outputs: [:], created: 0))
-                }
+                let bytes = try? fileSystem.read(runEntryPath(key))
+                entries[key] =
+                    bytes.flatMap { RunEntry(bytes: $0, key: key) }
+                    ?? RunEntry(key: key, stage: "", outputs: [:], created: 0)
             }
         }
-        return entries
+        for key in damaged { entries[key] = RunEntry(key: key, stage: "", outputs: [:], created: 0) }
+        for entry in logged { entries[entry.key] = entry }
+        return entries.keys.sorted().compactMap { entries[$0] }
     }
 
-    /// Removes a run-cache entry.
-    public func removeRunEntry(_ key: String) { try? fileSystem.remove(runEntryPath(key)) }
+    /// Removes run-cache entries: their lines from the log (rewritten once) and any older entry
+    /// files.
+    public func removeRunEntries(_ keys: Set<String>) throws(LeptonError) {
+        guard !keys.isEmpty else { return }
+        for key in keys { try? fileSystem.remove(runEntryPath(key)) }
+        try runLog.remove(keys)
+    }
 
     /// Every object digest with its size in bytes.
     public func allObjects() -> [(digest: String, size: Int64)] {

@@ -1,7 +1,8 @@
 import LeptonSystem
 
-/// One successful run's outputs, by the key that produced them: a file under
-/// `.lepton/cache/runs/` and, with a remote cache, the blob at `ac/<key>`.
+/// One successful run's outputs, by the key that produced them: a line of
+/// `.lepton/cache/runs.log` (see ``RunLog``; older caches hold files under `runs/`) and, with a
+/// remote cache, the blob at `ac/<key>`.
 public struct RunCacheEntry: Sendable, Equatable {
     public var key: String
     public var stage: String
@@ -31,14 +32,16 @@ public struct RunCacheEntry: Sendable, Equatable {
         )
     }
 
-    /// The entry as stored (version 1 JSON).
-    public var bytes: [UInt8] {
+    /// The entry as the remote cache stores it (version 1 JSON).
+    public var bytes: [UInt8] { Array(json.prettyText.utf8) }
+
+    /// The entry's version 1 JSON object.
+    var json: JSON {
         var outputs: [String: JSON] = [:]
         for (path, digest) in self.outputs { outputs[path] = digest.json }
-        let json = JSON.object([
+        return JSON.object([
             "version": .int(1), "key": .string(key), "stage": .string(stage), "created": .int(created),
             "outputs": .object(outputs),
         ])
-        return Array(json.prettyText.utf8)
     }
 }

@@ -80,6 +80,7 @@ public struct GarbageCollector: Sendable {
             }
         }
         let cutoff = now - keepDays * 86_400
+        var dropped = Set<String>()
         for entry in cache.allRunEntries() {
             let intact = !entry.outputs.isEmpty || entry.stage != ""
             let wanted = taggedKeys.contains(entry.key) || (!workspaceOnly && intact && entry.created > cutoff)
@@ -88,9 +89,10 @@ public struct GarbageCollector: Sendable {
                 keep.formUnion(objects)
             } else {
                 report.droppedRunEntries += 1
-                if !dryRun { cache.removeRunEntry(entry.key) }
+                dropped.insert(entry.key)
             }
         }
+        if !dryRun { try cache.removeRunEntries(dropped) }
         for object in listed where !keep.contains(object.digest) && !damaged.contains(object.digest) {
             report.removedObjects += 1
             report.freedBytes += object.size
