@@ -154,7 +154,7 @@ final class RunLog: Sendable {
         mode: FileDescriptor.Mode, _ body: (FileDescriptor, FileStatus) throws(LeptonError) -> Void
     ) throws(LeptonError) {
         try fileSystem.createDirectories(RelativePath.parent(path) ?? ".")
-        while true {
+        for _ in 0..<100 {
             let file: FileDescriptor
             do throws(LeptonError) {
                 file = try fileSystem.open(path, mode, permissions: 0o644)
@@ -165,11 +165,12 @@ final class RunLog: Sendable {
             defer { file.unlock() }
             guard let status = file.status() else { throw LeptonError.io("cannot read '\(path)'", .current) }
             // `cache gc` renamed a rewritten log over the one opened here: use the new one.
-            guard let current = fileSystem.status(path), current.device == status.device,
+            guard let current = fileSystem.statusFollowingLinks(path), current.device == status.device,
                 current.inode == status.inode
             else { continue }
             try body(file, status)
             return
         }
+        throw LeptonError(.io, "'\(path)' kept being replaced while Lepton tried to lock it; run the command again")
     }
 }
