@@ -200,15 +200,20 @@ class Suite:
         set_lr(package, lr)
         self.build(package)
         objects_root = os.path.join(package, ".lepton", "cache", "objects")
-        runs_root = os.path.join(package, ".lepton", "cache", "runs")
+        runs_log = os.path.join(package, ".lepton", "cache", "runs.log")
+
+        def candidates(how):
+            if how.startswith("entry"):  # the run-cache entries are lines of one file
+                return [runs_log] if os.path.exists(runs_log) and os.path.getsize(runs_log) > 0 else []
+            return [os.path.join(d, f) for d, _, fs in os.walk(objects_root) for f in fs if not f.startswith(".")]
+
         for how in ["flip", "truncate", "delete", "swap", "entry-flip", "entry-truncate", "entry-delete"]:
             shutil.rmtree(os.path.join(package, "models"), ignore_errors=True)
             os.remove(os.path.join(package, "metrics.json")) if os.path.exists(os.path.join(package, "metrics.json")) else None
-            root = runs_root if how.startswith("entry") else objects_root
-            files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if not f.startswith(".")]
-            if len(files) < 2:  # gc of an earlier case left too little to tamper with: refill
+            files = candidates(how)
+            if len(files) < (1 if how.startswith("entry") else 2):  # gc of an earlier case left too little: refill
                 self.build(package, "--force", "prepare", "--force", "train", "--force", "evaluate")
-                files = [os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs if not f.startswith(".")]
+                files = candidates(how)
             victim = rng.choice(files)
             os.chmod(victim, 0o644)
             data = open(victim, "rb").read()
@@ -259,11 +264,13 @@ class Suite:
                 if not os.path.exists(path):
                     open(path, "wb").write(data)
             manifest_digest = hashlib.sha256(manifest.encode()).hexdigest()
-            entry_path = os.path.join(package, ".lepton", "cache", "runs", key[:2], key[2:] + ".json")
-            entry = json.load(open(entry_path))
+            # The log's last line of a key wins: append the hostile version of the entry.
+            runs_log = os.path.join(package, ".lepton", "cache", "runs.log")
+            lines = [line for line in open(runs_log, "rb").read().split(b"\n") if line.startswith(key.encode() + b" ")]
+            entry = json.loads(lines[-1][len(key) + 1:])
             entry["outputs"]["data/prepared"] = {"kind": "folder", "digest": manifest_digest}
-            os.chmod(entry_path, 0o644)
-            json.dump(entry, open(entry_path, "w"))
+            with open(runs_log, "ab") as handle:
+                handle.write(f"{key} {json.dumps(entry, separators=(',', ':'))}\n".encode())
             shutil.rmtree(os.path.join(package, "data/prepared"), ignore_errors=True)
             os.remove(os.path.join(package, "Lepton.lock"))  # so the entry is looked up
             self.verify(f"hostile {name}", package, lr, name)
