@@ -62,13 +62,15 @@ struct SlurmEndToEndTests {
     private func cacheEntries(_ package: TemporaryPackage) -> [String] {
         let fileSystem = PosixFileSystem()
         var entries: [String] = []
-        for kind in ["objects", "runs"] {
-            let base = package.root + "/.lepton/cache/" + kind
-            for prefix in ((try? fileSystem.list(base)) ?? []).map(\.name) {
-                for name in ((try? fileSystem.list(base + "/" + prefix)) ?? []).map(\.name) {
-                    entries.append("\(kind)/\(prefix)/\(name)")
-                }
+        let base = package.root + "/.lepton/cache/objects"
+        for prefix in ((try? fileSystem.list(base)) ?? []).map(\.name) {
+            for name in ((try? fileSystem.list(base + "/" + prefix)) ?? []).map(\.name) {
+                entries.append("objects/\(prefix)/\(name)")
             }
+        }
+        for entry in ArtifactCache(directory: package.root + "/.lepton/cache").allRunEntries() {
+            let outputs = entry.outputs.keys.sorted().map { "\($0)=\(entry.outputs[$0]?.digest ?? "")" }
+            entries.append("runs/\(entry.key) \(outputs)")
         }
         return entries.sorted()
     }
