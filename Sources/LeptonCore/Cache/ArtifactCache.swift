@@ -354,22 +354,25 @@ public struct ArtifactCache: Sendable {
     /// A run-cache entry file of a cache written before the log (`runs/<2 hex>/<62 hex>.json`).
     func runEntryPath(_ key: String) -> String { shardedPath("runs", key) + ".json" }
 
-    /// The run-cache entry for a key, if present and intact: the log's latest line for it, else
-    /// an entry file of an older cache.
-    public func runEntry(for key: String) -> RunEntry? {
-        switch runLog.lookup(key) {
-        case .found(let entry): return entry
-        case .damaged: return nil
-        case .absent:
-            guard let bytes = try? fileSystem.read(runEntryPath(key)) else { return nil }
-            return RunEntry(bytes: bytes, key: key)
+    /// What the cache holds for a key: the log's latest line for it, else an entry file of an
+    /// older cache; one look answers both "is there an entry" and "is it intact".
+    func runEntryLookup(for key: String) -> RunLog.Lookup {
+        let logged = runLog.lookup(key)
+        guard logged == .absent else { return logged }
+        guard let bytes = try? fileSystem.read(runEntryPath(key)) else {
+            return fileSystem.status(runEntryPath(key)) == nil ? .absent : .damaged
         }
+        return RunEntry(bytes: bytes, key: key).map { .found($0) } ?? .damaged
+    }
+
+    /// The run-cache entry for a key, if present and intact.
+    public func runEntry(for key: String) -> RunEntry? {
+        if case .found(let entry) = runEntryLookup(for: key) { return entry }
+        return nil
     }
 
     /// Whether the cache has a run-cache entry for the key, intact or not.
-    public func hasRunEntryFile(for key: String) -> Bool {
-        runLog.lookup(key) != .absent || fileSystem.status(runEntryPath(key)) != nil
-    }
+    public func hasRunEntryFile(for key: String) -> Bool { runEntryLookup(for: key) != .absent }
 
     /// Records a successful run (a line appended to the log). Its objects must already be stored.
     public func writeRunEntry(_ entry: RunEntry) throws(LeptonError) { try runLog.append(entry) }

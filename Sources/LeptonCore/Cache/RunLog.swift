@@ -49,10 +49,11 @@ final class RunLog: Sendable {
     /// The latest entry of every key, and the keys whose latest line is damaged.
     func all() -> (entries: [RunCacheEntry], damaged: [String]) {
         refresh()
+        let file = try? fileSystem.open(path, .read)
         var entries: [RunCacheEntry] = []
         var damaged: [String] = []
         for key in index.withLock({ Array($0.lines.keys) }).sorted() {
-            switch indexedEntry(key) {
+            switch indexedEntry(key, in: file) {
             case .found(let entry): entries.append(entry)
             case .damaged: damaged.append(key)
             case .absent, nil: continue
@@ -61,11 +62,12 @@ final class RunLog: Sendable {
         return (entries, damaged)
     }
 
-    /// The indexed line of `key`, parsed; nil when the index has none.
-    private func indexedEntry(_ key: String) -> Lookup? {
+    /// The indexed line of `key`, parsed (read through `file` when given, the log opened
+    /// otherwise); nil when the index has none.
+    private func indexedEntry(_ key: String, in file: FileDescriptor? = nil) -> Lookup? {
         guard let line = index.withLock({ $0.lines[key] }) else { return nil }
-        guard let file = try? fileSystem.open(path, .read), let bytes = file.read(at: line.offset, count: line.length),
-            bytes.count == line.length
+        guard let file = file ?? (try? fileSystem.open(path, .read)),
+            let bytes = file.read(at: line.offset, count: line.length), bytes.count == line.length
         else { return .damaged }
         let json = bytes.dropFirst(key.utf8.count + 1)
         return RunCacheEntry(bytes: json, key: key).map { .found($0) } ?? .damaged

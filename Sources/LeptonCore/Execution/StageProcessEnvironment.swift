@@ -34,11 +34,6 @@ enum StageProcessEnvironment {
         return body(block)
     }
 
-    /// The same block as strings (tests, diagnostics).
-    static func entries(_ additions: [String: String], withheld: Set<String> = []) -> [String] {
-        with(additions, withheld: withheld) { block in block.compactMap { $0.map { String(cString: $0) } } }
-    }
-
     /// `environ`'s entries with their names, parsed again only when `environ` changed.
     private static func inherited() -> [(entry: UnsafeMutablePointer<CChar>, name: String)] {
         var current: [UnsafeMutablePointer<CChar>] = []

@@ -57,7 +57,8 @@ struct Planner: Sendable {
             return .run(record, reasons: problems)
         }
         let reasons = RebuildReason.differences(from: previous, to: record)
-        if let entry = cache.runEntry(for: record.key) {
+        switch cache.runEntryLookup(for: record.key) {
+        case .found(let entry):
             if Set(entry.outputs.keys) == Set(description.allOutputs.map(\.path)),
                 entry.outputs.values.allSatisfy(cache.contains)
             {
@@ -67,9 +68,11 @@ struct Planner: Sendable {
             observer?.warning(
                 "stage '\(description.name)': the cache lacks an intact object or manifest of its earlier run with these inputs (damaged or removed by gc); running it"
             )
-        } else if cache.hasRunEntryFile(for: record.key) {
+        case .damaged:
             observer?.warning(
                 "stage '\(description.name)': its run-cache entry is damaged; running it (a new entry replaces it)")
+        case .absent:
+            break
         }
         return .run(record, reasons: reasons)
     }

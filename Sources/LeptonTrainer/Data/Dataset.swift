@@ -47,27 +47,26 @@ public struct Dataset: Sendable {
     /// whole data set, so the copy waits on memory; the split changes no value).
     public func subset(_ indices: ArraySlice<Int>, context: ComputeContext? = nil) -> Dataset {
         let width = features.columns
-        let order = Array(indices)
-        var values = Tensor(overwritten: [order.count] + sampleShape)
+        var values = Tensor(overwritten: [indices.count] + sampleShape)
         values.withMutablePointer { out in
             features.withPointer { source in
-                order.withUnsafeBufferPointer { rows in
+                indices.withUnsafeBufferPointer { rows in
                     guard let first = rows.baseAddress else { return }
                     let copy = { (share: Range<Int>) in
                         lepton_gather_rows(
                             share.count, width, source, first + share.lowerBound, out + share.lowerBound * width)
                     }
-                    if let context, order.count * width >= 65_536 {
-                        context.forEachShare(of: order.count, copy)
+                    if let context, rows.count * width >= 65_536 {
+                        context.forEachShare(of: rows.count, copy)
                     } else {
-                        copy(0..<order.count)
+                        copy(0..<rows.count)
                     }
                 }
             }
         }
         return Dataset(
-            features: values, targets: order.map { targets[$0] }, classNames: classNames, categories: categories,
-            weights: weights.map { weights in order.map { weights[$0] } })
+            features: values, targets: indices.map { targets[$0] }, classNames: classNames, categories: categories,
+            weights: weights.map { weights in indices.map { weights[$0] } })
     }
 
     /// Splits off the last `fraction` of a seeded shuffle as a validation set.
