@@ -49,6 +49,9 @@ public protocol FileSystem: Sendable {
     func readLink(_ path: String) -> String?
     /// Opens a file for what must stay open (a lock, appends, a log, a streamed copy).
     func open(_ path: String, _ mode: FileDescriptor.Mode, permissions: mode_t) throws(LeptonError) -> FileDescriptor
+    /// Opens a file for reading relative to an open folder (`openat`): fewer components to walk
+    /// than its absolute path.
+    func open(_ path: String, relativeTo folder: Int32) throws(LeptonError) -> FileDescriptor
 }
 
 extension FileSystem {
@@ -80,9 +83,14 @@ extension FileSystem {
 
     /// A name beside `path` no other process or thread will choose.
     public func temporaryName(beside path: String) -> String {
+        let suffix = ".lepton-tmp.\(getpid()).\(UInt64.random(in: 0..<UInt64.max))"
+        // One search on the bytes for the common case, a path ending in a name.
+        if let slash = path.utf8.lastIndex(of: UInt8(ascii: "/")), path.utf8.index(after: slash) != path.utf8.endIndex {
+            return String(path[..<slash]) + "/." + String(path[path.utf8.index(after: slash)...]) + suffix
+        }
         let parent = RelativePath.parent(path) ?? "."
         let name = path.split(separator: "/").last.map(String.init) ?? "file"
-        return "\(parent)/.\(name).lepton-tmp.\(getpid()).\(UInt64.random(in: 0..<UInt64.max))"
+        return "\(parent)/.\(name)" + suffix
     }
 
     /// An ``LeptonError/Code/io`` error for the current `errno`.

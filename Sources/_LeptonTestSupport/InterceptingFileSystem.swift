@@ -60,4 +60,7 @@ public final class InterceptingFileSystem: FileSystem, Sendable {
     {
         try real.open(path, mode, permissions: permissions)
     }
+    public func open(_ path: String, relativeTo folder: Int32) throws(LeptonError) -> FileDescriptor {
+        try real.open(path, relativeTo: folder)
+    }
 }

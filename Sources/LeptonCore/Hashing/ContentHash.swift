@@ -25,10 +25,24 @@ public enum ContentHash {
     /// - Throws: ``LeptonError/Code/io`` naming the path.
     public static func ofFile(_ path: String) throws(LeptonError) -> String {
         let file = try PosixFileSystem().open(path, .read)
+        return try ofFile(file, size: file.status()?.size ?? 0, path: path)
+    }
+
+    /// The digest of an open file's content, from where it is read.
+    ///
+    /// `size` is what `fstat` said before the read: once that many bytes are in, no further
+    /// `read` looks for the end (the caller's second `fstat` tells a file that grew meanwhile).
+    /// A size of 0 (empty, or a special file that does not say) reads to the end.
+    ///
+    /// - Throws: ``LeptonError/Code/io`` naming `path`.
+    public static func ofFile(_ file: FileDescriptor, size: Int64, path: String) throws(LeptonError) -> String {
         var hasher = SHA256()
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 64)
+        let chunk = 1 << 20
+        let capacity = size > 0 && size < chunk ? Int(size) : chunk
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: capacity, alignment: 64)
         defer { buffer.deallocate() }
-        while true {
+        var total: Int64 = 0
+        while size <= 0 || total < size {
             let count: Int
             do throws(LeptonError) {
                 count = try file.read(into: buffer)
@@ -36,6 +50,7 @@ public enum ContentHash {
                 throw LeptonError.io("cannot read '\(path)'", error.errno ?? .current)
             }
             if count == 0 { break }
+            total += Int64(count)
             hasher.update(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
         }
         return hex(hasher.finalize())

@@ -85,6 +85,16 @@ public struct ContentHasher: Sendable {
 
     /// The digest of a file or folder (following symlinks at `path` itself), nil when missing.
     public func digest(of path: String) throws(LeptonError) -> PathDigest? {
+        // Nothing remembered (a first build, a new file): it is read whatever its status, so
+        // open it at once and take the status from the descriptor, one path lookup instead of
+        // two.
+        if rootFolder.descriptor >= 0, !statCache.remembers(path) {
+            switch try digestOpeningFirst(path) {
+            case .digest(let digest): return digest
+            case .missing: return nil
+            case .other: break
+            }
+        }
         let found =
             rootFolder.descriptor >= 0
             ? fileSystem.statusFollowingLinks(path, relativeTo: rootFolder.descriptor)
@@ -101,20 +111,40 @@ public struct ContentHasher: Sendable {
             mode: status.mode & 0o777)
     }
 
-    /// The digest of a file, from the stat cache when it is still valid.
-    public func fileDigest(_ path: String, status: FileStatus) throws(LeptonError) -> String {
-        if let known = statCache.digest(for: path, status: status) {
-            observations?.record(path, status)
-            return known
-        }
+    private enum OpenedFirst {
+        case digest(PathDigest)
+        case missing
+        /// A folder, or a file that could not be opened: the path is looked at the usual way.
+        case other
+    }
+
+    /// The digest of a file the stat cache knows nothing of, opened before anything else.
+    private func digestOpeningFirst(_ path: String) throws(LeptonError) -> OpenedFirst {
         let recordedAt = clock.fileTimeNow()
-        let absolute = RelativePath.join(root, path)
-        // Stat again after taking the time: a write between the two readings must not be missed.
-        guard let before = fileSystem.statusFollowingLinks(absolute) else {
-            throw LeptonError(.io, "'\(path)' disappeared while Lepton was reading it")
+        let file: FileDescriptor
+        do throws(LeptonError) {
+            file = try fileSystem.open(path, relativeTo: rootFolder.descriptor)
+        } catch {
+            if error.errno == .noEntry || error.errno == Errno(ENOTDIR) {
+                observations?.record(path, nil)
+                return .missing
+            }
+            return .other
         }
-        let digest = try ContentHash.ofFile(absolute)
-        if let after = fileSystem.statusFollowingLinks(absolute), after == before {
+        guard let before = file.status(), before.kind == .file else { return .other }
+        let digest = try hash(file, path: path, before: before, recordedAt: recordedAt)
+        return .digest(
+            PathDigest(
+                kind: .file, digest: digest, executable: before.isExecutable, mode: before.mode & 0o777))
+    }
+
+    /// The digest of an open file whose status was `before` (read after `recordedAt`),
+    /// recorded in the stat cache when reading it changed nothing.
+    private func hash(_ file: FileDescriptor, path: String, before: FileStatus, recordedAt: Int64) throws(LeptonError)
+        -> String
+    {
+        let digest = try ContentHash.ofFile(file, size: before.size, path: path)
+        if let after = file.status(), after == before {
             statCache.record(path, status: after, digest: digest, recordedAt: recordedAt)
             // A status within its own tick may hide a later write: not a basis for a snapshot.
             let racy = StatCache.isRacy(mtime: after.mtime, recordedAt: recordedAt)
@@ -123,6 +153,34 @@ public struct ContentHasher: Sendable {
             observations?.record(path, nil)
         }
         return digest
+    }
+
+    /// The digest of a file, from the stat cache when it is still valid.
+    public func fileDigest(_ path: String, status: FileStatus) throws(LeptonError) -> String {
+        if let known = statCache.digest(for: path, status: status) {
+            observations?.record(path, status)
+            return known
+        }
+        let recordedAt = clock.fileTimeNow()
+        // Read the status through the descriptor after taking the time, and again after the
+        // content: a write between the readings must not be missed. The path's own status
+        // (`status`) came before the time, so it cannot stand in for the first reading.
+        let file: FileDescriptor
+        do throws(LeptonError) {
+            file =
+                rootFolder.descriptor >= 0
+                ? try fileSystem.open(path, relativeTo: rootFolder.descriptor)
+                : try fileSystem.open(RelativePath.join(root, path), .read)
+        } catch {
+            if error.errno == .noEntry {
+                throw LeptonError(.io, "'\(path)' disappeared while Lepton was reading it")
+            }
+            throw error
+        }
+        guard let before = file.status() else {
+            throw LeptonError.io("cannot read '\(path)'", .current)
+        }
+        return try hash(file, path: path, before: before, recordedAt: recordedAt)
     }
 
     /// The tree manifest of a folder, hashing only files the stat cache does not vouch for.

@@ -68,6 +68,13 @@ public final class StatCache: Sendable {
         return nil
     }
 
+    /// Whether anything is remembered for `path`, matching or not: a path without an entry is
+    /// read in any case, so its status can come from the opened file.
+    public func remembers(_ path: String) -> Bool {
+        if snapshot.count > 0, snapshot.entry(for: path) != nil { return true }
+        return updates.withLock { $0[path] != nil }
+    }
+
     /// Records a digest found during this build.
     public func record(_ path: String, status: FileStatus, digest: String, recordedAt: Int64) {
         let entry = Entry(
