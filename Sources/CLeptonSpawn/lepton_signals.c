@@ -33,11 +33,13 @@ int lepton_signals_catch(void) {
         sigaddset(&one, caught[i]);
         pthread_sigmask(SIG_UNBLOCK, &one, NULL);
     }
+    lepton_spawn_dispositions_changed();
     return fds[0];
 }
 
 void lepton_signals_release(void) {
     for (unsigned i = 0; i < sizeof caught / sizeof caught[0]; i++) signal(caught[i], SIG_DFL);
+    lepton_spawn_dispositions_changed();
     int write_end = signal_pipe_write;
     signal_pipe_write = -1;
     if (write_end >= 0) close(write_end);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <time.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -46,13 +47,52 @@ struct spawn_request {
     pid_t parent;
     int report;
     sigset_t parent_mask;
+    /// The dispositions to reset before the exec.
+    sigset_t changed_dispositions;
+    /// /dev/null opened by the parent (-1: the child opens it).
+    int null_fd;
 };
 
-/// Resets every signal disposition to the default (signals are blocked by then, so no handler
-/// of Lepton's ever runs in a child or the supervisor). Async-signal-safe.
-static void reset_signal_dispositions(void) {
+/// The signals whose disposition is not the default in Lepton (caught or ignored, inherited or
+/// installed), read once with a `sigaction` query per signal and again after
+/// lepton_spawn_dispositions_changed(): a child resets only those, about 60 `sigaction` calls
+/// fewer per spawn than resetting them all.
+static pthread_mutex_t dispositions_lock = PTHREAD_MUTEX_INITIALIZER;
+static int dispositions_known = 0;
+static sigset_t dispositions_changed_set;
+
+void lepton_spawn_dispositions_changed(void) {
+    pthread_mutex_lock(&dispositions_lock);
+    dispositions_known = 0;
+    pthread_mutex_unlock(&dispositions_lock);
+}
+
+static void non_default_dispositions(sigset_t *out) {
+    pthread_mutex_lock(&dispositions_lock);
+    if (!dispositions_known) {
+        sigemptyset(&dispositions_changed_set);
+        for (int number = 1; number < NSIG; number++) {
+            if (number == SIGKILL || number == SIGSTOP) continue;
+            struct sigaction current;
+            if (sigaction(number, NULL, &current) != 0) continue;  // glibc's own (32, 33)
+            if ((current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+                sigaddset(&dispositions_changed_set, number);
+        }
+        // The ones Lepton catches, whatever they are at this moment.
+        sigaddset(&dispositions_changed_set, SIGINT);
+        sigaddset(&dispositions_changed_set, SIGTERM);
+        sigaddset(&dispositions_changed_set, SIGHUP);
+        dispositions_known = 1;
+    }
+    *out = dispositions_changed_set;
+    pthread_mutex_unlock(&dispositions_lock);
+}
+
+/// Resets the dispositions in `changed` to the default (signals are blocked by then, so no
+/// handler of Lepton's ever runs in a child or the supervisor). Async-signal-safe.
+static void reset_signal_dispositions(const sigset_t *changed) {
     for (int number = 1; number < NSIG; number++) {
-        if (number == SIGKILL || number == SIGSTOP) continue;
+        if (number == SIGKILL || number == SIGSTOP || sigismember(changed, number) != 1) continue;
         signal(number, SIG_DFL);
     }
 }
@@ -75,7 +115,7 @@ static void exec_child(struct spawn_request *r, int own_group) {
     int report = r->report;
     int error = 0;
     // Signals were blocked by the parent: defaults before unblocking.
-    reset_signal_dispositions();
+    reset_signal_dispositions(&r->changed_dispositions);
     sigset_t empty;
     sigemptyset(&empty);
     pid_t parent = getppid();
@@ -84,7 +124,7 @@ static void exec_child(struct spawn_request *r, int own_group) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);  // the parent died before the line above
 #endif
-    int in = open("/dev/null", O_RDONLY);
+    int in = r->null_fd >= 0 ? r->null_fd : open("/dev/null", O_RDONLY);
     if (in < 0 || dup2(in, 0) < 0) goto fail;
     if (r->output_fd >= 0) {
         if (dup2(r->output_fd, 1) < 0) goto fail;
@@ -94,8 +134,10 @@ static void exec_child(struct spawn_request *r, int own_group) {
     }
     if (dup2(1, 2) < 0) goto fail;
     // Keep the report pipe (close-on-exec) out of the way of the extra descriptors.
-    int moved = fcntl(report, F_DUPFD_CLOEXEC, 1000);
-    report = moved >= 0 ? moved : report;
+    if (r->extra_count > 0) {
+        int moved = fcntl(report, F_DUPFD_CLOEXEC, 1000);
+        report = moved >= 0 ? moved : report;
+    }
     close_from(3, report);
     for (int i = 0; i < r->extra_count; i++) {
         int fd = open(r->extra_paths[i], O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -179,7 +221,7 @@ static void reap(pid_t child, int *child_status, int *child_done) {
 /// stopped — SIGTERM, then after `grace_ms` SIGKILL — and reaped before the supervisor exits
 /// with the command's status. Runs in a forked copy of Lepton: async-signal-safe calls only.
 static void supervise(struct spawn_request *r, int grace_ms) {
-    reset_signal_dispositions();
+    reset_signal_dispositions(&r->changed_dispositions);
     struct rlimit no_core = {0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
     setpgid(0, 0);
@@ -276,6 +318,18 @@ static void *spawn_stack(void) {
     return stack;
 }
 
+/// /dev/null for the children's standard input, opened once (close-on-exec; the child's `dup2`
+/// onto 0 clears that flag): one `open` per spawn fewer.
+static int null_fd = -1;
+static pthread_once_t null_once = PTHREAD_ONCE_INIT;
+
+static void null_open(void) { null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC); }
+
+static int null_descriptor(void) {
+    pthread_once(&null_once, null_open);
+    return null_fd;
+}
+
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
                  int supervised_grace_ms, pid_t *pid_out) {
@@ -283,6 +337,8 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
     if (pipe2(pipes, O_CLOEXEC) != 0) return errno;
     struct spawn_request request = {argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count,
                                     getpid(), pipes[1]};
+    non_default_dispositions(&request.changed_dispositions);
+    request.null_fd = null_descriptor();
     // The child's stack; the child runs in Lepton's memory (CLONE_VM) until it execs, which
     // costs no page-table copy (fork of a large process costs a millisecond and more).
     void *stack = spawn_stack();
@@ -324,6 +380,16 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
     }
     *pid_out = pid;
     return 0;
+}
+
+unsigned long long lepton_boot_ticks(void) {
+    // The kernel reports a start time as its boot-time clock (start_boottime) in USER_HZ ticks.
+    struct timespec now;
+    if (clock_gettime(CLOCK_BOOTTIME, &now) != 0) return 0;
+    long hz = sysconf(_SC_CLK_TCK);
+    if (hz <= 0) hz = 100;
+    unsigned long long nanoseconds = (unsigned long long)now.tv_sec * 1000000000ULL + (unsigned long long)now.tv_nsec;
+    return nanoseconds / (1000000000ULL / (unsigned long long)hz);
 }
 
 unsigned long long lepton_process_start_time(pid_t pid) {

@@ -138,7 +138,11 @@ public struct PosixFileSystem: FileSystem {
 
     /// Removes a file, a symlink or a whole folder tree. Nothing there is not an error.
     public func remove(_ path: String) throws(LeptonError) {
-        guard let info = status(path) else { return }
+        // A file (or nothing) is the common case: one `unlink`, no `lstat` first.
+        if unlink(path) == 0 || errno == ENOENT || errno == ENOTDIR { return }
+        guard errno == EISDIR || errno == EPERM, let info = status(path) else {
+            throw ioError("cannot remove '\(path)'")
+        }
         if info.kind == .directory {
             for entry in try list(path) { try remove(RelativePath.join(path, entry.name)) }
             if rmdir(path) != 0 { throw ioError("cannot remove the folder '\(path)'") }
@@ -195,6 +199,12 @@ public struct PosixFileSystem: FileSystem {
         -> FileDescriptor
     {
         let descriptor = Glibc.open(path, mode.flags | O_CLOEXEC, permissions)
+        guard descriptor >= 0 else { throw ioError("cannot open '\(path)'") }
+        return FileDescriptor(raw: descriptor)
+    }
+
+    public func open(_ path: String, relativeTo folder: Int32) throws(LeptonError) -> FileDescriptor {
+        let descriptor = openat(folder, path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw ioError("cannot open '\(path)'") }
         return FileDescriptor(raw: descriptor)
     }

@@ -21,9 +21,20 @@ int lepton_spawn(const char *const *argv, const char *const *envp, const char *c
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
                  int supervised_grace_ms, pid_t *pid_out);
 
+/// Tells the spawner that a signal's disposition changed (a handler installed or removed, a
+/// signal ignored): each child resets the dispositions that are not the default, read again at
+/// the next spawn. Every change Lepton makes goes through lepton_signals_catch/release, which
+/// call this.
+void lepton_spawn_dispositions_changed(void);
+
 /// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or 0
 /// when it does not exist or cannot be read: with the pid, it names one process for good.
 unsigned long long lepton_process_start_time(pid_t pid);
+
+/// Now, in the clock ticks since boot that lepton_process_start_time counts in: a process
+/// started between two readings has a start time between them, so the spawner knows it
+/// without reading /proc.
+unsigned long long lepton_boot_ticks(void);
 
 /// Catches SIGINT, SIGTERM and SIGHUP with a handler that writes each signal's number as one
 /// byte to a pipe — async-signal-safe, whichever thread the kernel delivers it to, whatever mask

@@ -55,7 +55,9 @@ final class OutputStream: @unchecked Sendable {
         var pending: [UInt8] = []
         var lastData = SystemClock().monotonicNow()
         var shownPartial = false
-        var buffer = [UInt8](repeating: 0, count: 65536)
+        // Not zeroed: 64 KiB of memset per stage for a buffer most stages never fill.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
+        defer { buffer.deallocate() }
         while true {
             var poller = pollfd(fd: reader.raw, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, reaped ? 100 : 50)
@@ -81,16 +83,12 @@ final class OutputStream: @unchecked Sendable {
                 }
                 continue
             }
-            guard
-                let count = try? buffer.withUnsafeMutableBytes({ bytes throws(LeptonError) in
-                    try reader.read(into: bytes)
-                }),
-                count > 0
-            else { break }
+            guard let count = try? reader.read(into: buffer), count > 0 else { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
             if log == nil { log = try? PosixFileSystem().open(logPath, .truncate) }
-            buffer.withUnsafeBytes { _ = log?.writeAll(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+            _ = log?.writeAll(chunk)
             lastData = SystemClock().monotonicNow()
-            pending.append(contentsOf: buffer[0..<count])
+            pending.append(contentsOf: chunk)
             // The newline that ends a line already shown in part ends it; it is no empty line.
             if shownPartial && pending.first == UInt8(ascii: "\n") { pending.removeFirst() }
             shownPartial = false

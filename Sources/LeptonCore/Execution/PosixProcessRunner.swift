@@ -34,6 +34,7 @@ public final class PosixProcessRunner: ProcessRunner {
             }
             stream = opened
         }
+        let spawning = lepton_boot_ticks()
         switch spawn(request, outputDescriptor: stream?.writeEnd) {
         case .failure(let failure):
             stream?.abandon()
@@ -41,7 +42,7 @@ public final class PosixProcessRunner: ProcessRunner {
         case .success(let spawned): pid = spawned
         }
         running.withLock { _ = $0.insert(pid) }
-        registry?.started(pid, stage: request.stage)
+        registry?.started(pid, stage: request.stage, ticks: spawning...max(spawning, lepton_boot_ticks()))
         // A cancel that raced with the spawn must still reach this group.
         if cancelled.load(ordering: .relaxed) { kill(-pid, SIGTERM) }
         var status: Int32 = 0

@@ -13,8 +13,11 @@ import Synchronization
 ///
 /// One `write` per line on a descriptor opened once: two small appends per stage, no rename
 /// (a file per stage cost about 0.3 ms a stage here). A pid alone could name an unrelated
-/// process by the time it is read; with the process's start time (from `/proc`) it names one
-/// process for good, so only Lepton's own stages are stopped.
+/// process by the time it is read; with the process's start time it names one process for
+/// good, so only Lepton's own stages are stopped. The start time is written as the clock-tick
+/// range `<first>-<last>` the spawn ran in (the boot-time clock read before and after it, which
+/// is what the kernel stamps a new process with), not read from `/proc/PID/stat`: that was an
+/// `open`, a `read` and a `close` per stage. A single number (an earlier Lepton's) is exact.
 public final class RunningProcesses: Sendable {
     public let path: String
     let fileSystem: any FileSystem
@@ -25,9 +28,10 @@ public final class RunningProcesses: Sendable {
         self.fileSystem = fileSystem
     }
 
-    /// Records a group that just started.
-    public func started(_ pid: pid_t, stage: String) {
-        append("s \(pid) \(lepton_process_start_time(pid)) \(stage)\n")
+    /// Records a group that just started, spawned while the boot-time clock read `ticks`
+    /// (``lepton_boot_ticks()`` before and after the spawn).
+    public func started(_ pid: pid_t, stage: String, ticks: ClosedRange<UInt64>) {
+        append("s \(pid) \(ticks.lowerBound)-\(ticks.upperBound) \(stage)\n")
     }
 
     /// Records that a group ended.
@@ -49,14 +53,14 @@ public final class RunningProcesses: Sendable {
     @discardableResult
     public func stopLeftovers() -> [String] {
         guard let text = try? fileSystem.readText(path) else { return [] }
-        var running: [pid_t: (started: UInt64, stage: String)] = [:]
+        var running: [pid_t: (started: ClosedRange<UInt64>, stage: String)] = [:]
         var order: [pid_t] = []
         for line in text.split(separator: "\n") {
             let fields = line.split(separator: " ", maxSplits: 3)
             guard fields.count >= 2, let pid = pid_t(fields[1]), pid > 1 else { continue }
             if fields[0] == "e" {
                 running[pid] = nil
-            } else if fields[0] == "s", fields.count == 4, let started = UInt64(fields[2]) {
+            } else if fields[0] == "s", fields.count == 4, let started = RunningProcesses.ticks(fields[2]) {
                 running[pid] = (started, String(fields[3]))
                 order.append(pid)
             }
@@ -67,11 +71,19 @@ public final class RunningProcesses: Sendable {
             let now = lepton_process_start_time(pid)
             // A group id is not reused while any member lives: killing it is safe when the
             // leader is ours or gone; a leader that is another process means ours is gone.
-            if (now == entry.started && entry.started != 0) || now == 0 {
+            if (entry.started.contains(now) && entry.started.lowerBound != 0) || now == 0 {
                 if kill(-pid, SIGKILL) == 0 { stopped.append(entry.stage) }
             }
         }
         try? fileSystem.remove(path)
         return stopped
+    }
+
+    /// `<first>-<last>` or one exact start time.
+    private static func ticks(_ field: Substring) -> ClosedRange<UInt64>? {
+        let bounds = field.split(separator: "-", maxSplits: 1)
+        guard let first = bounds.first.flatMap({ UInt64($0) }), let last = UInt64(bounds.last ?? field), first <= last
+        else { return nil }
+        return first...last
     }
 }

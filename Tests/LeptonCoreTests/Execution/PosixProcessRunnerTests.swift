@@ -1,3 +1,4 @@
+import CLeptonSpawn
 import Dispatch
 import LeptonCore
 import LeptonSystem
@@ -24,6 +25,28 @@ struct PosixProcessRunnerTests {
             stage: "s", arguments: ["/bin/sh", "-c", script], workingDirectory: package.root,
             environment: ["GREETING": "hi"],
             logPath: package.root + "/s.log", onOutput: onOutput)
+    }
+
+    /// A child resets only the dispositions that are not the default (not all 64): a signal
+    /// Lepton ignores must still be the default in the stage.
+    @Test func aStageStartsWithDefaultSignalHandlingWhateverLeptonIgnores() {
+        let package = TemporaryPackage()
+        signal(SIGUSR2, SIG_IGN)
+        lepton_spawn_dispositions_changed()
+        defer {
+            signal(SIGUSR2, SIG_DFL)
+            lepton_spawn_dispositions_changed()
+        }
+        let outcome = PosixProcessRunner().run(
+            ProcessRequest(
+                stage: "s", arguments: ["/bin/sh", "-c", "exec grep -E '^SigIgn' /proc/self/status > ignored"],
+                workingDirectory: package.root, environment: [:], logPath: package.root + "/log"))
+        #expect(outcome == .exited(0))
+        let mask = (package.read("ignored") ?? "").split(separator: "\t").last.flatMap {
+            UInt64($0.trimmingPrefix(while: { $0 == " " }).prefix(16), radix: 16)
+        }
+        // glibc keeps signals 32 and 33 to itself (no `signal()` can change them).
+        #expect(mask.map { $0 & ~(UInt64(3) << 31) } == 0)
     }
 
     @Test func streamsEveryLineAndWritesTheLog() {

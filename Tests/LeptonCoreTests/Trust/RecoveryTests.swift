@@ -1,3 +1,4 @@
+import CLeptonSpawn
 import Dispatch
 import LeptonCore
 import LeptonSystem
@@ -117,10 +118,11 @@ struct RecoveryTests {
         #expect(package.exists(".lepton/cache/objects/ab/cdef"))
     }
 
-    @Test func stageGroupsADeadBuildLeftRunningAreStopped() throws {
-        let package = TemporaryPackage()
-        let registry = RunningProcesses(path: package.root + "/running")
-        // A stage that keeps running: started in its own group, recorded, never reaped here.
+    /// Starts `sleep 30` as a stage recorded in `registry`, on another thread; returns the
+    /// registry's line for it and a wait for the run's outcome.
+    private func startSleeper(_ registry: RunningProcesses, in package: TemporaryPackage) -> (
+        line: String, outcome: () -> ProcessOutcome?
+    ) {
         let runner = PosixProcessRunner(registry: registry)
         let started = SystemClock().monotonicNow()
         let outcome = Mutex<ProcessOutcome?>(nil)
@@ -135,13 +137,52 @@ struct RecoveryTests {
         }
         var entries: [String] = []
         while entries.isEmpty && SystemClock().monotonicNow() - started < 5_000_000_000 {
-            entries = (package.read("running") ?? "").split(separator: "\n").map(String.init)
+            entries = (try? PosixFileSystem().readText(registry.path))?.split(separator: "\n").map(String.init) ?? []
             usleep(10_000)
         }
-        #expect(entries.count == 1 && entries.first?.hasPrefix("s ") == true)
+        return (
+            entries.first ?? "",
+            {
+                finished.wait(); return outcome.withLock { $0 }
+            }
+        )
+    }
+
+    @Test func stageGroupsADeadBuildLeftRunningAreStopped() throws {
+        let package = TemporaryPackage()
+        let registry = RunningProcesses(path: package.root + "/running")
+        // A stage that keeps running: started in its own group, recorded, never reaped here.
+        let started = SystemClock().monotonicNow()
+        let (line, outcome) = startSleeper(registry, in: package)
+        #expect(line.hasPrefix("s "))
+        // The start time is the clock-tick range the spawn ran in, and the kernel's own start
+        // time of the process lies in it (it is no longer read from /proc at each spawn).
+        let fields = line.split(separator: " ")
+        let bounds = fields.count == 4 ? fields[2].split(separator: "-").compactMap { UInt64($0) } : []
+        let pid = fields.count == 4 ? pid_t(fields[1]) ?? 0 : 0
+        #expect(bounds.count == 2)
+        if bounds.count == 2 { #expect((bounds[0]...bounds[1]).contains(lepton_process_start_time(pid))) }
         #expect(registry.stopLeftovers() == ["train"])
-        finished.wait()
-        #expect(outcome.withLock { $0 } == .signaled(SIGKILL))
+        #expect(outcome() == .signaled(SIGKILL))
         #expect(SystemClock().monotonicNow() - started < 20_000_000_000)
+    }
+
+    @Test func aRecordedGroupWhoseLeaderIsAnotherProcessNowIsLeftAlone() throws {
+        let package = TemporaryPackage()
+        let live = RunningProcesses(path: package.root + "/live")
+        let (line, outcome) = startSleeper(live, in: package)
+        let pid = line.split(separator: " ").dropFirst().first.map(String.init) ?? ""
+        #expect(!pid.isEmpty)
+        // A dead build's record of the same pid from another time (a reused pid), in the old
+        // exact form and in the range form.
+        let stale = RunningProcesses(path: package.root + "/stale")
+        package.write("stale", "s \(pid) 1 old\ns \(pid) 2-3 older\n")
+        #expect(stale.stopLeftovers() == [])
+        #expect(kill(-(pid_t(pid) ?? 0), 0) == 0)
+        // The exact form still names the process when it matches.
+        let exact = RunningProcesses(path: package.root + "/exact")
+        package.write("exact", "s \(pid) \(lepton_process_start_time(pid_t(pid) ?? 0)) train\n")
+        #expect(exact.stopLeftovers() == ["train"])
+        #expect(outcome() == .signaled(SIGKILL))
     }
 }
