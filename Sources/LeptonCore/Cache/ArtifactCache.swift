@@ -1,4 +1,5 @@
 import LeptonSystem
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -22,11 +23,15 @@ public struct ArtifactCache: Sendable {
     public let directory: String
     let fileSystem: any FileSystem
     private let runLog: RunLog
+    /// Whether an older cache's `runs/` folder is there, looked at once: without one, a key the
+    /// log lacks is absent, with no entry file to probe for.
+    private let legacyRuns: LegacyRunsFolder
 
     public init(directory: String, fileSystem: any FileSystem = PosixFileSystem()) {
         self.directory = directory
         self.fileSystem = fileSystem
         runLog = RunLog(path: directory + "/runs.log", fileSystem: fileSystem)
+        legacyRuns = LegacyRunsFolder(path: directory + "/runs", fileSystem: fileSystem)
     }
 
     // MARK: Objects
@@ -86,12 +91,23 @@ public struct ArtifactCache: Sendable {
     public func storeFile(_ source: String, digest: String) throws(LeptonError) {
         if hasIntactObject(digest) { return }
         let path = objectPath(digest)
-        try fileSystem.createDirectories(RelativePath.parent(path) ?? directory)
-        try copyVerified(from: source, to: path, expected: digest, mode: 0o444) { actual in
-            LeptonError(
-                .io,
-                "'\(source)' changed while Lepton stored it in the cache (\(actual.prefix(12)) instead of \(digest.prefix(12))); run the build again"
-            )
+        func store() throws(LeptonError) {
+            try copyVerified(from: source, to: path, expected: digest, mode: 0o444) { actual in
+                LeptonError(
+                    .io,
+                    "'\(source)' changed while Lepton stored it in the cache (\(actual.prefix(12)) instead of \(digest.prefix(12))); run the build again"
+                )
+            }
+        }
+        // The object's folder is made only when the copy finds it missing: most exist already,
+        // and looking first was a `stat` per stored object.
+        do throws(LeptonError) {
+            try store()
+        } catch {
+            guard error.errno == .noEntry, let parent = RelativePath.parent(path), !fileSystem.isDirectory(parent)
+            else { throw error }
+            try fileSystem.createDirectories(parent)
+            try store()
         }
     }
 
@@ -358,7 +374,7 @@ public struct ArtifactCache: Sendable {
     /// older cache; one look answers both "is there an entry" and "is it intact".
     func runEntryLookup(for key: String) -> RunLog.Lookup {
         let logged = runLog.lookup(key)
-        guard logged == .absent else { return logged }
+        guard logged == .absent, legacyRuns.exists else { return logged }
         guard let bytes = try? fileSystem.read(runEntryPath(key)) else {
             return fileSystem.status(runEntryPath(key)) == nil ? .absent : .damaged
         }
@@ -422,4 +438,26 @@ public struct ArtifactCache: Sendable {
 
     /// Removes an object.
     public func removeObject(_ digest: String) { try? fileSystem.remove(objectPath(digest)) }
+}
+
+/// Whether the `runs/` folder of a cache written before the run log exists; looked at on first
+/// use (no Lepton since writes one).
+private final class LegacyRunsFolder: Sendable {
+    private let path: String
+    private let fileSystem: any FileSystem
+    private let found = Mutex<Bool?>(nil)
+
+    init(path: String, fileSystem: any FileSystem) {
+        self.path = path
+        self.fileSystem = fileSystem
+    }
+
+    var exists: Bool {
+        found.withLock { known in
+            if let known { return known }
+            let now = fileSystem.status(path) != nil
+            known = now
+            return now
+        }
+    }
 }

@@ -31,6 +31,8 @@ final class RunLog: Sendable {
     let path: String
     private let fileSystem: any FileSystem
     private let index = Mutex(Index())
+    /// The descriptor appends go through, open from one append to the next.
+    private let appender = Mutex<FileDescriptor?>(nil)
 
     init(path: String, fileSystem: any FileSystem) {
         self.path = path
@@ -152,27 +154,45 @@ final class RunLog: Sendable {
     }
 
     /// Runs `body` with the log open and exclusively locked, the path still naming that file.
+    ///
+    /// Appends keep their descriptor open for the next append (an `open`, a `close` and a folder
+    /// check saved per stage); it is opened again when the path names another file by then.
+    /// The mutex is held throughout: `flock` does not exclude the threads sharing a descriptor.
     private func withLockedFile(
         mode: FileDescriptor.Mode, _ body: (FileDescriptor, FileStatus) throws(LeptonError) -> Void
     ) throws(LeptonError) {
-        try fileSystem.createDirectories(RelativePath.parent(path) ?? ".")
-        for _ in 0..<100 {
-            let file: FileDescriptor
-            do throws(LeptonError) {
-                file = try fileSystem.open(path, mode, permissions: 0o644)
-            } catch {
-                throw LeptonError.io("cannot open '\(path)'", error.errno ?? .current)
+        try appender.withLock { kept throws(LeptonError) in
+            for _ in 0..<100 {
+                let file: FileDescriptor
+                if mode == .append, let open = kept {
+                    file = open
+                } else {
+                    try fileSystem.createDirectories(RelativePath.parent(path) ?? ".")
+                    do throws(LeptonError) {
+                        file = try fileSystem.open(path, mode, permissions: 0o644)
+                    } catch {
+                        throw LeptonError.io("cannot open '\(path)'", error.errno ?? .current)
+                    }
+                }
+                kept = mode == .append ? file : nil
+                guard try file.lockExclusively(wait: true) else {
+                    kept = nil
+                    continue
+                }
+                defer { file.unlock() }
+                guard let status = file.status() else { throw LeptonError.io("cannot read '\(path)'", .current) }
+                // `cache gc` renamed a rewritten log over the one opened here (or the cache was
+                // removed): use the file the path names now.
+                guard let current = fileSystem.statusFollowingLinks(path), current.device == status.device,
+                    current.inode == status.inode
+                else {
+                    kept = nil
+                    continue
+                }
+                try body(file, status)
+                return
             }
-            guard try file.lockExclusively(wait: true) else { continue }
-            defer { file.unlock() }
-            guard let status = file.status() else { throw LeptonError.io("cannot read '\(path)'", .current) }
-            // `cache gc` renamed a rewritten log over the one opened here: use the new one.
-            guard let current = fileSystem.statusFollowingLinks(path), current.device == status.device,
-                current.inode == status.inode
-            else { continue }
-            try body(file, status)
-            return
+            throw LeptonError(.io, "'\(path)' kept being replaced while Lepton tried to lock it; run the command again")
         }
-        throw LeptonError(.io, "'\(path)' kept being replaced while Lepton tried to lock it; run the command again")
     }
 }

@@ -34,7 +34,9 @@ public struct PipelineValidator: Sendable {
         }
         let graph = graph ?? BuildGraph(pipeline: pipeline)
         var problems = namingProblems(pipeline)
-        problems += outputProblems(pipeline, graph: graph, checkDisk: checkDisk)
+        // Paths are looked up relative to the open root: fewer components to walk per path.
+        let rootFolder = checkDisk ? RootFolder(path: root) : nil
+        problems += outputProblems(pipeline, graph: graph, checkDisk: checkDisk, rootFolder: rootFolder)
         if let cycle = graph.findCycle() {
             problems.append(
                 .error(
@@ -43,7 +45,7 @@ public struct PipelineValidator: Sendable {
         }
         guard checkDisk else { return problems }
         for stage in pipeline.stages {
-            problems += inputProblems(stage, graph: graph)
+            problems += inputProblems(stage, graph: graph, rootFolder: rootFolder)
             problems += parameterProblems(stage, pipeline: pipeline, params: params)
         }
         return problems
@@ -86,7 +88,9 @@ public struct PipelineValidator: Sendable {
         return problems
     }
 
-    private func outputProblems(_ pipeline: PipelineDescription, graph: BuildGraph, checkDisk: Bool) -> [Diagnostic] {
+    private func outputProblems(
+        _ pipeline: PipelineDescription, graph: BuildGraph, checkDisk: Bool, rootFolder: RootFolder?
+    ) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         var claimed: [String: String] = [:]
         let realRoot = checkDisk ? fileSystem.realPath(root) ?? root : root
@@ -110,7 +114,8 @@ public struct PipelineValidator: Sendable {
                 }
                 if checkDisk,
                     let escape = PipelineValidator.symlinkEscape(
-                        path, root: root, realRoot: realRoot, fileSystem: fileSystem)
+                        path, root: root, realRoot: realRoot, fileSystem: fileSystem,
+                        relativeTo: rootFolder?.descriptor ?? -1)
                 {
                     problems.append(
                         .error(PipelineValidator.escapingOutput(stage: stage.name, path: path, link: escape)))
@@ -149,12 +154,16 @@ public struct PipelineValidator: Sendable {
     }
 
     /// The first symlink on the way to `path` that resolves outside the root, if any.
-    static func symlinkEscape(_ path: String, root: String, realRoot: String, fileSystem: any FileSystem) -> String? {
+    /// `folder`, when not -1, is the root opened, for lookups relative to it.
+    static func symlinkEscape(
+        _ path: String, root: String, realRoot: String, fileSystem: any FileSystem, relativeTo folder: Int32 = -1
+    ) -> String? {
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
             let absolute = RelativePath.join(root, prefix)
-            guard let status = fileSystem.status(absolute) else { return nil }
+            let found = folder >= 0 ? fileSystem.status(prefix, relativeTo: folder) : fileSystem.status(absolute)
+            guard let status = found else { return nil }
             if status.kind == .symlink {
                 guard let resolved = fileSystem.realPath(absolute) else { return prefix }
                 if !RelativePath.isWithin(resolved, realRoot) { return prefix }
@@ -163,7 +172,7 @@ public struct PipelineValidator: Sendable {
         return nil
     }
 
-    private func inputProblems(_ stage: StageDescription, graph: BuildGraph) -> [Diagnostic] {
+    private func inputProblems(_ stage: StageDescription, graph: BuildGraph, rootFolder: RootFolder?) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         let glob = Glob(root: root, fileSystem: fileSystem)
         for (label, inputs) in [("input", stage.inputs), ("code input", stage.code)] {
@@ -184,7 +193,7 @@ public struct PipelineValidator: Sendable {
                         continue
                     }
                     let produced = !graph.producers(of: input).isEmpty
-                    if !produced && fileSystem.statusFollowingLinks(RelativePath.join(root, input.path)) == nil {
+                    if !produced && !exists(input.path, rootFolder: rootFolder) {
                         problems.append(
                             .error(PipelineValidator.missingInput(stage: stage.name, label: label, path: input.path)))
                     }
@@ -192,6 +201,15 @@ public struct PipelineValidator: Sendable {
             }
         }
         return problems
+    }
+
+    /// Whether something is at `path` (symlinks followed), looked up relative to the open root
+    /// when there is one.
+    private func exists(_ path: String, rootFolder: RootFolder?) -> Bool {
+        if let folder = rootFolder?.descriptor, folder >= 0 {
+            return fileSystem.statusFollowingLinks(path, relativeTo: folder) != nil
+        }
+        return fileSystem.statusFollowingLinks(RelativePath.join(root, path)) != nil
     }
 
     private func targetProblems(_ stage: StageDescription, name: String) -> [Diagnostic] {

@@ -16,16 +16,34 @@ extension CommandDescription {
     /// quoted, to stay on the safe side), and a first word that is a plain program name or path,
     /// not a builtin, keyword or assignment.
     static func isSimpleCommand(_ line: String) -> Bool {
-        let operators: Set<Character> = [";", "&", "|", "(", ")", "`", "\n", "{", "}", "\\", "#"]
-        guard !line.contains(where: operators.contains), !line.contains("$(") else { return false }
-        let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
-        guard let first = words.first else { return false }
-        let program = String(first)
-        guard
-            program.allSatisfy({ $0.isLetter || $0.isNumber || "._/+-".contains($0) }),
-            !program.hasPrefix("-"), !shellWords.contains(program)
+        // Bytes, not Characters: this runs for every stage a build starts.
+        var first: [UInt8] = []
+        var inFirst = true
+        for byte in line.utf8 {
+            switch byte {
+            case UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "|"), UInt8(ascii: "("), UInt8(ascii: ")"),
+                UInt8(ascii: "`"), UInt8(ascii: "\n"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "\\"),
+                UInt8(ascii: "#"):
+                return false
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                if !first.isEmpty { inFirst = false }
+            default:
+                if inFirst { first.append(byte) }
+            }
+        }
+        guard !first.isEmpty, first[0] != UInt8(ascii: "-"),
+            first.allSatisfy({ byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "/"),
+                    UInt8(ascii: "+"), UInt8(ascii: "-"), 0x80...0xFF:  // UTF-8: letters of other scripts
+                    return true
+                default:
+                    return false
+                }
+            })
         else { return false }
-        return true
+        return !shellWords.contains(String(decoding: first, as: UTF8.self))
     }
 
     /// Builtins and keywords that are not programs (`exec cd dir` would fail).

@@ -113,7 +113,8 @@ public enum CommandDescription: Sendable, Equatable, CustomStringConvertible {
     /// Replaces every `{param:LABEL}` in `text` with the parameter's value (a JSON string
     /// unquoted); an unknown label is left as it is.
     static func substitute(_ text: String, _ params: [String: String]) -> String {
-        guard text.contains("{param:") else { return text }
+        // A byte scan first: most commands have no brace at all, and this runs for every stage.
+        guard text.utf8.contains(UInt8(ascii: "{")), text.contains("{param:") else { return text }
         var result = ""
         var rest = Substring(text)
         while let start = rest.firstRange(of: "{param:"), let end = rest[start.upperBound...].firstIndex(of: "}") {

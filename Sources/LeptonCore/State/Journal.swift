@@ -52,6 +52,16 @@ public final class Journal: @unchecked Sendable {
     /// Appends one finished stage's record as a single write.
     func append(stage: String, record: StageRecord) {
         guard let file else { return }
-        file.writeAll(Array((JSON.object(["stage": .string(stage), "record": record.json]).compactText + "\n").utf8))
+        // Streamed (the same bytes as the tree's compact text): one line per stage a build runs.
+        var stream = JSONStream(pretty: false, capacity: 2048)
+        stream.beginObject()
+        stream.key("record")
+        record.write(to: &stream)
+        stream.key("stage")
+        stream.string(stage)
+        stream.endObject()
+        var bytes = stream.finish()
+        bytes.append(UInt8(ascii: "\n"))
+        file.writeAll(bytes)
     }
 }

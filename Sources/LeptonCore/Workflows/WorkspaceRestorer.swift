@@ -18,6 +18,8 @@ public struct WorkspaceRestorer: Sendable {
     let clock: any Clock
     /// The package root with every symlink resolved.
     let realRoot: String
+    /// The root opened, for path checks relative to it.
+    private let rootFolder: RootFolder
 
     public init(
         workspace: Workspace, cache: ArtifactCache, fileSystem: any FileSystem = PosixFileSystem(),
@@ -28,6 +30,7 @@ public struct WorkspaceRestorer: Sendable {
         self.fileSystem = fileSystem
         self.clock = clock
         realRoot = fileSystem.realPath(workspace.root) ?? workspace.root
+        rootFolder = RootFolder(path: workspace.root)
     }
 
     /// Checks that every output may be written where it says and the cache holds it: folder
@@ -72,7 +75,8 @@ public struct WorkspaceRestorer: Sendable {
                 "stage '\(stage)': refusing to write '\(path)', which is not a plain relative path inside the package")
         }
         if let link = PipelineValidator.symlinkEscape(
-            path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem)
+            path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem,
+            relativeTo: rootFolder.descriptor)
         {
             throw LeptonError(.invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
         }

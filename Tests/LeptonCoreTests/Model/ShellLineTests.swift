@@ -23,6 +23,16 @@ struct ShellLineTests {
         ("for i in 1 2; do echo $i; done", false),
         ("cmd 2>&1", false),
         ("long \\\n continued", false),
+        ("  head -c 64 in/a.txt > out/a.txt", true),
+        ("head\t-c 64 a", true),
+        ("résumé-tool --in data", true),
+        ("export X=1", false),
+        ("-x file", false),
+        ("   ", false),
+        ("", false),
+        ("echo {a,b}", false),
+        ("wc -l a # count", false),
+        ("[ -f a ] && b", false),
     ])
     func simpleCommandsAreExecuted(line: String, simple: Bool) {
         let argv = CommandDescription.shell(line).argv(tool: "lepton")
