@@ -51,7 +51,40 @@ struct spawn_request {
     sigset_t changed_dispositions;
     /// /dev/null opened by the parent (-1: the child opens it).
     int null_fd;
+    /// Redirections applied after the chdir, in order (a command run without a shell).
+    const int *redirect_fds;
+    const char *const *redirect_paths;
+    const int *redirect_flags;
+    int redirect_count;
+    /// Fail as `sh -c` would: a message on stderr and status 127/126 (2 for a redirection),
+    /// not an error reported to the caller.
+    int shell_errors;
 };
+
+/// Writes `text` to stderr. Async-signal-safe.
+static void put_error(const char *text) {
+    ssize_t ignored = write(2, text, strlen(text));
+    (void)ignored;
+}
+
+/// The description of the errors a redirection or an exec commonly meets, without strerror
+/// (locale data, not async-signal-safe).
+static const char *error_text(int error) {
+    switch (error) {
+    case ENOENT: return "No such file or directory";
+    case EACCES: return "Permission denied";
+    case EISDIR: return "Is a directory";
+    case ENOTDIR: return "Not a directory";
+    case EROFS: return "Read-only file system";
+    case ENOSPC: return "No space left on device";
+    case ELOOP: return "Too many levels of symbolic links";
+    case ENAMETOOLONG: return "File name too long";
+    case ENOEXEC: return "Exec format error";
+    case E2BIG: return "Argument list too long";
+    case ETXTBSY: return "Text file busy";
+    default: return "error";
+    }
+}
 
 /// The signals whose disposition is not the default in Lepton (caught or ignored, inherited or
 /// installed), read once with a `sigaction` query per signal and again after
@@ -148,8 +181,34 @@ static void exec_child(struct spawn_request *r, int own_group) {
         }
     }
     if (chdir(r->cwd) != 0) goto fail;
+    for (int i = 0; i < r->redirect_count; i++) {
+        int fd = open(r->redirect_paths[i], r->redirect_flags[i], 0666);
+        if (fd < 0) {
+            int failure = errno;
+            put_error((r->redirect_flags[i] & O_ACCMODE) == O_RDONLY ? "cannot open " : "cannot create ");
+            put_error(r->redirect_paths[i]);
+            put_error(": ");
+            put_error(error_text(failure));
+            put_error("\n");
+            _exit(2);
+        }
+        if (fd != r->redirect_fds[i]) {
+            if (dup2(fd, r->redirect_fds[i]) < 0) goto fail;
+            close(fd);
+        }
+    }
     sigprocmask(SIG_SETMASK, &empty, NULL);
     execvpe(r->argv[0], (char *const *)r->argv, (char *const *)r->envp);
+    if (r->shell_errors) {
+        int failure = errno;
+        put_error(r->argv[0]);
+        put_error(failure == ENOENT ? ": not found\n" : ": ");
+        if (failure != ENOENT) {
+            put_error(error_text(failure));
+            put_error("\n");
+        }
+        _exit(failure == ENOENT || failure == ENOTDIR ? 127 : 126);
+    }
 fail:
     error = errno;
     if (report >= 0) {
@@ -333,12 +392,26 @@ static int null_descriptor(void) {
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
                  int supervised_grace_ms, pid_t *pid_out) {
+    return lepton_spawn_redirected(argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count, NULL,
+                                   NULL, NULL, 0, 0, supervised_grace_ms, pid_out);
+}
+
+int lepton_spawn_redirected(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
+                            const char *log_path, const int *extra_fds, const char *const *extra_paths,
+                            int extra_count, const int *redirect_fds, const char *const *redirect_paths,
+                            const int *redirect_flags, int redirect_count, int shell_errors,
+                            int supervised_grace_ms, pid_t *pid_out) {
     int pipes[2];
     if (pipe2(pipes, O_CLOEXEC) != 0) return errno;
     struct spawn_request request = {argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count,
                                     getpid(), pipes[1]};
     non_default_dispositions(&request.changed_dispositions);
     request.null_fd = null_descriptor();
+    request.redirect_fds = redirect_fds;
+    request.redirect_paths = redirect_paths;
+    request.redirect_flags = redirect_flags;
+    request.redirect_count = redirect_count;
+    request.shell_errors = shell_errors;
     // The child's stack; the child runs in Lepton's memory (CLONE_VM) until it execs, which
     // costs no page-table copy (fork of a large process costs a millisecond and more).
     void *stack = spawn_stack();

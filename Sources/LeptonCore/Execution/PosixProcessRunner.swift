@@ -1,4 +1,5 @@
 import CLeptonSpawn
+import LeptonSystem
 import Synchronization
 
 #if canImport(Glibc)
@@ -19,9 +20,17 @@ public final class PosixProcessRunner: ProcessRunner {
     /// Where running groups are recorded, if anywhere.
     let registry: RunningProcesses?
 
-    public init(gracePeriod: Duration = .seconds(5), registry: RunningProcesses? = nil) {
+    /// Whether simple shell lines run without a shell (``DirectCommand``); off with
+    /// `LEPTON_ALWAYS_SHELL=1`.
+    let runsWithoutShell: Bool
+
+    public init(
+        gracePeriod: Duration = .seconds(5), registry: RunningProcesses? = nil,
+        runsWithoutShell: Bool = Environment.value("LEPTON_ALWAYS_SHELL") != "1"
+    ) {
         self.gracePeriod = gracePeriod
         self.registry = registry
+        self.runsWithoutShell = runsWithoutShell
     }
 
     public func run(_ request: ProcessRequest) -> ProcessOutcome {
@@ -86,24 +95,35 @@ public final class PosixProcessRunner: ProcessRunner {
         let extras = request.extraOutputs.sorted { $0.key < $1.key }
         var pid: pid_t = 0
         let supervisedGrace = request.supervisedGrace.map { Int32($0 / .milliseconds(1)) } ?? -1
-        let result = withCStrings(request.arguments) { argv in
-            StageProcessEnvironment.with(request.environment, withheld: request.withheld) { envp in
-                withCStrings(extras.map(\.value)) { extraPaths in
-                    let descriptors = extras.map(\.key)
+        let direct = runsWithoutShell ? DirectCommand(shellArguments: request.arguments) : nil
+        var environment = request.environment
+        // The shell sets PWD to its working directory; the program run in its place sees it too.
+        if direct != nil { environment["PWD"] = request.workingDirectory }
+        let redirections = direct?.redirections ?? []
+        let result = withCStrings(direct?.arguments ?? request.arguments) { argv in
+            StageProcessEnvironment.with(environment, withheld: request.withheld) { envp in
+                withCStrings(extras.map(\.value) + redirections.map(\.path)) { paths in
+                    let descriptors = extras.map(\.key) + redirections.map(\.descriptor)
+                    let flags = redirections.map(\.flags)
                     return descriptors.withUnsafeBufferPointer { fds in
-                        argv.withUnsafeBufferPointer { argvBuffer in
-                            envp.withUnsafeBufferPointer { envpBuffer in
-                                extraPaths.withUnsafeBufferPointer { pathsBuffer in
-                                    lepton_spawn(
-                                        UnsafeRawPointer(argvBuffer.baseAddress)?.assumingMemoryBound(
-                                            to: UnsafePointer<CChar>?.self),
-                                        UnsafeRawPointer(envpBuffer.baseAddress)?.assumingMemoryBound(
-                                            to: UnsafePointer<CChar>?.self),
-                                        request.workingDirectory, outputDescriptor ?? -1, request.logPath,
-                                        fds.baseAddress,
-                                        UnsafeRawPointer(pathsBuffer.baseAddress)?.assumingMemoryBound(
-                                            to: UnsafePointer<CChar>?.self),
-                                        Int32(extras.count), supervisedGrace, &pid)
+                        flags.withUnsafeBufferPointer { flagsBuffer in
+                            argv.withUnsafeBufferPointer { argvBuffer in
+                                envp.withUnsafeBufferPointer { envpBuffer in
+                                    paths.withUnsafeBufferPointer { pathsBuffer in
+                                        let extraPaths = UnsafeRawPointer(pathsBuffer.baseAddress)?
+                                            .assumingMemoryBound(to: UnsafePointer<CChar>?.self)
+                                        return lepton_spawn_redirected(
+                                            UnsafeRawPointer(argvBuffer.baseAddress)?.assumingMemoryBound(
+                                                to: UnsafePointer<CChar>?.self),
+                                            UnsafeRawPointer(envpBuffer.baseAddress)?.assumingMemoryBound(
+                                                to: UnsafePointer<CChar>?.self),
+                                            request.workingDirectory, outputDescriptor ?? -1, request.logPath,
+                                            fds.baseAddress, extraPaths, Int32(extras.count),
+                                            fds.baseAddress.map { $0 + extras.count },
+                                            extraPaths.map { $0 + extras.count },
+                                            flagsBuffer.baseAddress, Int32(redirections.count), direct == nil ? 0 : 1,
+                                            supervisedGrace, &pid)
+                                    }
                                 }
                             }
                         }
