@@ -391,16 +391,8 @@ static int null_descriptor(void) {
 
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
-                 int supervised_grace_ms, pid_t *pid_out) {
-    return lepton_spawn_redirected(argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count, NULL,
-                                   NULL, NULL, 0, 0, supervised_grace_ms, pid_out);
-}
-
-int lepton_spawn_redirected(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
-                            const char *log_path, const int *extra_fds, const char *const *extra_paths,
-                            int extra_count, const int *redirect_fds, const char *const *redirect_paths,
-                            const int *redirect_flags, int redirect_count, int shell_errors,
-                            int supervised_grace_ms, pid_t *pid_out) {
+                 const int *redirect_fds, const char *const *redirect_paths, const int *redirect_flags,
+                 int redirect_count, int shell_errors, int supervised_grace_ms, pid_t *pid_out) {
     int pipes[2];
     if (pipe2(pipes, O_CLOEXEC) != 0) return errno;
     struct spawn_request request = {argv, envp, cwd, output_fd, log_path, extra_fds, extra_paths, extra_count,

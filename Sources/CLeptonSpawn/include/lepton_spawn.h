@@ -16,22 +16,20 @@
 /// supervisor) or Lepton dies, it stops what is left — even in other process groups — with
 /// SIGTERM and after the grace SIGKILL (0: at once), reaps it, and exits as the command did.
 ///
-/// Returns 0 and stores the pid, or an errno value (the exec's own failure included).
+/// For a command run without a shell, after the working directory is set, each
+/// `redirect_paths[i]` is opened with `redirect_flags[i]` (mode 0666, less the umask) onto
+/// descriptor `redirect_fds[i]`, in order (`redirect_count` of them, 0 for none). With
+/// `shell_errors`, failures end the child the way `sh -c` would: a redirection that cannot be
+/// opened prints `cannot create PATH: REASON` on stderr and exits 2, a program that cannot be run
+/// prints `PROGRAM: not found` (or the reason) and exits 127 (126), and nothing is reported to
+/// the caller.
+///
+/// Returns 0 and stores the pid, or an errno value (the exec's own failure included, unless
+/// `shell_errors`).
 int lepton_spawn(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
                  const char *log_path, const int *extra_fds, const char *const *extra_paths, int extra_count,
-                 int supervised_grace_ms, pid_t *pid_out);
-
-/// lepton_spawn, for a command run without a shell: after the working directory is set, each
-/// `redirect_paths[i]` is opened with `redirect_flags[i]` (mode 0666, less the umask) onto
-/// descriptor `redirect_fds[i]`, in order. With `shell_errors`, failures end the child the way
-/// `sh -c` would: a redirection that cannot be opened prints `cannot create PATH: REASON` on
-/// stderr and exits 2, a program that cannot be run prints `PROGRAM: not found` (or the reason)
-/// and exits 127 (126), and nothing is reported to the caller.
-int lepton_spawn_redirected(const char *const *argv, const char *const *envp, const char *cwd, int output_fd,
-                            const char *log_path, const int *extra_fds, const char *const *extra_paths,
-                            int extra_count, const int *redirect_fds, const char *const *redirect_paths,
-                            const int *redirect_flags, int redirect_count, int shell_errors,
-                            int supervised_grace_ms, pid_t *pid_out);
+                 const int *redirect_fds, const char *const *redirect_paths, const int *redirect_flags,
+                 int redirect_count, int shell_errors, int supervised_grace_ms, pid_t *pid_out);
 
 /// Tells the spawner that a signal's disposition changed (a handler installed or removed, a
 /// signal ignored): each child resets the dispositions that are not the default, read again at

@@ -112,7 +112,7 @@ public final class PosixProcessRunner: ProcessRunner {
                                     paths.withUnsafeBufferPointer { pathsBuffer in
                                         let extraPaths = UnsafeRawPointer(pathsBuffer.baseAddress)?
                                             .assumingMemoryBound(to: UnsafePointer<CChar>?.self)
-                                        return lepton_spawn_redirected(
+                                        return lepton_spawn(
                                             UnsafeRawPointer(argvBuffer.baseAddress)?.assumingMemoryBound(
                                                 to: UnsafePointer<CChar>?.self),
                                             UnsafeRawPointer(envpBuffer.baseAddress)?.assumingMemoryBound(

@@ -147,7 +147,6 @@ struct StageExecutor: Sendable {
             onOutput: onOutput, resources: resources, onSubmitted: onSubmitted)
         let outcome = runner.run(request)
         // The log's end, read only when something failed (most stages write no log at all).
-        let fileSystem = self.fileSystem
         var tail: [String] { StageExecutor.tail(of: logPath, lines: 20, fileSystem: fileSystem) }
         func failure(_ message: String) -> Result<StageRecord, StageFailure> {
             .failure(

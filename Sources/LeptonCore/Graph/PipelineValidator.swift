@@ -43,7 +43,7 @@ public struct PipelineValidator: Sendable {
                     "dependency cycle: \(cycle.joined(separator: " -> ")); break it by removing one of these inputs or 'after' entries"
                 ))
         }
-        guard checkDisk else { return problems }
+        guard checkDisk, let rootFolder else { return problems }
         for stage in pipeline.stages {
             problems += inputProblems(stage, graph: graph, rootFolder: rootFolder)
             problems += parameterProblems(stage, pipeline: pipeline, params: params)
@@ -115,7 +115,7 @@ public struct PipelineValidator: Sendable {
                 if checkDisk,
                     let escape = PipelineValidator.symlinkEscape(
                         path, root: root, realRoot: realRoot, fileSystem: fileSystem,
-                        relativeTo: rootFolder?.descriptor ?? -1)
+                        rootFolder: rootFolder)
                 {
                     problems.append(
                         .error(PipelineValidator.escapingOutput(stage: stage.name, path: path, link: escape)))
@@ -154,15 +154,15 @@ public struct PipelineValidator: Sendable {
     }
 
     /// The first symlink on the way to `path` that resolves outside the root, if any.
-    /// `folder`, when not -1, is the root opened, for lookups relative to it.
+    /// `rootFolder`, when given, is the root opened, for lookups relative to it.
     static func symlinkEscape(
-        _ path: String, root: String, realRoot: String, fileSystem: any FileSystem, relativeTo folder: Int32 = -1
+        _ path: String, root: String, realRoot: String, fileSystem: any FileSystem, rootFolder: RootFolder? = nil
     ) -> String? {
         var prefix = ""
         for component in path.split(separator: "/") {
             prefix = prefix.isEmpty ? String(component) : prefix + "/" + component
             let absolute = RelativePath.join(root, prefix)
-            let found = folder >= 0 ? fileSystem.status(prefix, relativeTo: folder) : fileSystem.status(absolute)
+            let found = rootFolder.map { $0.status(prefix, fileSystem: fileSystem) } ?? fileSystem.status(absolute)
             guard let status = found else { return nil }
             if status.kind == .symlink {
                 guard let resolved = fileSystem.realPath(absolute) else { return prefix }
@@ -172,7 +172,7 @@ public struct PipelineValidator: Sendable {
         return nil
     }
 
-    private func inputProblems(_ stage: StageDescription, graph: BuildGraph, rootFolder: RootFolder?) -> [Diagnostic] {
+    private func inputProblems(_ stage: StageDescription, graph: BuildGraph, rootFolder: RootFolder) -> [Diagnostic] {
         var problems: [Diagnostic] = []
         let glob = Glob(root: root, fileSystem: fileSystem)
         for (label, inputs) in [("input", stage.inputs), ("code input", stage.code)] {
@@ -193,7 +193,7 @@ public struct PipelineValidator: Sendable {
                         continue
                     }
                     let produced = !graph.producers(of: input).isEmpty
-                    if !produced && !exists(input.path, rootFolder: rootFolder) {
+                    if !produced && rootFolder.statusFollowingLinks(input.path, fileSystem: fileSystem) == nil {
                         problems.append(
                             .error(PipelineValidator.missingInput(stage: stage.name, label: label, path: input.path)))
                     }
@@ -201,15 +201,6 @@ public struct PipelineValidator: Sendable {
             }
         }
         return problems
-    }
-
-    /// Whether something is at `path` (symlinks followed), looked up relative to the open root
-    /// when there is one.
-    private func exists(_ path: String, rootFolder: RootFolder?) -> Bool {
-        if let folder = rootFolder?.descriptor, folder >= 0 {
-            return fileSystem.statusFollowingLinks(path, relativeTo: folder) != nil
-        }
-        return fileSystem.statusFollowingLinks(RelativePath.join(root, path)) != nil
     }
 
     private func targetProblems(_ stage: StageDescription, name: String) -> [Diagnostic] {

@@ -47,13 +47,39 @@ public final class ObservationLog: Sendable {
     }
 }
 
-/// An open descriptor of the package root, closed when the last hasher copy goes.
+/// An open descriptor of the package root, closed when the last hasher copy goes: paths under
+/// the root are looked up relative to it (fewer components to walk than an absolute path), or
+/// by their absolute path when the root cannot be opened.
 final class RootFolder: Sendable {
+    let path: String
     private let folder: FileDescriptor?
     /// The descriptor for `*at` calls; -1 when the root cannot be opened (absolute paths then).
     var descriptor: Int32 { folder?.raw ?? -1 }
 
-    init(path: String) { folder = try? PosixFileSystem().open(path, .directory) }
+    init(path: String) {
+        self.path = path
+        folder = try? PosixFileSystem().open(path, .directory)
+    }
+
+    /// `stat` of a path under the root, following symlinks.
+    func statusFollowingLinks(_ relative: String, fileSystem: any FileSystem) -> FileStatus? {
+        descriptor >= 0
+            ? fileSystem.statusFollowingLinks(relative, relativeTo: descriptor)
+            : fileSystem.statusFollowingLinks(RelativePath.join(path, relative))
+    }
+
+    /// `lstat` of a path under the root.
+    func status(_ relative: String, fileSystem: any FileSystem) -> FileStatus? {
+        descriptor >= 0
+            ? fileSystem.status(relative, relativeTo: descriptor) : fileSystem.status(RelativePath.join(path, relative))
+    }
+
+    /// Opens a file under the root for reading.
+    func open(_ relative: String, fileSystem: any FileSystem) throws(LeptonError) -> FileDescriptor {
+        descriptor >= 0
+            ? try fileSystem.open(relative, relativeTo: descriptor)
+            : try fileSystem.open(RelativePath.join(path, relative), .read)
+    }
 }
 
 /// Hashes files and folders under the package root, consulting and feeding the ``StatCache``
@@ -88,18 +114,14 @@ public struct ContentHasher: Sendable {
         // Nothing remembered (a first build, a new file): it is read whatever its status, so
         // open it at once and take the status from the descriptor, one path lookup instead of
         // two.
-        if rootFolder.descriptor >= 0, !statCache.remembers(path) {
+        if !statCache.remembers(path) {
             switch try digestOpeningFirst(path) {
             case .digest(let digest): return digest
             case .missing: return nil
             case .other: break
             }
         }
-        let found =
-            rootFolder.descriptor >= 0
-            ? fileSystem.statusFollowingLinks(path, relativeTo: rootFolder.descriptor)
-            : fileSystem.statusFollowingLinks(RelativePath.join(root, path))
-        guard let status = found else {
+        guard let status = rootFolder.statusFollowingLinks(path, fileSystem: fileSystem) else {
             observations?.record(path, nil)
             return nil
         }
@@ -123,7 +145,7 @@ public struct ContentHasher: Sendable {
         let recordedAt = clock.fileTimeNow()
         let file: FileDescriptor
         do throws(LeptonError) {
-            file = try fileSystem.open(path, relativeTo: rootFolder.descriptor)
+            file = try rootFolder.open(path, fileSystem: fileSystem)
         } catch {
             if error.errno == .noEntry || error.errno == Errno(ENOTDIR) {
                 observations?.record(path, nil)
@@ -167,10 +189,7 @@ public struct ContentHasher: Sendable {
         // (`status`) came before the time, so it cannot stand in for the first reading.
         let file: FileDescriptor
         do throws(LeptonError) {
-            file =
-                rootFolder.descriptor >= 0
-                ? try fileSystem.open(path, relativeTo: rootFolder.descriptor)
-                : try fileSystem.open(RelativePath.join(root, path), .read)
+            file = try rootFolder.open(path, fileSystem: fileSystem)
         } catch {
             if error.errno == .noEntry {
                 throw LeptonError(.io, "'\(path)' disappeared while Lepton was reading it")

@@ -76,7 +76,7 @@ public struct WorkspaceRestorer: Sendable {
         }
         if let link = PipelineValidator.symlinkEscape(
             path, root: workspace.root, realRoot: realRoot, fileSystem: fileSystem,
-            relativeTo: rootFolder.descriptor)
+            rootFolder: rootFolder)
         {
             throw LeptonError(.invalidPipeline, PipelineValidator.escapingOutput(stage: stage, path: path, link: link))
         }
